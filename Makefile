@@ -1,0 +1,73 @@
+# govservice — the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests never need a real SECRET_KEY or encryption key; production settings refuse to boot without one.
+TEST_ENV := GOVSERVICE_TESTING=1 SECRET_KEY=test-only-secret DEBUG=0
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev lint format migrate demo messages screenshots browser clean
+
+$(VENV)/bin/python:
+	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python requirements.txt
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up, migrate, load the demo data, serve with worker and beat on http://127.0.0.1:8000
+run: install
+	DEBUG=1 $(MANAGE) migrate --noinput
+	DEBUG=1 $(MANAGE) load_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (web + Celery worker + Celery beat; Ctrl-C stops all three)"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=1 HOST=$(HOST) PORT=$(PORT) honcho -f Procfile.dev start
+
+## make test: the whole suite (embedded SQLite + filesystem broker unless DATABASE_URL / CELERY_BROKER_URL say otherwise)
+test: install-dev browser
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the browser tests (never a downloaded browser). Best effort:
+# without root or apt the browser tests skip, except under CI=true where they fail.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	      || echo "chromium could not be installed; browser tests will be skipped"; \
+	  else echo "chromium not found; browser tests will be skipped"; fi; }
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(TEST_ENV) $(MANAGE) check
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrate: install
+	DEBUG=1 $(MANAGE) migrate --noinput
+
+demo: install
+	DEBUG=1 $(MANAGE) load_demo
+
+# Extract and compile translations (needs GNU gettext). The compiled .mo files are committed,
+# so a machine without gettext still runs in both languages.
+messages: install-dev
+	DEBUG=1 $(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests
+	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/broker var/cache var/celerybeat-schedule*

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = "govservice"
+admin.site.site_title = "govservice"
+
+# Each app's urls.py holds `urlpatterns` (screens) and may hold `api_urlpatterns`
+# (mounted under /api/v1/).
+APPS_WITH_SCREENS = {
+    "staff": "",
+    "cases": "cases/",
+    "complaints": "feedback/",
+    "rectification": "ledger/",
+    "notifications": "notifications/",
+    "knowledge": "knowledge/",
+}
+
+
+def _api_patterns() -> list:
+    from importlib import import_module
+
+    patterns: list = []
+    for app_label in APPS_WITH_SCREENS:
+        module = import_module(f"{app_label}.urls")
+        patterns += getattr(module, "api_urlpatterns", [])
+    return patterns
+
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include((_api_patterns(), "api"), namespace="api")),
+]
+urlpatterns += [path(prefix, include(f"{app}.urls")) for app, prefix in APPS_WITH_SCREENS.items()]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,56 @@
+"""Cross-cutting views: the health check."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = "healthz:probe"
+    token = str(time.monotonic())
+    cache.set(key, token, 10)
+    if cache.get(key) != token:
+        raise RuntimeError("cache did not return the value just written")
+
+
+def _check_broker() -> None:
+    from govservice.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database, the cache and the Celery broker all answer, else 503."""
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # any failure is a failed check, never a 500
+            logger.warning("health check failed", extra={"check": name, "error": str(exc)})
+            results[name] = "error"
+    healthy = all(value == "ok" for value in results.values())
+    body = {"status": "ok" if healthy else "error", "checks": results}
+    if settings.DEBUG:
+        body["broker_url"] = settings.CELERY_BROKER_URL.split("://", 1)[0] + "://"
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,126 @@
+"""Working days (工作日) on China's official calendar, with adjusted weekends (调休).
+
+Every deadline in the product is computed here. Sources, first match wins:
+1. the admin-editable table `staff.WorkCalendarDay` (holidays and make-up
+   working days the centre enters itself, e.g. next year's calendar as soon as
+   the State Council publishes it);
+2. the `chinesecalendar` package (it knows 2004–2026 today);
+3. weekends only — and the result is then *provisional*, so the UI can warn,
+   unless the centre marked that year's calendar as complete
+   (`staff.WorkCalendarYear`).
+
+Day counting follows the usual rule for 承诺时限: the start day itself is not
+counted, so 5 working days from a Friday lands on the next Friday when there is
+no holiday in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import chinese_calendar
+from chinese_calendar import constants as _cc_constants
+
+_CC_YEARS = frozenset(d.year for d in (*_cc_constants.holidays, *_cc_constants.workdays))
+_MAX_SPAN_DAYS = 366 * 5  # a sane bound: no deadline in this product is five years away
+
+
+@dataclass(frozen=True)
+class WorkdayResult:
+    date: date
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class WorkdayCount:
+    days: int
+    provisional: bool
+
+
+class WorkCalendar:
+    """A snapshot of the override table; build one per request or task, not per day."""
+
+    def __init__(self, overrides: dict[date, bool], complete_years: frozenset[int]) -> None:
+        self.overrides = overrides
+        self.complete_years = complete_years
+
+    @classmethod
+    def load(cls) -> WorkCalendar:
+        from staff.models import WorkCalendarDay, WorkCalendarYear
+
+        overrides = dict(WorkCalendarDay.objects.values_list("date", "is_workday"))
+        complete = frozenset(WorkCalendarYear.objects.filter(is_complete=True).values_list("year", flat=True))
+        return cls(overrides, complete)
+
+    def is_known_year(self, year: int) -> bool:
+        return year in self.complete_years or year in _CC_YEARS
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day.year in _CC_YEARS:
+            try:
+                return bool(chinese_calendar.is_workday(day))
+            except NotImplementedError:  # defensive: the package's own range check
+                pass
+        return day.weekday() < 5
+
+    def add_working_days(self, start: date, days: int) -> WorkdayResult:
+        """The date `days` working days after `start` (negative: before). 0 → `start`."""
+        step = 1 if days >= 0 else -1
+        remaining = abs(days)
+        current = start
+        provisional = not self.is_known_year(start.year)
+        guard = 0
+        while remaining:
+            current += timedelta(days=step)
+            guard += 1
+            if guard > _MAX_SPAN_DAYS:
+                raise ValueError(f"{days} working days from {start} is out of range")
+            if not self.is_known_year(current.year):
+                provisional = True
+            if self.is_working_day(current):
+                remaining -= 1
+        return WorkdayResult(current, provisional)
+
+    def count_working_days(self, start: date, end: date) -> WorkdayCount:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            count = self.count_working_days(end, start)
+            return WorkdayCount(-count.days, count.provisional)
+        if (end - start).days > _MAX_SPAN_DAYS:
+            raise ValueError(f"span {start}..{end} is out of range")
+        days = 0
+        provisional = False
+        current = start
+        while current < end:
+            current += timedelta(days=1)
+            if not self.is_known_year(current.year):
+                provisional = True
+            if self.is_working_day(current):
+                days += 1
+        return WorkdayCount(days, provisional)
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the next one."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+
+def is_working_day(day: date) -> bool:
+    return WorkCalendar.load().is_working_day(day)
+
+
+def add_working_days(start: date, days: int) -> WorkdayResult:
+    return WorkCalendar.load().add_working_days(start, days)
+
+
+def count_working_days(start: date, end: date) -> WorkdayCount:
+    return WorkCalendar.load().count_working_days(start, end)
+
+
+def is_provisional(day: date) -> bool:
+    """True when `day`'s year is known to neither the package nor the centre's table."""
+    return not WorkCalendar.load().is_known_year(day.year)

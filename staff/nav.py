@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from govservice.navigation import NavItem
+
+from .models import ADMIN_ROLES, User
+
+
+def nav_items(user: User) -> list[NavItem]:
+    items = [NavItem(_("首页"), reverse("home"))]
+    if user.is_staff and (user.is_superuser or user.has_role(*ADMIN_ROLES)):
+        items.append(
+            NavItem(
+                _("基础数据管理"),
+                reverse("admin:index"),
+                _("中心、窗口、人员、事项、渠道、节假日与评分方案等基础数据。"),
+                section=_("管理"),
+            )
+        )
+    items.append(NavItem(_("接口文档"), reverse("api-docs"), section=_("管理")))
+    return items

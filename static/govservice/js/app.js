@@ -1,0 +1,18 @@
+// Small behaviours without inline scripts (the Content-Security-Policy forbids them).
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-toggle-nav]");
+  if (toggle) {
+    const nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    const open = nav.classList.toggle("is-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  const printer = event.target.closest("[data-print]");
+  if (printer) {
+    event.preventDefault();
+    window.print();
+  }
+  const confirmer = event.target.closest("[data-confirm]");
+  if (confirmer && !window.confirm(confirmer.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

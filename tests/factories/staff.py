@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from staff.models import Centre, Department, PositionType, Role, StaffRole, User, Window
+
+PASSWORD = "correct-horse-battery"  # noqa: S105
+# Hash once: PBKDF2 per user would dominate the suite's run time.
+_PASSWORD_HASH = make_password(PASSWORD, hasher="default")
+
+
+class CentreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Centre
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"c{n}")
+    name = factory.Sequence(lambda n: f"第{n}政务服务中心")
+    tracking_prefix = factory.Sequence(lambda n: f"T{n}")
+    level = Centre.Level.DISTRICT
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    centre = factory.SubFactory(CentreFactory)
+    code = factory.Sequence(lambda n: f"d{n}")
+    name = factory.Sequence(lambda n: f"部门{n}")
+
+
+class WindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Window
+
+    centre = factory.SubFactory(CentreFactory)
+    department = factory.SubFactory(DepartmentFactory, centre=factory.SelfAttribute("..centre"))
+    code = factory.Sequence(lambda n: f"W{n:02d}")
+    name = factory.Sequence(lambda n: f"窗口{n}")
+    kind = PositionType.PROFESSIONAL
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Sequence(lambda n: f"人员{n}")
+    password = _PASSWORD_HASH
+    centre = factory.SubFactory(CentreFactory)
+    started_on = date(2020, 1, 1)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create and extracted:
+            for role in extracted:
+                StaffRole.objects.get_or_create(user=self, role=role)
+            self.__dict__.pop("role_set", None)
+
+
+def window_staff(**kwargs: object) -> User:
+    centre = kwargs.pop("centre", None) or CentreFactory()
+    window = kwargs.pop("window", None) or WindowFactory(centre=centre)
+    return UserFactory(
+        centre=centre,
+        window=window,
+        department=window.department,
+        position_type=window.kind,
+        roles=[Role.WINDOW_STAFF],
+        **kwargs,
+    )
