@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "rectification",
     "notifications",
     "knowledge",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -324,6 +325,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- rectification: overdue and near-due measures; 回头看 re-checks.
     # --- staff: monthly service-star run on the first working day of the month.
     # --- knowledge: weekly review queue reminders.
+    # --- intake: webhook deliveries to channels; purge of expired idempotency keys.
 }
 
 # --- SMS ---------------------------------------------------------------------------------

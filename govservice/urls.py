@@ -19,6 +19,7 @@ APPS_WITH_SCREENS = {
     "rectification": "ledger/",
     "notifications": "notifications/",
     "knowledge": "knowledge/",
+    "intake": "",  # its own paths: /open311/v2/..., /feedback-status/...
 }
 
 

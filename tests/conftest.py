@@ -122,3 +122,85 @@ def as_user(client):
         return login(client, user)
 
     return _as
+
+
+# --- Browser tests -------------------------------------------------------------------------
+# Playwright drives Debian's chromium (never a downloaded browser). Without it the
+# browser tests skip, except under CI=true, where a missing browser is a failure.
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    import os
+    import shutil
+
+    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing under CI=true: `apt-get install chromium` (make test does it as root)")
+        pytest.skip("chromium is not installed")
+    # The live server thread and Playwright's loop share this thread's DB access.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class BrowserProblems(list):
+    """Console errors and failed requests seen by a page; a browser test ends with none."""
+
+
+@pytest.fixture
+def page(_browser, live_server, request):
+    """A fresh desktop page (1366x768). Fails the test on any console error or failed request.
+
+    Use `request.param`-free variants: `phone_page` for a phone viewport.
+    """
+    yield from _page(_browser, live_server, viewport={"width": 1366, "height": 768})
+
+
+@pytest.fixture
+def phone_page(_browser, live_server):
+    yield from _page(_browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
+
+
+def _page(browser, live_server, **context_options):
+    context = browser.new_context(locale="zh-CN", **context_options)
+    page = context.new_page()
+    problems = BrowserProblems()
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} {req.failure}"))
+    page.on(
+        "response",
+        lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 500 else None,
+    )
+    page.live_server_url = live_server.url
+    page.problems = problems
+    yield page
+    context.close()
+    assert not problems, "the browser saw problems:\n" + "\n".join(problems)
+
+
+def browser_login(page, user: User, password: str = PASSWORD) -> None:
+    page.goto(f"{page.live_server_url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")

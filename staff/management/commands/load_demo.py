@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 
 from staff.demo import DEMO_PASSWORD, DemoContext
 
-DEMO_APPS = ["staff", "cases", "complaints", "rectification", "notifications", "knowledge"]
+DEMO_APPS = ["staff", "cases", "complaints", "rectification", "notifications", "knowledge", "intake"]
 
 
 class Command(BaseCommand):
