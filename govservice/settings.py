@@ -322,6 +322,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- notifications: claim due outbox messages and hand them to the worker.
     # --- cases: deadline warnings (50/80/100 %) and missed corrections.
     # --- complaints: overdue bad-review steps and escalation deadlines.
+    # Every 30 minutes, warn the owner and the leaders once about bad reviews not contacted or not
+    # rectified in time and escalations past their 2 / 5 working-day answer deadline.
+    "complaints-warn-overdue": {"task": "complaints.tasks.feedback_warn_overdue_task", "schedule": 30 * 60},
     # --- rectification: overdue and near-due measures; 回头看 re-checks.
     # --- staff: monthly service-star run on the first working day of the month.
     # --- knowledge: weekly review queue reminders.

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from django.utils import timezone
+
+from complaints.models import Channel, Complaint, Evaluation
+from staff.models import Centre
+from tests.factories.staff import CentreFactory
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+        django_get_or_create = ("code",)
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"ch{n}")
+    name = factory.Sequence(lambda n: f"渠道{n}")
+    kind = Channel.Kind.QR_CODE
+
+    @factory.post_generation
+    def centres(self, create: bool, extracted: list[Centre] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.centres.add(*extracted)
+
+
+def channel_for(centre: Centre, kind: str = Channel.Kind.QR_CODE, **kwargs: object) -> Channel:
+    return ChannelFactory(code=f"{centre.code}-{kind}", kind=kind, centres=[centre], **kwargs)
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evaluation
+
+    centre = factory.SubFactory(CentreFactory)
+    channel = factory.LazyAttribute(lambda o: channel_for(o.centre))
+    level = 5
+    rated_at = factory.LazyFunction(timezone.now)
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Complaint
+
+    centre = factory.SubFactory(CentreFactory)
+    channel = factory.LazyAttribute(lambda o: channel_for(o.centre, Channel.Kind.HOTLINE))
+    tracking_no = factory.Sequence(lambda n: f"TST{n:06d}")
+    content = "窗口工作人员态度不耐烦"
+    received_at = factory.LazyFunction(timezone.now)
+
+
+def a_monday() -> date:
+    return date(2026, 3, 2)
+
+
+_case_seq = iter(range(1, 10**6))
+
+
+def matter_type_for(centre: Centre, **kwargs: object):
+    from cases.models import MatterType
+
+    n = next(_case_seq)
+    return MatterType.objects.create(centre=centre, code=f"M{n}", name=f"事项{n}", promised_days=5, **kwargs)
+
+
+def completed_case(*, centre: Centre, handler, phone: str = "13900001234", matter_type=None, **kwargs: object):
+    """A completed case built directly (the cases app owns its factories and services)."""
+    from cases.models import Case
+
+    n = next(_case_seq)
+    return Case.objects.create(
+        tracking_no=f"{centre.tracking_prefix}CASE{n:06d}",
+        centre=centre,
+        matter_type=matter_type or matter_type_for(centre),
+        window=handler.window,
+        applicant_kind=Case.ApplicantKind.PERSON,
+        applicant_name="王小明",
+        applicant_phone=phone,
+        status=Case.Status.COMPLETED,
+        first_responder=handler,
+        handler=handler,
+        completed_at=timezone.now(),
+        **kwargs,
+    )
