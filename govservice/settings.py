@@ -55,6 +55,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # --- Core ------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
+# The test suite runs with DEBUG off (as production does) but over plain HTTP
+# and without collected static files.
+TESTING = env_bool("GOVSERVICE_TESTING", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -68,7 +71,7 @@ if not SECRET_KEY:
 # from SECRET_KEY; in production it must be set on its own so that rotating the
 # session key never makes citizens' data unreadable.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
-if not FIELD_ENCRYPTION_KEY and not DEBUG and not env_bool("GOVSERVICE_TESTING", False):
+if not FIELD_ENCRYPTION_KEY and not DEBUG and not TESTING:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set and DEBUG is off: refusing to boot.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
@@ -220,7 +223,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -247,7 +250,8 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -320,13 +324,27 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- notifications: claim due outbox messages and hand them to the worker.
+    # Every minute: claim due SMS (08:00–20:00 only, per-number daily cap) and give each to a send task.
+    "notifications-sms-dispatch": {"task": "notifications.tasks.sms_dispatch_task", "schedule": 60},
+    # Every 5 minutes: put SMS stuck "sending" past the time-out (worker died) back in the queue as a retry.
+    "notifications-sms-reap": {"task": "notifications.tasks.sms_reap_task", "schedule": 300},
     # --- cases: deadline warnings (50/80/100 %) and missed corrections.
+    # Every 30 minutes: warn handlers and first responders at 50/80/100 % of the promised time (once per level).
+    "cases-warn-deadlines": {"task": "cases.tasks.cases_warn_deadlines", "schedule": 30 * 60.0},
+    # Every hour: terminate cases whose correction deadline has passed (acts only once per case).
+    "cases-expire-corrections": {"task": "cases.tasks.cases_expire_corrections", "schedule": 60 * 60.0},
     # --- complaints: overdue bad-review steps and escalation deadlines.
     # Every 30 minutes, warn the owner and the leaders once about bad reviews not contacted or not
     # rectified in time and escalations past their 2 / 5 working-day answer deadline.
     "complaints-warn-overdue": {"task": "complaints.tasks.feedback_warn_overdue_task", "schedule": 30 * 60},
     # --- rectification: overdue and near-due measures; 回头看 re-checks.
+    # Every hour, flag measures past or near their deadline and tell owners and leaders (once per deadline).
+    "rectification-flag-due-measures": {"task": "rectification.tasks.ledger_flag_due_measures", "schedule": 3600.0},
+    # Every hour, flag closed problems that got a new complaint or bad review of the same kind (possible recurrence).
+    "rectification-flag-recurrences": {"task": "rectification.tasks.ledger_flag_recurrences", "schedule": 3600.0},
     # --- staff: monthly service-star run on the first working day of the month.
+    # Once a day: on the first working day of a month, compute last month's service-star scores as a preview.
+    "staff-scoring-monthly": {"task": "staff.tasks.scoring_monthly_task", "schedule": 24 * 60 * 60.0},
     # --- knowledge: weekly review queue reminders.
     # --- intake: webhook deliveries to channels; purge of expired idempotency keys.
 }

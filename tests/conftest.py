@@ -203,4 +203,4 @@ def browser_login(page, user: User, password: str = PASSWORD) -> None:
     page.goto(f"{page.live_server_url}/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("#login-form button[type=submit]")
