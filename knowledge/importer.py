@@ -1,0 +1,282 @@
+"""Excel import of an existing question bank (openpyxl).
+
+Every row is validated first; if any row is bad nothing is written and the
+errors are reported by row number. Otherwise all rows are written in one
+transaction. An already reviewed bank (the centre's 876 questions) may be
+published directly by a centre admin; otherwise questions arrive as drafts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from cases.models import MatterType
+from govservice.exceptions import NotPermitted
+from staff.models import ADMIN_ROLES, Centre, Department, User
+
+from .models import ImportBatch, Question, QuestionEvent, split_words
+from .segment import normalize
+from .services import QuestionData, question_create
+
+# Column header → field. The first row of the sheet holds the headers, in any order.
+COLUMNS: dict[str, str] = {
+    "问题": "question",
+    "相似问法": "variants",
+    "答复": "answer",
+    "部门": "department",
+    "政策文件": "policy_document",
+    "条款": "policy_article",
+    "文件日期": "policy_date",
+    "政策依据": "policy_basis",
+    "办理流程": "procedure",
+    "所需材料": "materials",
+    "标签": "tags",
+    "关联事项编码": "matter_codes",
+    "生效日期": "valid_from",
+    "失效日期": "valid_until",
+    "需法制审核": "needs_legal_review",
+}
+REQUIRED = ("question", "answer")
+TRUE_WORDS = {"是", "需要", "y", "yes", "true", "1", "√"}
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_rows(file: IO[bytes] | str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[RowError]]:
+    """(missing required columns, [(row number, {field: value})], header errors)."""
+    workbook = load_workbook(file, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    fields = [COLUMNS.get(str(cell).strip().rstrip("*")) if cell is not None else None for cell in header]
+    missing = [name for name, value in COLUMNS.items() if value in REQUIRED and value not in fields]
+    out: list[tuple[int, dict[str, Any]]] = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        out.append((number, {f: v for f, v in zip(fields, values, strict=False) if f}))
+    workbook.close()
+    return missing, out, []
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value: Any, label: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    except ValueError as exc:
+        raise ValueError(
+            _("%(label)s“%(value)s”不是日期（应为 2024-01-31）") % {"label": label, "value": value}
+        ) from exc
+
+
+class _Lookup:
+    def __init__(self, centre: Centre) -> None:
+        self.departments: dict[str, int] = {}
+        for dep in Department.objects.filter(centre=centre):
+            self.departments[dep.code.lower()] = dep.id
+            self.departments[dep.name] = dep.id
+        self.matters = dict(MatterType.objects.filter(centre=centre).values_list("code", "id"))
+        self.existing = {
+            normalize(q) for q in Question.objects.filter(centre=centre).values_list("question", flat=True)
+        }
+
+
+def validate_row(values: dict[str, Any], lookup: _Lookup, seen: set[str]) -> tuple[QuestionData | None, list[str]]:
+    problems: list[str] = []
+    question = _text(values.get("question"))
+    answer = _text(values.get("answer"))
+    if not question:
+        problems.append(_("缺少问题"))
+    elif len(question) > 300:
+        problems.append(_("问题超过 300 字"))
+    if not answer:
+        problems.append(_("缺少答复"))
+    norm = normalize(question)
+    if norm and norm in lookup.existing:
+        problems.append(_("问题已在问答库中"))
+    elif norm and norm in seen:
+        problems.append(_("问题在表格中重复"))
+    department_id = None
+    department = _text(values.get("department"))
+    if department:
+        department_id = lookup.departments.get(department) or lookup.departments.get(department.lower())
+        if department_id is None:
+            problems.append(_("部门“%(name)s”不存在") % {"name": department})
+    matter_ids = []
+    for code in split_words(_text(values.get("matter_codes"))):
+        if code in lookup.matters:
+            matter_ids.append(lookup.matters[code])
+        else:
+            problems.append(_("事项编码“%(code)s”不存在") % {"code": code})
+    dates: dict[str, date | None] = {}
+    for name, label in (("policy_date", _("文件日期")), ("valid_from", _("生效日期")), ("valid_until", _("失效日期"))):
+        try:
+            dates[name] = _date(values.get(name), label)
+        except ValueError as exc:
+            problems.append(str(exc))
+            dates[name] = None
+    if dates["valid_from"] and dates["valid_until"] and dates["valid_until"] < dates["valid_from"]:
+        problems.append(_("失效日期早于生效日期"))
+    if problems:
+        return None, problems
+    seen.add(norm)
+    variants = [v.strip() for v in _text(values.get("variants")).replace("；", "\n").replace(";", "\n").splitlines()]
+    return (
+        QuestionData(
+            question=question,
+            answer=answer,
+            department_id=department_id,
+            variants=[v for v in variants if v],
+            policy_document=_text(values.get("policy_document"))[:200].strip("《》"),
+            policy_article=_text(values.get("policy_article"))[:100],
+            policy_date=dates["policy_date"],
+            policy_basis=_text(values.get("policy_basis")),
+            procedure=_text(values.get("procedure")),
+            materials=_text(values.get("materials")),
+            tags=split_words(_text(values.get("tags"))),
+            matter_type_ids=matter_ids,
+            needs_legal_review=_text(values.get("needs_legal_review")).lower() in TRUE_WORDS,
+            valid_from=dates["valid_from"],
+            valid_until=dates["valid_until"],
+        ),
+        [],
+    )
+
+
+def question_bank_import(
+    *,
+    centre: Centre,
+    actor: User,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    publish: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_write: Callable[[], None] | None = None,
+) -> ImportResult:
+    """Validate every row, then write all of them in one transaction — or none."""
+    if not (actor.is_superuser or actor.has_role(*ADMIN_ROLES)) or not (
+        actor.is_city_wide or actor.centre_id == centre.id
+    ):
+        raise NotPermitted(_("只有中心管理员可以导入题库。"))
+    lookup = _Lookup(centre)
+    seen: set[str] = set()
+    valid: list[QuestionData] = []
+    result = ImportResult()
+    for number, values in rows:
+        data, problems = validate_row(values, lookup, seen)
+        if problems:
+            result.errors.extend(RowError(number, problem) for problem in problems)
+        elif data is not None:
+            valid.append(data)
+        if progress:
+            progress(1)
+    if result.errors:
+        return result
+    if on_write:
+        on_write()
+    with transaction.atomic():
+        for data in valid:
+            question = question_create(centre=centre, actor=actor, data=data, note=_("题库导入"))
+            if publish and question.is_current(timezone.localdate()):
+                # An already reviewed bank: recorded as one reviewed step, by the admin who imported it.
+                QuestionEvent.objects.create(
+                    question=question,
+                    old_status=question.status,
+                    new_status=Question.Status.PUBLISHED,
+                    actor=actor,
+                    note=_("导入已审核题库"),
+                )
+                now = timezone.now()
+                Question.objects.filter(pk=question.pk).update(
+                    status=Question.Status.PUBLISHED, status_changed_at=now, published_at=now
+                )
+            result.created += 1
+    return result
+
+
+def import_batch_process(*, batch_id: int) -> ImportBatch:
+    """Run one uploaded batch (from the Celery task); progress is saved as rows are validated."""
+    claimed = ImportBatch.objects.filter(id=batch_id, status=ImportBatch.Status.PENDING).update(
+        status=ImportBatch.Status.VALIDATING
+    )
+    batch = ImportBatch.objects.select_related("centre", "uploaded_by").get(id=batch_id)
+    if not claimed:
+        return batch
+    try:
+        with batch.file.open("rb") as handle:
+            missing, rows, _errors = read_rows(handle)
+    except Exception:  # noqa: BLE001 - any unreadable upload is the user's problem to fix, reported as such
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = [{"row": 0, "message": _("无法读取文件，请上传 .xlsx 格式的表格。")}]
+        batch.save(update_fields=["status", "errors", "updated_at"])
+        return batch
+    if missing:
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = [{"row": 1, "message": _("缺少必填列：%(cols)s") % {"cols": "、".join(missing)}}]
+        batch.save(update_fields=["status", "errors", "updated_at"])
+        return batch
+    batch.total_rows = len(rows)
+    batch.save(update_fields=["total_rows", "updated_at"])
+    counter = {"n": 0}
+
+    def progress(step: int) -> None:
+        counter["n"] += step
+        if counter["n"] % 25 == 0 or counter["n"] == batch.total_rows:
+            ImportBatch.objects.filter(id=batch.id).update(processed_rows=counter["n"])
+
+    def on_write() -> None:
+        ImportBatch.objects.filter(id=batch.id).update(status=ImportBatch.Status.IMPORTING)
+
+    try:
+        result = question_bank_import(
+            centre=batch.centre,
+            actor=batch.uploaded_by,
+            rows=rows,
+            publish=batch.publish,
+            progress=progress,
+            on_write=on_write,
+        )
+    except NotPermitted as exc:
+        result = ImportResult(errors=[RowError(0, exc.message)])
+    batch.refresh_from_db()
+    batch.processed_rows = batch.total_rows
+    batch.created_count = result.created
+    batch.errors = [{"row": e.row, "message": e.message} for e in result.errors]
+    batch.status = ImportBatch.Status.DONE if result.ok else ImportBatch.Status.FAILED
+    batch.save(update_fields=["processed_rows", "created_count", "errors", "status", "updated_at"])
+    return batch

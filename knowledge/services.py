@@ -1,0 +1,305 @@
+"""Writes for the knowledge base: drafting and versions, the review workflow, marks and review tasks.
+
+Who may do what:
+- edit / submit / retire: a liaison of the question's department, or a centre admin;
+- department review (部门审核): a liaison of the department, a centre leader or admin;
+- legal review (法制审核): a centre leader or admin (they sign for the justice bureau's review);
+- nobody reviews a version they wrote themselves (four eyes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import MatterType
+from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
+from staff.models import ADMIN_ROLES, Centre, Department, Role, User
+
+from .indexing import question_reindex
+from .models import AnswerFeedback, Question, QuestionEvent, QuestionVariant, QuestionVersion, ReviewTask, Tag
+
+S = Question.Status
+
+
+@dataclass
+class QuestionData:
+    question: str
+    answer: str
+    department_id: int | None = None
+    variants: list[str] = field(default_factory=list)
+    policy_document: str = ""
+    policy_article: str = ""
+    policy_date: date | None = None
+    policy_basis: str = ""
+    policy_repealed_on: date | None = None
+    procedure: str = ""
+    materials: str = ""
+    tags: list[str] = field(default_factory=list)
+    matter_type_ids: list[int] = field(default_factory=list)
+    needs_legal_review: bool = False
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def clean(self) -> None:
+        self.question = self.question.strip()
+        self.answer = self.answer.strip()
+        if not self.question:
+            raise ValidationFailed(_("请填写问题。"), field="question")
+        if not self.answer:
+            raise ValidationFailed(_("请填写答复。"), field="answer")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationFailed(_("失效日期不能早于生效日期。"), field="valid_until")
+        self.variants = _unique(v.strip() for v in self.variants if v.strip() and v.strip() != self.question)
+        self.tags = _unique(t.strip()[:30] for t in self.tags if t.strip())
+
+
+CONTENT_FIELDS = (
+    "question",
+    "answer",
+    "policy_document",
+    "policy_article",
+    "policy_date",
+    "policy_basis",
+    "policy_repealed_on",
+    "procedure",
+    "materials",
+    "needs_legal_review",
+    "valid_from",
+    "valid_until",
+)
+
+
+def _unique(items: Any) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# --- permissions --------------------------------------------------------------------------
+
+
+def _is_admin(user: User) -> bool:
+    return user.is_superuser or user.has_role(*ADMIN_ROLES)
+
+
+def _same_centre(user: User, centre_id: int) -> bool:
+    return user.is_city_wide or user.centre_id == centre_id
+
+
+def can_edit(user: User, *, centre_id: int, department_id: int | None) -> bool:
+    if not user.is_authenticated or not _same_centre(user, centre_id):
+        return False
+    if _is_admin(user):
+        return True
+    return user.has_role(Role.LIAISON) and department_id is not None and user.department_id == department_id
+
+
+def can_review(user: User, question: Question) -> bool:
+    if not _same_centre(user, question.centre_id):
+        return False
+    if question.status == S.LEGAL_REVIEW:
+        return _is_admin(user) or user.has_role(Role.LEADER)
+    return can_edit(user, centre_id=question.centre_id, department_id=question.department_id) or user.has_role(
+        Role.LEADER
+    )
+
+
+def can_edit_any(user: User) -> bool:
+    return _is_admin(user) or user.has_role(Role.LIAISON)
+
+
+def can_review_any(user: User) -> bool:
+    return can_edit_any(user) or user.has_role(Role.LEADER)
+
+
+def _last_author_id(question: Question) -> int | None:
+    version = question.versions.order_by("-number").first()
+    return version.author_id if version else question.author_id
+
+
+# --- content and versions -----------------------------------------------------------------
+
+
+def _snapshot(question: Question) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in CONTENT_FIELDS:
+        value = getattr(question, name)
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    data["department"] = question.department.name if question.department_id else ""
+    data["variants"] = list(question.variants.values_list("text", flat=True))
+    data["tags"] = sorted(question.tags.values_list("name", flat=True))
+    data["matter_types"] = sorted(question.matter_types.values_list("code", flat=True))
+    return data
+
+
+def _apply(question: Question, data: QuestionData) -> None:
+    for name in CONTENT_FIELDS:
+        setattr(question, name, getattr(data, name))
+    question.department_id = data.department_id
+
+
+def _write_relations(question: Question, data: QuestionData) -> None:
+    question.variants.all().delete()
+    QuestionVariant.objects.bulk_create(QuestionVariant(question=question, text=text[:300]) for text in data.variants)
+    question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
+    question.matter_types.set(MatterType.objects.filter(id__in=data.matter_type_ids, centre_id=question.centre_id))
+
+
+def _record_version(question: Question, *, actor: User | None, note: str) -> QuestionVersion:
+    question.version += 1
+    Question.objects.filter(pk=question.pk).update(version=question.version)
+    return QuestionVersion.objects.create(
+        question=question, number=question.version, author=actor, note=note[:200], snapshot=_snapshot(question)
+    )
+
+
+def _check_department(centre: Centre, department_id: int | None) -> None:
+    if department_id is not None and not Department.objects.filter(id=department_id, centre=centre).exists():
+        raise ValidationFailed(_("部门不属于本中心。"), field="department")
+
+
+@transaction.atomic
+def question_create(*, centre: Centre, actor: User, data: QuestionData, note: str = "") -> Question:
+    """A new draft, version 1, written by `actor`."""
+    data.clean()
+    _check_department(centre, data.department_id)
+    if not can_edit(actor, centre_id=centre.id, department_id=data.department_id):
+        raise NotPermitted(_("只有本部门联络员或中心管理员可以起草问答。"))
+    question = Question(centre=centre, author=actor, status=S.DRAFT, status_changed_at=timezone.now())
+    _apply(question, data)
+    question.save()
+    _write_relations(question, data)
+    question_reindex(question)
+    _record_version(question, actor=actor, note=note or _("新建"))
+    return question
+
+
+@transaction.atomic
+def question_update(*, question_id: int, actor: User, data: QuestionData, note: str = "") -> Question:
+    """Change a draft's content; a new version is recorded only when something changed.
+
+    Published and in-review questions are not edited in place: an editor first
+    takes them back to draft (question_transition), so the reviewed text is what
+    window staff see until the change is reviewed again.
+    """
+    question = Question.objects.select_for_update().get(id=question_id)
+    if not can_edit(actor, centre_id=question.centre_id, department_id=question.department_id):
+        raise NotPermitted(_("只有本部门联络员或中心管理员可以修改问答。"))
+    if question.status != S.DRAFT:
+        raise InvalidTransition(
+            current=question.status, requested=S.DRAFT, message=_("只有草稿可以修改，请先退回草稿。")
+        )
+    data.clean()
+    _check_department(question.centre, data.department_id)
+    if not can_edit(actor, centre_id=question.centre_id, department_id=data.department_id):
+        raise NotPermitted(_("不能把问答转到您无权编辑的部门。"))
+    before = _snapshot(question)
+    _apply(question, data)
+    question.save()
+    _write_relations(question, data)
+    if _snapshot(question) == before:
+        return question
+    question_reindex(question)
+    _record_version(question, actor=actor, note=note or _("修改"))
+    return question
+
+
+@transaction.atomic
+def question_transition(*, question_id: int, to: str, actor: User, note: str = "") -> Question:
+    question = Question.objects.select_for_update().select_related("centre").get(id=question_id)
+    if to == question.status:
+        return question
+    if to not in Question.TRANSITIONS[question.status]:
+        raise InvalidTransition(current=question.status, requested=to)
+    current = question.status
+    reviewing = current in Question.REVIEW_STATUSES
+    if reviewing:
+        if not can_review(actor, question):
+            raise NotPermitted(_("您不是这一审核环节的审核人。"))
+        if to != S.DRAFT and _last_author_id(question) == actor.id:
+            raise NotPermitted(_("不能审核自己修改的版本。"))
+        if to == S.DRAFT and not note.strip():
+            raise ValidationFailed(_("退回时请写明原因。"), field="note")
+        if current == S.IN_REVIEW and to == S.PUBLISHED and question.needs_legal_review:
+            raise InvalidTransition(
+                current=current, requested=to, message=_("该问答需法制审核，部门审核通过后转法制审核。")
+            )
+        if current == S.IN_REVIEW and to == S.LEGAL_REVIEW and not question.needs_legal_review:
+            raise InvalidTransition(current=current, requested=to, message=_("该问答未标记需法制审核。"))
+    elif not can_edit(actor, centre_id=question.centre_id, department_id=question.department_id):
+        raise NotPermitted(_("只有本部门联络员或中心管理员可以提交或下线问答。"))
+    now = timezone.now()
+    if to == S.PUBLISHED and not question.is_current(timezone.localdate()):
+        raise ValidationFailed(_("问答已过有效期或所依据政策已废止，不能发布。"))
+    event = QuestionEvent.objects.create(
+        question=question, old_status=current, new_status=to, actor=actor, note=note[:300]
+    )
+    question.status = to
+    question.status_changed_at = now
+    fields = ["status", "status_changed_at", "updated_at"]
+    if to == S.PUBLISHED:
+        question.published_at = now
+        fields.append("published_at")
+    question.save(update_fields=fields)
+    from .tasks import question_event_notify
+
+    transaction.on_commit(lambda: question_event_notify.delay(event.id))
+    return question
+
+
+# --- marks and review tasks ---------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_mark(*, question: Question, user: User, verdict: str, comment: str = "") -> AnswerFeedback:
+    """Record a member of staff's verdict; a wrong mark opens (or joins) the question's review task.
+
+    `question` must come from a selector that already checked the user may see it.
+    """
+    if verdict not in AnswerFeedback.Verdict.values:
+        raise ValidationFailed(_("请选择“有用”或“有误”。"), field="verdict")
+    if verdict == AnswerFeedback.Verdict.WRONG and not comment.strip():
+        raise ValidationFailed(_("标记有误时请说明哪里有误。"), field="comment")
+    feedback, _created = AnswerFeedback.objects.update_or_create(
+        question=question,
+        user=user,
+        defaults={
+            "centre_id": question.centre_id,
+            "verdict": verdict,
+            "comment": comment.strip()[:500],
+            "question_version": question.version,
+            "marked_at": timezone.now(),
+        },
+    )
+    if verdict == AnswerFeedback.Verdict.WRONG:
+        task = ReviewTask.objects.select_for_update().filter(question=question, status=ReviewTask.Status.OPEN).first()
+        reason = f"{user}: {feedback.comment}"
+        if task is None:
+            ReviewTask.objects.create(question=question, feedback=feedback, reason=reason[:500], raised_by=user)
+        elif reason not in task.reason:
+            task.reason = f"{task.reason}\n{reason}"[:500]
+            task.save(update_fields=["reason", "updated_at"])
+    return feedback
+
+
+@transaction.atomic
+def review_task_resolve(*, task_id: int, actor: User, resolution: str) -> ReviewTask:
+    task = ReviewTask.objects.select_for_update().select_related("question").get(id=task_id)
+    if task.status == ReviewTask.Status.DONE:
+        return task
+    if not can_review(actor, task.question) and not can_edit(
+        actor, centre_id=task.question.centre_id, department_id=task.question.department_id
+    ):
+        raise NotPermitted()
+    if not resolution.strip():
+        raise ValidationFailed(_("请写明处理结果。"), field="resolution")
+    task.status = ReviewTask.Status.DONE
+    task.resolved_by = actor
+    task.resolved_at = timezone.now()
+    task.resolution = resolution.strip()[:500]
+    task.save(update_fields=["status", "resolved_by", "resolved_at", "resolution", "updated_at"])
+    return task
