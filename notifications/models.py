@@ -1,13 +1,76 @@
-"""The SMS outbox and in-app notices. First cut."""
+"""The SMS outbox, its templates and history, and in-app notices.
+
+An SMS is a row first (the outbox) and a network call second: the beat task
+claims due rows with a compare-and-set, the worker sends them, and every
+status change leaves an `SmsEvent`. Nothing is lost when a worker dies (the
+row stays in SENDING and the reaper puts it back) and nothing is sent twice
+by a task running twice (the claim is a conditional UPDATE).
+"""
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField
+from govservice.masking import mask_phone
 from staff.models import Centre, TimeStampedModel
+
+
+class SmsTemplate(models.Model):
+    """One version of a provider template. Rows are never edited: a change is a new version.
+
+    Chinese SMS providers send only pre-approved templates, addressed by sign
+    name + template id with named parameters; `text` is our copy of the wording,
+    used by the console/file backends and on screens.
+    """
+
+    code = models.SlugField(_("模板编码"), max_length=50)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    name = models.CharField(_("名称"), max_length=100)
+    sign_name = models.CharField(_("短信签名"), max_length=40)
+    provider_template_id = models.CharField(_("服务商模板编号"), max_length=64)
+    param_names = models.JSONField(_("参数名（按顺序）"), default=list, blank=True)
+    text = models.TextField(_("模板正文"), help_text=_("用 {参数名} 占位，例如：请于{deadline}前补交{materials}。"))
+    allow_night = models.BooleanField(
+        _("允许夜间发送"), default=False, help_text=_("默认只在 08:00–20:00（北京时间）之间发送。")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("短信模板")
+        verbose_name_plural = _("短信模板")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="sms_template_code_version_unique"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="sms_template_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    def render(self, params: dict[str, Any]) -> str:
+        """The wording with the named parameters filled in (for console/file output and screens)."""
+        text = self.text
+        for name in self.param_names:
+            text = text.replace("{" + name + "}", str(params.get(name, "")))
+        return text
+
+    def ordered_params(self, params: dict[str, Any]) -> dict[str, str]:
+        """Only the template's parameters, in the template's order, as strings (providers take strings)."""
+        return {name: str(params.get(name, "")) for name in self.param_names}
 
 
 class SmsMessage(TimeStampedModel):
@@ -21,17 +84,36 @@ class SmsMessage(TimeStampedModel):
         FAILED = "failed", _("发送失败")
         CANCELLED = "cancelled", _("已取消")
 
+    # The table is the documentation: every move goes through services._move().
+    # SENDING → QUEUED is a retry (back-off after an error, or the reaper after a crash).
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.QUEUED: frozenset({Status.SENDING, Status.CANCELLED}),
+        Status.SENDING: frozenset({Status.SENT, Status.FAILED, Status.QUEUED}),
+        Status.SENT: frozenset({Status.DELIVERED, Status.FAILED}),
+        Status.DELIVERED: frozenset(),
+        Status.FAILED: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
+
     key = models.CharField(_("幂等键"), max_length=200, unique=True)
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), null=True, on_delete=models.PROTECT, related_name="+")
     phone = EncryptedCharField(_("手机号"))
     phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
     template_code = models.CharField(_("模板"), max_length=50)
+    template_version = models.PositiveSmallIntegerField(_("模板版本"), null=True, blank=True)
     params = models.JSONField(_("参数"), default=dict)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     send_after = models.DateTimeField(_("计划发送时间"))
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # Times the reaper took the message back from a worker that went silent.
+    # When the worker had already handed it to the provider, the citizen may
+    # get it twice: this is the one place a duplicate can happen, so it is counted.
+    retries = models.PositiveSmallIntegerField(_("超时重发次数"), default=0)
+    possible_duplicates = models.PositiveSmallIntegerField(_("可能重复提交次数"), default=0)
     claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("提交服务商时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     provider_message_id = models.CharField(_("服务商消息编号"), max_length=100, blank=True)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
 
@@ -39,10 +121,59 @@ class SmsMessage(TimeStampedModel):
         verbose_name = _("短信")
         verbose_name_plural = _("短信发件箱")
         ordering = ["-send_after"]
-        indexes = [models.Index(fields=["status", "send_after"])]
+        indexes = [
+            models.Index(fields=["status", "send_after"]),
+            models.Index(fields=["phone_hash", "claimed_at"], name="sms_phone_claimed_idx"),
+            models.Index(fields=["provider_message_id"], name="sms_provider_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def status_css(self) -> str:
+        return {
+            self.Status.DELIVERED: "status-ok",
+            self.Status.SENT: "status-ok",
+            self.Status.FAILED: "status-danger",
+            self.Status.SENDING: "status-warn",
+        }.get(self.status, "")
+
+
+class SmsEvent(models.Model):
+    """One status change of one SMS (or a deferral without a change): the message's history."""
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued", _("加入发件箱")
+        CLAIMED = "claimed", _("领取发送")
+        SENT = "sent", _("提交成功")
+        RETRY = "retry", _("出错后重试")
+        REAPED = "reaped", _("超时收回重发")
+        DEFERRED = "deferred", _("顺延")
+        FAILED = "failed", _("发送失败")
+        DELIVERED = "delivered", _("回执：已送达")
+        UNDELIVERED = "undelivered", _("回执：未送达")
+        CANCELLED = "cancelled", _("取消")
+
+    message = models.ForeignKey(SmsMessage, verbose_name=_("短信"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    old_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    new_status = models.CharField(_("新状态"), max_length=20)
+    attempt = models.PositiveSmallIntegerField(_("第几次尝试"), default=0)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("短信状态记录")
+        verbose_name_plural = _("短信状态记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.old_status} → {self.new_status}"
 
 
 class Notice(models.Model):

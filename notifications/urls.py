@@ -1,8 +1,18 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import api, views
 
 app_name = "notifications"
 
-urlpatterns: list[URLPattern | URLResolver] = []
-api_urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("messages/", views.sms_list, name="sms-list"),
+    path("messages/<int:id>/", views.sms_detail, name="sms-detail"),
+    path("notices/", views.notice_list, name="notice-list"),
+    path("notices/<int:id>/open/", views.notice_open, name="notice-open"),
+    path("notices/read-all/", views.notice_read_all, name="notice-read-all"),
+]
+api_urlpatterns: list[URLPattern | URLResolver] = [
+    path("notifications/sms/receipts/", api.SmsReceiptsApi.as_view(), name="notifications-sms-receipts"),
+]

@@ -1,0 +1,158 @@
+"""Admin: SMS templates (each save is a new version) and a read-only outbox.
+
+The outbox never shows a phone number in clear: not in the list, not on the
+change page, not in search (the column is encrypted and cannot be searched).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from govservice.exceptions import DomainError
+
+from . import services
+from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "version",
+        "name",
+        "sign_name",
+        "provider_template_id",
+        "allow_night",
+        "is_active",
+        "created_at",
+    ]
+    list_filter = ["is_active", "allow_night"]
+    search_fields = ["code", "name", "provider_template_id"]
+    readonly_fields = ["version", "created_at", "created_by"]
+    fields = [
+        "code",
+        "version",
+        "name",
+        "sign_name",
+        "provider_template_id",
+        "param_names",
+        "text",
+        "allow_night",
+        "is_active",
+        "created_at",
+        "created_by",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SmsTemplate | None = None) -> list[str]:
+        # The code names the template across versions: a new code is a new template.
+        return [*self.readonly_fields, "code"] if obj else list(self.readonly_fields)
+
+    def has_delete_permission(self, request: HttpRequest, obj: SmsTemplate | None = None) -> bool:
+        return False  # sent messages point at their version; switch a template off with a new inactive version
+
+    def save_model(self, request: HttpRequest, obj: SmsTemplate, form: Any, change: bool) -> None:
+        """Never overwrite a version: every save publishes the next one."""
+        try:
+            new = services.sms_template_publish(
+                code=obj.code,
+                name=obj.name,
+                sign_name=obj.sign_name,
+                provider_template_id=obj.provider_template_id,
+                param_names=list(obj.param_names or []),
+                text=obj.text,
+                allow_night=obj.allow_night,
+                is_active=obj.is_active,
+                actor=request.user,
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        obj.pk, obj.version = new.pk, new.version
+        self.message_user(
+            request, gettext("已保存为 %(code)s 第 %(v)d 版。") % {"code": new.code, "v": new.version}, messages.INFO
+        )
+
+
+class SmsEventInline(admin.TabularInline):
+    model = SmsEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "old_status", "new_status", "attempt", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "key",
+        "phone_masked",
+        "template_code",
+        "template_version",
+        "status",
+        "send_after",
+        "sent_at",
+        "attempts",
+        "retries",
+        "possible_duplicates",
+    ]
+    list_filter = ["status", "template_code", "centre"]
+    search_fields = ["key", "provider_message_id"]
+    date_hierarchy = "send_after"
+    fields = [
+        "key",
+        "phone_masked",
+        "centre",
+        "template_code",
+        "template_version",
+        "status",
+        "send_after",
+        "attempts",
+        "retries",
+        "possible_duplicates",
+        "claimed_at",
+        "handed_over_at",
+        "sent_at",
+        "delivered_at",
+        "provider_message_id",
+        "last_error",
+    ]
+    readonly_fields = fields
+    inlines = [SmsEventInline]
+
+    @admin.display(description=_("手机号"))
+    def phone_masked(self, obj: SmsMessage) -> str:
+        return obj.masked_phone
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SmsMessage | None = None) -> bool:
+        return False  # status moves only through the outbox services
+
+    def has_delete_permission(self, request: HttpRequest, obj: SmsMessage | None = None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "text", "created_at", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["key", "recipient__username"]
+    readonly_fields = ["recipient", "key", "text", "url", "created_at", "read_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
+        return False

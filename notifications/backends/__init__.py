@@ -1,0 +1,24 @@
+"""SMS backends in the style of Django's e-mail backends.
+
+`get_backend()` builds the one named by settings.SMS_BACKEND (a dotted path to
+a class). Each backend's `send(sms)` hands one message to the provider and
+returns the provider's message id. It raises `SmsTransientError` when trying
+again later may help (network, 5xx, rate limit) and `SmsPermanentError` when
+it will not (rejected template, bad number).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import BaseSmsBackend, OutgoingSms, SmsError, SmsPermanentError, SmsTransientError
+
+__all__ = ["BaseSmsBackend", "OutgoingSms", "SmsError", "SmsPermanentError", "SmsTransientError", "get_backend"]
+
+
+def get_backend(backend: str | None = None, **kwargs: Any) -> BaseSmsBackend:
+    klass = import_string(backend or settings.SMS_BACKEND)
+    return klass(**kwargs)

@@ -1,0 +1,76 @@
+"""A plain HTTP/JSON SMS gateway, shaped like the Chinese providers' APIs.
+
+POST settings.SMS_GATEWAY_URL with
+    {"sign_name": "...", "template_code": "SMS_123", "phone": "139...",
+     "params": {"name": "value", ...}, "out_id": "<outbox id>-<attempt>"}
+and an optional `Authorization: Bearer <SMS_GATEWAY_TOKEN>`; the gateway answers
+    {"code": "OK", "message_id": "..."}      (2xx)
+Anything else is an error: network trouble, 429 and 5xx are transient (the
+outbox tries again with back-off), other answers are permanent.
+Delivery receipts come back through the receipts API (see api.py).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import BaseSmsBackend, OutgoingSms, SmsPermanentError, SmsTransientError
+
+
+class HttpGatewayBackend(BaseSmsBackend):
+    def __init__(
+        self, *args: Any, url: str | None = None, token: str | None = None, timeout: float | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.url = url or settings.SMS_GATEWAY_URL
+        if urlsplit(self.url).scheme not in {"http", "https"}:
+            raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s) URL")
+        self.token = token if token is not None else getattr(settings, "SMS_GATEWAY_TOKEN", "")
+        self.timeout = timeout if timeout is not None else getattr(settings, "SMS_GATEWAY_TIMEOUT", 10)
+
+    def send(self, sms: OutgoingSms) -> str:
+        body = json.dumps(
+            {
+                "sign_name": sms.sign_name,
+                "template_code": sms.template_code,
+                "phone": sms.phone,
+                "params": sms.params,
+                "out_id": sms.out_id,
+            },
+            ensure_ascii=False,
+        ).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
+                payload = _json(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = _json(exc.read()).get("message", "")
+            if exc.code == 429 or exc.code >= 500:
+                raise SmsTransientError(f"gateway HTTP {exc.code} {detail}".strip()) from exc
+            raise SmsPermanentError(f"gateway HTTP {exc.code} {detail}".strip()) from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise SmsTransientError(f"gateway unreachable: {exc}") from exc
+        if payload.get("code") != "OK" or not payload.get("message_id"):
+            raise SmsPermanentError(f"gateway refused: {payload.get('code')} {payload.get('message', '')}".strip())
+        return str(payload["message_id"])
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw.decode() or "{}")
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+SmsBackend = HttpGatewayBackend

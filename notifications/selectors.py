@@ -1,0 +1,74 @@
+"""Scoped reads for the outbox and notices. Out of scope looks exactly like "not found"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from staff.models import ADMIN_ROLES, LEADER_ROLES, User
+from staff.selectors import get_in_scope, scope_to_user
+
+from .models import Notice, SmsMessage
+
+# Who may look at the outbox of their centre (city-wide roles: every centre).
+OUTBOX_ROLES = LEADER_ROLES | ADMIN_ROLES
+
+
+def can_see_outbox(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.has_role(*OUTBOX_ROLES))
+
+
+def sms_list_for(*, user: User, status: str = "") -> QuerySet[SmsMessage]:
+    if not can_see_outbox(user):
+        return SmsMessage.objects.none()
+    queryset = scope_to_user(SmsMessage.objects.select_related("centre"), user)
+    if status in SmsMessage.Status.values:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-send_after", "-id")
+
+
+def sms_get_for(*, user: User, id: int) -> SmsMessage:  # noqa: A002 - the house selector signature
+    return get_in_scope(sms_list_for(user=user), user, id=id)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    queued: int
+    sending: int
+    sent: int
+    delivered: int
+    failed: int
+    cancelled: int
+
+
+def sms_counts_for(*, user: User) -> OutboxCounts:
+    """Messages per status in one aggregate query."""
+    S = SmsMessage.Status
+    row = sms_list_for(user=user).order_by().aggregate(**{s.value: Count("id", filter=Q(status=s.value)) for s in S})
+    return OutboxCounts(**{s.value: row[s.value] or 0 for s in S})
+
+
+def sms_failed_count_for(*, user: User) -> int:
+    return sms_list_for(user=user, status=SmsMessage.Status.FAILED).count()
+
+
+def sms_list_for_keys(*, key_prefix: str) -> QuerySet[SmsMessage]:
+    """The messages of one subject (e.g. a case: "case:42:"), for the _case_messages partial.
+
+    The caller has already checked that the user may see the subject.
+    """
+    return SmsMessage.objects.filter(key__startswith=key_prefix).order_by("send_after", "id")
+
+
+def notice_list_for(*, user: User, unread_only: bool = False) -> QuerySet[Notice]:
+    if not user.is_authenticated:
+        return Notice.objects.none()
+    queryset = Notice.objects.filter(recipient=user)
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    return queryset.order_by("-created_at", "-id")
+
+
+def notice_unread_count(*, user: User) -> int:
+    return notice_list_for(user=user, unread_only=True).count()

@@ -1,0 +1,73 @@
+"""Screens: the outbox for leaders and admins, one message's history, and "my notices"."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .models import SmsMessage
+
+PAGE_SIZE = 50
+
+
+@login_required
+def sms_list(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_see_outbox(request.user):
+        raise Http404
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.sms_list_for(user=request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "messages_list": page.object_list,
+        "status": status if status in SmsMessage.Status.values else "",
+        "statuses": SmsMessage.Status.choices,
+        "counts": selectors.sms_counts_for(user=request.user),
+    }
+    return render(request, "notifications/sms_list.html", context)
+
+
+@login_required
+def sms_detail(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
+    message = selectors.sms_get_for(user=request.user, id=id)
+    return render(
+        request,
+        "notifications/sms_detail.html",
+        {"message": message, "events": message.events.all()},
+    )
+
+
+@login_required
+def notice_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notice_list_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/notice_list.html",
+        {"page": page, "notices": page.object_list, "unread": selectors.notice_unread_count(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notice_open(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
+    """Mark one notice read and follow its link (only to this site)."""
+    notice = selectors.notice_list_for(user=request.user).filter(id=id).first()
+    if notice is None:
+        raise Http404
+    services.notice_mark_read(user=request.user, notice_id=notice.id)
+    if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()}):
+        return redirect(notice.url)
+    return redirect("notifications:notice-list")
+
+
+@login_required
+@require_POST
+def notice_read_all(request: HttpRequest) -> HttpResponse:
+    services.notice_mark_read(user=request.user)
+    return redirect("notifications:notice-list")
