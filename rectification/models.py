@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from pathlib import PurePosixPath
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import Centre, Department, TimeStampedModel, Window
@@ -67,6 +72,26 @@ class Problem(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     recheck_on = models.DateField(_("回头看日期"), null=True, blank=True)
+    close_out_applied_at = models.DateTimeField(_("申请销号时间"), null=True, blank=True)
+    close_out_applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("销号申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("验收人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rechecked_at = models.DateTimeField(_("回头看完成时间"), null=True, blank=True)
+    recurrence_flagged_at = models.DateTimeField(_("疑似反弹标记时间"), null=True, blank=True)
+    recurrence_note = models.CharField(_("疑似反弹说明"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("问题")
@@ -77,6 +102,9 @@ class Problem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("rectification:problem-detail", args=[self.pk])
 
 
 class Measure(TimeStampedModel):
@@ -92,6 +120,18 @@ class Measure(TimeStampedModel):
     weight = models.PositiveSmallIntegerField(_("权重"), default=1)
     progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    start_on = models.DateField(_("起算日期"), null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField(
+        _("工作日时限"), null=True, blank=True, help_text=_("填写后，整改时限 = 起算日期 + N 个工作日")
+    )
+    deadline_provisional = models.BooleanField(
+        _("时限暂定"), default=False, help_text=_("所跨年份的节假日安排尚未公布")
+    )
+    milestones = models.JSONField(
+        _("节点"), default=list, blank=True, help_text=_('[{"title": ..., "due": "YYYY-MM-DD", "done": false}]')
+    )
+    near_due_warned_at = models.DateTimeField(_("临期提醒时间"), null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(_("逾期标记时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("整改措施")
@@ -106,11 +146,87 @@ class Measure(TimeStampedModel):
     def __str__(self) -> str:
         return self.description[:40]
 
+    def is_overdue(self, today: date) -> bool:
+        return self.completed_at is None and self.deadline < today
+
+
+class ProgressUpdate(models.Model):
+    """One dated progress report on a measure (整改进展). Append-only."""
+
+    measure = models.ForeignKey(Measure, verbose_name=_("整改措施"), on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("进展情况"))
+    percentage = models.PositiveSmallIntegerField(_("完成进度(%)"))
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改进展")
+        verbose_name_plural = _("整改进展")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(percentage__lte=100), name="progress_update_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.percentage}%"
+
+
+def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
+    # A fresh UUID per file: an upload never replaces an earlier one, whatever its name.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"rectification/evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class EvidenceFile(models.Model):
+    """A piece of evidence (佐证材料) stored through Django's storage API, never overwritten."""
+
+    problem = models.ForeignKey(Problem, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="evidence")
+    update = models.ForeignKey(
+        ProgressUpdate,
+        verbose_name=_("整改进展"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_upload_to, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class ProblemEvent(models.Model):
     """History of a problem: every status move and every edit, with the actor."""
 
+    class Kind(models.TextChoices):
+        CREATED = "created", _("登记")
+        TRANSITION = "transition", _("状态变更")
+        EDIT = "edit", _("修改")
+        MEASURE = "measure", _("整改措施")
+        PROGRESS = "progress", _("整改进展")
+        EVIDENCE = "evidence", _("佐证材料")
+        RECHECK = "recheck", _("回头看")
+        RECURRENCE = "recurrence", _("疑似反弹")
+        OVERDUE = "overdue", _("逾期")
+
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -1,8 +1,32 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import api, dashboard_views, views
 
 app_name = "rectification"
 
-urlpatterns: list[URLPattern | URLResolver] = []
-api_urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.ledger_list, name="ledger"),
+    path("new/", views.problem_create, name="problem-create"),
+    path("export.xlsx", views.ledger_export, name="ledger-export"),
+    path("ledger.pdf", views.ledger_pdf, name="ledger-pdf"),
+    path("print/", views.ledger_print, name="ledger-print"),
+    path("import/", views.ledger_import, name="ledger-import"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),
+    path("problems/<int:pk>/dossier.pdf", views.problem_pdf, name="problem-pdf"),
+    path("problems/<int:pk>/transitions/", views.problem_transition, name="problem-transition"),
+    path("problems/<int:pk>/recheck/", views.problem_recheck, name="problem-recheck"),
+    path("problems/<int:pk>/measures/", views.measure_create, name="measure-create"),
+    path("measures/<int:measure_id>/progress/", views.progress_create, name="progress-create"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+]
+
+api_urlpatterns: list[URLPattern | URLResolver] = [
+    path("ledger/problems/", api.ProblemListApi.as_view(), name="ledger-problem-list"),
+    path("ledger/problems/<int:pk>/", api.ProblemDetailApi.as_view(), name="ledger-problem-detail"),
+    path("ledger/problems/<int:pk>/transitions/", api.ProblemTransitionApi.as_view(), name="ledger-problem-transition"),
+    path("ledger/measures/<int:pk>/progress/", api.ProgressUpdateCreateApi.as_view(), name="ledger-progress-create"),
+    path("ledger/dashboard/", api.DashboardApi.as_view(), name="ledger-dashboard"),
+]

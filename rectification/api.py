@@ -1,0 +1,148 @@
+"""JSON API of the ledger and the dashboard: validate → service/selector → serialize."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Problem
+from .selectors import LedgerFilters, measure_get_for, measure_list_for_problem, problem_get_for, problem_list_for
+
+
+class ProblemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    centre = serializers.CharField(source="centre.code")
+    code = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.CharField(source="get_category_display")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    source = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    responsible_leader = serializers.CharField(source="responsible_leader.name")
+    responsible_department = serializers.CharField(source="responsible_department.name", default="")
+    responsible_person = serializers.CharField(source="responsible_person.name")
+    progress = serializers.SerializerMethodField()
+    deadline = serializers.DateField(allow_null=True)
+    overdue_measures = serializers.IntegerField()
+    evidence_records = serializers.SerializerMethodField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    recheck_on = serializers.DateField(allow_null=True)
+    possible_recurrence = serializers.SerializerMethodField()
+
+    def get_progress(self, obj: Problem) -> int:
+        return round(obj.progress_pct or 0)
+
+    def get_evidence_records(self, obj: Problem) -> int:
+        return obj.complaint_count + obj.review_count
+
+    def get_possible_recurrence(self, obj: Problem) -> bool:
+        return obj.recurrence_flagged_at is not None
+
+
+class ProblemListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        filters = LedgerFilters.from_query(request.query_params)
+        problems = problem_list_for(user=request.user, filters=filters)[:500]
+        return Response({"results": ProblemOutput(problems, many=True).data})
+
+
+class ProblemDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class MeasureOutput(serializers.Serializer):
+        id = serializers.IntegerField()
+        description = serializers.CharField()
+        owner = serializers.CharField(source="owner.name")
+        owner_department = serializers.CharField(source="owner_department.name", default="")
+        deadline = serializers.DateField()
+        deadline_provisional = serializers.BooleanField()
+        weight = serializers.IntegerField()
+        progress = serializers.IntegerField()
+        milestones = serializers.JSONField()
+        completed_at = serializers.DateTimeField(allow_null=True)
+
+    def get(self, request: Request, pk: int) -> Response:
+        problem = problem_get_for(user=request.user, problem_id=pk)
+        data = dict(ProblemOutput(problem).data)
+        data["measures"] = self.MeasureOutput(measure_list_for_problem(problem), many=True).data
+        return Response(data)
+
+
+class ProblemTransitionApi(APIView):
+    """POST {"to": "...", "note": "..."} (multipart for evidence files under "files")."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        to = serializers.ChoiceField(choices=Problem.Status.choices)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        problem_get_for(user=request.user, problem_id=pk)  # out of scope → 404
+        services.problem_transition(
+            problem_id=pk,
+            actor=request.user,
+            files=request.FILES.getlist("files") if hasattr(request, "FILES") else [],
+            **data.validated_data,
+        )
+        return Response(ProblemOutput(problem_get_for(user=request.user, problem_id=pk)).data)
+
+
+class ProgressUpdateCreateApi(APIView):
+    """POST {"text": "...", "percentage": 60} (multipart for evidence files under "files")."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField()
+        percentage = serializers.IntegerField(min_value=0, max_value=100)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        measure = serializers.IntegerField(source="measure_id")
+        text = serializers.CharField()
+        percentage = serializers.IntegerField()
+        created_at = serializers.DateTimeField()
+        files = serializers.SerializerMethodField()
+
+        def get_files(self, obj: object) -> list[dict]:
+            return [
+                {"name": f.original_name, "sha256": f.sha256, "size": f.size, "uploaded_at": f.uploaded_at}
+                for f in obj.files.all()  # type: ignore[attr-defined]
+            ]
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        measure = measure_get_for(user=request.user, measure_id=pk)
+        update = services.progress_update_add(
+            measure_id=measure.id, actor=request.user, files=request.FILES.getlist("files"), **data.validated_data
+        )
+        return Response(self.OutputSerializer(update).data, status=201)
+
+
+class DashboardApi(APIView):
+    """The dashboard's figures as JSON, for the city's big screen and reporting systems."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        from .dashboard import DashboardFilters, dashboard_for
+
+        data = dashboard_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))
+        return Response(asdict(data))

@@ -1,0 +1,210 @@
+"""Reads for the ledger, scoped by centre through staff.selectors (out of scope looks like "not found")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from staff.models import User
+from staff.selectors import get_in_scope, scope_to_user
+
+from .models import EvidenceFile, Measure, Problem, ProblemEvent, ProgressUpdate
+
+
+@dataclass(frozen=True)
+class LedgerFilters:
+    category: str = ""
+    status: str = ""
+    overdue: bool = False
+    department: int | None = None
+    centre: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: object) -> LedgerFilters:
+        get = params.get  # type: ignore[attr-defined]
+        department = get("department") or ""
+        return cls(
+            category=get("category") or "",
+            status=get("status") or "",
+            overdue=(get("overdue") or "") in ("1", "true", "on", "yes"),
+            department=int(department) if str(department).isdigit() else None,
+            centre=get("centre") or "",
+            q=(get("q") or "").strip(),
+        )
+
+    def as_query(self) -> dict[str, str]:
+        out = {
+            "category": self.category,
+            "status": self.status,
+            "overdue": "1" if self.overdue else "",
+            "department": str(self.department or ""),
+            "centre": self.centre,
+            "q": self.q,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def optional_model(app_label: str, name: str) -> type[models.Model] | None:
+    """A model another app may not have built yet; the ledger shows what exists."""
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def _sub(queryset: QuerySet, expression: object, output_field: object) -> Subquery:
+    """A correlated one-value aggregate: avoids join fan-out when several aggregates meet."""
+    return Subquery(
+        queryset.order_by().values("problem").annotate(v=expression).values("v")[:1],
+        output_field=output_field,
+    )
+
+
+def with_ledger_figures(queryset: QuerySet[Problem], *, today: date | None = None) -> QuerySet[Problem]:
+    """Annotate progress (weighted by measure), deadline, overdue measures and evidence counts in the DB."""
+    today = today or timezone.localdate()
+    measures = Measure.objects.filter(problem=OuterRef("pk"))
+    weighted = _sub(measures, Sum(F("progress") * F("weight")), IntegerField())
+    weights = _sub(measures, Sum("weight"), IntegerField())
+    overdue = _sub(measures.filter(completed_at__isnull=True, deadline__lt=today), Count("id"), IntegerField())
+    from complaints.models import Complaint
+
+    complaint_count = Subquery(
+        Complaint.objects.filter(problem=OuterRef("pk"))
+        .order_by()
+        .values("problem")
+        .annotate(c=Count("id"))
+        .values("c")[:1],
+        output_field=IntegerField(),
+    )
+    review_count: Any = Value(0)
+    bad_review_model = optional_model("complaints", "BadReview")
+    if bad_review_model is not None and hasattr(bad_review_model, "problem"):
+        review_count = Subquery(
+            bad_review_model.objects.filter(problem=OuterRef("pk"))
+            .order_by()
+            .values("problem")
+            .annotate(c=Count("id"))
+            .values("c")[:1],
+            output_field=IntegerField(),
+        )
+    return queryset.annotate(
+        progress_pct=Coalesce(
+            Cast(weighted, FloatField()) / Cast(weights, FloatField()), Value(0.0), output_field=FloatField()
+        ),
+        deadline=_sub(measures, Max("deadline"), DateField()),
+        overdue_measures=Coalesce(overdue, 0),
+        complaint_count=Coalesce(complaint_count, 0),
+        review_count=Coalesce(review_count, 0),
+        measure_count=Coalesce(_sub(measures, Count("id"), IntegerField()), 0),
+    )
+
+
+def problem_list_for(
+    *, user: User, filters: LedgerFilters | None = None, today: date | None = None
+) -> QuerySet[Problem]:
+    filters = filters or LedgerFilters()
+    today = today or timezone.localdate()
+    queryset = scope_to_user(Problem.objects.all(), user).select_related(
+        "centre", "responsible_department", "responsible_person", "responsible_leader", "window"
+    )
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.centre:
+        queryset = queryset.filter(centre__code=filters.centre)
+    if filters.department:
+        queryset = queryset.filter(
+            Q(responsible_department_id=filters.department)
+            | Q(Exists(Measure.objects.filter(problem=OuterRef("pk"), owner_department_id=filters.department)))
+        )
+    if filters.overdue:
+        queryset = queryset.exclude(status=Problem.Status.CLOSED).filter(
+            Exists(Measure.objects.filter(problem=OuterRef("pk"), completed_at__isnull=True, deadline__lt=today))
+        )
+    if filters.q:
+        queryset = queryset.filter(
+            Q(code__icontains=filters.q) | Q(title__icontains=filters.q) | Q(description__icontains=filters.q)
+        )
+    return with_ledger_figures(queryset, today=today).order_by("centre__code", "category", "code")
+
+
+def problem_list_with_measures_for(*, user: User, filters: LedgerFilters | None = None) -> QuerySet[Problem]:
+    """For exports and the print view: problems with measures and their latest update, in 3 queries."""
+    updates = ProgressUpdate.objects.order_by("-created_at", "-id")
+    return problem_list_for(user=user, filters=filters).prefetch_related(
+        Prefetch(
+            "measures",
+            queryset=Measure.objects.select_related("owner", "owner_department").prefetch_related(
+                Prefetch("updates", queryset=updates, to_attr="update_list")
+            ),
+        ),
+        Prefetch("events", queryset=ProblemEvent.objects.select_related("actor"), to_attr="event_list"),
+    )
+
+
+def problem_get_for(*, user: User, problem_id: int) -> Problem:
+    queryset = with_ledger_figures(
+        Problem.objects.select_related(
+            "centre",
+            "responsible_department",
+            "responsible_person",
+            "responsible_leader",
+            "window",
+            "verified_by",
+            "close_out_applied_by",
+        )
+    )
+    return get_in_scope(queryset, user, pk=problem_id)
+
+
+def measure_list_for_problem(problem: Problem) -> QuerySet[Measure]:
+    return (
+        problem.measures.select_related("owner", "owner_department")
+        .prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.select_related("author").prefetch_related("files"),
+                to_attr="update_list",
+            )
+        )
+        .order_by("deadline", "id")
+    )
+
+
+def event_list_for_problem(problem: Problem) -> QuerySet[ProblemEvent]:
+    return problem.events.select_related("actor").order_by("-created_at", "-id")
+
+
+def evidence_get_for(*, user: User, evidence_id: int) -> EvidenceFile:
+    return get_in_scope(
+        EvidenceFile.objects.select_related("problem"), user, centre_field="problem__centre", pk=evidence_id
+    )
+
+
+def measure_get_for(*, user: User, measure_id: int) -> Measure:
+    return get_in_scope(Measure.objects.select_related("problem"), user, centre_field="problem__centre", pk=measure_id)

@@ -1,0 +1,289 @@
+"""Screens of the ledger (thin: they call the same services and selectors as the API)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from govservice.exceptions import DomainError
+from staff.models import Centre, Department, Role
+from staff.selectors import centre_list_for, scope_to_user
+
+from . import documents, services
+from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
+from .models import Problem, ProblemCategory
+from .selectors import (
+    LedgerFilters,
+    event_list_for_problem,
+    evidence_get_for,
+    measure_get_for,
+    measure_list_for_problem,
+    problem_get_for,
+    problem_list_for,
+    problem_list_with_measures_for,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filter_context(request: HttpRequest, filters: LedgerFilters) -> dict:
+    user = request.user
+    return {
+        "filters": filters,
+        "query": filters.as_query(),
+        "categories": ProblemCategory.choices,
+        "statuses": Problem.Status.choices,
+        "departments": scope_to_user(Department.objects.all(), user)
+        .select_related("centre")
+        .order_by("centre", "name"),
+        "centres": centre_list_for(user=user) if user.is_city_wide else [],
+    }
+
+
+def _can_register(user) -> bool:  # noqa: ANN001
+    return user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
+
+
+@login_required
+def ledger_list(request: HttpRequest) -> HttpResponse:
+    filters = LedgerFilters.from_query(request.GET)
+    page = Paginator(problem_list_for(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "can_register": _can_register(request.user), **_filter_context(request, filters)}
+    return render(request, "rectification/ledger_list.html", context)
+
+
+@login_required
+def ledger_print(request: HttpRequest) -> HttpResponse:
+    filters = LedgerFilters.from_query(request.GET)
+    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    return render(
+        request,
+        "rectification/ledger_print.html",
+        {
+            "rows": documents.ledger_rows(problems),
+            "columns": documents.LEDGER_COLUMNS,
+            **_filter_context(request, filters),
+        },
+    )
+
+
+def _title(request: HttpRequest, filters: LedgerFilters) -> str:
+    user = request.user
+    centre = user.centre.name if user.centre and not user.is_city_wide else _("全市")
+    if filters.centre:
+        centre = Centre.objects.filter(code=filters.centre).values_list("name", flat=True).first() or centre
+    return _("%(c)s窗口作风建设问题整改台账") % {"c": centre}
+
+
+@login_required
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    filters = LedgerFilters.from_query(request.GET)
+    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    data = documents.ledger_xlsx(problems, title=_title(request, filters))
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def ledger_pdf(request: HttpRequest) -> HttpResponse:
+    filters = LedgerFilters.from_query(request.GET)
+    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    return _pdf_response(request, problems, _title(request, filters), "ledger", detailed=False)
+
+
+def _pdf_response(request: HttpRequest, problems, title: str, name: str, *, detailed: bool) -> HttpResponse:  # noqa: ANN001
+    try:
+        data = documents.ledger_pdf(problems, title=title, detailed=detailed)
+    except documents.NoCJKFont:
+        messages.error(
+            request,
+            _("服务器未安装中文字体，无法生成 PDF。请安装 fonts-noto-cjk 或 fonts-wqy-microhei，或使用打印视图。"),
+        )
+        return redirect(request.META.get("HTTP_REFERER") or "rectification:ledger")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
+
+
+@login_required
+def ledger_import(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not _can_register(user):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[tuple[int, str]] = []
+    if request.method == "POST" and form.is_valid():
+        if user.centre is None:
+            raise Http404
+        try:
+            result = documents.ledger_import(data=form.cleaned_data["file"].read(), centre=user.centre, actor=user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if result.errors:
+                errors = result.errors
+                messages.error(request, _("有 %(n)d 行数据有误，未导入任何数据。") % {"n": len(errors)})
+            else:
+                messages.success(request, _("已导入 %(n)d 个问题。") % {"n": len(result.created)})
+                return redirect("rectification:ledger")
+    return render(request, "rectification/ledger_import.html", {"form": form, "errors": errors})
+
+
+@login_required
+def problem_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not _can_register(user) or user.centre_id is None:
+        raise Http404
+    form = ProblemForm(request.POST or None, centre_id=user.centre_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            problem = services.problem_create(actor=user, centre=user.centre, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect(problem)
+    return render(request, "rectification/problem_form.html", {"form": form})
+
+
+@login_required
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = problem_get_for(user=request.user, problem_id=pk)
+    user = request.user
+    can_manage = services.can_manage(user, problem)
+    transitions = []
+    for to in Problem.TRANSITIONS[problem.status]:
+        if problem.status == Problem.Status.CLOSE_OUT_APPLIED and not services.can_verify(user, problem):
+            continue
+        if problem.status == Problem.Status.CLOSED and not user.is_leader:
+            continue
+        if problem.status in (Problem.Status.OPEN, Problem.Status.IN_RECTIFICATION) and not can_manage:
+            continue
+        transitions.append(_transition_button(problem.status, to))
+    context = {
+        "problem": problem,
+        "measures": measure_list_for_problem(problem),
+        "events": event_list_for_problem(problem),
+        "evidence": problem.evidence.select_related("uploaded_by", "update"),
+        "complaints": problem.complaints.order_by("-received_at")[:20],
+        "can_manage": can_manage,
+        "transitions": transitions,
+        "progress_form": ProgressForm(),
+        "measure_form": MeasureForm(problem=problem)
+        if can_manage and problem.status != Problem.Status.CLOSED
+        else None,
+        "can_recheck": problem.status == Problem.Status.CLOSED and user.is_leader,
+        "today": timezone.localdate(),
+    }
+    return render(request, "rectification/problem_detail.html", context)
+
+
+def _transition_button(current: str, to: str) -> dict:
+    S = Problem.Status
+    labels = {
+        (S.OPEN, S.IN_RECTIFICATION): (_("开始整改"), False, False),
+        (S.IN_RECTIFICATION, S.CLOSE_OUT_APPLIED): (_("申请销号"), False, True),
+        (S.CLOSE_OUT_APPLIED, S.CLOSED): (_("验收通过，销号"), False, False),
+        (S.CLOSE_OUT_APPLIED, S.IN_RECTIFICATION): (_("退回整改"), True, False),
+        (S.CLOSED, S.IN_RECTIFICATION): (_("回头看发现反弹，重新打开"), True, False),
+    }
+    label, needs_note, takes_files = labels[(current, to)]
+    return {"to": to, "label": label, "needs_note": needs_note, "takes_files": takes_files}
+
+
+@login_required
+def problem_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = problem_get_for(user=request.user, problem_id=pk)
+    problems = problem_list_with_measures_for(user=request.user).filter(pk=problem.pk)
+    return _pdf_response(request, problems, _("整改问题档案 %(c)s") % {"c": problem.code}, problem.code, detailed=True)
+
+
+@login_required
+@require_POST
+def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = problem_get_for(user=request.user, problem_id=pk)
+    form = TransitionForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.problem_transition(
+                problem_id=problem.id,
+                to=form.cleaned_data["to"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                files=form.cleaned_data["files"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("状态已更新。"))
+    else:
+        messages.error(request, _("提交的数据有误。"))
+    return redirect(problem)
+
+
+@login_required
+@require_POST
+def problem_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = problem_get_for(user=request.user, problem_id=pk)
+    try:
+        services.problem_recheck_confirm(problem_id=problem.id, actor=request.user, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已记录回头看结果。"))
+    return redirect(problem)
+
+
+@login_required
+@require_POST
+def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = problem_get_for(user=request.user, problem_id=pk)
+    form = MeasureForm(request.POST, problem=problem)
+    if form.is_valid():
+        try:
+            services.measure_add(problem_id=problem.id, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已新增整改措施。"))
+    else:
+        messages.error(
+            request, _("提交的数据有误：%(e)s") % {"e": "; ".join(" ".join(v) for v in form.errors.values())}
+        )
+    return redirect(problem)
+
+
+@login_required
+@require_POST
+def progress_create(request: HttpRequest, measure_id: int) -> HttpResponse:
+    measure = measure_get_for(user=request.user, measure_id=measure_id)
+    form = ProgressForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.progress_update_add(measure_id=measure.id, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已填报进展。"))
+    else:
+        messages.error(
+            request, _("提交的数据有误：%(e)s") % {"e": "; ".join(" ".join(v) for v in form.errors.values())}
+        )
+    return redirect(measure.problem)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = evidence_get_for(user=request.user, evidence_id=pk)
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
