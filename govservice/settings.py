@@ -346,6 +346,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Once a day: on the first working day of a month, compute last month's service-star scores as a preview.
     "staff-scoring-monthly": {"task": "staff.tasks.scoring_monthly_task", "schedule": 24 * 60 * 60.0},
     # --- knowledge: weekly review queue reminders.
+    # Once a day: chase questions in review and wrong-answer tasks waiting > 5 working days (once per item a week).
+    "knowledge-review-queue-remind": {"task": "knowledge.tasks.review_queue_remind", "schedule": 24 * 60 * 60.0},
     # --- intake: webhook deliveries to channels; purge of expired idempotency keys.
 }
 

@@ -111,7 +111,9 @@ class _Lookup:
         for dep in Department.objects.filter(centre=centre):
             self.departments[dep.code.lower()] = dep.id
             self.departments[dep.name] = dep.id
-        self.matters = dict(MatterType.objects.filter(centre=centre).values_list("code", "id"))
+        self.matters = {
+            code.lower(): id_ for code, id_ in MatterType.objects.filter(centre=centre).values_list("code", "id")
+        }
         self.existing = {
             normalize(q) for q in Question.objects.filter(centre=centre).values_list("question", flat=True)
         }

@@ -76,7 +76,7 @@ def _claim(key: str) -> bool:
 def review_queue_remind() -> int:
     """Chase questions and wrong-answer tasks that waited more than REVIEW_OVERDUE_WORKING_DAYS.
 
-    Run weekly; each waiting item is chased once per week it is still waiting
+    Beat runs it daily; each waiting item is chased once per ISO week it is still waiting
     (the key carries the ISO week), so a second run in the same week sends nothing.
     """
     calendar = WorkCalendar.load()

@@ -1,0 +1,45 @@
+"""Import an existing question bank from Excel: `manage.py knowledge_import bank.xlsx --centre city --user admin`."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from staff.models import Centre, User
+
+from ...importer import question_bank_import, read_rows
+
+
+class Command(BaseCommand):
+    help = "Import a question bank (.xlsx); nothing is written if any row is invalid."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path")
+        parser.add_argument("--centre", required=True, help="centre code, e.g. city")
+        parser.add_argument("--user", required=True, help="username of the centre admin doing the import")
+        parser.add_argument("--publish", action="store_true", help="publish directly (an already reviewed bank)")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            centre = Centre.objects.get(code=options["centre"])
+            user = User.objects.get(username=options["user"])
+        except (Centre.DoesNotExist, User.DoesNotExist) as exc:
+            raise CommandError(str(exc)) from exc
+        missing, rows, _errors = read_rows(options["path"])
+        if missing:
+            raise CommandError(f"missing required columns: {', '.join(missing)}")
+        with tqdm(total=len(rows), desc="validate", unit="row", disable=options["no_progress"]) as bar:
+            result = question_bank_import(
+                centre=centre,
+                actor=user,
+                rows=rows,
+                publish=options["publish"],
+                progress=bar.update,
+                on_write=lambda: bar.set_description("write"),
+            )
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(f"row {error.row}: {error.message}")
+            raise CommandError(f"{len(result.errors)} problem(s); nothing was imported")
+        self.stdout.write(self.style.SUCCESS(f"imported {result.created} question(s)"))
