@@ -137,24 +137,26 @@ def sms_enqueue(
 ) -> SmsMessage:
     """Queue one SMS under a natural key; queuing the same key again returns the first row.
 
-    The number must be a mainland mobile number. When the template exists its
-    parameters are checked now, so a caller learns at once that one is missing;
-    a template created later in the admin is still honoured at send time.
+    Checked now: the number must be a mainland mobile number, and when the
+    template exists every one of its parameters must be given. A message that
+    fails a check is still stored, as FAILED with the reason, instead of
+    raising: callers queue from on_commit hooks and background tasks, where an
+    exception would break the caller's own work, and a failed message shows on
+    the leaders' outbox list. A template created later in the admin is still
+    honoured at send time.
     """
     existing = SmsMessage.objects.filter(key=key).first()
     if existing is not None:
         return existing
     phone = normalize_phone(phone)
+    problem = ""
     if not MOBILE_RE.match(phone):
-        raise ValidationFailed(_("手机号格式不正确。"), field="phone")
-    template = sms_template_current(code=template_code)
-    if template is not None:
-        missing = [name for name in template.param_names if name not in params]
+        problem = _("手机号格式不正确。")
+    else:
+        template = sms_template_current(code=template_code)
+        missing = template_missing_params(template, params) if template else []
         if missing:
-            raise ValidationFailed(
-                _("短信模板 %(code)s 缺少参数：%(names)s") % {"code": template_code, "names": "、".join(missing)},
-                field="params",
-            )
+            problem = _("短信模板 %(code)s 缺少参数：%(names)s") % {"code": template_code, "names": "、".join(missing)}
     message, created = SmsMessage.objects.get_or_create(
         key=key,
         defaults={
@@ -164,11 +166,25 @@ def sms_enqueue(
             "params": params,
             "send_after": send_after or timezone.now(),
             "centre": centre,
+            "status": Status.FAILED if problem else Status.QUEUED,
+            "last_error": scrub(problem)[:500],
         },
     )
     if created:
-        SmsEvent.objects.create(message=message, kind=Kind.QUEUED, old_status="", new_status=Status.QUEUED)
+        SmsEvent.objects.create(
+            message=message,
+            kind=SmsEvent.Kind.FAILED if problem else Kind.QUEUED,
+            old_status="",
+            new_status=message.status,
+            note=scrub(problem),
+        )
+        if problem:
+            logger.warning("sms %s not queued: %s", message.id, scrub(problem))
     return message
+
+
+def template_missing_params(template: SmsTemplate, params: dict[str, Any]) -> list[str]:
+    return [name for name in template.param_names if name not in params]
 
 
 @transaction.atomic
@@ -356,6 +372,19 @@ def sms_send(*, message_id: int, now: datetime | None = None) -> SmsMessage | No
             note=_("短信模板 %(code)s 不存在或已停用。") % {"code": message.template_code},
             where=mine,
             last_error=f"template {message.template_code} missing",
+        )
+        return _reload(message_id)
+    missing = template_missing_params(template, message.params)
+    if missing:
+        # The template gained a parameter in the admin after this message was queued.
+        _move(
+            message_id=message_id,
+            from_status=Status.SENDING,
+            to=Status.FAILED,
+            kind=Kind.FAILED,
+            note=_("短信模板 %(code)s 缺少参数：%(names)s") % {"code": template.code, "names": "、".join(missing)},
+            where=mine,
+            last_error=f"template {template.code} v{template.version} needs {', '.join(missing)}"[:500],
         )
         return _reload(message_id)
     # Second claim: this attempt is handed to the provider once, even if the

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from govservice.exceptions import ValidationFailed
 from notifications import services, tasks
 from notifications.backends import SmsPermanentError, SmsTransientError, locmem
 from notifications.backends.locmem import LocmemBackend
@@ -67,21 +66,52 @@ def test_enqueue_is_idempotent_by_its_natural_key(template):
     assert PHONE not in str(raw)
 
 
-def test_enqueue_refuses_a_number_that_is_not_a_mainland_mobile(template):
-    with pytest.raises(ValidationFailed):
-        enqueue(phone="12345")
+def test_a_number_that_is_not_a_mainland_mobile_is_stored_failed_and_never_sent(
+    template, daytime, django_capture_on_commit_callbacks
+):
+    message = enqueue(phone="12345")
+    assert message.status == Status.FAILED
+    assert "手机号" in message.last_error
+    dispatch(django_capture_on_commit_callbacks)
+    assert locmem.outbox == []
 
 
 def test_enqueue_accepts_a_number_with_country_code_and_stores_it_normalised(template):
     message = enqueue(phone="+86 139-1234-5678")
     message.refresh_from_db()
     assert message.phone == PHONE
+    assert message.status == Status.QUEUED
 
 
-def test_enqueue_names_the_template_parameters_that_are_missing(template):
-    with pytest.raises(ValidationFailed) as error:
-        services.sms_enqueue(key="k", phone=PHONE, template_code="correction_reminder", params={"tracking_no": "x"})
-    assert "materials" in error.value.message and "deadline" in error.value.message
+def test_missing_template_parameters_are_named_and_the_message_is_not_sent(
+    template, daytime, django_capture_on_commit_callbacks
+):
+    message = services.sms_enqueue(
+        key="k", phone=PHONE, template_code="correction_reminder", params={"tracking_no": "x"}
+    )
+    assert message.status == Status.FAILED
+    assert "materials" in message.last_error and "deadline" in message.last_error
+    dispatch(django_capture_on_commit_callbacks)
+    assert locmem.outbox == []
+
+
+def test_a_parameter_added_to_the_template_after_queuing_fails_the_message_at_send_time(
+    template, daytime, django_capture_on_commit_callbacks
+):
+    message = enqueue()
+    services.sms_template_publish(
+        code="correction_reminder",
+        name="补正材料提醒",
+        sign_name="市政务服务中心",
+        provider_template_id="SMS_100009",
+        param_names=["tracking_no", "materials", "deadline", "window"],
+        text="{tracking_no}{materials}{deadline}{window}",
+    )
+    dispatch(django_capture_on_commit_callbacks)
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+    assert "window" in message.last_error
+    assert locmem.outbox == []
 
 
 def test_cancelled_messages_are_never_sent(template, daytime, django_capture_on_commit_callbacks):
@@ -311,6 +341,7 @@ def test_no_sms_is_sent_at_night_and_it_goes_out_at_eight(template, django_captu
         assert locmem.outbox == []
         message.refresh_from_db()
         assert message.status == Status.QUEUED and message.attempts == 0
+        assert not message.events.filter(kind=SmsEvent.Kind.CLAIMED).exists()  # not even claimed at night
         traveller.move_to("2026-03-05 08:00:00+08:00")
         dispatch(django_capture_on_commit_callbacks)
     assert len(locmem.outbox) == 1
