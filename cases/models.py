@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField
@@ -27,6 +29,12 @@ class MatterType(TimeStampedModel):
     correction_days = models.PositiveSmallIntegerField(
         _("补正时限(工作日)"), default=5, help_text=_("容缺受理的补正期限，不超过承诺时限")
     )
+    reminder_offsets = models.CharField(
+        _("短信提醒(截止前工作日)"),
+        max_length=40,
+        default="2,0",
+        help_text=_("逗号分隔的工作日数；0 表示截止当天上午"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -44,9 +52,20 @@ class MatterType(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def offsets(self) -> list[int]:
+        """Reminder offsets in working days before the deadline, largest first; bad parts ignored."""
+        values = set()
+        for part in self.reminder_offsets.split(","):
+            part = part.strip()
+            if part.isdigit():
+                values.add(int(part))
+        return sorted(values or {2, 0}, reverse=True)
+
 
 class Material(models.Model):
-    matter_type = models.ForeignKey(MatterType, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="materials")
+    matter_type = models.ForeignKey(
+        MatterType, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="materials"
+    )
     name = models.CharField(_("材料名称"), max_length=200)
     is_core = models.BooleanField(_("主要材料"), default=True, help_text=_("主要材料不可容缺；次要材料可容缺后补"))
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -106,7 +125,10 @@ class Case(TimeStampedModel):
     is_other_special = models.BooleanField(_("其他特殊群体"), default=False)
     status = models.CharField(_("状态"), max_length=30, choices=Status.choices, default=Status.CONSULTATION)
     first_responder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("首问责任人"), on_delete=models.PROTECT, related_name="first_asked_cases"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("首问责任人"),
+        on_delete=models.PROTECT,
+        related_name="first_asked_cases",
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("当前承办人"), on_delete=models.PROTECT, related_name="handled_cases"
@@ -114,6 +136,8 @@ class Case(TimeStampedModel):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     due_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    reject_reason = models.CharField(_("不予受理理由"), max_length=30, blank=True)
+    referred_to = models.CharField(_("告知的有权机关"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("办件")
@@ -125,18 +149,90 @@ class Case(TimeStampedModel):
             models.Index(fields=["handler", "status"]),
             models.Index(fields=["first_responder", "status"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "consultation",
+                        "accepted",
+                        "accepted_deficient",
+                        "awaiting_correction",
+                        "in_process",
+                        "completed",
+                        "rejected",
+                        "withdrawn",
+                        "terminated",
+                    ]
+                ),
+                name="case_status_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_no
 
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def special_groups(self) -> list[str]:
+        labels = []
+        if self.is_elderly:
+            labels.append(str(_("老年人")))
+        if self.is_disabled:
+            labels.append(str(_("残疾人")))
+        if self.is_other_special:
+            labels.append(str(_("其他特殊群体")))
+        return labels
+
+    @property
+    def is_special_group(self) -> bool:
+        return self.is_elderly or self.is_disabled or self.is_other_special
+
+
+CLOSED_STATUSES = frozenset(
+    {Case.Status.COMPLETED, Case.Status.REJECTED, Case.Status.WITHDRAWN, Case.Status.TERMINATED}
+)
+
+
+class RejectReason(models.TextChoices):
+    """Grounds for 不予受理. "Not my business" is deliberately absent (首问负责制)."""
+
+    NOT_ELIGIBLE = "not_eligible", _("不符合法定受理条件")
+    FORM_UNFIXABLE = "form_unfixable", _("申请材料不符合法定形式且无法补正")
+    OTHER_AUTHORITY = "other_authority", _("依法不属于本机关职权范围（已告知有权机关）")
+
 
 class CaseEvent(models.Model):
+    """One line of a case's history. The time-limit clock is computed from these rows only."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("状态变更")
+        MATERIAL = "material", _("收到材料")
+        HANDOVER = "handover", _("转交")
+        EXTENSION = "extension", _("补正延期")
+        WARNING = "warning", _("时限预警")
+        ASSIST = "assist", _("帮办代办")
+        NOTE = "note", _("备注")
+
+    class Clock(models.TextChoices):
+        START = "start", _("计时开始")
+        PAUSE = "pause", _("计时暂停")
+        RESUME = "resume", _("计时恢复")
+        STOP = "stop", _("计时结束")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.STATUS)
     old_status = models.CharField(max_length=30, blank=True)
     new_status = models.CharField(max_length=30, blank=True)
+    clock = models.CharField(_("计时"), max_length=10, choices=Clock.choices, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("办件记录")
@@ -145,3 +241,266 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.old_status} → {self.new_status}"
+
+    @property
+    def old_status_label(self) -> str:
+        return Case.Status(self.old_status).label if self.old_status else ""
+
+    @property
+    def new_status_label(self) -> str:
+        return Case.Status(self.new_status).label if self.new_status else ""
+
+
+class TrackingCounter(models.Model):
+    """The last tracking number handed out per centre and year; locked row by row."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["centre", "year"], name="tracking_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}/{self.year}: {self.last_value}"
+
+
+class CaseMaterial(models.Model):
+    class State(models.TextChoices):
+        PROVIDED = "provided", _("已提交")
+        MISSING = "missing", _("未提交")
+        DEFERRED = "deferred", _("容缺待补")
+        RECEIVED = "received", _("已补正")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("材料名称"), max_length=200)
+    is_core = models.BooleanField(_("主要材料"), default=True)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PROVIDED)
+    received_at = models.DateTimeField(_("补正时间"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("办件材料")
+        verbose_name_plural = _("办件材料")
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "material"], name="case_material_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(state="deferred", is_core=True), name="case_material_core_never_deferred"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Commitment(models.Model):
+    """The written commitment (承诺书) of an acceptance with deficiencies."""
+
+    class SubmitMethod(models.TextChoices):
+        WINDOW = "window", _("到窗口递交")
+        POST = "post", _("邮寄")
+        ONLINE = "online", _("网上提交")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="commitment")
+    deadline = models.DateField(_("补正期限"))
+    deadline_provisional = models.BooleanField(_("期限按未公布日历推算"), default=False)
+    submit_method = models.CharField(_("补交方式"), max_length=20, choices=SubmitMethod.choices)
+    signed_at = models.DateTimeField(_("签署时间"), default=timezone.now)
+    original_deadline = models.DateField(_("原补正期限"), null=True, blank=True)
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    extension_reason = models.CharField(_("延期理由"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("承诺书")
+        verbose_name_plural = _("承诺书")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.deadline}"
+
+    @property
+    def was_extended(self) -> bool:
+        return self.original_deadline is not None
+
+
+class ApplicantRecord(models.Model):
+    """The centre's record of a broken or false commitment; it bars 容缺受理 for that applicant."""
+
+    class Kind(models.TextChoices):
+        BROKEN = "broken", _("未按承诺补正")
+        FALSE = "false", _("虚假承诺")
+
+    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+")
+    id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_masked = models.CharField(_("证件号码"), max_length=30)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申请人失信记录")
+        verbose_name_plural = _("申请人失信记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=models.Q(case__isnull=False), name="applicant_record_once_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id_masked} {self.get_kind_display()}"
+
+
+class Handover(models.Model):
+    """A two-sided hand-over: offered to a named receiver, who accepts or declines with a reason."""
+
+    class State(models.TextChoices):
+        OFFERED = "offered", _("待接收")
+        ACCEPTED = "accepted", _("已接收")
+        DECLINED = "declined", _("已拒绝")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handover_offers")
+    reason = models.CharField(_("转交理由"), max_length=300)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OFFERED)
+    response_reason = models.CharField(_("答复理由"), max_length=300, blank=True)
+    offered_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("转交")
+        verbose_name_plural = _("转交")
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(state="offered"), name="handover_one_open_offer_per_case"
+            ),
+            models.CheckConstraint(condition=~models.Q(from_user=models.F("to_user")), name="handover_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_user_id} → {self.to_user_id}"
+
+
+class ReminderCall(models.Model):
+    """A phone call staff owe the applicant before the correction deadline; the outcome is recorded."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("待拨打")
+        REACHED = "reached", _("已接通并提醒")
+        NO_ANSWER = "no_answer", _("无人接听")
+        WRONG_NUMBER = "wrong_number", _("号码有误")
+        CANCELLED = "cancelled", _("已取消")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminder_calls")
+    deadline = models.DateField(_("补正期限"))
+    offset = models.PositiveSmallIntegerField(_("截止前工作日"))
+    call_on = models.DateField(_("拨打日期"))
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("电话提醒")
+        verbose_name_plural = _("电话提醒")
+        ordering = ["call_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "deadline", "offset"], name="reminder_call_natural_key")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.call_on}"
+
+
+class DeadlineWarning(models.Model):
+    """A 50/80/100 % warning that was given; the natural key makes the warning task idempotent."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="warnings")
+    percent = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "percent", "due_date"], name="deadline_warning_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.percent}%"
+
+
+class PiiAccess(models.Model):
+    """Who saw a citizen's full phone or ID number, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pii_accesses")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=20)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} {self.field} {self.case_id}"
+
+
+class Assistance(models.Model):
+    """帮办代办: a special-group applicant's case assigned to a helper."""
+
+    class Satisfaction(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("非常满意")
+        SATISFIED = 4, _("满意")
+        BASIC = 3, _("基本满意")
+        DISSATISFIED = 2, _("不满意")
+        VERY_DISSATISFIED = 1, _("非常不满意")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="assistance")
+    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assistances")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    satisfaction = models.PositiveSmallIntegerField(_("满意度"), choices=Satisfaction.choices, null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("帮办代办")
+        verbose_name_plural = _("帮办代办")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="assistance_satisfaction_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.helper_id}"
+
+
+class AssistanceLog(models.Model):
+    class Action(models.TextChoices):
+        FORM_FILLING = "form_filling", _("代填表单")
+        SYSTEM_OPERATION = "system_operation", _("系统操作")
+        PROGRESS_QUERY = "progress_query", _("进度查询")
+        ACCOMPANIED = "accompanied", _("全程陪办")
+        HOME_VISIT = "home_visit", _("上门服务")
+
+    assistance = models.ForeignKey(Assistance, on_delete=models.CASCADE, related_name="logs")
+    action = models.CharField(_("帮办内容"), max_length=30, choices=Action.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("帮办记录")
+        verbose_name_plural = _("帮办记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_action_display()

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Assistance, AssistanceLog, Case, Commitment, RejectReason, ReminderCall
+
+
+class CaseLogForm(forms.Form):
+    """One screen: matter type first, then the checklist (rendered separately), applicant, special groups."""
+
+    matter_type = forms.ModelChoiceField(label=_("事项"), queryset=None, empty_label=_("— 请先选择事项 —"))
+    applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=Case.ApplicantKind.choices, initial="person")
+    applicant_name = forms.CharField(label=_("申请人（个人姓名或企业名称）"), max_length=100)
+    applicant_id_number = forms.CharField(label=_("身份证号码 / 统一社会信用代码"), max_length=30, required=False)
+    applicant_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    is_elderly = forms.BooleanField(label=_("老年人"), required=False)
+    is_disabled = forms.BooleanField(label=_("残疾人"), required=False)
+    is_other_special = forms.BooleanField(label=_("其他特殊群体"), required=False)
+    submit_method = forms.ChoiceField(
+        label=_("容缺材料补交方式"), choices=Commitment.SubmitMethod.choices, initial="window", required=False
+    )
+
+    def __init__(self, *args, matter_types=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["matter_type"].queryset = matter_types
+        self.fields["matter_type"].widget.attrs.update(
+            {
+                "hx-get": "",
+                "hx-target": "#materials",
+                "hx-trigger": "change",
+                "hx-select": "#materials",
+                "hx-swap": "outerHTML",
+            }
+        )
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("变更为"), choices=Case.Status.choices)
+    note = forms.CharField(label=_("结果 / 说明"), max_length=500, required=False)
+    reason = forms.ChoiceField(label=_("不予受理理由"), choices=[("", "—"), *RejectReason.choices], required=False)
+    referred_to = forms.CharField(label=_("已告知的有权机关"), max_length=200, required=False)
+
+
+class HandoverOfferForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("转交给"), queryset=None)
+    reason = forms.CharField(label=_("转交理由"), max_length=300)
+
+    def __init__(self, *args, candidates=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = candidates
+
+
+class HandoverResponseForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("答复"), choices=[("1", _("接收")), ("0", _("拒绝"))], coerce=lambda v: v == "1"
+    )
+    reason = forms.CharField(label=_("理由"), max_length=300, required=False)
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(label=_("延长工作日"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("延期理由"), max_length=300)
+
+
+class CallOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("通话结果"),
+        choices=[c for c in ReminderCall.Outcome.choices if c[0] not in ("pending", "cancelled")],
+    )
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+
+class AssignHelperForm(forms.Form):
+    helper = forms.ModelChoiceField(label=_("帮办员"), queryset=None)
+
+    def __init__(self, *args, helpers=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["helper"].queryset = helpers
+
+
+class AssistanceLogForm(forms.Form):
+    action = forms.ChoiceField(label=_("帮办内容"), choices=AssistanceLog.Action.choices)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class SatisfactionForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Assistance.Satisfaction.choices, coerce=int)
+
+
+class ProgressLookupForm(forms.Form):
+    tracking_no = forms.CharField(label=_("办件编号"), max_length=30)
+    phone_last4 = forms.RegexField(
+        label=_("手机号后四位"), regex=r"^\d{4}$", max_length=4, error_messages={"invalid": _("请输入 4 位数字。")}
+    )
