@@ -1,8 +1,35 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import public_views, views
 
 app_name = "complaints"
 
-urlpatterns: list[URLPattern | URLResolver] = []
-api_urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Citizens (no login): the window's QR page and the personal SMS link.
+    path("rate/<uuid:public_id>/", public_views.rate_window, name="rate-window"),
+    path("rate/invite/<str:token>/", public_views.rate_invitation, name="rate-invitation"),
+    path("rate/thanks/", public_views.rate_thanks, name="rate-thanks"),
+    # Staff screens.
+    path("", views.overview, name="overview"),
+    path("complaints/", views.complaint_list, name="complaint-list"),
+    path("complaints/<uuid:public_id>/", views.complaint_detail, name="complaint-detail"),
+    path("complaints/<uuid:public_id>/<str:action>/", views.complaint_action, name="complaint-action"),
+    path("evaluations/", views.evaluation_list, name="evaluation-list"),
+    path("bad-reviews/", views.bad_review_list, name="bad-review-list"),
+    path("bad-reviews/<int:pk>/", views.bad_review_detail, name="bad-review-detail"),
+    path("bad-reviews/<int:pk>/<str:action>/", views.bad_review_action, name="bad-review-action"),
+    path("escalations/", views.escalation_list, name="escalation-list"),
+    path("escalations/new/", views.escalation_new, name="escalation-new"),
+    path("escalations/rota/", views.duty_rota, name="duty-rota"),
+    path("escalations/<uuid:public_id>/", views.escalation_detail, name="escalation-detail"),
+    path("escalations/<uuid:public_id>/report/", views.escalation_report, name="escalation-report"),
+    path("escalations/<uuid:public_id>/<str:action>/", views.escalation_action, name="escalation-action"),
+    path("reports/", views.report, name="report"),
+    path("windows/", views.window_qr_list, name="window-qr-list"),
+    path("windows/<int:pk>/qr.svg", views.window_qr_svg, name="window-qr-svg"),
+    path("windows/<int:pk>/qr/", views.window_qr_print, name="window-qr-print"),
+]
+
+from .api import api_urlpatterns  # noqa: E402,F401 - mounted under /api/v1/ by govservice.urls

@@ -84,3 +84,22 @@ def completed_case(*, centre: Centre, handler, phone: str = "13900001234", matte
         completed_at=timezone.now(),
         **kwargs,
     )
+
+
+def problem_for(centre: Centre, leader, category: str = "attitude", **kwargs: object):
+    """A ledger problem built directly (the rectification app owns its own factories)."""
+    from rectification.models import Problem
+
+    n = next(_case_seq)
+    return Problem.objects.create(
+        centre=centre,
+        code=f"P{n:03d}",
+        category=category,
+        title=f"问题{n}",
+        description="窗口人员服务态度生硬",
+        source="complaint",
+        found_on=date(2026, 1, 5),
+        responsible_leader=leader,
+        responsible_person=leader,
+        **kwargs,
+    )

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rectification.models import Problem, ProblemCategory
+from staff.models import Department, User
+
+from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
+
+PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
+
+
+def _clean_phone(value: str) -> str:
+    value = (value or "").strip().replace(" ", "")
+    if value and not PHONE_RE.match(value):
+        raise forms.ValidationError(_("请填写正确的手机号或座机号。"))
+    return value
+
+
+class RateForm(forms.Form):
+    """The citizen's few taps: a level, optional tags and words, optionally a complaint with a phone."""
+
+    level = forms.TypedChoiceField(
+        label=_("您对本次服务满意吗？"),
+        choices=sorted(EvaluationLevel.choices, reverse=True),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    tags = forms.MultipleChoiceField(label=_("哪些方面？"), required=False, widget=forms.CheckboxSelectMultiple)
+    text = forms.CharField(label=_("想说的话（选填）"), required=False, max_length=500, widget=forms.Textarea)
+    complain = forms.BooleanField(label=_("我要投诉，请工作人员联系我"), required=False)
+    contact_phone = forms.CharField(label=_("联系电话（选填）"), required=False, max_length=20)
+
+    def __init__(self, *args: object, allow_complaint: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.tag_objects = list(EvaluationTag.objects.filter(is_active=True))
+        self.fields["tags"].choices = [(t.code, t.label) for t in self.tag_objects]
+        if not allow_complaint:
+            del self.fields["complain"]
+            del self.fields["contact_phone"]
+
+    def clean_contact_phone(self) -> str:
+        return _clean_phone(self.cleaned_data.get("contact_phone", ""))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        level = data.get("level")
+        if level:
+            allowed = {t.code for t in self.tag_objects if not t.levels or level in t.levels}
+            data["tags"] = [t for t in data.get("tags", []) if t in allowed]
+        if data.get("complain") and not (data.get("text") or "").strip():
+            self.add_error("text", _("投诉请写明具体情况。"))
+        return data
+
+
+class ClassifyForm(forms.Form):
+    category = forms.ChoiceField(label=_("问题类别"), choices=ProblemCategory.choices)
+    problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=Problem.objects.none(), required=False)
+    note = forms.CharField(label=_("说明"), required=False, max_length=500)
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
+
+
+class AssignForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("承办部门"), queryset=Department.objects.none())
+    owner = forms.ModelChoiceField(label=_("承办人"), queryset=User.objects.none())
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(centre_id=centre_id).order_by("code")
+        self.fields["owner"].queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by("username")
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea, max_length=2000)
+
+
+class CallbackForm(forms.Form):
+    satisfied = forms.TypedChoiceField(
+        label=_("回访结果"),
+        choices=[("1", _("满意")), ("0", _("不满意"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("回访情况"), required=False, max_length=1000, widget=forms.Textarea)
+
+
+class MergeForm(forms.Form):
+    duplicate = forms.ModelChoiceField(label=_("合并的重复件"), queryset=Complaint.objects.none())
+
+    def __init__(self, *args: object, candidates: list[Complaint], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["duplicate"].queryset = Complaint.objects.filter(id__in=[c.id for c in candidates])
+
+
+class VerifyForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("核实结论"), choices=BadReview.Verdict.choices)
+    note = forms.CharField(label=_("核实情况"), required=False, widget=forms.Textarea, max_length=2000)
+    is_complex = forms.BooleanField(label=_("复杂问题（纳入整改台账）"), required=False)
+    problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=Problem.objects.none(), required=False)
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea, max_length=2000)
+
+
+class RectifyForm(forms.Form):
+    rectification = forms.CharField(label=_("整改措施"), widget=forms.Textarea, max_length=2000)
+
+
+class AppealDecisionForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("复核结论"),
+        choices=[("1", _("申诉成立，评价不计入")), ("0", _("申诉不成立，继续整改"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    decision = forms.CharField(label=_("复核意见"), widget=forms.Textarea, max_length=2000)
+
+
+class EscalationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Escalation.Kind.choices)
+    reason = forms.ChoiceField(label=_("原因"), choices=Escalation.Reason.choices)
+    citizen_name = forms.CharField(label=_("反映人"), required=False, max_length=100)
+    citizen_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20)
+    content = forms.CharField(label=_("反映内容"), widget=forms.Textarea, max_length=4000)
+
+    def clean_citizen_phone(self) -> str:
+        return _clean_phone(self.cleaned_data.get("citizen_phone", ""))
+
+
+class EscalationDepartmentForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.none())
+    part = forms.CharField(label=_("承担工作"), max_length=1000)
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(centre_id=centre_id).order_by("code")
+
+
+class AnswerForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.CharField(label=_("部门答复"), max_length=2000)
+
+
+class ReportForm(forms.Form):
+    report = forms.CharField(label=_("专题报告"), widget=forms.Textarea(attrs={"rows": 14}), max_length=20000)
+
+
+class ResolveForm(forms.Form):
+    solved = forms.TypedChoiceField(
+        label=_("结果"),
+        choices=[("1", _("已解决")), ("0", _("未能解决"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.CharField(label=_("办理结果"), widget=forms.Textarea, max_length=4000)
+
+
+class CloseForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label=_("群众满意度"), choices=sorted(EvaluationLevel.choices, reverse=True), coerce=int
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=1000)
+
+
+class DutySlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("星期"), choices=DutySlot.Weekday.choices, coerce=int)
+    half = forms.ChoiceField(label=_("时段"), choices=DutySlot.Half.choices)
+    leader = forms.ModelChoiceField(label=_("值班领导"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = User.objects.filter(
+            centre_id=centre_id, is_active=True, roles__role="leader"
+        ).distinct()
+
+
+class DutySwapForm(DutySlotForm):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, centre_id=centre_id, **kwargs)
+        del self.fields["weekday"]
+        self.fields["leader"].required = True

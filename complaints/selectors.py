@@ -1,0 +1,196 @@
+"""Scoped reads for feedback. Another centre's record looks exactly like a missing one (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.shortcuts import get_object_or_404
+
+from rectification.models import ProblemCategory
+from staff.models import Role, User
+from staff.selectors import scope_to_user
+
+from .models import BadReview, Complaint, Escalation, Evaluation, EvaluationLevel
+
+LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]
+
+
+FEEDBACK_ROLES = (Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN, Role.LIAISON)
+
+
+def sees_all_feedback(user: User) -> bool:
+    """Leaders, admins and liaisons see the centre's feedback; everyone else only what concerns them."""
+    return user.is_superuser or user.has_role(*FEEDBACK_ROLES)
+
+
+def complaint_list_for(*, user: User) -> QuerySet[Complaint]:
+    queryset = scope_to_user(Complaint.objects.all(), user)
+    if not sees_all_feedback(user):
+        queryset = queryset.filter(Q(owner=user) | Q(staff=user))
+    return queryset.select_related("centre", "channel", "window", "department", "owner", "problem", "matter_type")
+
+
+def complaint_get_for(*, user: User, public_id: object) -> Complaint:
+    return get_object_or_404(complaint_list_for(user=user), public_id=public_id)
+
+
+def evaluation_list_for(*, user: User) -> QuerySet[Evaluation]:
+    queryset = scope_to_user(Evaluation.objects.all(), user)
+    if not sees_all_feedback(user):
+        queryset = queryset.filter(staff=user)
+    return queryset.select_related("centre", "channel", "window", "staff", "matter_type")
+
+
+def bad_review_list_for(*, user: User) -> QuerySet[BadReview]:
+    queryset = scope_to_user(BadReview.objects.all(), user)
+    if not sees_all_feedback(user):
+        queryset = queryset.filter(Q(owner=user) | Q(evaluation__staff=user))
+    return queryset.select_related("evaluation__channel", "evaluation__window", "evaluation__staff", "owner", "problem")
+
+
+def bad_review_get_for(*, user: User, pk: int) -> BadReview:
+    return get_object_or_404(bad_review_list_for(user=user), pk=pk)
+
+
+def escalation_list_for(*, user: User) -> QuerySet[Escalation]:
+    queryset = scope_to_user(Escalation.objects.all(), user)
+    if not sees_all_feedback(user):
+        queryset = queryset.filter(departments__department_id=user.department_id or 0).distinct()
+    return queryset.select_related("centre", "received_by", "matter_type")
+
+
+def escalation_get_for(*, user: User, public_id: object) -> Escalation:
+    return get_object_or_404(escalation_list_for(user=user), public_id=public_id)
+
+
+@dataclass
+class DistributionRow:
+    key: str
+    label: str
+    counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, level: int) -> float:
+        return round(100 * self.counts.get(level, 0) / self.total, 1) if self.total else 0.0
+
+    @property
+    def cells(self) -> list[tuple[int, int, float]]:
+        return [(level, self.counts.get(level, 0), self.share(level)) for level in LEVELS]
+
+    @property
+    def very_satisfied_rate(self) -> float:
+        return self.share(EvaluationLevel.VERY_SATISFIED)
+
+    @property
+    def satisfied_rate(self) -> float:
+        """Share of ratings at "basically satisfied" or better (the 好评 share)."""
+        good = sum(self.counts.get(level, 0) for level in (3, 4, 5))
+        return round(100 * good / self.total, 1) if self.total else 0.0
+
+
+def evaluation_distribution(
+    *, user: User, by: str, start: date | None = None, end: date | None = None
+) -> list[DistributionRow]:
+    """The full five-level distribution per month, window or channel (excluded ratings do not count)."""
+    queryset = evaluation_list_for(user=user).filter(excluded=False, follow_up_of__isnull=True)
+    if start:
+        queryset = queryset.filter(rated_at__date__gte=start)
+    if end:
+        queryset = queryset.filter(rated_at__date__lte=end)
+    if by == "month":
+        rows = queryset.annotate(k=TruncMonth("rated_at")).values("k", "level").annotate(n=Count("id")).order_by("k")
+        label_of = {}
+    elif by == "window":
+        rows = queryset.values("level", k=F("window_id")).annotate(n=Count("id")).order_by("k")
+        label_of = {
+            w["window_id"]: f"{w['window__code']} {w['window__name']}"
+            for w in queryset.values("window_id", "window__code", "window__name").distinct()
+        }
+    else:
+        rows = queryset.values("level", k=F("channel_id")).annotate(n=Count("id")).order_by("k")
+        label_of = {
+            c["channel_id"]: c["channel__name"] for c in queryset.values("channel_id", "channel__name").distinct()
+        }
+    table: dict[object, DistributionRow] = {}
+    for row in rows:
+        key = row["k"]
+        label = (f"{key:%Y-%m}" if key else "—") if by == "month" else label_of.get(key) or "—"
+        entry = table.setdefault(key, DistributionRow(key=str(key), label=label))
+        entry.counts[row["level"]] = entry.counts.get(row["level"], 0) + row["n"]
+    return list(table.values())
+
+
+def evaluation_totals(*, user: User, start: date | None = None, end: date | None = None) -> DistributionRow:
+    queryset = evaluation_list_for(user=user).filter(excluded=False, follow_up_of__isnull=True)
+    if start:
+        queryset = queryset.filter(rated_at__date__gte=start)
+    if end:
+        queryset = queryset.filter(rated_at__date__lte=end)
+    row = DistributionRow(key="all", label="")
+    for item in queryset.values("level").annotate(n=Count("id")):
+        row.counts[item["level"]] = item["n"]
+    return row
+
+
+@dataclass
+class CategoryShare:
+    category: str
+    label: str
+    count: int
+    share: float
+
+
+def complaint_category_shares(*, user: User, start: date | None = None, end: date | None = None) -> list[CategoryShare]:
+    """Share of each ProblemCategory among categorised complaints (the brief's 32 % attitude figure)."""
+    queryset = complaint_list_for(user=user).filter(kind=Complaint.Kind.COMPLAINT).exclude(category="")
+    queryset = queryset.exclude(status=Complaint.Status.MERGED)
+    if start:
+        queryset = queryset.filter(received_at__date__gte=start)
+    if end:
+        queryset = queryset.filter(received_at__date__lte=end)
+    counts = {row["category"]: row["n"] for row in queryset.values("category").annotate(n=Count("id"))}
+    total = sum(counts.values())
+    return [
+        CategoryShare(
+            value, str(label), counts.get(value, 0), round(100 * counts.get(value, 0) / total, 1) if total else 0.0
+        )
+        for value, label in ProblemCategory.choices
+    ]
+
+
+@dataclass
+class EscalationMonth:
+    month: str
+    received: int
+    solved: int
+    solved_in_time: int
+
+
+def escalation_monthly(*, user: User, year: int) -> list[EscalationMonth]:
+    """Matters received and solved per month (the brief's "12 resolved since January" is the sum)."""
+    queryset = escalation_list_for(user=user)
+    received = {
+        row["m"].month: row["n"]
+        for row in queryset.filter(received_at__year=year)
+        .annotate(m=TruncMonth("received_at"))
+        .values("m")
+        .annotate(n=Count("id"))
+    }
+    solved_rows = (
+        queryset.filter(solved_at__year=year)
+        .annotate(m=TruncMonth("solved_at"))
+        .values("m")
+        .annotate(n=Count("id"), in_time=Count("id", filter=Q(solved_at__date__lte=F("due_date"))))
+    )
+    solved = {row["m"].month: (row["n"], row["in_time"]) for row in solved_rows}
+    months = sorted(set(received) | set(solved))
+    return [
+        EscalationMonth(f"{year}-{m:02d}", received.get(m, 0), solved.get(m, (0, 0))[0], solved.get(m, (0, 0))[1])
+        for m in months
+    ]
