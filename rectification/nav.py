@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from govservice.navigation import NavItem
+from staff.models import Role, User
+
+
+def nav_items(user: User) -> list[NavItem]:
+    items: list[NavItem] = []
+    managers = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN, Role.LIAISON)
+    if user.has_role(*managers) or user.measures.exists():
+        items.append(
+            NavItem(
+                _("整改台账"),
+                reverse("rectification:ledger"),
+                _("23 项问题的整改措施、责任人、时限、进展、佐证与销号。"),
+                section=_("作风建设"),
+            )
+        )
+    if user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN):
+        items.append(
+            NavItem(
+                _("领导驾驶舱"),
+                reverse("rectification:dashboard"),
+                _("今日待决策事项、投诉与满意度、整改进展、办件与帮办。"),
+                section=_("作风建设"),
+            )
+        )
+    return items
