@@ -855,3 +855,75 @@ def scoring_monthly_centres(today: date) -> Iterable[Centre]:
         .exclude(scoring_runs__month=month, scoring_runs__status=ScoringRun.Status.LOCKED)
         .distinct()
     )
+
+
+# --- Explaining a score ---------------------------------------------------------------
+
+
+def _pct(value: Decimal) -> str:
+    return f"{_q2(value * HUNDRED)}%"
+
+
+def explain(line: IndicatorScore) -> str:
+    """Why an indicator scored what it did, in one sentence a member of staff can check."""
+    indicator = line.indicator
+    weight, target, value = indicator.weight, indicator.target, line.value
+    if line.appeal_id:
+        prefix = _("按申诉处理结果更正为 %(value)s；") % {"value": _q4(value) if value is not None else "—"}
+    else:
+        prefix = ""
+    if indicator.formula == Formula.RATIO:
+        if value is None:
+            return prefix + _("本月无相关数据，按满分 %(weight)s 计。") % {"weight": weight}
+        return prefix + _(
+            "%(hits)s / %(count)s = %(value)s，目标 %(target)s：%(weight)s × min(1, %(value)s ÷ %(target)s) = %(score)s。"
+        ) % {
+            "hits": _q2(line.hit_count) if line.hit_count is not None else "—",
+            "count": line.source_count,
+            "value": _pct(value),
+            "target": _pct(target),
+            "weight": weight,
+            "score": line.score,
+        }
+    if indicator.formula == Formula.AVERAGE:
+        if value is None:
+            return prefix + _("本月无相关数据，按满分 %(weight)s 计。") % {"weight": weight}
+        if indicator.lower_is_better:
+            return prefix + _(
+                "%(count)s 条记录平均 %(value)s，不高于 %(target)s 得满分，否则 %(weight)s × %(target)s ÷ 平均值 = %(score)s。"
+            ) % {
+                "count": line.source_count,
+                "value": _q2(value),
+                "target": target,
+                "weight": weight,
+                "score": line.score,
+            }
+        return prefix + _(
+            "%(count)s 条记录平均 %(value)s，目标 %(target)s：%(weight)s × min(1, %(value)s ÷ %(target)s) = %(score)s。"
+        ) % {
+            "count": line.source_count,
+            "value": _q2(value),
+            "target": target,
+            "weight": weight,
+            "score": line.score,
+        }
+    per_100 = _("（每百件办结件）") if indicator.normalise_by_volume else ""
+    if indicator.formula == Formula.COUNT:
+        return prefix + _(
+            "计 %(value)s%(per)s，目标 %(target)s：%(weight)s × min(1, %(value)s ÷ %(target)s) = %(score)s。"
+        ) % {
+            "value": _q2(value or Decimal(0)),
+            "per": per_100,
+            "target": target,
+            "weight": weight,
+            "score": line.score,
+        }
+    return prefix + _(
+        "计 %(value)s%(per)s，每次扣 %(unit)s：%(weight)s − %(unit)s × %(value)s = %(score)s（扣完为止）。"
+    ) % {
+        "value": _q2(value or Decimal(0)),
+        "per": per_100,
+        "unit": indicator.per_unit,
+        "weight": weight,
+        "score": line.score,
+    }
