@@ -472,6 +472,16 @@ def _load_centre(ctx: DemoContext, centre: Centre, plan: list) -> None:
     )
     Measure.objects.bulk_create(measures)
     ProblemEvent.objects.bulk_create(events)
+    # auto_now_add stamps "now" on create; the history should show when things happened.
+    for event in events:
+        problem = event.problem
+        event.created_at = {
+            S.OPEN: _at(problem.found_on, 9),
+            S.IN_RECTIFICATION: _at(problem.found_on + timedelta(days=3)),
+            S.CLOSE_OUT_APPLIED: problem.close_out_applied_at,
+            S.CLOSED: problem.closed_at,
+        }.get(event.new_status) or _at(problem.found_on)
+    ProblemEvent.objects.bulk_update(events, ["created_at"])
 
     # Progress updates: one or two per started measure, dated before today.
     updates = []

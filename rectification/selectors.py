@@ -9,6 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import (
+    Case,
     Count,
     DateField,
     Exists,
@@ -23,6 +24,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -30,7 +32,7 @@ from django.utils import timezone
 from staff.models import User
 from staff.selectors import get_in_scope, scope_to_user
 
-from .models import EvidenceFile, Measure, Problem, ProblemEvent, ProgressUpdate
+from .models import EvidenceFile, Measure, Problem, ProblemCategory, ProblemEvent, ProgressUpdate
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,12 @@ def problem_list_for(
         queryset = queryset.filter(
             Q(code__icontains=filters.q) | Q(title__icontains=filters.q) | Q(description__icontains=filters.q)
         )
-    return with_ledger_figures(queryset, today=today).order_by("centre__code", "category", "code")
+    category_order = Case(
+        *[When(category=value, then=Value(index)) for index, value in enumerate(ProblemCategory.values)],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    return with_ledger_figures(queryset, today=today).order_by("centre__code", category_order, "code")
 
 
 def problem_list_with_measures_for(*, user: User, filters: LedgerFilters | None = None) -> QuerySet[Problem]:
