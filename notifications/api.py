@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,11 +27,13 @@ class SmsReceiptsApi(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
+    @extend_schema_serializer(component_name="SmsReceiptInput")
     class InputSerializer(serializers.Serializer):
         provider_message_id = serializers.CharField(max_length=100)
         delivered = serializers.BooleanField()
         code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
+    @extend_schema_serializer(component_name="SmsReceiptsResult")
     class OutputSerializer(serializers.Serializer):
         updated = serializers.IntegerField()
         unchanged = serializers.IntegerField()
