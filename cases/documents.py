@@ -8,6 +8,7 @@ and the screen offers the print view only — it never crashes.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -118,6 +119,7 @@ def render_pdf(document: Document) -> bytes:
     if font is None:
         raise RuntimeError("no CJK font available")
     path, index = font
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter, hundreds of lines per PDF
     pdf = FPDF(format="A4")
     pdf.set_margins(18, 18, 18)
     pdf.add_page()

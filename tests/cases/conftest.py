@@ -51,3 +51,12 @@ def _urlconf_fallback(settings):
         importlib.import_module(settings.ROOT_URLCONF)
     except ImportError:
         settings.ROOT_URLCONF = "tests.cases.urls_isolated"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """A per-process cache: the shared file cache is cleared by other suites running at the same time."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cases"}}
+    from django.core.cache import cache
+
+    cache.clear()
