@@ -16,10 +16,12 @@ from .dashboard import DashboardFilters, dashboard_for
 DASHBOARD_ROLES = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
 
 
-def bar_chart(items: list[tuple[str, float, str, str]], *, css: str = "bar") -> SafeString:
+def bar_chart(
+    items: list[tuple[str, float, str, str]], *, css: str = "bar", maximum: float | None = None
+) -> SafeString:
     """Horizontal bars: (label, value, shown text, url). Numbers are links to the list behind them."""
     height = 34 * max(len(items), 1) + 10
-    top = max((value for _l, value, _t, _u in items), default=0) or 1
+    top = maximum or max((value for _l, value, _t, _u in items), default=0) or 1
     rows = []
     for i, (label, value, text, url) in enumerate(items):
         y = 10 + i * 34
@@ -116,6 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for r in data.ledger
         ],
         css="bar-alt",
+        maximum=100,
     )
     context = {
         "data": data,

@@ -240,3 +240,11 @@ class ProblemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id}: {self.old_status} → {self.new_status}"
+
+    @property
+    def old_status_label(self) -> str:
+        return str(Problem.Status(self.old_status).label) if self.old_status in Problem.Status.values else ""
+
+    @property
+    def new_status_label(self) -> str:
+        return str(Problem.Status(self.new_status).label) if self.new_status in Problem.Status.values else ""

@@ -158,7 +158,9 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     can_manage = services.can_manage(user, problem)
     transitions = []
-    for to in Problem.TRANSITIONS[problem.status]:
+    # Forward moves first (verify before send back), in a stable order.
+    order = list(Problem.Status.values)
+    for to in sorted(Problem.TRANSITIONS[problem.status], key=order.index, reverse=True):
         if problem.status == Problem.Status.CLOSE_OUT_APPLIED and not services.can_verify(user, problem):
             continue
         if problem.status == Problem.Status.CLOSED and not user.is_leader:

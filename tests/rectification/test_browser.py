@@ -1,0 +1,42 @@
+"""A leader walks the dashboard, clicks a number through to its list and verifies a close-out."""
+
+from __future__ import annotations
+
+import pytest
+
+from rectification.models import Problem
+from rectification.services import evidence_store
+from tests.conftest import browser_login
+from tests.factories.rectification import MeasureFactory, ProblemFactory
+from tests.rectification.conftest import PDF_BYTES
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(page, centre, leader, window_staff, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    waiting = ProblemFactory(
+        centre=centre, code="TD-03", title="推诿扯皮", status=Problem.Status.CLOSE_OUT_APPLIED,
+        responsible_leader=leader, responsible_person=window_staff, close_out_applied_by=window_staff,
+    )
+    MeasureFactory(problem=waiting, progress=100)
+    evidence_store(problem=waiting, update=None, actor=window_staff,
+                   upload=SimpleUploadedFile("e.pdf", PDF_BYTES, content_type="application/pdf"))
+    MeasureFactory(problem=ProblemFactory(centre=centre, code="NL-01", responsible_leader=leader))
+
+    browser_login(page, leader)
+    page.goto(f"{page.live_server_url}/ledger/dashboard/")
+    assert page.locator("[data-testid=decision-close_out_waiting] .value").inner_text() == "1"
+    assert page.locator("svg").count() >= 1
+    page.click("[data-testid=ledger-all-applied]")
+    page.wait_for_url("**/ledger/?*status=close_out_applied*")
+    assert "共 1 个问题" in page.locator("[data-testid=ledger-count]").inner_text()
+    page.click("text=推诿扯皮")
+    page.fill("[data-testid=note-closed]", "现场核查，整改到位")
+    page.click("[data-testid=transition-closed]")
+    assert page.locator("[data-testid=problem-status]").inner_text() == "已销号"
+    assert "现场核查，整改到位" in page.locator("[data-testid=problem-timeline]").inner_text()
+    waiting.refresh_from_db()
+    assert waiting.verified_by == leader
