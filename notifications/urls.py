@@ -14,5 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notices/read-all/", views.notice_read_all, name="notice-read-all"),
 ]
 api_urlpatterns: list[URLPattern | URLResolver] = [
+    path("notifications/sms/", api.SmsListApi.as_view(), name="notifications-sms-list"),
     path("notifications/sms/receipts/", api.SmsReceiptsApi.as_view(), name="notifications-sms-receipts"),
+    path("notifications/notices/", api.NoticeListApi.as_view(), name="notifications-notice-list"),
+    path("notifications/notices/<int:id>/read/", api.NoticeReadApi.as_view(), name="notifications-notice-read"),
 ]
