@@ -71,3 +71,16 @@ messages: install-dev
 
 clean:
 	rm -rf var/broker var/cache var/celerybeat-schedule*
+
+## make bench: seed PostgreSQL, serve with gunicorn + a Celery worker on Redis, load with wrk on loopback;
+## writes bench/results/*.json and docs/benchmarks.md. Sizes: make bench BENCH_ARGS="--evaluations 1000000 ..."
+BENCH_ARGS ?=
+.PHONY: bench faults
+bench: install-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+## make faults: start the real stack and break it (kill -9 worker, Redis restart, PostgreSQL backends
+## terminated, two beats, visibility time-out); counts lost/doubled messages; writes docs/reliability.md.
+FAULTS_ARGS ?=
+faults: install-dev
+	$(PY) faults/run.py $(FAULTS_ARGS)

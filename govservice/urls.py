@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -48,3 +50,7 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Benchmark baselines (bench/urls.py): bare ORM views for `make bench` only, never in production.
+if os.environ.get("BENCH_BASELINE") == "1":
+    urlpatterns += [path("bench/", include("bench.urls"))]

@@ -1,0 +1,111 @@
+"""Bare Django views: the same database work as each benchmarked endpoint, through the ORM,
+without DRF, serializers, services or history. Each figure's ratio is measured against these
+in the same run (the machines are noisy). Mounted only when BENCH_BASELINE=1.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from cases.models import Case
+from complaints.models import Channel, Complaint, Evaluation
+from intake.api import EvaluationCreateApi
+
+_channel: dict[str, int] = {}
+
+
+def _channel_ids() -> tuple[int, int]:
+    if not _channel:
+        channel = Channel.objects.get(code="bench-hotline")
+        _channel.update(channel=channel.id, centre=channel.centres.values_list("id", flat=True).first())
+    return _channel["channel"], _channel["centre"]
+
+
+@csrf_exempt
+def insert(request: HttpRequest) -> HttpResponse:
+    """Parse JSON and insert one evaluation: what the channel intake POST must do at the least."""
+    if request.method != "POST":
+        return JsonResponse({"code": "method", "message": "POST only"}, status=405)
+    data = json.loads(request.body)
+    channel_id, centre_id = _channel_ids()
+    evaluation = Evaluation.objects.create(
+        centre_id=centre_id,
+        channel_id=channel_id,
+        level=int(data["level"]),
+        text=data.get("text", ""),
+        external_id=data.get("external_id", ""),
+        rated_at=timezone.now(),
+    )
+    return JsonResponse({"id": str(evaluation.public_id), "level": evaluation.level}, status=201)
+
+
+def _require_user(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "not_authenticated", "message": "login"}, status=403)
+    return None
+
+
+def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One case with its centre, matter and people, and its history: the rows the detail API shows."""
+    if denied := _require_user(request):
+        return denied
+    case = (
+        Case.objects.select_related("centre", "matter_type", "window", "handler", "first_responder")
+        .prefetch_related("events")
+        .get(public_id=public_id, centre_id=request.user.centre_id)
+    )
+    return JsonResponse(
+        {
+            "id": str(case.public_id),
+            "tracking_no": case.tracking_no,
+            "status": case.status,
+            "centre": case.centre.code,
+            "matter_type": case.matter_type.name,
+            "handler": case.handler.name if case.handler else None,
+            "events": [{"status": e.new_status, "at": e.created_at.isoformat()} for e in case.events.all()],
+        }
+    )
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    """20 cases of the user's centre with their related rows, and the count: one page of the list API."""
+    if denied := _require_user(request):
+        return denied
+    queryset = Case.objects.filter(centre_id=request.user.centre_id).select_related(
+        "matter_type", "handler", "first_responder", "centre"
+    )
+    count = queryset.count()
+    rows = [
+        {"id": str(c.public_id), "tracking_no": c.tracking_no, "status": c.status, "matter": c.matter_type.name}
+        for c in queryset.order_by("-created_at")[:20]
+    ]
+    return JsonResponse({"count": count, "results": rows})
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The aggregates a leader dashboard needs, as plain ORM aggregates over the centre's volume."""
+    if denied := _require_user(request):
+        return denied
+    centre_id = request.user.centre_id
+    since = timezone.now() - timedelta(days=30)
+    evaluations = Evaluation.objects.filter(centre_id=centre_id, rated_at__gte=since, excluded=False).aggregate(
+        total=Count("id"), bad=Count("id", filter=Q(level__lte=2))
+    )
+    complaints = list(
+        Complaint.objects.filter(centre_id=centre_id, received_at__gte=since).values("status").annotate(n=Count("id"))
+    )
+    cases = list(Case.objects.filter(centre_id=centre_id).values("status").annotate(n=Count("id")))
+    return JsonResponse({"evaluations": evaluations, "complaints": complaints, "cases": cases})
+
+
+class EvaluationCreateNoThrottle(EvaluationCreateApi):
+    """The real intake endpoint with its throttle switched off: the 'throttling on' figure's baseline."""
+
+    throttle_classes: list = []

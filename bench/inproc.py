@@ -1,0 +1,255 @@
+"""In-process figures against the bench database: query counts (CaptureQueriesContext),
+the monthly service-star run, and the SMS dispatch driver. Prints one JSON line.
+
+    python -m bench.inproc querycounts CONTEXT.json
+    python -m bench.inproc scoring CONTEXT.json --runs 3
+    python -m bench.inproc dispatch CONTEXT.json --messages 10000 --tag run1 --timeout 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govservice.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def _client(session: str) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = session
+    return client
+
+
+def _request_overhead(sql: str) -> bool:
+    """The session, the logged-in user and their roles: loaded once per request by the middleware/auth."""
+    return (
+        sql.startswith('SELECT "django_session"')
+        or (sql.startswith('SELECT "staff_user"."id"') and 'WHERE "staff_user"."id" =' in sql)
+        or sql.startswith(
+            'SELECT "staff_staffrole"."role" AS "role" FROM "staff_staffrole" WHERE "staff_staffrole"."user_id" ='
+        )
+    )
+
+
+def count_queries(client: Client, url: str) -> dict:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, HTTP_ACCEPT="application/json")
+    rows = None
+    if response.get("Content-Type", "").startswith("application/json"):
+        data = response.json()
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            rows = len(data["results"])
+    # Session and user loads are the middleware's, the same on every page: counted apart.
+    own = [q for q in ctx.captured_queries if not _request_overhead(q["sql"])]
+    return {
+        "url": url,
+        "status": response.status_code,
+        "queries": len(ctx.captured_queries),
+        "queries_excluding_session_and_user": len(own),
+        "rows": rows,
+        "sql": [q["sql"][:200] for q in ctx.captured_queries],
+    }
+
+
+def querycounts(context: dict) -> dict:
+    from django.urls import NoReverseMatch, reverse
+
+    big, small = _client(context["leader_session"]), _client(context["small_leader_session"])
+    out: dict = {}
+
+    def url(name: str, *args) -> str | None:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            return None
+
+    if detail := url("api:case-detail", context["case_public_id"]):
+        out["case_detail"] = count_queries(big, detail)
+    lists = {}
+    for name in [
+        "api:case-list",
+        "api:ledger-problem-list",
+        "api:complaints-complaint-list",
+        "api:complaints-evaluation-list",
+        "api:notifications-sms-list",
+    ]:
+        if target := url(name):
+            lists[name] = {"many": count_queries(big, target), "one": count_queries(small, target)}
+    out["lists"] = lists
+    dashboards = {}
+    for name in ["api:ledger-dashboard", "rectification:dashboard"]:
+        if target := url(name):
+            dashboards[name] = count_queries(big, target)
+    out["dashboard"] = dashboards
+    return out
+
+
+def scoring(context: dict, runs: int) -> dict:
+    from datetime import date
+
+    from staff.models import Centre, User
+
+    try:
+        from staff.scoring import scoring_run_month
+    except ImportError:
+        return {"skipped": "staff.scoring.scoring_run_month not found"}
+    centre = Centre.objects.get(id=context["centre_id"])
+    actor = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser(
+        username="bench-admin", password=None, name="基准管理员"
+    )
+    from django.utils import timezone as tz
+
+    today = tz.localdate()
+    month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)  # last month
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            scoring_run_month(centre=centre, month=month, actor=actor)
+        seconds.append(time.perf_counter() - started)
+    from complaints.models import Evaluation
+
+    return {
+        "seconds": seconds,
+        "queries": len(ctx.captured_queries),
+        "staff": User.objects.filter(centre=centre).count(),
+        "evaluations_in_month": Evaluation.objects.filter(
+            centre=centre, rated_at__year=month.year, rated_at__month=month.month
+        ).count(),
+        "evaluations_total": Evaluation.objects.count(),
+        "month": month.isoformat(),
+    }
+
+
+def sms_seed(*, tag: str, messages: int) -> list[str]:
+    """N due messages under keys bench-<tag>-<i>, distinct numbers, a template allowed at night."""
+    from django.utils import timezone
+
+    from govservice.crypto import lookup_hash
+    from notifications.models import SmsMessage, SmsTemplate
+
+    SmsTemplate.objects.filter(code="evaluation_invite").update(allow_night=True)
+    now = timezone.now()
+    rows = []
+    for i in range(messages):
+        phone = f"139{i % 100_000_000:08d}"
+        rows.append(
+            SmsMessage(
+                key=f"bench-{tag}-{i}",
+                phone=phone,
+                phone_hash=lookup_hash(phone),
+                template_code="evaluation_invite",
+                params={"tracking_no": f"GS{i:08d}", "url": "https://example.invalid/e"},
+                send_after=now,
+                status=SmsMessage.Status.QUEUED,
+            )
+        )
+    SmsMessage.objects.bulk_create(rows, batch_size=2000)
+    return [r.key for r in rows]
+
+
+def sms_count(*, tag: str) -> dict:
+    from django.db.models import Count
+
+    from notifications.backends.file import outbox_file
+    from notifications.models import SmsMessage
+
+    prefix = f"bench-{tag}-"
+    by_status = dict(SmsMessage.objects.filter(key__startswith=prefix).values_list("status").annotate(n=Count("id")))
+    lines: dict[str, int] = {}
+    path = outbox_file()
+    if path.exists():
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if prefix in line:
+                    key = json.loads(line).get("key", "")
+                    if key.startswith(prefix):
+                        lines[key] = lines.get(key, 0) + 1
+    return {
+        "by_status": by_status,
+        "file_lines": sum(lines.values()),
+        "distinct_sent": len(lines),
+        "doubled": sum(1 for n in lines.values() if n > 1),
+        "possible_duplicates_recorded": sum(
+            SmsMessage.objects.filter(key__startswith=prefix).values_list("possible_duplicates", flat=True)
+        ),
+    }
+
+
+def dispatch(*, tag: str, messages: int, timeout: float, limit: int) -> dict:
+    """Seed N due messages, then claim them as fast as the beat task would if it ran back to back,
+    while the real worker sends them; time until every row is SENT."""
+    from notifications.models import SmsMessage
+    from notifications.services import sms_claim_due
+
+    sms_seed(tag=tag, messages=messages)
+    prefix = f"bench-{tag}-"
+    started = time.monotonic()
+    deadline = started + timeout
+    claims = 0
+    while time.monotonic() < deadline:
+        result = sms_claim_due(limit=limit)
+        claims += 1
+        if not result.claimed and not result.deferred:
+            break
+    claimed_at = time.monotonic()
+    sent = 0
+    while time.monotonic() < deadline:
+        sent = SmsMessage.objects.filter(key__startswith=prefix, status__in=["sent", "delivered"]).count()
+        if sent >= messages:
+            break
+        time.sleep(0.2)
+    finished = time.monotonic()
+    counts = sms_count(tag=tag)
+    return {
+        "messages": messages,
+        "claim_calls": claims,
+        "claim_seconds": round(claimed_at - started, 3),
+        "seconds": round(finished - started, 3),
+        "per_second": round(sent / (finished - started), 1) if finished > started else None,
+        "sent": sent,
+        "lost": messages - counts["distinct_sent"],
+        **counts,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["querycounts", "scoring", "dispatch", "sms-seed", "sms-count"])
+    parser.add_argument("context")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--tag", default="run")
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--limit", type=int, default=500)
+    args = parser.parse_args()
+    context = json.loads(Path(args.context).read_text()) if Path(args.context).exists() else {}
+    if args.command == "querycounts":
+        result = querycounts(context)
+    elif args.command == "scoring":
+        result = scoring(context, args.runs)
+    elif args.command == "dispatch":
+        result = dispatch(tag=args.tag, messages=args.messages, timeout=args.timeout, limit=args.limit)
+    elif args.command == "sms-seed":
+        result = {"seeded": len(sms_seed(tag=args.tag, messages=args.messages))}
+    else:
+        result = sms_count(tag=args.tag)
+    print("RESULT " + json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()

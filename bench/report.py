@@ -1,0 +1,215 @@
+"""Regenerate the measured part of docs/benchmarks.md from bench/results/*.json.
+
+Only the text between the two markers is rewritten; the notes around it are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+START, END = "<!-- bench:generated:start -->", "<!-- bench:generated:end -->"
+
+
+def _load(results: Path, name: str) -> dict | None:
+    path = results / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _mmm(s: dict | None, unit: str = "") -> str:
+    if not s or s.get("median") is None:
+        return "—"
+    return f"{s['min']:g} / **{s['median']:g}** / {s['max']:g}{unit}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def rows(results: Path) -> list[list[str]]:
+    out = []
+    q = _load(results, "query_counts") or {}
+    ip = _load(results, "intake_post")
+    if ip:
+        ok = ip["ratio"]["median"] >= 0.6 and ip["p99_ms"]["max"] <= 150 and ip["non2xx"] == 0
+        out.append(
+            [
+                "channel intake POST (key auth, validation, idempotency, history), throttle off, wrk 16 conn",
+                "≥ 0.6 × bare insert; p99 ≤ 150 ms; no non-2xx",
+                f"{_mmm(ip['rps'], ' req/s')}; ratio {_mmm(ip['ratio'])}; p99 {_mmm(ip['p99_ms'], ' ms')}; "
+                f"non-2xx {ip['non2xx']}",
+                _verdict(ok),
+            ]
+        )
+    it = _load(results, "intake_post_throttled")
+    if it:
+        ok = it["ratio"]["median"] >= 0.8 and it["non2xx"] == 0
+        out.append(
+            [
+                "the same with throttling on",
+                "≥ 0.8 × without",
+                f"{_mmm(it['rps'], ' req/s')}; ratio {_mmm(it['ratio'])}; p99 {_mmm(it['p99_ms'], ' ms')}; "
+                f"non-2xx {it['non2xx']}",
+                _verdict(ok),
+            ]
+        )
+    cd = _load(results, "case_detail")
+    qd = q.get("case_detail") or {}
+    if cd or qd:
+        n = qd.get("queries_excluding_session_and_user")
+        ok = (cd is not None and cd["ratio"]["median"] >= 0.75) and (n is not None and n <= 3)
+        out.append(
+            [
+                "case detail GET",
+                "≤ 3 queries; ≥ 0.75 × bare equivalent",
+                f"{n} queries (+{(qd.get('queries') or 0) - (n or 0)} session/user/roles); "
+                + (
+                    f"{_mmm(cd['rps'], ' req/s')}; ratio {_mmm(cd['ratio'])}; p95 {_mmm(cd['p95_ms'], ' ms')}"
+                    if cd
+                    else ""
+                ),
+                _verdict(ok),
+            ]
+        )
+    for name, pair in (q.get("lists") or {}).items():
+        many, one = pair["many"], pair["one"]
+        a, b = many["queries_excluding_session_and_user"], one["queries_excluding_session_and_user"]
+        ok = a == b and a <= 5 and many["status"] == 200
+        out.append(
+            [
+                f"list `{name}` ({many['rows']} rows vs {one['rows']} row)",
+                "same query count for 1 and 20 rows, ≤ 5",
+                f"{a} vs {b} queries (+ session/user); HTTP {many['status']}",
+                _verdict(ok),
+            ]
+        )
+    cl = _load(results, "case_list")
+    if cl:
+        out.append(
+            [
+                "case list GET (20 rows) under load",
+                "(no target; for the record)",
+                f"{_mmm(cl['rps'], ' req/s')}; ratio {_mmm(cl['ratio'])}; p95 {_mmm(cl['p95_ms'], ' ms')}",
+                "—",
+            ]
+        )
+    db = _load(results, "dashboard")
+    for name, item in (q.get("dashboard") or {}).items():
+        n = item["queries_excluding_session_and_user"]
+        ok = n <= 12 and item["status"] == 200
+        if db and name == "api:ledger-dashboard":
+            ok = ok and db["p95_ms"]["max"] <= 300
+        out.append(
+            [
+                f"leader dashboard `{name}`",
+                "≤ 12 queries whatever the volume; p95 ≤ 300 ms",
+                f"{n} queries (HTTP {item['status']})"
+                + (
+                    f"; p95 {_mmm(db['p95_ms'], ' ms')}; {_mmm(db['rps'], ' req/s')}; ratio vs bare aggregates "
+                    f"{_mmm(db['ratio'])}; non-2xx {db['non2xx']}"
+                    if db and name == "api:ledger-dashboard"
+                    else ""
+                ),
+                _verdict(ok),
+            ]
+        )
+    sc = _load(results, "scoring_run")
+    if sc and "seconds_stats" in sc:
+        ok = sc["seconds_stats"]["max"] <= 5
+        out.append(
+            [
+                f"monthly service-star run ({sc['staff']} staff; {sc['evaluations_in_month']} evaluations in the month, "
+                f"{sc['evaluations_total']} in all)",
+                "≤ 5 s, no per-row Python loop",
+                f"{_mmm(sc['seconds_stats'], ' s')}; {sc['queries']} queries",
+                _verdict(ok),
+            ]
+        )
+    elif sc:
+        out.append(["monthly service-star run", "≤ 5 s", str(sc.get("skipped") or sc.get("error")), "—"])
+    rd = _load(results, "reminder_dispatch")
+    if rd:
+        ok = (rd["per_second"]["median"] or 0) >= 1000 and rd["lost"] == 0 and rd["doubled"] == 0
+        out.append(
+            [
+                f"reminder dispatch, {rd['messages']} due SMS to the file backend ({rd['worker']})",
+                "≥ 1,000 msg/s, 0 lost, 0 doubled",
+                f"{_mmm(rd['per_second'], ' msg/s')}; lost {rd['lost']}; doubled {rd['doubled']}",
+                _verdict(ok),
+            ]
+        )
+    ks = _load(results, "knowledge_search")
+    if ks:
+        p95 = ks.get("p95_ms")
+        if isinstance(p95, dict):
+            text, ok = _mmm(p95, " ms"), (p95.get("max") or 1e9) <= 100
+        elif isinstance(p95, int | float):
+            text, ok = f"{p95:g} ms", p95 <= 100
+        else:
+            text, ok = json.dumps({k: v for k, v in ks.items() if k != "meta"}, ensure_ascii=False)[:300], None
+        out.append(["knowledge search, 10 k questions", "p95 ≤ 100 ms", f"p95 {text}", _verdict(ok)])
+    return out
+
+
+def generated(results: Path) -> str:
+    meta = json.loads((results / "meta.json").read_text()) if (results / "meta.json").exists() else {}
+    lines = [
+        START,
+        "",
+        f"Measured {meta.get('date', '?')} on {meta.get('machine', '?')}.",
+        "",
+        f"- Versions: Python {meta.get('python')}, Django {meta.get('django')}, {meta.get('postgresql')}, "
+        f"{meta.get('redis')}, {meta.get('wrk')}",
+        f"- Command: `{meta.get('command')}` ({meta.get('runs')} runs per figure, {meta.get('duration_s')} s each; "
+        f"gunicorn {meta.get('gunicorn_workers')} sync workers)",
+        f"- Seeded volume: {json.dumps(meta.get('sizes'))} in {meta.get('seed_seconds')} s",
+        "",
+        "Figures are min / **median** / max over the runs; a ratio is this endpoint's requests/s over the bare "
+        "Django view's in the same run.",
+        "",
+        "| figure | target | measured | verdict |",
+        "|---|---|---|---|",
+    ]
+    for row in rows(results):
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    gw = _load(results, "gunicorn_workers")
+    if gw:
+        lines += [
+            "",
+            "Gunicorn worker model (sync workers, one run each, wrk 16 connections):",
+            "",
+            "| sync workers | intake POST req/s | POST p99 ms | case detail GET req/s | GET p99 ms |",
+            "|---|---|---|---|---|",
+        ]
+        for workers, row in gw["sync_workers"].items():
+            lines.append(
+                f"| {workers} | {row['intake_post_rps']:.0f} | {row['intake_post_p99_ms']:.0f} | "
+                f"{row['case_detail_rps']:.0f} | {row['case_detail_p99_ms']:.0f} |"
+            )
+        lines += ["", f"Winner: **{gw['winner']}** workers (used for the figures above: {gw['used']})."]
+    errors = sorted(p.stem for p in results.glob("*_error.json"))
+    if errors:
+        lines += ["", "Steps that failed in this run: " + ", ".join(errors) + " (see bench/results/)."]
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+HEADER = """# Benchmarks
+
+`make bench` (bench/run.py) seeds PostgreSQL, serves the app with gunicorn (sync workers, DEBUG off) and a
+Celery worker on Redis, drives it with wrk on 127.0.0.1 only, and writes `bench/results/*.json` and the table
+below. Each HTTP figure is compared with a bare Django view doing the same database work through the ORM
+(`bench/baseline.py`, mounted only when `BENCH_BASELINE=1`), measured in the same run. Query counts are taken
+in-process with `CaptureQueriesContext`; session and user loads by the middleware are shown apart.
+
+"""
+
+
+def write_doc(results: Path, doc: Path) -> None:
+    text = doc.read_text() if doc.exists() else HEADER + START + "\n" + END + "\n"
+    if START not in text:
+        text = text + "\n" + START + "\n" + END + "\n"
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1] if END in rest else ""
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(head + generated(results) + tail)

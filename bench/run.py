@@ -1,0 +1,436 @@
+"""`make bench`: seed volume into PostgreSQL, serve with gunicorn (sync workers) + a Celery worker
++ Redis, drive load with wrk on loopback, and write bench/results/<figure>.json and the table in
+docs/benchmarks.md. Every figure is min/median/max over --runs runs, with a ratio against a bare
+Django view doing the same database work, measured in the same run.
+
+    .venv/bin/python bench/run.py                      # default sizes, finishes in < 10 min here
+    .venv/bin/python bench/run.py --evaluations 1000000 --complaints 200000 --cases 100000 --sms 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import stack  # noqa: E402
+from bench.stack import ROOT, log  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+VAR = ROOT / "var" / "bench"
+DOC = ROOT / "docs" / "benchmarks.md"
+PORT = 8765
+DB = "govservice_bench"
+
+
+def stats(values: list[float]) -> dict:
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"min": None, "median": None, "max": None, "n": 0}
+    return {
+        "min": round(min(values), 3),
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+        "n": len(values),
+    }
+
+
+def wrk(
+    url: str, *, script: str, duration: int, connections: int, headers: dict[str, str], run_tag: str, threads: int = 2
+) -> dict:
+    args = [
+        stack.ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        f"bench/wrk/{script}",
+    ]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    args.append(url)
+    assert url.startswith("http://127.0.0.1:"), "loopback only"
+    env = {**os.environ, "BENCH_RUN": run_tag}
+    out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=duration + 60, check=False)
+    match = re.search(r"^BENCHJSON (\{.*\})$", out.stdout, re.M)
+    if not match:
+        raise RuntimeError(f"wrk gave no result:\n{out.stdout}\n{out.stderr}")
+    return json.loads(match.group(1))
+
+
+def inproc(env: dict[str, str], *args: str, timeout: float = 900) -> dict:
+    out = stack.python(env, "-m", "bench.inproc", *args, timeout=timeout)
+    line = [x for x in out.splitlines() if x.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT ") :])
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.env = stack.stack_env(db=DB, var_dir=VAR, redis_db=5)
+        self.context: dict = {}
+        self.figures: dict[str, dict] = {}
+        self.base = f"http://127.0.0.1:{PORT}"
+        self.gunicorn: stack.Proc | None = None
+        self.workers = args.workers
+
+    # --- set-up -----------------------------------------------------------------------------
+    def setup(self) -> None:
+        self.load_at_start = list(os.getloadavg())
+        stack.ensure_services()
+        stack.ensure_wrk()
+        VAR.mkdir(parents=True, exist_ok=True)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        if not self.args.reuse_db:
+            log(f"fresh database {DB}")
+            stack.fresh_database(DB)
+        stack.prepare(self.env)
+        log(
+            "seeding "
+            + ", ".join(f"{k}={getattr(self.args, k)}" for k in ("evaluations", "complaints", "cases", "staff"))
+        )
+        started = time.monotonic()
+        out = stack.python(
+            self.env,
+            "-m",
+            "bench.seed",
+            "--evaluations",
+            str(self.args.evaluations),
+            "--complaints",
+            str(self.args.complaints),
+            "--cases",
+            str(self.args.cases),
+            "--staff",
+            str(self.args.staff),
+            "--out",
+            str(VAR / "context.json"),
+            timeout=1800,
+        )
+        self.context = json.loads((VAR / "context.json").read_text())
+        self.seed_seconds = round(time.monotonic() - started, 1)
+        log(f"seeded in {self.seed_seconds} s: {out.strip().splitlines()[-1]}")
+
+    def serve(self, workers: int) -> None:
+        if self.gunicorn:
+            self.gunicorn.stop()
+        self.gunicorn = stack.start_gunicorn(self.env, workers=workers, port=PORT, logdir=VAR)
+
+    def session(self) -> dict[str, str]:
+        return {"Cookie": f"sessionid={self.context['leader_session']}", "Accept": "application/json"}
+
+    def channel(self) -> dict[str, str]:
+        return {"Authorization": f"Key {self.context['channel_key']}"}
+
+    # --- a side-by-side figure --------------------------------------------------------------
+    def compare(
+        self,
+        name: str,
+        *,
+        target: str,
+        baseline: str,
+        script: str,
+        headers: dict[str, str],
+        connections: int = 16,
+        runs: int | None = None,
+    ) -> dict:
+        runs = runs or self.args.runs
+        per_run = []
+        for i in range(runs):
+            tag = f"{name}-{int(time.time())}-{i}"
+            b = wrk(
+                self.base + baseline,
+                script=script,
+                duration=self.args.duration,
+                connections=connections,
+                headers=headers,
+                run_tag=tag + "-b",
+            )
+            t = wrk(
+                self.base + target,
+                script=script,
+                duration=self.args.duration,
+                connections=connections,
+                headers=headers,
+                run_tag=tag + "-t",
+            )
+            per_run.append({"target": t, "baseline": b, "ratio": round(t["rps"] / b["rps"], 3) if b["rps"] else None})
+            log(
+                f"{name} run {i + 1}: {t['rps']:.0f} req/s vs baseline {b['rps']:.0f} "
+                f"(ratio {per_run[-1]['ratio']}), p95 {t['p95_ms']} ms, p99 {t['p99_ms']} ms, non-2xx {t['non2xx']}"
+            )
+        return {
+            "target_url": target,
+            "baseline_url": baseline,
+            "connections": connections,
+            "duration_s": self.args.duration,
+            "rps": stats([r["target"]["rps"] for r in per_run]),
+            "baseline_rps": stats([r["baseline"]["rps"] for r in per_run]),
+            "ratio": stats([r["ratio"] for r in per_run]),
+            "p95_ms": stats([r["target"]["p95_ms"] for r in per_run]),
+            "p99_ms": stats([r["target"]["p99_ms"] for r in per_run]),
+            "non2xx": sum(r["target"]["non2xx"] + r["target"]["socket_errors"] for r in per_run),
+            "baseline_non2xx": sum(r["baseline"]["non2xx"] + r["baseline"]["socket_errors"] for r in per_run),
+            "runs": per_run,
+        }
+
+    # --- figures ----------------------------------------------------------------------------
+    def worker_model(self) -> None:
+        """Compare 2/3/5 sync workers once on the intake POST and the case detail GET; keep the winner."""
+        table = {}
+        for workers in (2, 3, 5):
+            self.serve(workers)
+            post = wrk(
+                self.base + "/api/v1/intake/evaluations/",
+                script="post_evaluation.lua",
+                duration=self.args.duration,
+                connections=16,
+                headers=self.channel(),
+                run_tag=f"workers{workers}-{int(time.time())}",
+            )
+            get = wrk(
+                self.base + f"/api/v1/cases/{self.context['case_public_id']}/",
+                script="get.lua",
+                duration=self.args.duration,
+                connections=16,
+                headers=self.session(),
+                run_tag="w",
+            )
+            table[workers] = {
+                "intake_post_rps": post["rps"],
+                "intake_post_p99_ms": post["p99_ms"],
+                "case_detail_rps": get["rps"],
+                "case_detail_p99_ms": get["p99_ms"],
+                "non2xx": post["non2xx"] + get["non2xx"],
+            }
+            log(f"{workers} workers: POST {post['rps']:.0f}/s p99 {post['p99_ms']} ms; GET {get['rps']:.0f}/s")
+        # Score: the sum of both throughputs relative to the best of each.
+        best_post = max(v["intake_post_rps"] for v in table.values()) or 1
+        best_get = max(v["case_detail_rps"] for v in table.values()) or 1
+        winner = max(
+            table, key=lambda w: table[w]["intake_post_rps"] / best_post + table[w]["case_detail_rps"] / best_get
+        )
+        if not self.args.workers:
+            self.workers = winner
+        self.figures["gunicorn_workers"] = {"sync_workers": table, "winner": winner, "used": self.workers}
+        self.serve(self.workers)
+
+    def http_figures(self) -> None:
+        cpid = self.context["case_public_id"]
+        self.figures["intake_post"] = self.compare(
+            "intake_post",
+            target="/bench/intake-nothrottle/",
+            baseline="/bench/insert/",
+            script="post_evaluation.lua",
+            headers=self.channel(),
+        )
+        self.figures["intake_post"]["note"] = "throttle off (same view, throttle_classes = [])"
+        self.figures["intake_post_throttled"] = self.compare(
+            "intake_post_throttled",
+            target="/api/v1/intake/evaluations/",
+            baseline="/bench/intake-nothrottle/",
+            script="post_evaluation.lua",
+            headers=self.channel(),
+        )
+        self.figures["intake_post_throttled"]["ratio_vs_bare_insert"] = {
+            "median": round(
+                self.figures["intake_post_throttled"]["rps"]["median"]
+                / self.figures["intake_post"]["baseline_rps"]["median"],
+                3,
+            )
+        }
+        self.figures["case_detail"] = self.compare(
+            "case_detail",
+            target=f"/api/v1/cases/{cpid}/",
+            baseline=f"/bench/cases/{cpid}/",
+            script="get.lua",
+            headers=self.session(),
+        )
+        self.figures["case_list"] = self.compare(
+            "case_list", target="/api/v1/cases/", baseline="/bench/cases/", script="get.lua", headers=self.session()
+        )
+        self.figures["dashboard"] = self.compare(
+            "dashboard",
+            target="/api/v1/ledger/dashboard/",
+            baseline="/bench/dashboard/",
+            script="get.lua",
+            headers=self.session(),
+            connections=4,
+        )
+
+    def querycounts(self) -> None:
+        self.figures["query_counts"] = inproc(self.env, "querycounts", str(VAR / "context.json"))
+        log("query counts: " + json.dumps(self.figures["query_counts"])[:600])
+
+    def scoring(self) -> None:
+        result = inproc(self.env, "scoring", str(VAR / "context.json"), "--runs", str(self.args.runs), timeout=1800)
+        if "seconds" in result:
+            result["seconds_stats"] = stats(result["seconds"])
+        self.figures["scoring_run"] = result
+        log(f"scoring run: {json.dumps(result)[:300]}")
+
+    def dispatch(self) -> None:
+        stack.purge_broker(5)
+        worker = stack.start_worker(self.env, logdir=VAR, concurrency=2)
+        runs = []
+        try:
+            for i in range(self.args.runs):
+                tag = f"d{int(time.time())}{i}"
+                result = inproc(
+                    self.env,
+                    "dispatch",
+                    str(VAR / "context.json"),
+                    "--messages",
+                    str(self.args.sms),
+                    "--tag",
+                    tag,
+                    "--timeout",
+                    str(self.args.dispatch_timeout),
+                    timeout=self.args.dispatch_timeout + 300,
+                )
+                runs.append(result)
+                log(
+                    f"dispatch run {i + 1}: {result['per_second']} msg/s, lost {result['lost']}, "
+                    f"doubled {result['doubled']}, {result['seconds']} s"
+                )
+        finally:
+            worker.stop()
+        self.figures["reminder_dispatch"] = {
+            "messages": self.args.sms,
+            "worker": "one Celery worker, prefork --concurrency=2",
+            "per_second": stats([r["per_second"] for r in runs]),
+            "lost": sum(r["lost"] for r in runs),
+            "doubled": sum(r["doubled"] for r in runs),
+            "runs": runs,
+        }
+
+    def knowledge(self) -> None:
+        script = ROOT / "bench" / "knowledge_search.py"
+        if not script.exists():
+            self.figures["knowledge_search"] = {"skipped": "bench/knowledge_search.py not present"}
+            return
+        out_file = RESULTS / "knowledge_search.json"
+        try:
+            out = stack.python(self.env, str(script), timeout=900)
+            log("knowledge search: " + out.strip()[-400:])
+            if out_file.exists():
+                self.figures["knowledge_search"] = json.loads(out_file.read_text())
+            else:
+                self.figures["knowledge_search"] = {"output": out.strip()[-2000:]}
+        except Exception as exc:  # another helper's script: record, don't abort the whole run
+            self.figures["knowledge_search"] = {"error": str(exc)[-2000:]}
+
+    # --- output -----------------------------------------------------------------------------
+    def meta(self) -> dict:
+        def version(cmd: list[str]) -> str:
+            try:
+                return (
+                    subprocess.run(cmd, capture_output=True, text=True, timeout=10, check=False)
+                    .stdout.strip()
+                    .splitlines()[0]
+                )
+            except Exception:
+                return "?"
+
+        import django
+
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        return {
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": f"{os.cpu_count()} cores, {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB",
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "postgresql": version(["psql", "--version"]),
+            "redis": version(["redis-server", "--version"]),
+            "wrk": version(["wrk", "--version"]) or "wrk",
+            "gunicorn_workers": self.workers,
+            "command": "python bench/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "sizes": {**self.context.get("sizes", {}), "sms": self.args.sms},
+            "seed_seconds": getattr(self, "seed_seconds", None),
+            "runs": self.args.runs,
+            "duration_s": self.args.duration,
+            # Other work on the machine skews every figure; the ratios are what stays comparable.
+            "load_average_at_start": getattr(self, "load_at_start", None),
+            "load_average_at_end": list(os.getloadavg()),
+        }
+
+    def write(self) -> None:
+        meta = self.meta()
+        for name, figure in self.figures.items():
+            (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, **figure}, indent=2, default=str))
+        (RESULTS / "meta.json").write_text(json.dumps(meta, indent=2))
+        from bench.report import write_doc
+
+        write_doc(RESULTS, DOC)
+        log(f"wrote {RESULTS}/*.json and {DOC}")
+
+    def stop(self) -> None:
+        if self.gunicorn:
+            self.gunicorn.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--evaluations", type=int, default=200_000)
+    parser.add_argument("--complaints", type=int, default=40_000)
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--staff", type=int, default=1_000)
+    parser.add_argument("--sms", type=int, default=5_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn sync workers (0: compare 2/3/5, keep the best)"
+    )
+    parser.add_argument("--dispatch-timeout", type=int, default=240)
+    parser.add_argument("--reuse-db", action="store_true", help="keep the seeded database")
+    parser.add_argument("--only", default="", help="comma list: workers,http,queries,scoring,dispatch,knowledge")
+    args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    bench = Bench(args)
+    bench.setup()
+    try:
+        steps = [
+            ("queries", bench.querycounts),
+            ("scoring", bench.scoring),
+            ("workers", bench.worker_model),
+            ("http", bench.http_figures),
+            ("dispatch", bench.dispatch),
+            ("knowledge", bench.knowledge),
+        ]
+        for name, step in steps:
+            if only and name not in only:
+                continue
+            if name == "http" and not bench.gunicorn:
+                bench.serve(args.workers or 3)
+                bench.workers = args.workers or 3
+            try:
+                step()
+            except Exception as exc:
+                log(f"{name} failed: {exc}")
+                bench.figures[f"{name}_error"] = {"error": str(exc)[-3000:]}
+            bench.write()
+    finally:
+        bench.stop()
+
+
+if __name__ == "__main__":
+    main()

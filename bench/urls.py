@@ -1,0 +1,15 @@
+"""Baseline views for `make bench`; included by govservice/urls.py only when BENCH_BASELINE=1."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import baseline
+
+urlpatterns = [
+    path("insert/", baseline.insert, name="bench-insert"),
+    path("cases/", baseline.case_list, name="bench-case-list"),
+    path("cases/<uuid:public_id>/", baseline.case_detail, name="bench-case-detail"),
+    path("dashboard/", baseline.dashboard, name="bench-dashboard"),
+    path("intake-nothrottle/", baseline.EvaluationCreateNoThrottle.as_view(), name="bench-intake-nothrottle"),
+]
