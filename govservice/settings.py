@@ -349,6 +349,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Once a day: chase questions in review and wrong-answer tasks waiting > 5 working days (once per item a week).
     "knowledge-review-queue-remind": {"task": "knowledge.tasks.review_queue_remind", "schedule": 24 * 60 * 60.0},
     # --- intake: webhook deliveries to channels; purge of expired idempotency keys.
+    # Every minute: re-queue webhook deliveries that are due but whose message was lost (worker crash).
+    "intake-webhook-deliver-due": {"task": "intake.tasks.webhook_deliver_due", "schedule": 60.0},
+    # Every hour: delete Idempotency-Key records older than 48 hours (retries are honoured for at least 24 h).
+    "intake-idempotency-purge": {"task": "intake.tasks.idempotency_keys_purge", "schedule": 60 * 60.0},
 }
 
 # --- SMS ---------------------------------------------------------------------------------

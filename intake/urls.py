@@ -1,8 +1,33 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, re_path
+
+from . import api, open311
 
 app_name = "intake"
 
 urlpatterns: list[URLPattern | URLResolver] = []
-api_urlpatterns: list[URLPattern | URLResolver] = []
+
+api_urlpatterns: list[URLPattern | URLResolver] = [
+    path("intake/evaluations/", api.EvaluationCreateApi.as_view(), name="intake-evaluation-create"),
+    path("intake/complaints/", api.ComplaintCreateApi.as_view(), name="intake-complaint-create"),
+    path("intake/updates/", api.UpdateFeedApi.as_view(), name="intake-updates"),
+    path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
+]
+
+_FMT = r"\.(?P<format>json|xml)$"
+urlpatterns += [
+    re_path(r"^open311/v2/discovery" + _FMT, open311.DiscoveryView.as_view(), name="open311-discovery"),
+    re_path(r"^open311/v2/services" + _FMT, open311.ServiceListView.as_view(), name="open311-services"),
+    re_path(
+        r"^open311/v2/services/(?P<service_code>[\w-]+)" + _FMT,
+        open311.ServiceDefinitionView.as_view(),
+        name="open311-service",
+    ),
+    re_path(r"^open311/v2/requests" + _FMT, open311.RequestListView.as_view(), name="open311-requests"),
+    re_path(
+        r"^open311/v2/requests/(?P<service_request_id>[\w-]+)" + _FMT,
+        open311.RequestDetailView.as_view(),
+        name="open311-request",
+    ),
+]

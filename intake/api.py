@@ -1,0 +1,250 @@
+"""The channel REST API: POST evaluations and complaints, the update feed, the public status look-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints.models import Complaint, Evaluation
+from govservice.exceptions import NotFound
+
+from .auth import LookupThrottle
+from .idempotency import idempotency_key_from, run_idempotent
+from .selectors import FEED_PAGE_SIZE, feed_list_for, public_status
+from .services import evaluation_status, feed_entry_body
+from .strict import ChannelApiView, StrictSerializer
+from .submit import complaint_receive, evaluation_receive
+
+ERROR_SHAPE = inline_serializer(
+    name="Error",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False),
+    },
+)
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="A retry with the same key returns the first response and creates nothing (kept 48 h).",
+)
+WRITE_ERRORS = {
+    400: OpenApiResponse(ERROR_SHAPE, description="Validation error, bad JSON or unknown field"),
+    403: OpenApiResponse(ERROR_SHAPE, description="Missing, invalid or revoked channel key"),
+    409: OpenApiResponse(ERROR_SHAPE, description="Same Idempotency-Key still in progress"),
+    413: OpenApiResponse(ERROR_SHAPE, description="Body larger than the limit"),
+    415: OpenApiResponse(ERROR_SHAPE, description="Content type is not application/json"),
+    422: OpenApiResponse(ERROR_SHAPE, description="Same Idempotency-Key with a different body"),
+    429: OpenApiResponse(ERROR_SHAPE, description="Throttled; see Retry-After"),
+}
+PHONE = r"^1\d{10}$"
+
+
+class _Refs(StrictSerializer):
+    centre = serializers.SlugField(
+        max_length=20, required=False, help_text="Centre code; required for multi-centre channels"
+    )
+    window = serializers.CharField(max_length=20, required=False, help_text="Window code in that centre")
+    staff_no = serializers.CharField(max_length=20, required=False, help_text="Staff number in that centre")
+    matter_type = serializers.CharField(max_length=40, required=False, help_text="Matter code in that centre")
+    external_id = serializers.CharField(
+        max_length=100, required=False, help_text="The channel's own record id; unique per channel"
+    )
+
+
+class EvaluationCreateApi(ChannelApiView):
+    class InputSerializer(_Refs):
+        level = serializers.IntegerField(min_value=1, max_value=5, help_text="5 very satisfied … 1 very dissatisfied")
+        text = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        tags = serializers.ListField(child=serializers.SlugField(max_length=40), max_length=10, required=False)
+        case = serializers.CharField(max_length=30, required=False, help_text="Case tracking number")
+        is_real_name = serializers.BooleanField(required=False, default=False)
+        evaluator_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        evaluator_phone = serializers.RegexField(PHONE, required=False, allow_blank=True)
+        rated_at = serializers.DateTimeField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField(source="public_id")
+        level = serializers.IntegerField()
+        level_display = serializers.CharField(source="get_level_display")
+        centre = serializers.CharField(source="centre.code")
+        external_id = serializers.CharField()
+        status = serializers.SerializerMethodField()
+        rated_at = serializers.DateTimeField()
+
+        def get_status(self, obj: Evaluation) -> str:
+            return evaluation_status(obj)
+
+    @extend_schema(
+        operation_id="intake_evaluation_create",
+        summary="Submit an evaluation (好差评)",
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: OutputSerializer, 200: OutputSerializer, **WRITE_ERRORS},
+        tags=["intake"],
+    )
+    def post(self, request: Request) -> Response:
+        channel = request.auth.channel
+        data = request.data
+
+        def handle() -> Response:
+            serializer = self.InputSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            evaluation, created = evaluation_receive(channel=channel, data=serializer.validated_data)
+            return Response(
+                self.OutputSerializer(evaluation).data,
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            )
+
+        return run_idempotent(
+            channel=channel,
+            key=idempotency_key_from(request.META),
+            endpoint="evaluations",
+            data=data,
+            handler=handle,
+        )
+
+
+class ComplaintCreateApi(ChannelApiView):
+    class InputSerializer(_Refs):
+        kind = serializers.ChoiceField(choices=Complaint.Kind.choices, required=False, default=Complaint.Kind.COMPLAINT)
+        content = serializers.CharField(max_length=4000)
+        contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        contact_phone = serializers.RegexField(PHONE, required=False, allow_blank=True)
+        received_at = serializers.DateTimeField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        tracking_no = serializers.CharField()
+        kind = serializers.CharField()
+        status = serializers.CharField()
+        status_display = serializers.CharField(source="get_status_display")
+        centre = serializers.CharField(source="centre.code")
+        external_id = serializers.CharField()
+        received_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="intake_complaint_create",
+        summary="Submit a complaint or suggestion (投诉/建议)",
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: OutputSerializer, 200: OutputSerializer, **WRITE_ERRORS},
+        tags=["intake"],
+    )
+    def post(self, request: Request) -> Response:
+        channel = request.auth.channel
+        data = request.data
+
+        def handle() -> Response:
+            serializer = self.InputSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            complaint, created = complaint_receive(channel=channel, data=serializer.validated_data)
+            return Response(
+                self.OutputSerializer(complaint).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            )
+
+        return run_idempotent(
+            channel=channel,
+            key=idempotency_key_from(request.META),
+            endpoint="complaints",
+            data=data,
+            handler=handle,
+        )
+
+
+class UpdateFeedApi(ChannelApiView):
+    """Status changes of what this channel submitted, for channels that cannot take webhooks."""
+
+    class FilterSerializer(StrictSerializer):
+        since = serializers.DateTimeField(required=False, help_text="ISO 8601 with timezone; default: 24 h ago")
+        after = serializers.IntegerField(required=False, min_value=0, help_text="Cursor: `next_after` of the last page")
+
+    class EntrySerializer(serializers.Serializer):
+        cursor = serializers.IntegerField()
+        event_id = serializers.UUIDField()
+        type = serializers.CharField()
+        record_kind = serializers.CharField()
+        id = serializers.CharField()
+        external_id = serializers.CharField(allow_null=True)
+        status = serializers.CharField()
+        changed_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="intake_updates_list",
+        summary="Pull feed of status changes",
+        parameters=[FilterSerializer],
+        responses={
+            200: inline_serializer(
+                name="UpdateFeed",
+                fields={
+                    "results": EntrySerializer(many=True),
+                    "next_after": serializers.IntegerField(allow_null=True),
+                    "has_more": serializers.BooleanField(),
+                },
+            ),
+            400: ERROR_SHAPE,
+            403: ERROR_SHAPE,
+            429: ERROR_SHAPE,
+        },
+        tags=["intake"],
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        entries = list(
+            feed_list_for(
+                channel=request.auth.channel,
+                since=filters.validated_data.get("since"),
+                after_id=filters.validated_data.get("after"),
+            )[: FEED_PAGE_SIZE + 1]
+        )
+        has_more = len(entries) > FEED_PAGE_SIZE
+        entries = entries[:FEED_PAGE_SIZE]
+        results = [{"cursor": e.id, **feed_entry_body(e)} for e in entries]
+        return Response({"results": results, "next_after": entries[-1].id if entries else None, "has_more": has_more})
+
+
+class StatusLookupApi(APIView):
+    """Public: a citizen looks up their complaint or suggestion by tracking number. No personal data."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LookupThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        tracking_no = serializers.CharField()
+        kind = serializers.CharField()
+        kind_display = serializers.CharField()
+        status = serializers.CharField()
+        status_display = serializers.CharField()
+        centre = serializers.CharField()
+        received_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+        expected_reply_by = serializers.DateTimeField()
+        is_closed = serializers.BooleanField()
+
+    @extend_schema(
+        operation_id="intake_status_lookup",
+        summary="Look up the status of feedback by tracking number",
+        auth=[],
+        responses={200: OutputSerializer, 404: ERROR_SHAPE, 429: ERROR_SHAPE},
+        tags=["intake"],
+    )
+    def get(self, request: Request, tracking_no: str) -> Response:
+        from .selectors import complaint_public_get
+
+        complaint = complaint_public_get(tracking_no=tracking_no)
+        if complaint is None:
+            raise NotFound(_("未找到该编号的反馈。"))
+        return Response(self.OutputSerializer(public_status(complaint)).data)
+
+
+__all__ = ["ComplaintCreateApi", "EvaluationCreateApi", "StatusLookupApi", "UpdateFeedApi"]

@@ -1,0 +1,210 @@
+"""Machine-side records of feedback intake: channel keys, idempotency, webhooks, the update feed, imports."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Channel
+from govservice.crypto import EncryptedCharField
+from staff.models import TimeStampedModel
+
+KEY_PREFIX_LENGTH = 8
+
+
+def hash_key(raw_key: str) -> str:
+    """SHA-256 of the whole key: the key is 256 random bits, so a slow hasher adds cost and no safety."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ChannelKey(TimeStampedModel):
+    """One API key per channel partner; only its SHA-256 is kept, the key is shown once."""
+
+    channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.CASCADE, related_name="keys")
+    label = models.CharField(_("用途说明"), max_length=100, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=KEY_PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("渠道密钥")
+        verbose_name_plural = _("渠道密钥")
+        ordering = ["channel", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.prefix}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.channel.is_active
+
+    @staticmethod
+    def generate() -> tuple[str, str]:
+        """A new (prefix, raw key). The raw key reads `gsk_<prefix>_<secret>`."""
+        prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
+        return prefix, f"gsk_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to an `Idempotency-Key`, replayed on every retry with that key."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("处理中")
+        DONE = "done", _("已完成")
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("幂等记录")
+        verbose_name_plural = _("幂等记录")
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="idempotency_key_unique_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.key}"
+
+
+class WebhookSubscription(TimeStampedModel):
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("渠道"), on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    url = models.URLField(_("回调地址"), max_length=500)
+    secret = EncryptedCharField(_("签名密钥"), help_text=_("用于 HMAC-SHA256 签名，请与渠道方安全交换"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("状态推送订阅")
+        verbose_name_plural = _("状态推送订阅")
+        ordering = ["channel", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.url}"
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
+
+
+class FeedEntry(models.Model):
+    """One status change of a record a channel submitted; the pull feed and webhooks carry it."""
+
+    class RecordKind(models.TextChoices):
+        COMPLAINT = "complaint", _("投诉建议")
+        EVALUATION = "evaluation", _("评价")
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="feed_entries")
+    record_kind = models.CharField(max_length=20, choices=RecordKind.choices)
+    record_id = models.CharField(max_length=64, help_text=_("编号或公开编号"))
+    external_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=30)
+    payload = models.JSONField(default=dict)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["channel", "changed_at", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.status}"
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("已放弃")
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    entry = models.ForeignKey(FeedEntry, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("推送记录")
+        verbose_name_plural = _("推送记录")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "entry"], name="webhook_delivery_once_per_entry"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}/{self.entry_id}: {self.status}"
+
+
+class ImportBatch(TimeStampedModel):
+    """An uploaded hotline export or third-party survey file, validated row by row."""
+
+    class Kind(models.TextChoices):
+        HOTLINE = "hotline", _("12345热线工单导出")
+        SURVEY = "survey", _("第三方测评结果")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        REJECTED = "rejected", _("有错误，未导入")
+        FAILED = "failed", _("处理失败")
+
+    kind = models.CharField(_("文件类型"), max_length=20, choices=Kind.choices)
+    channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(_("文件"), upload_to="intake/imports/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=255)
+    valid_only = models.BooleanField(_("只导入有效行"), default=False)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理"), default=0)
+    imported_rows = models.PositiveIntegerField(_("已导入"), default=0)
+    duplicate_rows = models.PositiveIntegerField(_("重复"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("批量导入")
+        verbose_name_plural = _("批量导入")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

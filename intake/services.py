@@ -1,0 +1,201 @@
+"""Writes of the intake app: channel keys, webhook subscriptions, feed entries and deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import Channel, Complaint, Evaluation
+from govservice.exceptions import ValidationFailed
+
+from .models import ChannelKey, FeedEntry, WebhookDelivery, WebhookSubscription, hash_key
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_MAX_ATTEMPTS = 8
+WEBHOOK_MAX_BACKOFF_SECONDS = 300  # never park a delivery longer than 5 minutes between tries
+SIGNATURE_HEADER = "X-Govservice-Signature"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ChannelKey
+    raw_key: str  # shown once, never stored
+
+
+@transaction.atomic
+def channel_key_create(*, channel: Channel, label: str = "", created_by: Any = None) -> IssuedKey:
+    prefix, raw = ChannelKey.generate()
+    key = ChannelKey.objects.create(
+        channel=channel, label=label, prefix=prefix, key_hash=hash_key(raw), created_by=created_by
+    )
+    logger.info("channel key %s… created for channel %s", prefix, channel.code)
+    return IssuedKey(key=key, raw_key=raw)
+
+
+def channel_key_revoke(*, key_id: int) -> ChannelKey:
+    key = ChannelKey.objects.get(pk=key_id)
+    # Compare-and-set: revoking twice keeps the first time.
+    ChannelKey.objects.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db()
+    logger.info("channel key %s… revoked", key.prefix)
+    return key
+
+
+def webhook_subscription_create(*, channel: Channel, url: str, secret: str = "") -> WebhookSubscription:
+    if not url.startswith("https://") and not url.startswith("http://"):
+        raise ValidationFailed(_("回调地址必须是 http(s) 地址。"), field="url")
+    return WebhookSubscription.objects.create(
+        channel=channel, url=url, secret=secret or WebhookSubscription.new_secret()
+    )
+
+
+# --- feed and webhooks ---------------------------------------------------------------------
+
+
+def _record_payload(obj: Complaint | Evaluation) -> tuple[str, str, str, dict[str, Any]]:
+    """(record_kind, record_id, status, payload) without any personal data."""
+    if isinstance(obj, Complaint):
+        status = obj.status
+        return (
+            FeedEntry.RecordKind.COMPLAINT,
+            obj.tracking_no,
+            status,
+            {"status_display": str(obj.get_status_display()), "kind": obj.kind},
+        )
+    return FeedEntry.RecordKind.EVALUATION, str(obj.public_id), evaluation_status(obj), {"level": obj.level}
+
+
+def evaluation_status(evaluation: Evaluation) -> str:
+    """An evaluation has no status of its own: a bad review's flow gives it one."""
+    bad_review = getattr(evaluation, "bad_review", None)
+    if bad_review is not None:
+        return str(bad_review.status)
+    return "excluded" if evaluation.excluded else "recorded"
+
+
+def feed_record(*, obj: Any) -> FeedEntry | None:
+    """Append a status change to the feed and queue one webhook delivery per active subscription.
+
+    Only channels that talk to machines (a key or a subscription) get entries:
+    a walk-in complaint has nobody to tell.
+    """
+    from .tasks import webhook_deliver
+
+    record = obj if isinstance(obj, (Complaint, Evaluation)) else getattr(obj, "evaluation", None)
+    if record is None:
+        return None
+    record.refresh_from_db()  # the caller's instance may predate the change it reports
+    channel = record.channel
+    subscriptions = list(WebhookSubscription.objects.filter(channel=channel, is_active=True))
+    if not subscriptions and not ChannelKey.objects.filter(channel=channel).exists():
+        return None
+    kind, record_id, status, extra = _record_payload(record)
+    now = timezone.now()
+    with transaction.atomic():
+        entry = FeedEntry.objects.create(
+            channel=channel,
+            record_kind=kind,
+            record_id=record_id,
+            external_id=record.external_id,
+            status=status,
+            payload=extra,
+            changed_at=now,
+        )
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(subscription=sub, entry=entry, next_attempt_at=now) for sub in subscriptions]
+        )
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: [webhook_deliver.delay(i) for i in ids])
+    return entry
+
+
+def feed_entry_body(entry: FeedEntry) -> dict[str, Any]:
+    return {
+        "event_id": str(entry.event_id),
+        "type": "record.status_changed",
+        "record_kind": entry.record_kind,
+        "id": entry.record_id,
+        "external_id": entry.external_id or None,
+        "status": entry.status,
+        "changed_at": timezone.localtime(entry.changed_at).isoformat(),
+        **entry.payload,
+    }
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`; the timestamp defeats replays."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST and return the status code (raises OSError on network failure). Tests replace this."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - admin-set URL
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(WEBHOOK_MAX_BACKOFF_SECONDS, 15 * 2 ** max(attempts - 1, 0))
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
+    """Claim one due delivery, send it, record the outcome. Returns it if another try is due."""
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+    ).update(status=WebhookDelivery.Status.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("subscription", "entry").get(pk=delivery_id)
+    sub = delivery.subscription
+    body = json.dumps(feed_entry_body(delivery.entry), ensure_ascii=False).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "govservice-webhooks/1",
+        "X-Govservice-Event": "record.status_changed",
+        "X-Govservice-Delivery": str(delivery.entry.event_id),
+        SIGNATURE_HEADER: webhook_signature(secret=sub.secret, timestamp=timestamp, body=body),
+    }
+    status_code: int | None = None
+    error = ""
+    try:
+        status_code = http_post(sub.url, body, headers)
+    except (OSError, ValueError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    fields = ["status", "last_status_code", "last_error", "next_attempt_at", "delivered_at"]
+    delivery.last_status_code = status_code
+    delivery.last_error = error or ("" if status_code and 200 <= status_code < 300 else f"HTTP {status_code}")
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.save(update_fields=fields)
+        return None
+    if delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.save(update_fields=fields)
+        logger.warning("webhook delivery %s gave up after %s attempts", delivery.pk, delivery.attempts)
+        return None
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(delivery.attempts))
+    delivery.save(update_fields=fields)
+    return delivery

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from complaints.models import Channel
+from intake.models import WebhookSubscription
+from intake.services import channel_key_create
+from staff.models import Centre
+from tests.factories.complaints import ChannelFactory
+
+
+def hotline_channel(*centres: Centre, code: str = "hotline-api") -> Channel:
+    return ChannelFactory(code=code, name="12345热线接口", kind=Channel.Kind.HOTLINE, centres=list(centres))
+
+
+def issued_key(channel: Channel) -> str:
+    """The raw key of a new ChannelKey (only the hash is stored)."""
+    return channel_key_create(channel=channel, label="test").raw_key
+
+
+def subscription(channel: Channel, url: str = "https://partner.example/hook") -> WebhookSubscription:
+    return WebhookSubscription.objects.create(channel=channel, url=url, secret="s3cret-for-tests")
