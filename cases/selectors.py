@@ -24,7 +24,17 @@ def matter_type_list_for(*, user: User) -> QuerySet[MatterType]:
 
 
 def case_list_for(
-    *, user: User, role: str = "", status: str = "", q: str = "", overdue: bool = False, today: date | None = None
+    *,
+    user: User,
+    role: str = "",
+    status: str = "",
+    q: str = "",
+    overdue: bool = False,
+    deficient: bool = False,
+    assisted: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+    today: date | None = None,
 ) -> QuerySet[Case]:
     """Cases the user may see; `role` = "handler" | "first" | "" (all of the centre). Overdue first."""
     today = today or timezone.localdate()
@@ -43,6 +53,14 @@ def case_list_for(
         queryset = queryset.filter(status=status)
     if q:
         queryset = queryset.filter(tracking_no__icontains=q.strip())
+    if deficient:
+        queryset = queryset.filter(commitment__isnull=False)
+    if assisted:
+        queryset = queryset.filter(Q(is_elderly=True) | Q(is_disabled=True) | Q(is_other_special=True))
+    if start:
+        queryset = queryset.filter(created_at__date__gte=start)
+    if end:
+        queryset = queryset.filter(created_at__date__lte=end)
     overdue_q = Q(status=Case.Status.AWAITING_CORRECTION, commitment__deadline__lt=today) | Q(
         status__in=RUNNING, due_date__lt=today
     )

@@ -8,6 +8,7 @@ app_name = "cases"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.case_list, name="list"),
+    path("", views.case_list, name="case-list"),  # the name the ledger dashboard links to
     path("new/", views.case_new, name="new"),
     path("progress/", views.progress_lookup, name="progress"),
     path("calls/", views.call_list, name="calls"),

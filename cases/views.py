@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,6 +62,13 @@ def _case_action(view: Callable) -> Callable:
     return wrapper
 
 
+def _is_date(value: str | None) -> bool:
+    try:
+        return bool(value) and parse_date(value) is not None
+    except ValueError:
+        return False
+
+
 # --- lists ---------------------------------------------------------------------------------------
 
 
@@ -70,12 +78,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if role not in ("handler", "first", "all"):
         role = "handler"
     status = request.GET.get("status", "open")
+    # Links from the dashboard (rectification) use from/to/deficient/assisted.
+    if any(k in request.GET for k in ("from", "to", "deficient", "assisted")):
+        role, status = request.GET.get("role", "all"), request.GET.get("status", "")
     queryset = selectors.case_list_for(
         user=request.user,
         role="" if role == "all" else role,
         status=status if status in (*Case.Status.values, "open") else "",
         q=request.GET.get("q", ""),
         overdue=request.GET.get("overdue") == "1",
+        deficient=request.GET.get("deficient") == "1",
+        assisted=request.GET.get("assisted") == "1",
+        start=parse_date(request.GET.get("from", "") or "") if _is_date(request.GET.get("from")) else None,
+        end=parse_date(request.GET.get("to", "") or "") if _is_date(request.GET.get("to")) else None,
     )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     pending_offers = Handover.objects.filter(to_user=request.user, state=Handover.State.OFFERED).select_related(

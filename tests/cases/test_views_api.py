@@ -315,3 +315,46 @@ def test_reminders_are_sent_once_even_when_dispatch_runs_twice(
     assert first.status in (SmsMessage.Status.SENT, SmsMessage.Status.DELIVERED)
     sent_keys = [m for m in locmem.outbox]
     assert len(sent_keys) == 1
+
+
+def _first_reminder(case):
+    return SmsMessage.objects.filter(key__startswith=f"case:{case.id}:").order_by("send_after").first()
+
+
+def test_two_dispatchers_at_once_send_a_reminder_once(deficient_case, settings, django_capture_on_commit_callbacks):
+    from notifications.backends import locmem
+    from notifications.tasks import sms_dispatch_task
+
+    settings.SMS_BACKEND = "notifications.backends.locmem.LocmemBackend"
+    locmem.outbox.clear()
+    message = _first_reminder(deficient_case)
+    with time_machine.travel(message.send_after + timedelta(minutes=1), tick=False):
+        with django_capture_on_commit_callbacks(execute=False) as first:
+            sms_dispatch_task.delay()
+        with django_capture_on_commit_callbacks(execute=False) as second:
+            sms_dispatch_task.delay()
+        for callback in [*first, *second]:  # both dispatchers' send tasks run
+            callback()
+    assert len(locmem.outbox) == 1
+
+
+def test_reminder_is_still_sent_after_a_worker_dies_mid_send(deficient_case, settings, django_capture_on_commit_callbacks):
+    from notifications.backends import locmem
+    from notifications.tasks import sms_dispatch_task, sms_reap_task
+
+    settings.SMS_BACKEND = "notifications.backends.locmem.LocmemBackend"
+    locmem.outbox.clear()
+    message = _first_reminder(deficient_case)
+    start = message.send_after + timedelta(minutes=1)
+    with time_machine.travel(start, tick=False):
+        with django_capture_on_commit_callbacks(execute=False):
+            sms_dispatch_task.delay()  # claimed, but the worker dies before sending
+    message.refresh_from_db()
+    assert message.status == SmsMessage.Status.SENDING and not locmem.outbox
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        sms_reap_task.delay()
+        with django_capture_on_commit_callbacks(execute=True):
+            sms_dispatch_task.delay()
+    message.refresh_from_db()
+    assert message.status in (SmsMessage.Status.SENT, SmsMessage.Status.DELIVERED)
+    assert message.retries == 1 and len(locmem.outbox) == 1
