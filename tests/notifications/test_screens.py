@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from govservice.navigation import nav_items_for
@@ -39,8 +41,10 @@ def test_the_outbox_list_runs_a_fixed_number_of_queries(as_user, leader, centre,
     SmsMessageFactory.create_batch(3, centre=centre)
     client = as_user(leader)
     client.get(reverse("notifications:sms-list"))  # warm the session
-    with django_assert_num_queries(9) as few:
+    with CaptureQueriesContext(connection) as few:
         client.get(reverse("notifications:sms-list"))
+    # The side navigation holds every app's queries: bound the page, not the exact total.
+    assert len(few.captured_queries) <= 40
     SmsMessageFactory.create_batch(20, centre=centre)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("notifications:sms-list"))
