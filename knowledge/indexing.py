@@ -7,6 +7,7 @@ QuestionToken rows written here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 from django.db import connection
@@ -38,10 +39,19 @@ def index_fields(
     }
 
 
-def token_rows(question_id: int, title_tokens: str, body_tokens: str) -> list[QuestionToken]:
+def exact_key(normalized: str) -> str:
+    """The token that marks one exact question form (a hash: forms are longer than a token)."""
+    return "=" + hashlib.sha1(normalized.encode(), usedforsecurity=False).hexdigest()[:24]
+
+
+def token_rows(
+    question_id: int, title_tokens: str, body_tokens: str, normalized_forms: str = ""
+) -> list[QuestionToken]:
     rows = {token[:40]: TITLE_WEIGHT for token in title_tokens.split()}
     for token in body_tokens.split():
         rows.setdefault(token[:40], BODY_WEIGHT)
+    for form in filter(None, normalized_forms.split("|")):
+        rows.setdefault(exact_key(form), 0)
     return [QuestionToken(question_id=question_id, token=token, weight=weight) for token, weight in rows.items()]
 
 
@@ -58,4 +68,6 @@ def question_reindex(question: Question) -> None:
         setattr(question, name, value)
     if not uses_postgres_fts():
         QuestionToken.objects.filter(question_id=question.pk).delete()
-        QuestionToken.objects.bulk_create(token_rows(question.pk, fields["title_tokens"], fields["body_tokens"]))
+        QuestionToken.objects.bulk_create(
+            token_rows(question.pk, fields["title_tokens"], fields["body_tokens"], fields["normalized_forms"])
+        )

@@ -14,20 +14,27 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Max, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, FloatField, IntegerField, Max, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .indexing import uses_postgres_fts
+from .indexing import exact_key, uses_postgres_fts
 from .models import Question, QuestionToken, SynonymGroup
 from .segment import add_words, normalize, tokens_for_query
 
 CANDIDATES = 50
 MAX_GROUPS = 10
 GOOD_COVERAGE = 0.5
+# A word in more than this share of all questions (办理, 怎么办) cannot tell questions apart; the
+# candidate query leaves it out when the query has rarer words (ranking still counts it).
+COMMON_SHARE = 0.2
+PRUNE_FROM = 2000
+FREQUENCY_TTL = 600.0  # seconds a word's document frequency is reused; it drifts slowly
 
 
 @dataclass
@@ -75,11 +82,71 @@ def query_groups(query: str) -> tuple[list[str], list[list[str]]]:
     return words, groups
 
 
-def _tsquery(groups: list[list[str]]) -> str:
-    def lexeme(word: str) -> str:
-        return "'" + word.replace("\\", "").replace("'", "''") + "'"
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "").replace("'", "''") + "'"
 
-    return " | ".join(lexeme(word) for group in groups for word in group)
+
+def _tsquery(groups: list[list[str]]) -> str:
+    return " | ".join(_lexeme(word) for group in groups for word in group)
+
+
+_frequency_lock = threading.Lock()
+_frequencies: dict[str, tuple[float, int]] = {}
+
+
+def _count_documents(words: list[str]) -> dict[str, int]:
+    if uses_postgres_fts():
+        counts = {}
+        for word in words:
+            matched = RawSQL(_MATCH_SQL, [_lexeme(word)], output_field=BooleanField())  # noqa: S611
+            counts[word] = Question.objects.annotate(matched=matched).filter(matched=True).count()
+        return counts
+    rows = QuestionToken.objects.filter(token__in=words).values("token").annotate(n=Count("id"))
+    counts = dict.fromkeys(words, 0)
+    counts.update({row["token"]: row["n"] for row in rows})
+    return counts
+
+
+def document_frequencies(words: list[str]) -> dict[str, int]:
+    """How many questions (of any status) hold each word, plus "" → all questions; cached per process."""
+    now = time.monotonic()
+    wanted = [*words, ""]
+    with _frequency_lock:
+        missing = [w for w in wanted if w not in _frequencies or _frequencies[w][0] < now]
+    if missing:
+        counts = _count_documents([w for w in missing if w])
+        if "" in missing:
+            counts[""] = Question.objects.count()
+        with _frequency_lock:
+            for word, count in counts.items():
+                _frequencies[word] = (now + FREQUENCY_TTL, count)
+    with _frequency_lock:
+        return {w: _frequencies[w][1] for w in wanted}
+
+
+def selective_groups(groups: list[list[str]]) -> list[list[str]]:
+    """The groups worth asking the database about: all but the too-common ones.
+
+    Only a large base is pruned (below PRUNE_FROM questions every query is cheap),
+    and only when a remaining group occurs at all, so a stale count can slow a
+    query down but never hide a question.
+    """
+    if len(groups) < 2:
+        return groups
+    frequencies = document_frequencies([word for group in groups for word in group])
+    if frequencies[""] < PRUNE_FROM:
+        return groups
+    limit = COMMON_SHARE * frequencies[""]
+    counts = [sum(frequencies[word] for word in group) for group in groups]
+    rare = [group for group, count in zip(groups, counts, strict=True) if count <= limit]
+    if not any(0 < count <= limit for count in counts):
+        return groups
+    return rare
+
+
+def forget_frequencies() -> None:
+    with _frequency_lock:
+        _frequencies.clear()
 
 
 # The table name is a constant and the query words travel as a bound parameter.
@@ -101,6 +168,12 @@ def _candidates_postgres(queryset: QuerySet[Question], groups: list[list[str]]) 
 
 
 def _candidates_tokens(queryset: QuerySet[Question], groups: list[list[str]]) -> dict[int, float]:
+    """Best questions by the sum, over query groups, of the group's best weight in the question.
+
+    The scoring query reads the token index only; visibility is applied to each
+    page of results afterwards, because SQLite would otherwise walk every
+    visible question instead of the few token rows.
+    """
     all_words = [word for group in groups for word in group]
     score = sum(
         (
@@ -109,14 +182,31 @@ def _candidates_tokens(queryset: QuerySet[Question], groups: list[list[str]]) ->
         ),
         start=Value(0),
     )
-    rows = (
-        QuestionToken.objects.filter(token__in=all_words, question__in=queryset.values("id"))
+    ranked = (
+        QuestionToken.objects.filter(token__in=all_words)
         .values("question_id")
         .annotate(score=score)
         .order_by("-score", "question_id")
-        .values_list("question_id", "score")[:CANDIDATES]
+        .values_list("question_id", "score")
     )
-    return {question_id: float(value) for question_id, value in rows}
+    page_size = CANDIDATES * 4
+    found: dict[int, float] = {}
+    for page in range(3):
+        chunk = list(ranked[page * page_size : (page + 1) * page_size])
+        visible = set(queryset.filter(id__in=[qid for qid, _score in chunk]).values_list("id", flat=True))
+        for question_id, value in chunk:
+            if question_id in visible and len(found) < CANDIDATES:
+                found[question_id] = float(value)
+        if len(found) >= CANDIDATES or len(chunk) < page_size:
+            break
+    return found
+
+
+def _exact_ids(queryset: QuerySet[Question], norm: str) -> set[int]:
+    if uses_postgres_fts():
+        return set(queryset.filter(normalized_forms__contains=f"|{norm}|").values_list("id", flat=True)[:5])
+    ids = QuestionToken.objects.filter(token=exact_key(norm)).values_list("question_id", flat=True)[:20]
+    return set(queryset.filter(id__in=list(ids)).values_list("id", flat=True)[:5])
 
 
 def highlight(text: str, words: list[str]) -> SafeString:
@@ -156,13 +246,13 @@ def search(queryset: QuerySet[Question], query: str, *, limit: int = 20) -> Sear
     candidates: dict[int, float] = {}
     if groups:
         finder = _candidates_postgres if uses_postgres_fts() else _candidates_tokens
-        candidates = finder(queryset, groups)
-    exact_ids = set(queryset.filter(normalized_forms__contains=f"|{norm}|").values_list("id", flat=True)[:5])
+        candidates = finder(queryset, selective_groups(groups))
+    exact_ids = _exact_ids(queryset, norm)
     for question_id in exact_ids:
         candidates.setdefault(question_id, 0.0)
     if not candidates:
         return result
-    questions = queryset.filter(id__in=candidates).select_related("department").prefetch_related("variants")
+    questions = queryset.filter(id__in=list(candidates)).select_related("department")
     all_words = [word for group in groups for word in group]
     hits = []
     for question in questions:
