@@ -31,9 +31,9 @@ class _Rollback(Exception):
 
 def _series(vendor: str, count: int) -> str:
     if vendor == "postgresql":
-        return f"SELECT g AS n FROM generate_series(0, {count - 1}) AS g"
+        return f"SELECT g AS n FROM generate_series(0, {count - 1}) AS g"  # noqa: S608 - count is an int
     return (
-        f"WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < {count - 1}) SELECT n FROM seq"
+        f"WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < {count - 1}) SELECT n FROM seq"  # noqa: S608
     )
 
 
@@ -74,7 +74,7 @@ def _insert(model: type[models.Model], count: int, computed: dict[str, str]) -> 
         else:
             values.append("''")
     sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - table, columns and values are built here, not from input
         f"SELECT {', '.join(values)} FROM ({_series(vendor, count)}) AS s"
     )
     with connection.cursor() as cursor:
@@ -88,6 +88,7 @@ class Command(BaseCommand):
         parser.add_argument("--staff", type=int, default=1000)
         parser.add_argument("--evaluations", type=int, default=1_000_000)
         parser.add_argument("--cases", type=int, default=100_000)
+        parser.add_argument("--keep", action="store_true", help="keep the generated centre (for query tuning)")
 
     def handle(self, *args: object, **options: object) -> None:
         from cases.models import Case, MatterType
@@ -106,7 +107,7 @@ class Command(BaseCommand):
                 centre = Centre.objects.create(code=f"bench-{tag}", name="benchmark", tracking_prefix=f"B{tag[:5]}")
                 window = Window.objects.create(centre=centre, code="B01", name="bench", kind="professional")
                 users = User.objects.bulk_create(
-                    User(username=f"bench-{tag}-{i}", name=f"人员{i}", centre=centre, window=window, password="!")
+                    User(username=f"bench-{tag}-{i}", name=f"人员{i}", centre=centre, window=window, password="!")  # noqa: S106 - "!" = unusable password
                     for i in range(staff_n)
                 )
                 StaffRole.objects.bulk_create(StaffRole(user=u, role=Role.WINDOW_STAFF) for u in users)
@@ -183,6 +184,7 @@ class Command(BaseCommand):
                 self.stdout.write("  steps: " + ", ".join(f"{label} {at:.2f}s" for label, at in marks))
                 self.elapsed = elapsed
                 self.run_summary = (run.staff_count, run.ranked_count)
-                raise _Rollback
+                if not options["keep"]:
+                    raise _Rollback
         except _Rollback:
             pass
