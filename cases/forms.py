@@ -43,7 +43,7 @@ class TransitionForm(forms.Form):
 
 
 class HandoverOfferForm(forms.Form):
-    to_user = forms.ModelChoiceField(label=_("转交给"), queryset=None)
+    to_user = forms.ModelChoiceField(label=_("转交给"), queryset=None, empty_label=_("— 请选择接收人 —"))
     reason = forms.CharField(label=_("转交理由"), max_length=300)
 
     def __init__(self, *args, candidates=None, **kwargs) -> None:
@@ -72,7 +72,7 @@ class CallOutcomeForm(forms.Form):
 
 
 class AssignHelperForm(forms.Form):
-    helper = forms.ModelChoiceField(label=_("帮办员"), queryset=None)
+    helper = forms.ModelChoiceField(label=_("帮办员"), queryset=None, empty_label=_("— 请选择帮办员 —"))
 
     def __init__(self, *args, helpers=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -193,7 +193,9 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     allowed = [
         (s, Case.Status(s).label)
         for s in Case.TRANSITIONS[case.status]
+        # These moves have their own doors: the acceptance screen, "material received", the deadline task.
         if s not in (Case.Status.ACCEPTED_DEFICIENT, Case.Status.AWAITING_CORRECTION, Case.Status.TERMINATED)
+        and not (case.status == Case.Status.AWAITING_CORRECTION and s == Case.Status.IN_PROCESS)
     ]
     context = {
         "case": case,

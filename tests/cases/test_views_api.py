@@ -338,7 +338,9 @@ def test_two_dispatchers_at_once_send_a_reminder_once(deficient_case, settings, 
     assert len(locmem.outbox) == 1
 
 
-def test_reminder_is_still_sent_after_a_worker_dies_mid_send(deficient_case, settings, django_capture_on_commit_callbacks):
+def test_reminder_is_still_sent_after_a_worker_dies_mid_send(
+    deficient_case, settings, django_capture_on_commit_callbacks
+):
     from notifications.backends import locmem
     from notifications.tasks import sms_dispatch_task, sms_reap_task
 
@@ -346,9 +348,8 @@ def test_reminder_is_still_sent_after_a_worker_dies_mid_send(deficient_case, set
     locmem.outbox.clear()
     message = _first_reminder(deficient_case)
     start = message.send_after + timedelta(minutes=1)
-    with time_machine.travel(start, tick=False):
-        with django_capture_on_commit_callbacks(execute=False):
-            sms_dispatch_task.delay()  # claimed, but the worker dies before sending
+    with time_machine.travel(start, tick=False), django_capture_on_commit_callbacks(execute=False):
+        sms_dispatch_task.delay()  # claimed, but the worker dies before sending
     message.refresh_from_db()
     assert message.status == SmsMessage.Status.SENDING and not locmem.outbox
     with time_machine.travel(start + timedelta(hours=1), tick=False):
@@ -358,3 +359,10 @@ def test_reminder_is_still_sent_after_a_worker_dies_mid_send(deficient_case, set
     message.refresh_from_db()
     assert message.status in (SmsMessage.Status.SENT, SmsMessage.Status.DELIVERED)
     assert message.retries == 1 and len(locmem.outbox) == 1
+
+
+def test_case_page_in_english(as_user, window_staff, deficient_case, settings):
+    client = as_user(window_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(deficient_case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Awaiting correction" in html and "Clock paused" in html and "Hand-over" in html
