@@ -277,7 +277,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "govservice.schema.AutoSchema",
     "EXCEPTION_HANDLER": "govservice.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "channel": env_str("THROTTLE_CHANNEL", "6000/min"),

@@ -32,12 +32,10 @@ def _check_cache() -> None:
 def _check_broker() -> None:
     from kombu import Connection
 
-    from govservice.celery import app
-
     # A fresh connection, not the app's pool: a pooled connection can look
     # healthy after the broker went away.
     with Connection(
-        app.conf.broker_url, transport_options=app.conf.broker_transport_options, connect_timeout=2
+        settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2
     ) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
