@@ -113,7 +113,9 @@ class ComplaintListApi(APIView):
         responses=ComplaintOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filterset = ComplaintFilter(request.query_params, queryset=selectors.complaint_list_for(user=request.user))
+        filterset = ComplaintFilter(
+            request.query_params, queryset=selectors.complaint_list_for(user=request.user), request=request
+        )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         paginator = FeedbackPagination()
@@ -205,7 +207,9 @@ class EvaluationListApi(APIView):
         responses=EvaluationOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filterset = EvaluationFilter(request.query_params, queryset=selectors.evaluation_list_for(user=request.user))
+        filterset = EvaluationFilter(
+            request.query_params, queryset=selectors.evaluation_list_for(user=request.user), request=request
+        )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         paginator = FeedbackPagination()

@@ -9,6 +9,16 @@ from rectification.models import ProblemCategory
 from .models import BadReview, Channel, Complaint, Escalation, Evaluation, EvaluationLevel
 
 
+def _centre_channels(request: object) -> QuerySet[Channel]:
+    """Only the channels of the caller's centre are offered (another centre's names are not shown)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Channel.objects.none()
+    if user.is_city_wide:
+        return Channel.objects.all()
+    return Channel.objects.filter(centres=user.centre_id).distinct()
+
+
 class ComplaintFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="search")
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Complaint.Status.choices)
@@ -16,7 +26,7 @@ class ComplaintFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         label=_("问题类别"), choices=[*ProblemCategory.choices, ("none", _("未归类"))], method="by_category"
     )
-    channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=Channel.objects.all())
+    channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
     received_from = django_filters.DateFilter(label=_("受理日期自"), field_name="received_at", lookup_expr="date__gte")
     received_to = django_filters.DateFilter(label=_("至"), field_name="received_at", lookup_expr="date__lte")
 
@@ -33,7 +43,7 @@ class ComplaintFilter(django_filters.FilterSet):
 
 class EvaluationFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("评价等级"), choices=EvaluationLevel.choices)
-    channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=Channel.objects.all())
+    channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
     excluded = django_filters.BooleanFilter(label=_("不计入统计"))
     rated_from = django_filters.DateFilter(label=_("评价日期自"), field_name="rated_at", lookup_expr="date__gte")
     rated_to = django_filters.DateFilter(label=_("至"), field_name="rated_at", lookup_expr="date__lte")

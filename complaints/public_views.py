@@ -21,7 +21,7 @@ from staff.models import Window
 
 from . import services
 from .forms import RateForm
-from .models import Channel, EvaluationInvitation
+from .models import BadReview, Channel, Evaluation, EvaluationInvitation
 
 DEVICE_COOKIE = "gs_rate_device"
 # A device may rate a few times an hour (a family at one window); an IP more (a hall's shared NAT).
@@ -133,7 +133,7 @@ def rate_invitation(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     context = {"invitation": invitation, "centre": invitation.centre, "case": invitation.case}
     if invitation.used_at is not None:
-        return render(request, "complaints/rate_done.html", context)
+        return _follow_up(request, invitation, context)
     device, fresh = _device_id(request)
     if request.method == "GET":
         return _with_device(_render_form(request, RateForm(allow_complaint=False), context), device, fresh)
@@ -148,6 +148,39 @@ def rate_invitation(request: HttpRequest, token: str) -> HttpResponse:
             level=form.cleaned_data["level"],
             tags=form.cleaned_data["tags"],
             text=form.cleaned_data["text"],
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _with_device(_render_form(request, form, context, status=400), device, fresh)
+    target = reverse("complaints:rate-thanks") + "?t=" + signing.dumps({"no": "", "c": invitation.centre.name})
+    return _with_device(redirect(target), device, fresh)
+
+
+def _follow_up(request: HttpRequest, invitation: EvaluationInvitation, context: dict) -> HttpResponse:
+    """The same personal link offers the one follow-up rating (追评) once a bad review was rectified."""
+    evaluation = (
+        Evaluation.objects.filter(case=invitation.case, follow_up_of__isnull=True).select_related("bad_review").first()
+    )
+    bad_review = getattr(evaluation, "bad_review", None) if evaluation else None
+    open_for_follow_up = (
+        bad_review is not None
+        and bad_review.status in (BadReview.Status.RECTIFIED, BadReview.Status.CLOSED)
+        and not Evaluation.objects.filter(follow_up_of=evaluation).exists()
+    )
+    if not open_for_follow_up:
+        return render(request, "complaints/rate_done.html", context)
+    device, fresh = _device_id(request)
+    context = {**context, "follow_up": True}
+    if request.method == "GET":
+        return _with_device(_render_form(request, RateForm(allow_complaint=False), context), device, fresh)
+    if _over_limit(request, device):
+        return _with_device(_too_many(request), device, fresh)
+    form = RateForm(request.POST, allow_complaint=False)
+    if not form.is_valid():
+        return _with_device(_render_form(request, form, context, status=400), device, fresh)
+    try:
+        services.evaluation_follow_up(
+            evaluation=evaluation, level=form.cleaned_data["level"], text=form.cleaned_data["text"]
         )
     except DomainError as exc:
         form.add_error(None, exc.message)

@@ -194,3 +194,24 @@ def escalation_monthly(*, user: User, year: int) -> list[EscalationMonth]:
         EscalationMonth(f"{year}-{m:02d}", received.get(m, 0), solved.get(m, (0, 0))[0], solved.get(m, (0, 0))[1])
         for m in months
     ]
+
+
+@dataclass
+class CallbackRate:
+    real_name_bad: int
+    called_back: int
+
+    @property
+    def rate(self) -> float:
+        return round(100 * self.called_back / self.real_name_bad, 1) if self.real_name_bad else 100.0
+
+
+def bad_review_callback_rate(*, user: User, start: date | None = None) -> CallbackRate:
+    """Real-name bad reviews called back (the scheme expects 100 %); appeals upheld are left out."""
+    queryset = (
+        bad_review_list_for(user=user).filter(evaluation__is_real_name=True).exclude(status=BadReview.Status.EXCLUDED)
+    )
+    if start:
+        queryset = queryset.filter(evaluation__rated_at__date__gte=start)
+    counts = queryset.aggregate(n=Count("id"), done=Count("id", filter=Q(status=BadReview.Status.CLOSED)))
+    return CallbackRate(counts["n"], counts["done"])

@@ -125,6 +125,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         .count(),
         "unclassified": selectors.complaint_list_for(user=request.user).filter(category="").count(),
         "shares": selectors.complaint_category_shares(user=request.user),
+        "callback": selectors.bad_review_callback_rate(user=request.user, start=start),
         "escalations_solved": sum(m.solved for m in selectors.escalation_monthly(user=request.user, year=today.year)),
     }
     return render(request, "complaints/overview.html", context)
@@ -166,7 +167,7 @@ def report(request: HttpRequest) -> HttpResponse:
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.complaint_list_for(user=request.user)
-    filterset = ComplaintFilter(request.GET, queryset=queryset)
+    filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
     for complaint in page:
         complaint.masked_phone = mask_phone(complaint.contact_phone)
@@ -254,7 +255,7 @@ def complaint_action(request: HttpRequest, public_id: object, action: str) -> Ht
 @login_required
 def evaluation_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.evaluation_list_for(user=request.user)
-    filterset = EvaluationFilter(request.GET, queryset=queryset)
+    filterset = EvaluationFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
     tag_labels = dict(EvaluationTag.objects.values_list("code", "label"))
     for evaluation in page:
@@ -265,7 +266,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def bad_review_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.bad_review_list_for(user=request.user)
-    filterset = BadReviewFilter(request.GET, queryset=queryset)
+    filterset = BadReviewFilter(request.GET, queryset=queryset, request=request)
     return render(
         request,
         "complaints/bad_review_list.html",
@@ -350,7 +351,7 @@ def bad_review_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @login_required
 def escalation_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.escalation_list_for(user=request.user)
-    filterset = EscalationFilter(request.GET, queryset=queryset)
+    filterset = EscalationFilter(request.GET, queryset=queryset, request=request)
     today = timezone.localdate()
     centre = request.user.centre
     on_duty = esc.duty_leader_on(centre=centre, when=timezone.now()) if centre else None

@@ -92,3 +92,20 @@ def test_one_invitation_per_phone_in_the_period(centre, window_staff, django_cap
         assert services.evaluation_invite(case=first) == EvaluationInvitation.objects.get()
         assert services.evaluation_invite(case=second) is None
     assert SmsMessage.objects.filter(key__startswith="evaluation-invite:").count() == 1
+
+
+def test_the_same_link_offers_one_follow_up_after_rectification(client, centre, window_staff, sms_channel, leader):
+    case = completed_case(centre=centre, handler=window_staff)
+    invitation = services.evaluation_invite(case=case)
+    url = reverse("complaints:rate-invitation", args=[invitation.token])
+    client.post(url, {"level": "1", "text": "态度差"})
+    bad_review = Evaluation.objects.get().bad_review
+    assert "已评价" in client.get(url).content.decode()  # nothing to follow up yet
+    services.bad_review_contact(bad_review_id=bad_review.id, actor=leader)
+    services.bad_review_verify(bad_review_id=bad_review.id, verdict="true", actor=leader)
+    services.bad_review_rectify(bad_review_id=bad_review.id, rectification="培训", actor=leader)
+    assert 'data-testid="follow-up-intro"' in client.get(url).content.decode()
+    assert client.post(url, {"level": "4", "text": "改进了"}).status_code == 302
+    follow_up = Evaluation.objects.get(follow_up_of__isnull=False)
+    assert (follow_up.level, follow_up.follow_up_of.bad_review) == (4, bad_review)
+    assert "已评价" in client.get(url).content.decode()
