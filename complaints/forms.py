@@ -193,3 +193,11 @@ class DutySwapForm(DutySlotForm):
         super().__init__(*args, centre_id=centre_id, **kwargs)
         del self.fields["weekday"]
         self.fields["leader"].required = True
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
+
+    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by("username")

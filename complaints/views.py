@@ -41,6 +41,7 @@ from .forms import (
     EscalationForm,
     MergeForm,
     NoteForm,
+    ReassignForm,
     RectifyForm,
     ReplyForm,
     ResolveForm,
@@ -289,6 +290,8 @@ def bad_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rectify_form": RectifyForm(),
         "callback_form": CallbackForm(),
         "appeal_form": AppealDecisionForm(),
+        "reassign_form": ReassignForm(centre_id=bad_review.centre_id, initial={"owner": bad_review.owner_id}),
+        "can_manage": services.is_manager(request.user, bad_review.centre_id),
         "follow_up": getattr(evaluation, "follow_up", None),
         "today": timezone.localdate(),
         "is_leader": request.user.is_leader,
@@ -337,6 +340,11 @@ def bad_review_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                 bad_review_id=bid, upheld=d["upheld"], decision=d["decision"], actor=user
             ),
             _("已记录复核结论。"),
+        ),
+        "reassign": (
+            ReassignForm(request.POST, centre_id=bad_review.centre_id),
+            lambda d: services.bad_review_reassign(bad_review_id=bid, owner=d["owner"], actor=user),
+            _("已更换责任人。"),
         ),
     }
     if action in table:

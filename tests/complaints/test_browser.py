@@ -39,3 +39,38 @@ def test_rate_a_window_on_a_phone_and_a_staff_member_classifies_the_complaint(
     assert page.text_content("[data-testid=complaint-category]").strip() == "服务态度"
     complaint.refresh_from_db()
     assert complaint.category == "attitude"
+
+
+def test_staff_screens_load_cleanly_in_the_browser(page, centre, window, qr_channel, leader, centre_admin):
+    """Every feedback screen renders without console errors, CSP violations or failed requests."""
+    from complaints import escalations as esc
+    from complaints import services
+
+    evaluation = services.evaluation_submit(centre=centre, channel=qr_channel, level=1, window=window, text="差")
+    escalation = esc.escalation_register(centre=centre, content="跨部门事项", actor=leader, kind="complex")
+    complaint = services.complaint_submit(centre=centre, channel=qr_channel, content="态度差", window=window)
+    esc.duty_rota_seed(centre=centre)
+    browser_login(page, leader)
+    urls = [
+        reverse("complaints:overview"),
+        reverse("complaints:report") + "?by=window",
+        reverse("complaints:evaluation-list"),
+        reverse("complaints:bad-review-list"),
+        reverse("complaints:bad-review-detail", args=[evaluation.bad_review.id]),
+        reverse("complaints:complaint-list"),
+        complaint.get_absolute_url(),
+        reverse("complaints:escalation-list"),
+        reverse("complaints:escalation-detail", args=[escalation.public_id]),
+        reverse("complaints:escalation-report", args=[escalation.public_id]),
+        reverse("complaints:duty-rota"),
+        reverse("complaints:window-qr-list"),
+        reverse("complaints:window-qr-print", args=[window.pk]),
+    ]
+    for url in urls:
+        response = page.goto(page.live_server_url + url)
+        assert response.status == 200, url
+    assert page.eval_on_selector("[data-testid=qr-image]", "img => img.naturalWidth") > 0
+    page.goto(page.live_server_url + reverse("complaints:escalation-report", args=[escalation.public_id]))
+    page.fill("textarea[name=report]", "一、基本情况\n二、处理意见")
+    page.click("[data-testid=report-form] button[type=submit]")
+    assert "处理意见" in page.text_content("[data-testid=report-text]")

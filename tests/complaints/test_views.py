@@ -134,3 +134,22 @@ def test_the_qr_code_is_an_svg_for_a_window_in_scope(as_user, centre_admin, wind
 def test_staff_screens_render(as_user, leader, name, centre, qr_channel):
     ComplaintFactory(centre=centre)
     assert as_user(leader).get(reverse(f"complaints:{name}")).status_code == 200
+
+
+def test_the_bad_review_screens_walk_the_flow(as_user, centre, qr_channel, window_staff, centre_admin, leader):
+    evaluation = services.evaluation_submit(centre=centre, channel=qr_channel, level=2, staff=window_staff)
+    bad_review = evaluation.bad_review
+    client = as_user(centre_admin)
+
+    def act(action, data):
+        url = reverse("complaints:bad-review-action", args=[bad_review.id, action])
+        assert client.post(url, data).status_code == 302
+        bad_review.refresh_from_db()
+        return bad_review.status
+
+    assert act("contact", {"note": "已电话联系"}) == "contacted"
+    assert act("verify", {"verdict": "untrue", "note": "经查监控，工作人员已按规定解释"}) == "rectified"
+    assert act("callback", {"satisfied": "1", "note": "理解"}) == "closed"
+    assert act("reassign", {"owner": leader.id}) == "closed"
+    page = client.get(reverse("complaints:bad-review-detail", args=[bad_review.id])).content.decode()
+    assert "已回访" in page and "核实：不属实" in page
