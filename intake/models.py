@@ -178,6 +178,9 @@ class ImportBatch(TimeStampedModel):
         FAILED = "failed", _("处理失败")
 
     kind = models.CharField(_("文件类型"), max_length=20, choices=Kind.choices)
+    centre = models.ForeignKey(
+        "staff.Centre", verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="+")
     file = models.FileField(_("文件"), upload_to="intake/imports/%Y/%m/")
     original_name = models.CharField(_("文件名"), max_length=255)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -62,7 +63,9 @@ PHONE_RE = re.compile(r"^1\d{10}$")
 ERRORS_SCHEMA = inline_serializer(
     name="Open311Error", fields={"code": serializers.IntegerField(), "description": serializers.CharField()}, many=True
 )
-FORMAT_PARAM = OpenApiParameter("format", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["json", "xml"])
+FORMAT_PARAM = OpenApiParameter(
+    "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["json", "xml"], description="Response format (path suffix)"
+)
 JURISDICTION_PARAM = OpenApiParameter(
     "jurisdiction_id", OpenApiTypes.STR, description="Centre code; optional when one centre is meant"
 )
@@ -123,6 +126,19 @@ class Open311KeyAuthentication(ChannelKeyAuthentication):
         return super().authenticate(request)
 
 
+class Open311KeySchema(OpenApiAuthenticationExtension):
+    target_class = "intake.open311.Open311KeyAuthentication"
+    name = "open311ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": "api_key",
+            "description": "The channel key as the spec's `api_key` (a form field on POST; `Authorization: Key` works too).",
+        }
+
+
 class Open311View(APIView):
     renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]
     authentication_classes = [Open311KeyAuthentication]
@@ -134,7 +150,12 @@ class Open311View(APIView):
     def get_exception_handler(self) -> Any:
         return open311_exception_handler
 
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        # The suffix kwarg is `fmt`, not DRF's `format`: drf-spectacular skips `.{format}` routes.
+        return kwargs.get("fmt")
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.format_kwarg = self.get_format_suffix(**kwargs)  # errors below must render in the asked format
         refuse_oversized(request, max_body_bytes())
         super().initial(request, *args, **kwargs)
 
@@ -166,7 +187,7 @@ class DiscoveryView(Open311View):
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/xml"): OpenApiTypes.STR},
         tags=["open311"],
     )
-    def get(self, request: Request, format: str) -> Response:  # noqa: A002 - DRF's format-suffix kwarg
+    def get(self, request: Request, fmt: str) -> Response:
         changed = catalogue_changeset()
         return Response(
             {
@@ -201,7 +222,7 @@ class ServiceListView(Open311View):
         },
         tags=["open311"],
     )
-    def get(self, request: Request, format: str) -> Response:  # noqa: A002
+    def get(self, request: Request, fmt: str) -> Response:
         return Response([s.as_dict() for s in service_list(self.jurisdiction(request))])
 
 
@@ -220,7 +241,7 @@ class ServiceDefinitionView(Open311View):
         },
         tags=["open311"],
     )
-    def get(self, request: Request, service_code: str, format: str) -> Response:  # noqa: A002
+    def get(self, request: Request, service_code: str, fmt: str) -> Response:
         service = service_get(service_code, self.jurisdiction(request))
         if service is None:
             raise exceptions.NotFound(_("未知的 service_code。"))
@@ -369,7 +390,7 @@ class RequestListView(Open311View):
         },
         tags=["open311"],
     )
-    def get(self, request: Request, format: str) -> Response:  # noqa: A002
+    def get(self, request: Request, fmt: str) -> Response:
         params = request.query_params
         centre = self.jurisdiction(request)
         complaints, evaluations = _complaints(), _evaluations()
@@ -478,7 +499,7 @@ class RequestListView(Open311View):
         },
         tags=["open311"],
     )
-    def post(self, request: Request, format: str) -> Response:  # noqa: A002
+    def post(self, request: Request, fmt: str) -> Response:
         channel: Channel = request.auth.channel
         data = {k: (v if len(v) > 1 else v[0]) for k, v in request.data.lists() if k != "api_key"}
         return run_idempotent(
@@ -645,7 +666,7 @@ class RequestDetailView(Open311View):
         },
         tags=["open311"],
     )
-    def get(self, request: Request, service_request_id: str, format: str) -> Response:  # noqa: A002
+    def get(self, request: Request, service_request_id: str, fmt: str) -> Response:
         centre = self.jurisdiction(request)
         complaints, evaluations = _complaints(), _evaluations()
         if centre is not None:

@@ -55,9 +55,11 @@ def resolve_refs(centre: Centre, data: dict[str, Any]) -> dict[str, Any]:
     return refs
 
 
-def evaluation_receive(*, channel: Channel, data: dict[str, Any]) -> tuple[Evaluation, bool]:
+def evaluation_receive(
+    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None
+) -> tuple[Evaluation, bool]:
     """(evaluation, created). created is False when the channel re-sent a record it sent before."""
-    centre = resolve_centre(channel, data.get("centre"))
+    centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
     if external_id and Evaluation.objects.filter(channel=channel, external_id=external_id).exists():
         return Evaluation.objects.get(channel=channel, external_id=external_id), False

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from . import api, open311
+from . import api, open311, views
 
 app_name = "intake"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("intake/imports/", views.import_list, name="imports"),
+    path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
+    path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
+]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/evaluations/", api.EvaluationCreateApi.as_view(), name="intake-evaluation-create"),
@@ -15,7 +19,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
 ]
 
-_FMT = r"\.(?P<format>json|xml)$"
+_FMT = r"\.(?P<fmt>json|xml)$"
 urlpatterns += [
     re_path(r"^open311/v2/discovery" + _FMT, open311.DiscoveryView.as_view(), name="open311-discovery"),
     re_path(r"^open311/v2/services" + _FMT, open311.ServiceListView.as_view(), name="open311-services"),

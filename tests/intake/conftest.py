@@ -57,8 +57,13 @@ def _intake_urls(settings, request):
     """Isolated URLs unless INTAKE_REAL_URLS=1 (then the whole project's, as in production)."""
     import os
 
-    if os.environ.get("INTAKE_REAL_URLS") != "1" and "real_urls" not in request.keywords:
+    if os.environ.get("INTAKE_REAL_URLS") != "1" and "real_urls" not in request.fixturenames:
         settings.ROOT_URLCONF = "tests.intake.urls"
+
+
+@pytest.fixture
+def real_urls():
+    """Use the project's URLs (HTML screens need the navigation and the home page)."""
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .models import ChannelKey, FeedEntry, ImportBatch, WebhookDelivery, WebhookSubscription
+from .services import channel_key_create, channel_key_revoke
+
+
+@admin.register(ChannelKey)
+class ChannelKeyAdmin(admin.ModelAdmin):
+    list_display = ("channel", "prefix", "label", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("channel", "revoked_at")
+    fields = ("channel", "label", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: ChannelKey, form: Any, change: bool) -> None:
+        if change:
+            return
+        # Create through the service so only the hash is stored; show the key this once.
+        issued = channel_key_create(channel=obj.channel, label=obj.label, created_by=request.user)
+        obj.pk = issued.key.pk
+        obj.prefix = issued.key.prefix
+        messages.warning(
+            request,
+            _("新密钥（只显示这一次，请立即交给渠道方保存）：%(key)s") % {"key": issued.raw_key},
+        )
+
+    @admin.action(description=_("吊销所选密钥"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ChannelKey]) -> None:
+        for key in queryset:
+            channel_key_revoke(key_id=key.pk)
+        messages.success(request, _("已吊销 %(n)d 把密钥。") % {"n": queryset.count()})
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("channel", "url", "is_active", "created_at")
+    list_filter = ("is_active", "channel")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "subscription",
+        "entry",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    )
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(FeedEntry)
+class FeedEntryAdmin(admin.ModelAdmin):
+    list_display = ("channel", "record_kind", "record_id", "status", "changed_at")
+    list_filter = ("channel", "record_kind")
+    readonly_fields = [f.name for f in FeedEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "kind", "channel", "status", "imported_rows", "total_rows", "created_at")
+    list_filter = ("kind", "status")
+    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Channel
+from staff.models import Centre, User
+
+from .importing import MAX_FILE_BYTES
+from .models import ImportBatch
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("文件类型"), choices=ImportBatch.Kind.choices)
+    channel = forms.ModelChoiceField(label=_("渠道"), queryset=Channel.objects.none())
+    centre = forms.ModelChoiceField(label=_("中心"), queryset=Centre.objects.none())
+    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+    valid_only = forms.BooleanField(
+        label=_("只导入有效行"),
+        required=False,
+        help_text=_("不勾选时，只要有一行出错，整份文件都不导入。"),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from staff.selectors import centre_list_for
+
+        centres = centre_list_for(user=user)
+        self.fields["centre"].queryset = centres
+        self.fields["channel"].queryset = Channel.objects.filter(is_active=True, centres__in=centres).distinct()
+        if centres.count() == 1:
+            self.fields["centre"].initial = centres.first()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("文件过大（上限 10 MB）。"))
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        channel, centre = data.get("channel"), data.get("centre")
+        if channel and centre and not channel.centres.filter(pk=centre.pk).exists():
+            self.add_error("channel", _("该渠道不服务于此中心。"))
+        return data
