@@ -647,6 +647,26 @@ def case_clock_warn(*, case: Case, calendar: WorkCalendar | None = None, today: 
     return given
 
 
+STALL_WORKING_DAYS = 3
+
+
+def case_stall_check(
+    *, case: Case, last_event_id: int, last_event_at: datetime, calendar: WorkCalendar, today: date
+) -> bool:
+    """Tell the first responder (and the handler) when an open case has had no step for 3 working days.
+
+    Once per quiet spell: the key holds the last event, so a new step starts a new spell.
+    """
+    quiet = calendar.count_working_days(timezone.localdate(last_event_at), today).days
+    if quiet < STALL_WORKING_DAYS:
+        return False
+    key = f"case:{case.id}:stalled:{last_event_id}"
+    text = _("办件 %(no)s 已 %(days)s 个工作日没有进展，请跟进。") % {"no": case.tracking_no, "days": quiet}
+    for user in {case.first_responder_id: case.first_responder, case.handler_id: case.handler}.values():
+        notice_send(recipient=user, key=key, text=text, url=case.get_absolute_url())
+    return True
+
+
 # --- hand-over (首问负责制) ------------------------------------------------------------------
 
 

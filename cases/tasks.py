@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from govservice.workdays import WorkCalendar
 
-from .models import Case, CaseEvent
-from .services import case_clock_warn, case_correction_expire
+from .models import CLOSED_STATUSES, Case, CaseEvent
+from .services import case_clock_warn, case_correction_expire, case_stall_check
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,26 @@ def cases_warn_deadlines() -> int:
         given += len(case_clock_warn(case=case, calendar=calendar, today=today))
     logger.info("case deadline warnings given: %s", given)
     return given
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def cases_report_stalls() -> int:
+    """Tell first responders about open cases with no step for 3 working days (首问负责制: follow it through)."""
+    calendar = WorkCalendar.load()
+    today = timezone.localdate()
+    cases = (
+        Case.objects.exclude(status__in=CLOSED_STATUSES)
+        .select_related("handler", "first_responder")
+        .annotate(last_at=Max("events__created_at"), last_id=Max("events__id"))
+    )
+    told = 0
+    for case in cases.iterator(chunk_size=200):
+        if case.last_at and case_stall_check(
+            case=case, last_event_id=case.last_id, last_event_at=case.last_at, calendar=calendar, today=today
+        ):
+            told += 1
+    logger.info("stalled cases reported: %s", told)
+    return told
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -333,6 +333,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cases-warn-deadlines": {"task": "cases.tasks.cases_warn_deadlines", "schedule": 30 * 60.0},
     # Every hour: terminate cases whose correction deadline has passed (acts only once per case).
     "cases-expire-corrections": {"task": "cases.tasks.cases_expire_corrections", "schedule": 60 * 60.0},
+    # Every 4 hours: tell first responders about open cases with no step for 3 working days.
+    "cases-report-stalls": {"task": "cases.tasks.cases_report_stalls", "schedule": 4 * 60 * 60.0},
     # --- complaints: overdue bad-review steps and escalation deadlines.
     # Every 30 minutes, warn the owner and the leaders once about bad reviews not contacted or not
     # rectified in time and escalations past their 2 / 5 working-day answer deadline.

@@ -476,3 +476,22 @@ def test_assistance_for_special_groups_with_log_and_satisfaction(window_staff, h
     assert len(rows) == 1
     assert (rows[0].cases, rows[0].rated, rows[0].satisfaction_rate) == (1, 1, 100.0)
     assert services.case_pii_reveal(case=case, viewer=helper, field="phone") == PHONE
+
+
+def test_first_responder_is_told_once_when_a_case_stalls(window_staff, other_window_staff, log_case):
+    from cases.tasks import cases_report_stalls
+
+    with time_machine.travel(datetime(2025, 6, 2, 9, 0, tzinfo=SH), tick=False):  # Monday
+        case = log_case(window_staff)
+        offer = services.case_handover_offer(
+            case_id=case.id, actor=window_staff, to_user_id=other_window_staff.id, reason="社保业务"
+        )
+        services.case_handover_respond(handover_id=offer.id, actor=other_window_staff, accept=True)
+    with time_machine.travel(datetime(2025, 6, 4, 9, 0, tzinfo=SH), tick=False):  # 2 working days: not yet
+        assert cases_report_stalls.delay().get() == 0
+    with time_machine.travel(datetime(2025, 6, 6, 9, 0, tzinfo=SH), tick=False):  # Friday: 4 quiet days
+        assert cases_report_stalls.delay().get() == 1
+        cases_report_stalls.delay().get()
+    stalled = Notice.objects.filter(key__startswith=f"case:{case.id}:stalled:")
+    assert {n.recipient for n in stalled} == {window_staff, other_window_staff}
+    assert stalled.count() == 2  # once each, though the task ran twice
