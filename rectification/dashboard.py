@@ -136,6 +136,13 @@ def _url(name: str, query: dict[str, object] | None = None, *args: object) -> st
     return f"{base}?{urlencode(query)}" if query else base
 
 
+def _month_range(prefix: str, month: str) -> dict[str, str]:
+    """`received_from`/`received_to` (or rated_…) covering one "YYYY-MM" month, as the lists filter."""
+    first = date.fromisoformat(f"{month}-01")
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return {f"{prefix}_from": first.isoformat(), f"{prefix}_to": last.isoformat()}
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
@@ -227,13 +234,13 @@ def _complaints(user: User, filters: DashboardFilters, start, end) -> tuple[list
             str(labels.get(key, _("未分类"))),
             per_category.get(key, 0),
             _rate(per_category.get(key, 0), total),
-            _url(list_url, {"category": key, "from": filters.start, "to": filters.end}),
+            _url(list_url, {"category": key, "received_from": filters.start, "received_to": filters.end}),
         )
         for key in [*ProblemCategory.values, ""]
         if key or per_category.get(key)
     ]
     months = [
-        MonthCounts(month, sum(counts.values()), counts, _url(list_url, {"month": month}))
+        MonthCounts(month, sum(counts.values()), counts, _url(list_url, _month_range("received", month)))
         for month, counts in sorted(per_month.items())
     ]
     return shares, months
@@ -248,7 +255,9 @@ def _satisfaction(user: User, filters: DashboardFilters, start, end) -> tuple[li
     figures = {"n": Count("id"), "very": Count("id", filter=Q(level=5)), "good": Count("id", filter=Q(level__gte=3))}
     list_url = "complaints:evaluation-list"
 
-    def build(rows, key: str, label_of) -> list[Satisfaction]:  # noqa: ANN001
+    period = {"rated_from": filters.start, "rated_to": filters.end, "excluded": "false"}
+
+    def build(rows, key: str, label_of, link_of) -> list[Satisfaction]:  # noqa: ANN001
         return [
             Satisfaction(
                 str(r[key] or ""),
@@ -256,7 +265,7 @@ def _satisfaction(user: User, filters: DashboardFilters, start, end) -> tuple[li
                 r["n"],
                 _rate(r["very"], r["n"]),
                 _rate(r["good"], r["n"]),
-                _url(list_url, {key.split("__")[0]: r[key], "from": filters.start, "to": filters.end}),
+                _url(list_url, link_of(r)),
             )
             for r in rows
         ]
@@ -264,17 +273,27 @@ def _satisfaction(user: User, filters: DashboardFilters, start, end) -> tuple[li
     by_month = queryset.order_by().values(month=TruncMonth("rated_at")).annotate(**figures).order_by("month")
     by_window = queryset.order_by().values("window__code", "window__name").annotate(**figures).order_by("window__code")
     by_channel = (
-        queryset.order_by().values("channel__code", "channel__name").annotate(**figures).order_by("channel__code")
+        queryset.order_by()
+        .values("channel_id", "channel__code", "channel__name")
+        .annotate(**figures)
+        .order_by("channel__code")
     )
     months = build(
         [{**r, "month": r["month"].strftime("%Y-%m") if r["month"] else ""} for r in by_month],
         "month",
         lambda r: r["month"],
+        lambda r: {**_month_range("rated", r["month"]), "excluded": "false"},
     )
+    # The evaluation list has no window filter yet: a window's number opens the period's list.
     windows = build(
-        by_window, "window__code", lambda r: f"{r['window__code'] or ''} {r['window__name'] or _('未关联窗口')}"
+        by_window,
+        "window__code",
+        lambda r: f"{r['window__code'] or ''} {r['window__name'] or _('未关联窗口')}",
+        lambda r: period,
     )
-    channels = build(by_channel, "channel__code", lambda r: r["channel__name"])
+    channels = build(
+        by_channel, "channel__code", lambda r: r["channel__name"], lambda r: {**period, "channel": r["channel_id"]}
+    )
     return months, windows, channels
 
 
@@ -308,14 +327,16 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
     escalation = optional_model("complaints", "Escalation")
     if escalation is not None and hasattr(escalation, "due_date"):
         soon = WorkCalendar.load().add_working_days(today, 1).date
-        done = [s for s in ("resolved", "closed") if s in escalation.Status.values]
+        # Answered (resolved, or reported as not solvable) or closed: the 2/5-day clock has stopped.
+        done = [s for s in ("resolved", "unresolved", "closed") if s in escalation.Status.values]
         near = _scoped(escalation.objects.exclude(status__in=done).filter(due_date__lte=soon), user, filters).count()
         decisions.append(
             Figure(
                 "escalations_due",
                 _("办不成事：临近或超过 2/5 个工作日时限"),
                 near,
-                _url("complaints:escalation-list", {"due": "soon"}),
+                # The escalation list has no due-date filter yet; it opens the open matters.
+                _url("complaints:escalation-list"),
                 "danger" if near else "",
             )
         )
@@ -324,17 +345,14 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
 
     bad_review = optional_model("complaints", "BadReview")
     if bad_review is not None and hasattr(bad_review, "callback_satisfied"):
-        waiting = (
-            _scoped(bad_review.objects.filter(callback_satisfied__isnull=True), user, filters)
-            .exclude(status__in=["closed", "excluded"])
-            .count()
-        )
+        # Rectified and waiting for the citizen to be called back (已整改待回访).
+        waiting = _scoped(bad_review.objects.filter(status="rectified"), user, filters).count()
         decisions.append(
             Figure(
                 "bad_reviews_without_callback",
                 _("差评未回访"),
                 waiting,
-                _url("complaints:bad-review-list", {"callback": "none"}),
+                _url("complaints:bad-review-list", {"status": "rectified"}),
                 "warn" if waiting else "",
             )
         )
@@ -380,45 +398,65 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
 
 
 def _cases(user: User, filters: DashboardFilters, start, end, missing: list[str]) -> list[Figure]:  # noqa: ANN001
+    """Same meanings as the cases list filters (`deficient` = has a written commitment, `assisted` = special group)."""
     from cases.models import Case
-    from complaints.models import Evaluation
 
     queryset = _scoped(Case.objects.filter(created_at__gte=start, created_at__lt=end), user, filters)
     if filters.department:
         queryset = queryset.filter(matter_type__department_id=filters.department)
     special = Q(is_elderly=True) | Q(is_disabled=True) | Q(is_other_special=True)
-    deficient_states = [
-        s for s in ("accepted_deficient", "awaiting_correction", "terminated") if s in Case.Status.values
-    ]
-    figures = queryset.aggregate(
-        total=Count("id"),
-        deficient=Count("id", filter=Q(status__in=deficient_states)),
-        assisted=Count("id", filter=special),
-        completed=Count("id", filter=Q(status="completed")),
-    )
-    assisted_eval = _scoped(
-        Evaluation.objects.filter(excluded=False, case__in=queryset.filter(special)), user, filters
-    ).aggregate(n=Count("id"), good=Count("id", filter=Q(level__gte=3)))
+    commitment = optional_model("cases", "Commitment")
+    material = optional_model("cases", "CaseMaterial")
+    figures: dict[str, Count] = {"total": Count("id"), "assisted": Count("id", filter=special)}
+    if commitment is not None and material is not None:
+        materials = material.objects.filter(case=OuterRef("pk"))
+        queryset = queryset.annotate(
+            still_deferred=Exists(materials.filter(state="deferred")),
+            corrected_late=Exists(materials.filter(received_at__date__gt=OuterRef("commitment__deadline"))),
+        )
+        figures["deficient"] = Count("id", filter=Q(commitment__isnull=False))
+        figures["corrected_in_time"] = Count(
+            "id", filter=Q(commitment__isnull=False, still_deferred=False, corrected_late=False)
+        )
+    values = queryset.aggregate(**figures)
+    period = {"from": filters.start, "to": filters.end}
     url = "cases:case-list"
-    result = [
-        Figure("cases_total", _("办件量"), figures["total"], _url(url, {"from": filters.start, "to": filters.end})),
-        Figure("cases_deficient", _("容缺受理"), figures["deficient"], _url(url, {"deficient": 1})),
-        Figure("cases_assisted", _("帮办代办"), figures["assisted"], _url(url, {"assisted": 1})),
-        Figure(
-            "cases_assisted_satisfaction",
-            _("帮办代办满意率(%)"),
-            _rate(assisted_eval["good"], assisted_eval["n"]),
-            _url("complaints:evaluation-list", {"assisted": 1}),
-        ),
-    ]
-    missing.append(_("补正按期率（cases 尚未提供补正记录的汇总）"))
+    result = [Figure("cases_total", _("办件量"), values["total"], _url(url, period))]
+    if "deficient" in values:
+        result += [
+            Figure("cases_deficient", _("容缺受理"), values["deficient"], _url(url, {**period, "deficient": 1})),
+            Figure(
+                "cases_corrected_in_time_rate",
+                _("按期补正率(%)"),
+                _rate(values["corrected_in_time"], values["deficient"]),
+                _url(url, {**period, "deficient": 1}),
+            ),
+        ]
+    else:
+        missing.append(_("容缺受理与补正（cases 尚未提供书面承诺）"))
+    result.append(Figure("cases_assisted", _("帮办代办"), values["assisted"], _url(url, {**period, "assisted": 1})))
+    assistance = optional_model("cases", "Assistance")
+    if assistance is not None and hasattr(assistance, "satisfaction"):
+        rated = assistance.objects.filter(case__in=queryset.filter(special).values("id")).aggregate(
+            n=Count("id", filter=Q(satisfaction__isnull=False)), good=Count("id", filter=Q(satisfaction__gte=4))
+        )
+        result.append(
+            Figure(
+                "cases_assisted_satisfaction",
+                _("帮办代办满意率(%)"),
+                _rate(rated["good"], rated["n"]),
+                _url("cases:assistance"),
+            )
+        )
+    else:
+        missing.append(_("帮办满意度（cases 尚未提供帮办记录）"))
     return result
 
 
 def _staff_tiles(missing: list[str]) -> list[Figure]:
     tiles = []
     for key, label, name in (
-        ("service_stars", _("本月服务之星"), "staff:service-stars"),
+        ("service_stars", _("本月服务之星"), "staff:star-board"),
         ("training", _("培训计划完成情况"), "staff:training"),
     ):
         url = _url(name)

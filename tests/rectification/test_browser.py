@@ -13,17 +13,28 @@ from tests.rectification.conftest import PDF_BYTES
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(page, centre, leader, window_staff, settings, tmp_path):
+def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
+    page, centre, leader, window_staff, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path
     waiting = ProblemFactory(
-        centre=centre, code="TD-03", title="推诿扯皮", status=Problem.Status.CLOSE_OUT_APPLIED,
-        responsible_leader=leader, responsible_person=window_staff, close_out_applied_by=window_staff,
+        centre=centre,
+        code="TD-03",
+        title="推诿扯皮",
+        status=Problem.Status.CLOSE_OUT_APPLIED,
+        responsible_leader=leader,
+        responsible_person=window_staff,
+        close_out_applied_by=window_staff,
     )
     MeasureFactory(problem=waiting, progress=100)
-    evidence_store(problem=waiting, update=None, actor=window_staff,
-                   upload=SimpleUploadedFile("e.pdf", PDF_BYTES, content_type="application/pdf"))
+    evidence_store(
+        problem=waiting,
+        update=None,
+        actor=window_staff,
+        upload=SimpleUploadedFile("e.pdf", PDF_BYTES, content_type="application/pdf"),
+    )
     MeasureFactory(problem=ProblemFactory(centre=centre, code="NL-01", responsible_leader=leader))
 
     browser_login(page, leader)

@@ -140,3 +140,22 @@ def test_dashboard_has_no_inline_styles_and_uses_server_svg(client, leader, prob
     html = client.get("/ledger/dashboard/").content.decode()
     assert "<svg" in html
     assert "style=" not in html and "<style" not in html
+
+
+def test_every_dashboard_link_opens_a_page(client, centre, leader, window, problem):
+    from complaints.models import Channel, Complaint, Evaluation
+
+    channel = Channel.objects.create(code="dev", name="评价器", kind=Channel.Kind.WINDOW_DEVICE)
+    now = timezone.now()
+    Evaluation.objects.create(centre=centre, channel=channel, window=window, level=5, rated_at=now)
+    Complaint.objects.create(
+        tracking_no="TS-9", centre=centre, channel=channel, content="x", category="attitude", received_at=now
+    )
+    data = dashboard_for(user=leader, filters=DashboardFilters.from_query({}))
+    urls = [f.url for f in data.decisions + data.cases + data.staff]
+    urls += [s.url for s in data.complaints_by_category + data.satisfaction_by_month + data.satisfaction_by_channel]
+    urls += [m.url for m in data.complaints_by_month]
+    urls += [u for row in data.ledger for u in row.urls.values()]
+    login(client, leader)
+    broken = [url for url in urls if not url or client.get(url).status_code != 200]
+    assert broken == []
