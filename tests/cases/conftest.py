@@ -43,17 +43,6 @@ def deficient_case(window_staff, log_case):
 
 
 @pytest.fixture(autouse=True)
-def _urlconf_fallback(settings):
-    """Use the real URLconf; fall back to core + cases only while another app's urls.py is broken."""
-    import importlib
-
-    try:
-        importlib.import_module(settings.ROOT_URLCONF)
-    except ImportError:
-        settings.ROOT_URLCONF = "tests.cases.urls_isolated"
-
-
-@pytest.fixture(autouse=True)
 def _private_cache(settings):
     """A per-process cache: the shared file cache is cleared by other suites running at the same time."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cases"}}
