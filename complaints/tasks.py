@@ -103,3 +103,32 @@ def feedback_warn_overdue_task() -> int:
                 url=f"/feedback/escalations/{escalation.public_id}/",
             )
     return warned
+
+
+@shared_task(acks_late=True)
+def evaluation_invite_completed_task(days: int = 3) -> int:
+    """Invite the applicants of recently completed cases to rate them (一事一评), once per case.
+
+    The cases app may call `services.evaluation_invite` itself on completion; this sweep
+    catches every completed case either way. `evaluation_invite` is idempotent per case and
+    applies the per-phone period, so running twice sends nothing new.
+    """
+    from datetime import timedelta
+
+    from cases.models import Case
+
+    from .services import evaluation_invite
+
+    since = timezone.now() - timedelta(days=days)
+    candidates = (
+        Case.objects.filter(status=Case.Status.COMPLETED, completed_at__gte=since)
+        .exclude(applicant_phone_hash="")
+        .filter(evaluation_invitation__isnull=True, evaluations__isnull=True)
+        .select_related("centre")
+        .order_by("completed_at")
+    )
+    sent = 0
+    for case in candidates[:500]:
+        if evaluation_invite(case=case) is not None:
+            sent += 1
+    return sent

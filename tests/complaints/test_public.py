@@ -109,3 +109,14 @@ def test_the_same_link_offers_one_follow_up_after_rectification(client, centre, 
     follow_up = Evaluation.objects.get(follow_up_of__isnull=False)
     assert (follow_up.level, follow_up.follow_up_of.bad_review) == (4, bad_review)
     assert "已评价" in client.get(url).content.decode()
+
+
+def test_the_hourly_sweep_invites_each_completed_case_once(centre, window_staff, django_capture_on_commit_callbacks):
+    from complaints.tasks import evaluation_invite_completed_task
+
+    completed_case(centre=centre, handler=window_staff, phone="13900003333")
+    completed_case(centre=centre, handler=window_staff, phone="13900004444")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evaluation_invite_completed_task() == 2
+        assert evaluation_invite_completed_task() == 0
+    assert SmsMessage.objects.filter(key__startswith="evaluation-invite:").count() == 2

@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from complaints.models import Channel, Complaint, Evaluation
+from govservice.crypto import lookup_hash
 from staff.models import Centre
 from tests.factories.staff import CentreFactory
 
@@ -78,6 +79,7 @@ def completed_case(*, centre: Centre, handler, phone: str = "13900001234", matte
         applicant_kind=Case.ApplicantKind.PERSON,
         applicant_name="王小明",
         applicant_phone=phone,
+        applicant_phone_hash=lookup_hash(phone) if phone else "",
         status=Case.Status.COMPLETED,
         first_responder=handler,
         handler=handler,
