@@ -339,6 +339,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every 30 minutes, warn the owner and the leaders once about bad reviews not contacted or not
     # rectified in time and escalations past their 2 / 5 working-day answer deadline.
     "complaints-warn-overdue": {"task": "complaints.tasks.feedback_warn_overdue_task", "schedule": 30 * 60},
+    # Every hour, send the SMS rating invitation for cases completed in the last 3 days (once per case,
+    # at most one per phone in the centre's invite period).
+    "complaints-invite-completed": {"task": "complaints.tasks.evaluation_invite_completed_task", "schedule": 3600},
     # --- rectification: overdue and near-due measures; 回头看 re-checks.
     # Every hour, flag measures past or near their deadline and tell owners and leaders (once per deadline).
     "rectification-flag-due-measures": {"task": "rectification.tasks.ledger_flag_due_measures", "schedule": 3600.0},
