@@ -1,0 +1,22 @@
+"""A file backend whose worker process dies right after the first hand-over (for the crash drill).
+
+It writes the line first — the provider has the message — and then kills the
+process before the outbox row can say SENT: the worst moment for a crash.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from notifications.backends.file import FileBackend
+
+
+class DieOnceAfterHandOverBackend(FileBackend):
+    def send(self, sms):
+        message_id = super().send(sms)
+        marker = Path(self.file.parent, "died-once")
+        if not marker.exists():
+            marker.write_text("1")
+            os._exit(1)  # like SIGKILL: no cleanup, no exception handlers
+        return message_id
