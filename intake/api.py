@@ -47,6 +47,7 @@ WRITE_ERRORS = {
     429: OpenApiResponse(ERROR_SHAPE, description="Throttled; see Retry-After"),
 }
 PHONE = r"^1\d{10}$"
+PHONE_MESSAGE = _("须为 11 位手机号。")
 
 
 class _Refs(StrictSerializer):
@@ -69,7 +70,9 @@ class EvaluationCreateApi(ChannelApiView):
         case = serializers.CharField(max_length=30, required=False, help_text="Case tracking number")
         is_real_name = serializers.BooleanField(required=False, default=False)
         evaluator_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        evaluator_phone = serializers.RegexField(PHONE, required=False, allow_blank=True)
+        evaluator_phone = serializers.RegexField(
+            PHONE, required=False, allow_blank=True, error_messages={"invalid": PHONE_MESSAGE}
+        )
         rated_at = serializers.DateTimeField(required=False)
 
     class OutputSerializer(serializers.Serializer):
@@ -119,7 +122,9 @@ class ComplaintCreateApi(ChannelApiView):
         kind = serializers.ChoiceField(choices=Complaint.Kind.choices, required=False, default=Complaint.Kind.COMPLAINT)
         content = serializers.CharField(max_length=4000)
         contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        contact_phone = serializers.RegexField(PHONE, required=False, allow_blank=True)
+        contact_phone = serializers.RegexField(
+            PHONE, required=False, allow_blank=True, error_messages={"invalid": PHONE_MESSAGE}
+        )
         received_at = serializers.DateTimeField(required=False)
 
     class OutputSerializer(serializers.Serializer):

@@ -1,0 +1,105 @@
+"""Demo data for intake: API keys for the machine channels (never printed) and two example imports.
+
+No webhook subscription is created: there is no partner server to call in a demo. The
+keys exist so that status changes made while exploring the demo land in the pull feed
+(/api/v1/intake/updates/); to call the API, issue a fresh key in the admin or with
+`manage.py create_channel_key <channel>`, which shows it once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from complaints.models import Channel
+from staff.demo import DemoContext
+from staff.models import Centre, Window
+
+from .importing import import_rows, read_rows
+from .models import ChannelKey, ImportBatch
+from .services import channel_key_create
+
+MACHINE_KINDS = (Channel.Kind.HOTLINE, Channel.Kind.THIRD_PARTY, Channel.Kind.MOBILE_APP)
+DEMO_FILE = "demo-12345-export-{}.csv"
+COMPLAINT_TEXTS = [
+    "窗口工作人员态度不耐烦，问了两遍就不理人",
+    "排队等了一个多小时，叫号系统经常跳号",
+    "材料要求前后说法不一致，跑了三次",
+    "工作人员上班时间玩手机",
+    "希望午间也能办理社保业务",
+    "自助机经常故障，无人处理",
+]
+
+
+def load(ctx: DemoContext) -> None:
+    centres = list(Centre.objects.filter(code__in=["city", "gxq"]).order_by("code"))
+    for channel in Channel.objects.filter(kind__in=MACHINE_KINDS, centres__in=centres).distinct():
+        if not ChannelKey.objects.filter(channel=channel).exists():
+            channel_key_create(channel=channel, label="演示：密钥未显示；调用接口请新建密钥")
+    for centre in centres:
+        channel = Channel.objects.filter(kind=Channel.Kind.HOTLINE, centres=centre).first()
+        if channel is not None:
+            _example_import(ctx, centre, channel)
+
+
+def _rows(ctx: DemoContext, centre: Centre, count: int, bad_every: int) -> bytes:
+    windows = list(Window.objects.filter(centre=centre).values_list("code", flat=True)) or [""]
+    now = timezone.localtime()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["工单编号", "受理时间", "诉求类型", "诉求内容", "联系人", "联系电话", "涉及窗口"])
+    for n in range(1, count + 1):
+        received = now - timedelta(days=ctx.rng.randrange(1, 20), minutes=ctx.rng.randrange(600))
+        text = ctx.rng.choice(COMPLAINT_TEXTS)
+        phone = ctx.phone()
+        if bad_every and n % bad_every == 0:
+            phone = phone[:7]  # a truncated number, as real exports sometimes have
+        writer.writerow(
+            [
+                f"DEMO-{centre.code.upper()}-{n:04d}",
+                received.strftime("%Y/%m/%d %H:%M"),
+                "建议" if text.startswith("希望") else "投诉",
+                text,
+                ctx.person_name(),
+                phone,
+                ctx.rng.choice(windows),
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _example_import(ctx: DemoContext, centre: Centre, channel: Channel) -> None:
+    name = DEMO_FILE.format(centre.code)
+    if ImportBatch.objects.filter(original_name=name).exists():
+        return
+    content = _rows(ctx, centre, count=24, bad_every=9)
+    headers, rows = read_rows(name, content)
+    # Run as a user would: first all-or-nothing (rejected, errors shown), then "only valid rows".
+    for valid_only in (False, True):
+        result = import_rows(
+            kind=ImportBatch.Kind.HOTLINE,
+            channel=channel,
+            centre=centre,
+            headers=headers,
+            rows=rows,
+            valid_only=valid_only,
+        )
+        batch = ImportBatch(
+            kind=ImportBatch.Kind.HOTLINE,
+            centre=centre,
+            channel=channel,
+            original_name=name,
+            valid_only=valid_only,
+            status=ImportBatch.Status.DONE if result.committed else ImportBatch.Status.REJECTED,
+            total_rows=result.total,
+            processed_rows=result.total,
+            imported_rows=result.imported,
+            duplicate_rows=result.duplicates,
+            errors=[e.as_dict() for e in result.errors],
+        )
+        batch.file.save(name, ContentFile(content), save=False)
+        batch.save()
