@@ -333,6 +333,24 @@ def case_create(
 
 
 @transaction.atomic
+def case_materials_update(*, case_id: int, actor: User, provided_ids: Iterable[int]) -> Case:
+    """During consultation: record which materials the applicant has brought (CaseMaterial ids)."""
+    case = _lock(case_id)
+    if case.status != S.CONSULTATION:
+        raise InvalidTransition(
+            current=case.status, requested=S.CONSULTATION, message=_("只有咨询中的办件可以修改材料清单。")
+        )
+    _ensure_can_manage(case, actor)
+    provided = set(provided_ids)
+    for material in case.materials.all():
+        state = CaseMaterial.State.PROVIDED if material.id in provided else CaseMaterial.State.MISSING
+        if material.state != state:
+            material.state = state
+            material.save(update_fields=["state"])
+    return case
+
+
+@transaction.atomic
 def case_accept(*, case_id: int, actor: User, note: str = "") -> Case:
     """受理: every material is there. The clock starts."""
     return case_transition(case_id=case_id, to=S.ACCEPTED, actor=actor, note=note or _("材料齐全，予以受理"))

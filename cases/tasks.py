@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from govservice.workdays import WorkCalendar
@@ -46,7 +46,11 @@ def cases_report_stalls() -> int:
     cases = (
         Case.objects.exclude(status__in=CLOSED_STATUSES)
         .select_related("handler", "first_responder")
-        .annotate(last_at=Max("events__created_at"), last_id=Max("events__id"))
+        # Warnings are the system talking, not a step of the case: they do not end a quiet spell.
+        .annotate(
+            last_at=Max("events__created_at", filter=~Q(events__kind=CaseEvent.Kind.WARNING)),
+            last_id=Max("events__id", filter=~Q(events__kind=CaseEvent.Kind.WARNING)),
+        )
     )
     told = 0
     for case in cases.iterator(chunk_size=200):

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assistance/", views.assistance_overview, name="assistance"),
     path("<uuid:public_id>/", views.case_detail, name="detail"),
     path("<uuid:public_id>/transition/", views.case_transition, name="transition"),
+    path("<uuid:public_id>/acceptance/", views.case_accept, name="accept"),
     path(
         "<uuid:public_id>/materials/<int:material_id>/received/", views.case_material_received, name="material-received"
     ),

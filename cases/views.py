@@ -36,7 +36,7 @@ from .forms import (
     SatisfactionForm,
     TransitionForm,
 )
-from .models import CLOSED_STATUSES, Case, CaseMaterial, Handover, ReminderCall
+from .models import CLOSED_STATUSES, Case, CaseMaterial, Commitment, Handover, ReminderCall
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,13 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
         (s, Case.Status(s).label)
         for s in Case.TRANSITIONS[case.status]
         # These moves have their own doors: the acceptance screen, "material received", the deadline task.
-        if s not in (Case.Status.ACCEPTED_DEFICIENT, Case.Status.AWAITING_CORRECTION, Case.Status.TERMINATED)
+        if s
+        not in (
+            Case.Status.ACCEPTED,
+            Case.Status.ACCEPTED_DEFICIENT,
+            Case.Status.AWAITING_CORRECTION,
+            Case.Status.TERMINATED,
+        )
         and not (case.status == Case.Status.AWAITING_CORRECTION and s == Case.Status.IN_PROCESS)
     ]
     context = {
@@ -230,6 +236,8 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
         "satisfaction_form": SatisfactionForm() if assistance and case.status == Case.Status.COMPLETED else None,
         "pdf_available": documents.pdf_available(),
         "awaiting": case.status == Case.Status.AWAITING_CORRECTION,
+        "consulting": case.status == Case.Status.CONSULTATION and can_manage,
+        "submit_methods": Commitment.SubmitMethod.choices,
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -249,6 +257,25 @@ def case_transition(request: HttpRequest, case: Case) -> None:
         referred_to=form.cleaned_data["referred_to"],
     )
     messages.success(request, _("状态已更新。"))
+
+
+@_case_action
+def case_accept(request: HttpRequest, case: Case) -> None:
+    """A consultation case accepted from its page once the applicant brings the materials."""
+    provided = [int(v) for v in request.POST.getlist("provided") if v.isdigit()]
+    with transaction.atomic():
+        services.case_materials_update(case_id=case.id, actor=request.user, provided_ids=provided)
+        if request.POST.get("action") == "accept_deficient":
+            missing = case.materials.filter(state=CaseMaterial.State.MISSING).values_list("id", flat=True)
+            services.case_accept_with_deficiencies(
+                case_id=case.id,
+                actor=request.user,
+                deferred_material_ids=list(missing),
+                submit_method=request.POST.get("submit_method") or "window",
+            )
+        elif request.POST.get("action") == "accept":
+            services.case_accept(case_id=case.id, actor=request.user)
+    messages.success(request, _("已更新。"))
 
 
 @_case_action

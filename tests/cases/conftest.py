@@ -14,12 +14,12 @@ def matter(centre):
 
 @pytest.fixture
 def log_case(matter):
-    """`log_case(actor, provided="all"|"core")` → a case in consultation."""
+    """`log_case(actor, provided="all"|"core"|"none")` → a case in consultation."""
 
     def _log(actor, *, provided: str = "all", matter_type=None, **fields) -> Case:
         matter_type = matter_type or matter
         materials = matter_type.materials.all()
-        ids = [m.id for m in materials if provided == "all" or m.is_core]
+        ids = [m.id for m in materials if provided == "all" or (provided == "core" and m.is_core)]
         data = {
             "applicant_kind": Case.ApplicantKind.PERSON,
             "applicant_name": "王小明",

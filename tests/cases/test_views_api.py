@@ -366,3 +366,14 @@ def test_case_page_in_english(as_user, window_staff, deficient_case, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(deficient_case.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Awaiting correction" in html and "Clock paused" in html and "Hand-over" in html
+
+
+def test_consultation_case_is_accepted_with_deficiencies_from_its_page(as_user, window_staff, log_case):
+    case = log_case(window_staff, provided="none")
+    assert set(case.materials.values_list("state", flat=True)) == {"missing"}
+    client = as_user(window_staff)
+    core = list(case.materials.filter(is_core=True).values_list("id", flat=True))
+    client.post(reverse("cases:accept", args=[case.public_id]), {"provided": core, "action": "accept_deficient"})
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_CORRECTION
+    assert case.materials.get(is_core=False).state == CaseMaterial.State.DEFERRED
