@@ -1,0 +1,54 @@
+"""A real browser: window staff search from the home page, read an answer and mark it."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.models import AnswerFeedback, ReviewTask
+from tests.conftest import browser_login
+from tests.factories.knowledge import make_question, synonyms
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def bank(centre, dept_liaison, department):
+    synonyms("营业执照", "执照")
+    make_question(
+        centre=centre,
+        author=dept_liaison,
+        department_id=department.id,
+        question="营业执照遗失了怎么补办",
+        answer="发布遗失声明后到市场监管窗口申请补领营业执照。",
+    )
+    make_question(centre=centre, author=dept_liaison, department_id=department.id, question="公积金怎么提取")
+
+
+def test_window_staff_search_live_from_the_home_page_and_mark_an_answer(page, window_staff, bank):
+    browser_login(page, window_staff)
+    page.wait_for_selector("[data-testid=home-heading]")
+    page.click("a.card-link:has-text('政策问答检索')")
+    page.wait_for_url("**/knowledge/")
+    page.wait_for_load_state("load")  # htmx (a deferred script) must be listening before typing
+
+    page.fill("[data-testid=kb-search-input]", "执照 丢了 补办")
+    page.wait_for_selector("[data-testid=kb-results] mark")
+    first = page.locator("[data-testid=kb-results] li").first
+    assert "营业执照遗失了怎么补办" in first.inner_text()
+    assert page.locator("[data-testid=kb-results] li").count() == 1
+    assert "q=" in page.url  # the live search keeps the address shareable
+
+    first.locator("a").click()
+    page.wait_for_selector("[data-testid=kb-question]")
+    page.fill("#kb-comment", "窗口地址已变")
+    page.click("button[value=wrong]")
+    page.wait_for_selector("text=您已标记为")
+    assert AnswerFeedback.objects.get().verdict == "wrong"
+    assert ReviewTask.objects.filter(status="open").count() == 1
+
+
+def test_a_search_with_no_answer_says_so(page, window_staff, bank):
+    browser_login(page, window_staff)
+    page.goto(f"{page.live_server_url}/knowledge/", wait_until="load")
+    page.fill("[data-testid=kb-search-input]", "宠物狗办证")
+    page.wait_for_selector("[data-testid=kb-no-result]")
