@@ -378,7 +378,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
     by_month, by_window, by_channel = _satisfaction(user, filters, start, end)
 
     cases = _cases(user, filters, start, end, missing)
-    staff = _staff_tiles(missing)
+    staff = _staff_tiles(user, filters, missing)
     return Dashboard(
         start=filters.start.isoformat(),
         end=filters.end.isoformat(),
@@ -453,13 +453,16 @@ def _cases(user: User, filters: DashboardFilters, start, end, missing: list[str]
     return result
 
 
-def _staff_tiles(missing: list[str]) -> list[Figure]:
+def _staff_tiles(user: User, filters: DashboardFilters, missing: list[str]) -> list[Figure]:
+    """Tiles that open the staff-development pages (service stars, training) where they exist."""
+    centre_code = filters.centre or (user.centre.code if user.centre_id else "")
     tiles = []
-    for key, label, name in (
-        ("service_stars", _("本月服务之星"), "staff:star-board"),
-        ("training", _("培训计划完成情况"), "staff:training"),
+    star_url = _url("staff:star-board", None, centre_code) if centre_code else ""
+    star_url = star_url or _url("staff:score-months")
+    for key, label, url in (
+        ("service_stars", _("本月服务之星"), star_url),
+        ("training", _("培训计划完成情况"), _url("staff:training")),
     ):
-        url = _url(name)
         if url:
             tiles.append(Figure(key, label, None, url))
         else:

@@ -25,21 +25,21 @@ def bar_chart(
     rows = []
     for i, (label, value, text, url) in enumerate(items):
         y = 10 + i * 34
-        width = round(440 * value / top)
+        width = round(330 * value / top)
         number = (
             format_html(
                 '<a href="{}"><text x="{}" y="{}" class="chart-number">{}</text></a>',
                 url,
-                150 + width + 8,
+                200 + width + 8,
                 y + 18,
                 text,
             )
             if url
-            else format_html('<text x="{}" y="{}" class="chart-number">{}</text>', 150 + width + 8, y + 18, text)
+            else format_html('<text x="{}" y="{}" class="chart-number">{}</text>', 200 + width + 8, y + 18, text)
         )
         rows.append(
             format_html(
-                '<text x="0" y="{}" class="chart-label">{}</text><rect x="150" y="{}" width="{}" height="22" class="{}"></rect>{}',
+                '<text x="0" y="{}" class="chart-label">{}</text><rect x="200" y="{}" width="{}" height="22" class="{}"></rect>{}',
                 y + 16,
                 label,
                 y,

@@ -629,6 +629,27 @@ def _notify_measure(measure_id: int, what: str) -> None:
         _tell(person, key=key, text=text, url=problem.get_absolute_url(), sms_template=template, centre=problem.centre)
 
 
+def problems_recheck_due(*, today: date | None = None) -> int:
+    """Remind the responsible leader when a closed problem's 回头看 date has come (once per date)."""
+    today = today or timezone.localdate()
+    due = Problem.objects.filter(status=Status.CLOSED, recheck_on__lte=today, rechecked_at__isnull=True)
+    told = 0
+    for problem in due.select_related("responsible_leader"):
+        key = f"ledger:problem:{problem.id}:recheck:{problem.recheck_on.isoformat()}"
+        from notifications.models import Notice
+
+        if Notice.objects.filter(recipient=problem.responsible_leader, key=key).exists():
+            continue
+        _tell(
+            problem.responsible_leader,
+            key=key,
+            text=_("%(p)s 已到回头看日期（%(d)s），请核查整改成效。") % {"p": problem.code, "d": problem.recheck_on},
+            url=problem.get_absolute_url(),
+        )
+        told += 1
+    return told
+
+
 def problems_flag_recurrence(*, now: Any = None) -> int:
     """Flag closed problems when a new complaint or bad review arrives in the same category and window.
 

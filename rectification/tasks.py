@@ -15,5 +15,9 @@ def ledger_flag_due_measures() -> dict[str, int]:
 
 @shared_task(acks_late=True)
 def ledger_flag_recurrences() -> int:
-    """Closed problems with a new complaint or bad review in the same category/window: flag as possible recurrence."""
+    """Closed problems with a new complaint or bad review in the same category/window: flag as possible recurrence.
+
+    Also reminds leaders of 回头看 re-checks that are due (once per re-check date).
+    """
+    services.problems_recheck_due()
     return services.problems_flag_recurrence()

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("print/", views.ledger_print, name="ledger-print"),
     path("import/", views.ledger_import, name="ledger-import"),
     path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),
+    path("problems/<int:pk>/edit/", views.problem_edit, name="problem-edit"),
     path("problems/<int:pk>/dossier.pdf", views.problem_pdf, name="problem-pdf"),
     path("problems/<int:pk>/transitions/", views.problem_transition, name="problem-transition"),
     path("problems/<int:pk>/recheck/", views.problem_recheck, name="problem-recheck"),

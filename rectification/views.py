@@ -153,6 +153,26 @@ def problem_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = problem_get_for(user=request.user, problem_id=pk)
+    if not services.can_manage(request.user, problem):
+        raise Http404
+    initial = {name: getattr(problem, name) for name in services.PROBLEM_EDITABLE if name != "window"}
+    form = ProblemForm(request.POST or None, centre_id=problem.centre_id, initial={**initial, "code": problem.code})
+    form.fields["code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k in services.PROBLEM_EDITABLE}
+        try:
+            services.problem_update(problem_id=problem.id, actor=request.user, **fields)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存，修改已记入问题记录。"))
+            return redirect(problem)
+    return render(request, "rectification/problem_form.html", {"form": form, "problem": problem})
+
+
+@login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     user = request.user

@@ -213,3 +213,32 @@ def test_problem_page_shows_measures_timeline_and_actions(client, problem, leade
     page = client.get(f"/ledger/problems/{problem.id}/").content.decode()
     assert problem.code in page
     assert "开始整改" in page
+
+
+def test_editing_a_problem_on_its_page_is_recorded(client, problem, leader):
+    login(client, leader)
+    form = {
+        "category": problem.category,
+        "title": "改过的标题",
+        "description": problem.description,
+        "source": problem.source,
+        "found_on": "2025-01-10",
+        "responsible_leader": leader.id,
+        "responsible_person": problem.responsible_person_id,
+    }
+    response = client.post(f"/ledger/problems/{problem.id}/edit/", form)
+    assert response.status_code == 302
+    event = problem.events.get(kind=ProblemEvent.Kind.EDIT)
+    assert event.changes == {"title": [problem.title, "改过的标题"]}
+    assert event.actor == leader
+
+
+def test_recheck_reminders_are_sent_once(problem, leader):
+    from rectification.services import problems_recheck_due
+
+    Problem.objects.filter(id=problem.id).update(
+        status=Problem.Status.CLOSED, closed_at=timezone.now(), recheck_on=timezone.localdate()
+    )
+    assert problems_recheck_due() == 1
+    assert problems_recheck_due() == 0
+    assert Notice.objects.filter(recipient=leader, key__contains="recheck").count() == 1
