@@ -124,6 +124,17 @@ ESCALATIONS = [
 ]
 
 
+def _category_cycle(ctx: DemoContext):  # noqa: ANN202
+    """Categories in shuffled blocks of 25 (8 attitude = 32 %, 7 ability, 7 efficiency, 3 discipline),
+    so the attitude share of any demo month stays close to the brief's 32 %."""
+    block = [category for category, weight in CATEGORY_WEIGHTS for _ in range(weight * 25 // 100 or 1)]
+    while len(block) < 25:
+        block.append(ProblemCategory.ABILITY)
+    while True:
+        ctx.rng.shuffle(block)
+        yield from block
+
+
 def _weighted(ctx: DemoContext, pairs: list[tuple[object, int]]) -> object:
     values, weights = zip(*pairs, strict=True)
     return ctx.rng.choices(values, weights=weights)[0]
@@ -283,10 +294,11 @@ def _complaints(ctx: DemoContext, centre: Centre, today: date) -> None:
         (Channel.Kind.SPOT_CHECK, 5),
     ]
     rows: list[Complaint] = []
+    categories = _category_cycle(ctx)
     for index in range(count):
         received = today - timedelta(days=ctx.rng.randint(0, 180))
         is_suggestion = ctx.rng.random() < 0.12
-        category = "" if is_suggestion else _weighted(ctx, CATEGORY_WEIGHTS)
+        category = "" if is_suggestion else next(categories)
         text = ctx.rng.choice(SUGGESTIONS) if is_suggestion else ctx.rng.choice(COMPLAINT_TEXTS[category])
         age = (today - received).days
         if age > 30:
@@ -300,7 +312,7 @@ def _complaints(ctx: DemoContext, centre: Centre, today: date) -> None:
                     Complaint.Status.REOPENED,
                 ]
             )
-        if status == Complaint.Status.RECEIVED and ctx.rng.random() < 0.6:
+        if status == Complaint.Status.RECEIVED and category and ctx.rng.random() < 0.6:
             category = ""  # waiting to be classified
         phone = ctx.phone()
         department = ctx.rng.choice(departments) if status != Complaint.Status.RECEIVED else None
