@@ -257,11 +257,17 @@ def self_rated_evaluation_ids(*, staff: list[User], start: datetime, end: dateti
     hashes = {h for h in own_hash.values() if h}
     if not hashes:
         return set()
-    rows = (
-        Evaluation.objects.filter(staff_id__in=own_hash.keys(), rated_at__gte=start, rated_at__lt=end)
-        .filter(Q(evaluator_phone_hash__in=hashes) | Q(case__applicant_phone_hash__in=hashes))
-        .values_list("id", "staff_id", "evaluator_phone_hash", "case__applicant_phone_hash")
-    )
+    from cases.models import Case
+
+    in_month = Evaluation.objects.filter(rated_at__gte=start, rated_at__lt=end)
+    fields = ("id", "staff_id", "evaluator_phone_hash", "case__applicant_phone_hash")
+    # Start from the hashed-phone indexes, never from the staff list: filtering a million rows by
+    # 1,000 staff ids first takes seconds, the hash look-ups take milliseconds.
+    own_cases = Case.objects.filter(applicant_phone_hash__in=hashes).values("id")
+    rows = [
+        *in_month.filter(evaluator_phone_hash__in=hashes).values_list(*fields),
+        *in_month.filter(case__in=own_cases).values_list(*fields),
+    ]
     return {pk for pk, staff_id, ev_hash, case_hash in rows if own_hash.get(staff_id) in (ev_hash, case_hash)}
 
 
@@ -273,7 +279,6 @@ def collect_figures(
     from complaints.models import Complaint, Evaluation
 
     start, end = month_bounds(month)
-    staff_ids = [u.id for u in staff]
     figures: dict[int, StaffFigures] = {u.id: StaffFigures() for u in staff}
     sources = {i.source for i in indicators}
     stats = {"self_rated_excluded": 0}
@@ -290,13 +295,16 @@ def collect_figures(
         "bad": Count("id", filter=Q(level__lte=2)),
         **{f"ge{t}": Count("id", filter=Q(level__gte=t)) for t in eval_thresholds},
     }
+    # Filter by centre and month (the centre-and-date index), not by a list of 1,000 staff ids:
+    # on a million rows that is several times faster; rows of other people are skipped below.
     evaluations = Evaluation.objects.filter(
-        staff_id__in=staff_ids, rated_at__gte=start, rated_at__lt=end, excluded=False
+        centre=centre, staff_id__isnull=False, rated_at__gte=start, rated_at__lt=end, excluded=False
     )
     if self_rated:
         evaluations = evaluations.exclude(id__in=self_rated)
     for row in evaluations.values("staff_id").annotate(**annotations).order_by():
-        figures[row["staff_id"]].evaluations = row
+        if row["staff_id"] in figures:
+            figures[row["staff_id"]].evaluations = row
 
     if Source.COMPLAINTS in sources:
         categories = sorted({i.complaint_category for i in indicators if i.complaint_category})
@@ -305,17 +313,18 @@ def collect_figures(
             **{f"cat_{c}": Count("id", filter=Q(category=c)) for c in categories},
         }
         complaints = Complaint.objects.filter(
-            staff_id__in=staff_ids, received_at__gte=start, received_at__lt=end, kind="complaint"
+            centre=centre, staff_id__isnull=False, received_at__gte=start, received_at__lt=end, kind="complaint"
         ).exclude(status="merged")
         for row in complaints.values("staff_id").annotate(**complaint_annotations).order_by():
-            figures[row["staff_id"]].complaints = row
+            if row["staff_id"] in figures:
+                figures[row["staff_id"]].complaints = row
 
     # Cases are always read: their volume normalises other indicators.
     tz = ZoneInfo(settings.TIME_ZONE)
     completed = Q(status="completed", completed_at__gte=start, completed_at__lt=end)
     accepted = Q(accepted_at__gte=start, accepted_at__lt=end)
     cases = (
-        Case.objects.filter(handler_id__in=staff_ids)
+        Case.objects.filter(centre=centre)
         .filter(completed | accepted)
         .alias(completed_day=TruncDate("completed_at", tzinfo=tz))
         .values("handler_id")
@@ -329,7 +338,8 @@ def collect_figures(
         .order_by()
     )
     for row in cases:
-        figures[row["handler_id"]].cases = row
+        if row["handler_id"] in figures:
+            figures[row["handler_id"]].cases = row
 
     if Source.SPOT_CHECKS in sources:
         seconds = sorted(
@@ -340,7 +350,7 @@ def collect_figures(
             }
         )
         spot = (
-            SpotCheck.objects.filter(staff_id__in=staff_ids, checked_at__gte=start, checked_at__lt=end)
+            SpotCheck.objects.filter(centre=centre, checked_at__gte=start, checked_at__lt=end)
             .values("staff_id")
             .annotate(
                 n=Count("id"),
@@ -356,17 +366,19 @@ def collect_figures(
             .order_by()
         )
         for row in spot:
-            figures[row["staff_id"]].spot = row
+            if row["staff_id"] in figures:
+                figures[row["staff_id"]].spot = row
 
     if Source.MANUAL in sources:
         manual = (
-            ManualEntry.objects.filter(centre=centre, month=month, staff_id__in=staff_ids)
+            ManualEntry.objects.filter(centre=centre, month=month)
             .values("staff_id", "indicator_code")
             .annotate(n=Count("id"), total=Sum("value"), avg=Avg("value"))
             .order_by()
         )
         for row in manual:
-            figures[row["staff_id"]].manual[row["indicator_code"]] = row
+            if row["staff_id"] in figures:
+                figures[row["staff_id"]].manual[row["indicator_code"]] = row
     return figures, stats
 
 

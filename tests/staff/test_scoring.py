@@ -112,6 +112,9 @@ def scored_month(centre, window_staff, other_window_staff, leader):
     # triggered by the staff member on their own phone: left out
     evaluation(window_staff, 1, at(2026, 1, 12), evaluator_phone_hash=lookup_hash("13900001111"))
     evaluation(window_staff, 1, at(2026, 2, 1, 0))  # next month
+    own_case = case(window_staff)  # the staff member was the applicant: their own case
+    type(own_case).objects.filter(id=own_case.id).update(applicant_phone_hash=lookup_hash("13900001111"))
+    evaluation(window_staff, 1, at(2026, 1, 13), case=own_case)
     spot_check(window_staff, leader, at(2026, 1, 5), response_seconds=30, discipline_violations=1)
     spot_check(window_staff, leader, at(2026, 1, 20), response_seconds=60)
     for day in range(1, 6):
@@ -461,3 +464,20 @@ def test_window_staff_role_is_required_to_be_scored(twenty, centre, leader):
     helper = UserFactory(centre=centre, roles=[Role.HELPER])
     run = scoring_run_month(centre=centre, month=JAN, actor=leader)
     assert not run.scores.filter(staff=helper).exists()
+
+
+def test_benchmark_scores_a_generated_month_from_database_aggregates():
+    """The full benchmark (1,000 staff, 1,000,000 evaluations) is `manage.py scoring_benchmark`."""
+    import re
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("scoring_benchmark", staff=100, evaluations=5_000, cases=500, stdout=out)
+    text = out.getvalue()
+    match = re.search(r"scored 100 staff \((\d+) ranked\) in ([\d.]+) s", text)
+    assert match, text
+    assert int(match.group(1)) == 100  # 50 evaluations each, well above the minimum of 10
+    assert float(match.group(2)) < 10
+    assert not ScoringRun.objects.exists()  # everything was rolled back

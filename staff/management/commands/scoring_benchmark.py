@@ -107,7 +107,14 @@ class Command(BaseCommand):
                 centre = Centre.objects.create(code=f"bench-{tag}", name="benchmark", tracking_prefix=f"B{tag[:5]}")
                 window = Window.objects.create(centre=centre, code="B01", name="bench", kind="professional")
                 users = User.objects.bulk_create(
-                    User(username=f"bench-{tag}-{i}", name=f"人员{i}", centre=centre, window=window, password="!")  # noqa: S106 - "!" = unusable password
+                    User(
+                        username=f"bench-{tag}-{i}",
+                        name=f"人员{i}",
+                        centre=centre,
+                        window=window,
+                        password="!",
+                        mobile=f"1390000{i:04d}",
+                    )  # noqa: S106 - "!" = unusable password
                     for i in range(staff_n)
                 )
                 StaffRole.objects.bulk_create(StaffRole(user=u, role=Role.WINDOW_STAFF) for u in users)
