@@ -25,6 +25,9 @@ from staff.scoring_defaults import scheme_create_default
 from staff.scoring_models import SpotCheck
 
 
+UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "cannot log in"
+
+
 class _Rollback(Exception):
     pass
 
@@ -112,9 +115,9 @@ class Command(BaseCommand):
                         name=f"人员{i}",
                         centre=centre,
                         window=window,
-                        password="!",
+                        password=UNUSABLE_PASSWORD,
                         mobile=f"1390000{i:04d}",
-                    )  # noqa: S106 - "!" = unusable password
+                    )
                     for i in range(staff_n)
                 )
                 StaffRole.objects.bulk_create(StaffRole(user=u, role=Role.WINDOW_STAFF) for u in users)
