@@ -24,7 +24,6 @@ from staff.scoring import scoring_run_month
 from staff.scoring_defaults import scheme_create_default
 from staff.scoring_models import SpotCheck
 
-
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "cannot log in"
 
 
