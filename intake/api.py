@@ -18,8 +18,14 @@ from govservice.exceptions import NotFound
 
 from .auth import LookupThrottle
 from .idempotency import idempotency_key_from, run_idempotent
+from .models import WebhookDelivery, WebhookSubscription
 from .selectors import FEED_PAGE_SIZE, feed_list_for, public_status
-from .services import evaluation_status, feed_entry_body
+from .services import (
+    evaluation_status,
+    feed_entry_body,
+    webhook_subscription_create,
+    webhook_subscription_deactivate,
+)
 from .strict import ChannelApiView, StrictSerializer
 from .submit import complaint_receive, evaluation_receive
 
@@ -215,6 +221,84 @@ class UpdateFeedApi(ChannelApiView):
         entries = entries[:FEED_PAGE_SIZE]
         results = [{"cursor": e.id, **feed_entry_body(e)} for e in entries]
         return Response({"results": results, "next_after": entries[-1].id if entries else None, "has_more": has_more})
+
+
+class WebhookListCreateApi(ChannelApiView):
+    """A channel's own webhook subscriptions. The signing secret is returned once, at creation."""
+
+    class InputSerializer(StrictSerializer):
+        url = serializers.URLField(max_length=500)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        url = serializers.URLField()
+        is_active = serializers.BooleanField()
+        created_at = serializers.DateTimeField()
+
+    class CreatedSerializer(OutputSerializer):
+        secret = serializers.CharField(help_text="HMAC-SHA256 key for X-Govservice-Signature; shown only now")
+
+    @extend_schema(
+        operation_id="intake_webhooks_list",
+        summary="List this channel's webhook subscriptions",
+        responses={200: OutputSerializer(many=True), 403: ERROR_SHAPE, 429: ERROR_SHAPE},
+        tags=["intake"],
+    )
+    def get(self, request: Request) -> Response:
+        subscriptions = WebhookSubscription.objects.filter(channel=request.auth.channel).order_by("id")
+        return Response(self.OutputSerializer(subscriptions, many=True).data)
+
+    @extend_schema(
+        operation_id="intake_webhooks_create",
+        summary="Subscribe a URL to status changes (signed with HMAC-SHA256)",
+        request=InputSerializer,
+        responses={201: CreatedSerializer, **WRITE_ERRORS},
+        tags=["intake"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription = webhook_subscription_create(channel=request.auth.channel, url=serializer.validated_data["url"])
+        return Response(self.CreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookDeleteApi(ChannelApiView):
+    @extend_schema(
+        operation_id="intake_webhooks_delete",
+        summary="Stop a webhook subscription",
+        responses={204: None, 403: ERROR_SHAPE, 404: ERROR_SHAPE},
+        tags=["intake"],
+    )
+    def delete(self, request: Request, subscription_id: int) -> Response:
+        webhook_subscription_deactivate(channel=request.auth.channel, subscription_id=subscription_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookDeliveryListApi(ChannelApiView):
+    """The delivery log of this channel's webhooks (latest 100)."""
+
+    class OutputSerializer(serializers.Serializer):
+        event_id = serializers.UUIDField(source="entry.event_id")
+        url = serializers.URLField(source="subscription.url")
+        record_id = serializers.CharField(source="entry.record_id")
+        status = serializers.CharField()
+        attempts = serializers.IntegerField()
+        last_status_code = serializers.IntegerField(allow_null=True)
+        last_error = serializers.CharField()
+        next_attempt_at = serializers.DateTimeField()
+        delivered_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(
+        operation_id="intake_webhook_deliveries_list",
+        summary="Webhook delivery log",
+        responses={200: OutputSerializer(many=True), 403: ERROR_SHAPE, 429: ERROR_SHAPE},
+        tags=["intake"],
+    )
+    def get(self, request: Request) -> Response:
+        deliveries = WebhookDelivery.objects.filter(subscription__channel=request.auth.channel).select_related(
+            "subscription", "entry"
+        )[:100]
+        return Response(self.OutputSerializer(deliveries, many=True).data)
 
 
 class StatusLookupApi(APIView):

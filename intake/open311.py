@@ -45,6 +45,7 @@ from .submit import complaint_receive, evaluation_receive
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
+MAX_PAGED_RESULTS = 20_000
 MAX_DESCRIPTION = 4000
 CLOSED_COMPLAINT = (Complaint.Status.CLOSED, Complaint.Status.MERGED)
 OPEN_BAD_REVIEW = (
@@ -347,6 +348,18 @@ def _parse_moment(value: str, name: str) -> datetime:
     return moment
 
 
+def _page(params: Any) -> tuple[int, int]:
+    """The de-facto `page` / `page_size` extension; without them, the spec's first 1000."""
+    try:
+        page = int(params.get("page") or 1)
+        size = int(params.get("page_size") or MAX_RESULTS)
+    except ValueError:
+        raise exceptions.ValidationError({"page": [_("须为正整数。")]}) from None
+    if page < 1 or not 1 <= size <= MAX_RESULTS or page * size > MAX_PAGED_RESULTS:
+        raise exceptions.ValidationError({"page": [_("分页参数超出范围。")]})
+    return page, size
+
+
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -381,6 +394,8 @@ class RequestListView(Open311View):
             OpenApiParameter("start_date", OpenApiTypes.DATETIME),
             OpenApiParameter("end_date", OpenApiTypes.DATETIME),
             OpenApiParameter("status", OpenApiTypes.STR, description="open, closed (comma list)"),
+            OpenApiParameter("page", OpenApiTypes.INT, description="Extension: page number, from 1"),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Extension: 1–1000 (default 1000)"),
         ],
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
@@ -403,10 +418,12 @@ class RequestListView(Open311View):
             evaluations = evaluations.filter(public_id__in=uuids)
         else:
             complaints, evaluations = self._filter(params, complaints, evaluations)
-        rows = [*complaints[:MAX_RESULTS], *evaluations[:MAX_RESULTS]]
+        page, size = _page(params)
+        end = page * size
+        rows = [*complaints.order_by("-received_at")[:end], *evaluations.order_by("-rated_at")[:end]]
         rows.sort(key=lambda o: o.received_at if isinstance(o, Complaint) else o.rated_at, reverse=True)
         calendar = WorkCalendar.load()
-        return Response([self._record(request, o, calendar) for o in rows[:MAX_RESULTS]])
+        return Response([self._record(request, o, calendar) for o in rows[end - size : end]])
 
     @staticmethod
     def _record(request: Request, obj: Complaint | Evaluation, calendar: WorkCalendar) -> dict[str, Any]:

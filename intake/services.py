@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import time
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Channel, Complaint, Evaluation
-from govservice.exceptions import ValidationFailed
+from govservice.exceptions import NotFound, ValidationFailed
 
 from .models import ChannelKey, FeedEntry, WebhookDelivery, WebhookSubscription, hash_key
 
@@ -56,12 +58,49 @@ def channel_key_revoke(*, key_id: int) -> ChannelKey:
     return key
 
 
+MAX_SUBSCRIPTIONS_PER_CHANNEL = 5
+
+
+def _check_webhook_url(url: str) -> None:
+    """https only (http while DEBUG), and never a loopback or private address literal (SSRF)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    allowed = ("https",) + (("http",) if settings.DEBUG else ())
+    if parts.scheme not in allowed or not parts.hostname:
+        raise ValidationFailed(_("回调地址必须是 https 地址。"), field="url")
+    host = parts.hostname.lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if (
+        host == "localhost"
+        or host.endswith(".localhost")
+        or (
+            address is not None
+            and (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved)
+        )
+    ):
+        raise ValidationFailed(_("回调地址不能指向内部网络。"), field="url")
+
+
 def webhook_subscription_create(*, channel: Channel, url: str, secret: str = "") -> WebhookSubscription:
-    if not url.startswith("https://") and not url.startswith("http://"):
-        raise ValidationFailed(_("回调地址必须是 http(s) 地址。"), field="url")
+    _check_webhook_url(url)
+    if WebhookSubscription.objects.filter(channel=channel, is_active=True).count() >= MAX_SUBSCRIPTIONS_PER_CHANNEL:
+        raise ValidationFailed(_("每个渠道最多 %(n)d 个推送地址。") % {"n": MAX_SUBSCRIPTIONS_PER_CHANNEL}, field="url")
     return WebhookSubscription.objects.create(
         channel=channel, url=url, secret=secret or WebhookSubscription.new_secret()
     )
+
+
+def webhook_subscription_deactivate(*, channel: Channel, subscription_id: int) -> WebhookSubscription:
+    subscription = WebhookSubscription.objects.filter(channel=channel, pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound()
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(is_active=False, updated_at=timezone.now())
+    subscription.is_active = False
+    return subscription
 
 
 # --- feed and webhooks ---------------------------------------------------------------------
@@ -99,7 +138,8 @@ def feed_record(*, obj: Any) -> FeedEntry | None:
     record = obj if isinstance(obj, (Complaint, Evaluation)) else getattr(obj, "evaluation", None)
     if record is None:
         return None
-    record.refresh_from_db()  # the caller's instance may predate the change it reports
+    # A fresh copy: the caller's instance may predate the change, and is not ours to mutate.
+    record = type(record).objects.select_related("channel").get(pk=record.pk)
     channel = record.channel
     subscriptions = list(WebhookSubscription.objects.filter(channel=channel, is_active=True))
     if not subscriptions and not ChannelKey.objects.filter(channel=channel).exists():

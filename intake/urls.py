@@ -7,15 +7,20 @@ from . import api, open311, views
 app_name = "intake"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("feedback-status/", views.feedback_status, name="feedback-status"),
     path("intake/imports/", views.import_list, name="imports"),
     path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
     path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
+    path("feedback-status/", views.feedback_status, name="feedback-status"),
     path("intake/evaluations/", api.EvaluationCreateApi.as_view(), name="intake-evaluation-create"),
     path("intake/complaints/", api.ComplaintCreateApi.as_view(), name="intake-complaint-create"),
     path("intake/updates/", api.UpdateFeedApi.as_view(), name="intake-updates"),
+    path("intake/webhooks/", api.WebhookListCreateApi.as_view(), name="intake-webhooks"),
+    path("intake/webhooks/<int:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
+    path("intake/webhooks/deliveries/", api.WebhookDeliveryListApi.as_view(), name="intake-webhook-deliveries"),
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
 ]
 

@@ -37,6 +37,31 @@ def _require_importer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def feedback_status(request: HttpRequest) -> HttpResponse:
+    """Public: a citizen enters a tracking number and sees the status. Throttled per IP; no personal data."""
+    from .auth import LookupThrottle
+    from .selectors import complaint_public_get, public_status
+
+    number = (request.GET.get("no") or "").strip()[:30]
+    context: dict[str, object] = {"number": number}
+    status_code = 200
+    if number:
+        throttle = LookupThrottle()
+        if not throttle.allow_request(request, None):
+            context["throttled"] = True
+            status_code = 429
+            response = render(request, "intake/feedback_status.html", context, status=status_code)
+            response["Retry-After"] = str(int(throttle.wait() or 60) + 1)
+            return response
+        complaint = complaint_public_get(tracking_no=number)
+        if complaint is None:
+            context["not_found"] = True
+            status_code = 404
+        else:
+            context["status"] = public_status(complaint)
+    return render(request, "intake/feedback_status.html", context, status=status_code)
+
+
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
     _require_importer(request)

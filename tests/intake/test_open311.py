@@ -301,6 +301,9 @@ def test_get_requests_filters(client, complaints):
     assert ids(start_date=start, end_date=end) == ["GST3"]
     assert ids(service_code="evaluation") == []
     assert ids(service_code="complaint") == ["GST1", "GST2"]
+    assert len(ids(page_size=1)) == 1
+    assert ids(page_size=1, page=1) != ids(page_size=1, page=2)
+    assert ids(page_size=1, page=3) == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -309,6 +312,8 @@ def test_get_requests_filters(client, complaints):
     [
         ({"start_date": "last week"}, 400),
         ({"status": "pending"}, 400),
+        ({"page": "0"}, 400),
+        ({"page_size": "5000"}, 400),
         ({"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-06-01T00:00:00+08:00"}, 400),
         ({"service_code": "nope"}, 404),
         ({"jurisdiction_id": "nope"}, 404),

@@ -221,3 +221,73 @@ def test_the_lookup_is_throttled_per_ip(client, submitted, rates):
     assert int(response["Retry-After"]) > 0
     other_ip = client.get(f"/api/v1/intake/status/{submitted.tracking_no}/", REMOTE_ADDR="10.0.0.9")
     assert other_ip.status_code == 200
+
+
+# --- the public HTML page ----------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("real_urls")
+def test_the_public_status_page_shows_progress_without_personal_data(client, submitted):
+    Complaint.objects.filter(pk=submitted.pk).update(contact_phone="13800138000", contact_name="张三")
+    response = client.get("/feedback-status/", {"no": submitted.tracking_no.lower()})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="status-result"' in html
+    assert submitted.tracking_no in html
+    assert "13800138000" not in html and "张三" not in html and "态度不好" not in html
+
+
+@pytest.mark.usefixtures("real_urls")
+def test_the_public_status_page_is_throttled(client, rates):
+    rates(lookup="1/min")
+    assert client.get("/feedback-status/", {"no": "GS1"}).status_code == 404
+    response = client.get("/feedback-status/", {"no": "GS2"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert client.get("/feedback-status/").status_code == 200  # the empty form costs nothing
+
+
+# --- channel self-service subscriptions --------------------------------------------------------
+
+
+def test_a_channel_subscribes_gets_the_secret_once_and_sees_its_log(
+    api, channel, endpoint, django_capture_on_commit_callbacks
+):
+    created = api.post("/api/v1/intake/webhooks/", {"url": "https://partner.example/hook"})
+    assert created.status_code == 201, created.content
+    secret = created.json()["secret"]
+    listed = api.get("/api/v1/intake/webhooks/").json()
+    assert [s["url"] for s in listed] == ["https://partner.example/hook"]
+    assert "secret" not in listed[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(COMPLAINTS, {"content": "x"})
+    _url, body, headers = endpoint.calls[0]
+    timestamp, signature = (p.split("=", 1)[1] for p in headers["X-Govservice-Signature"].split(","))
+    assert signature == hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    log = api.get("/api/v1/intake/webhooks/deliveries/").json()
+    assert log[0]["status"] == "delivered"
+    assert (
+        api.client.delete(
+            f"/api/v1/intake/webhooks/{created.json()['id']}/", HTTP_AUTHORIZATION=f"Key {api.key}"
+        ).status_code
+        == 204
+    )
+    assert api.get("/api/v1/intake/webhooks/").json()[0]["is_active"] is False
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://partner.example/hook", "https://127.0.0.1/hook", "https://10.1.2.3/x", "https://localhost/x", "ftp://x"],
+)
+def test_webhook_urls_must_be_public_https(api, url):
+    response = api.post("/api/v1/intake/webhooks/", {"url": url})
+    assert response.status_code == 400
+    assert "url" in response.json()["errors"]
+
+
+def test_a_channel_cannot_stop_another_channels_webhook(api, centre):
+    from tests.factories.intake import hotline_channel
+
+    other = subscription(hotline_channel(centre, code="other"))
+    response = api.client.delete(f"/api/v1/intake/webhooks/{other.pk}/", HTTP_AUTHORIZATION=f"Key {api.key}")
+    assert response.status_code == 404
