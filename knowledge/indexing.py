@@ -66,6 +66,9 @@ def question_reindex(question: Question) -> None:
     Question.objects.filter(pk=question.pk).update(**fields)
     for name, value in fields.items():
         setattr(question, name, value)
+    from .search import forget_frequencies
+
+    forget_frequencies()  # this process's word counts; other processes refresh theirs within minutes
     if not uses_postgres_fts():
         QuestionToken.objects.filter(question_id=question.pk).delete()
         QuestionToken.objects.bulk_create(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from govservice.workdays import WorkCalendar
@@ -34,6 +35,12 @@ def reviewers_for(question: Question) -> list[User]:
 
 @shared_task(acks_late=True)
 def question_event_notify(event_id: int) -> None:
+    # Notices are stored text: written in the centre's language, not the requester's.
+    with translation.override(settings.LANGUAGE_CODE):
+        _question_event_notify(event_id)
+
+
+def _question_event_notify(event_id: int) -> None:
     event = QuestionEvent.objects.select_related("question").filter(id=event_id).first()
     if event is None:
         return
@@ -74,6 +81,11 @@ def _claim(key: str) -> bool:
 
 @shared_task(acks_late=True)
 def review_queue_remind() -> int:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _review_queue_remind()
+
+
+def _review_queue_remind() -> int:
     """Chase questions and wrong-answer tasks that waited more than REVIEW_OVERDUE_WORKING_DAYS.
 
     Beat runs it daily; each waiting item is chased once per ISO week it is still waiting

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from knowledge import selectors
 from knowledge.models import Question, SearchMiss
@@ -177,3 +178,29 @@ def test_postgres_has_a_gin_index_on_the_search_vector():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'knowledge_question_search_gin'")
         row = cursor.fetchone()
     assert row and "gin" in row[0].lower()
+
+
+def test_a_large_base_leaves_too_common_words_out_of_the_candidate_query(monkeypatch):
+    from knowledge import search as search_module
+
+    counts = {"": 10_000, "办理": 7_800, "营业执照": 360, "执照": 700, "宠物": 0}
+    monkeypatch.setattr(search_module, "document_frequencies", lambda words: counts)
+
+    assert search_module.selective_groups([["营业执照", "执照"], ["办理"]]) == [["营业执照", "执照"]]
+    # Only common words, or only unknown ones next to them: ask about everything.
+    assert search_module.selective_groups([["办理"], ["宠物"]]) == [["办理"], ["宠物"]]
+    counts[""] = 1_000  # a small base is never pruned
+    assert search_module.selective_groups([["营业执照", "执照"], ["办理"]]) == [["营业执照", "执照"], ["办理"]]
+
+
+def test_the_search_page_speaks_english(window_staff, as_user, settings):
+    client = as_user(window_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    try:
+        page = client.get(reverse("knowledge:search"), {"q": "宠物狗办证"}).content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # the request left English active in this thread
+
+    assert "Policy Q&amp;A search" in page
+    assert "The search was recorded" in page
