@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from .models import ChannelKey, FeedEntry, ImportBatch, WebhookDelivery, WebhookSubscription
@@ -29,10 +30,17 @@ class ChannelKeyAdmin(admin.ModelAdmin):
         issued = channel_key_create(channel=obj.channel, label=obj.label, created_by=request.user)
         obj.pk = issued.key.pk
         obj.prefix = issued.key.prefix
-        messages.warning(
-            request,
-            _("新密钥（只显示这一次，请立即交给渠道方保存）：%(key)s") % {"key": issued.raw_key},
-        )
+        request._issued_channel_key = issued.raw_key  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ChannelKey, post_url_continue: Any = None) -> HttpResponse:
+        # Show the key in this response only: a message would park it in a cookie or the session.
+        raw_key = getattr(request, "_issued_channel_key", None)
+        if raw_key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "key": obj, "raw_key": raw_key, "opts": self.opts}
+        response = TemplateResponse(request, "intake/admin/key_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description=_("吊销所选密钥"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ChannelKey]) -> None:

@@ -11,9 +11,10 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -97,7 +98,7 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code = exc.status_code if exc.status_code in (403, 404) else 400
         messages = [f"{exc.field}: {exc.message}" if exc.field else exc.message]
     elif isinstance(exc, exceptions.APIException):
-        code = exc.status_code if exc.status_code in (403, 404, 413, 429) else 400
+        code = exc.status_code if exc.status_code in (403, 404, 405, 413, 429) else 400
         messages = [force_str(exc.detail)]
     else:
         return None
@@ -573,7 +574,8 @@ class RequestListView(Open311View):
             if not description:
                 raise exceptions.ValidationError({"description": [_("请填写投诉或建议的内容。")]})
             if service.category:
-                description = f"【{service.name}】{description}"
+                with translation.override(settings.LANGUAGE_CODE):  # stored text is in the centre's language
+                    description = f"【{service_get(service.code, None).name}】{description}"
             complaint, _created = complaint_receive(
                 channel=channel,
                 data={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 - building XML, never parsing untrusted input
@@ -29,9 +30,15 @@ def iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
+# Characters XML 1.0 cannot carry at all (control characters other than tab, LF, CR).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("", value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):

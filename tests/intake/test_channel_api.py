@@ -321,3 +321,17 @@ def test_idempotency_records_are_json_safe(api, channel):
     record = IdempotencyRecord.objects.get()
     json.dumps(record.response_body)
     assert record.response_status == 201
+
+
+@pytest.mark.usefixtures("real_urls")
+def test_the_admin_shows_a_new_key_once_and_stores_only_its_hash(as_user, admin, channel):
+    response = as_user(admin).post("/admin/intake/channelkey/add/", {"channel": channel.pk, "label": "partner"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    raw = response.content.decode().split('data-testid="raw-key">')[1].split("<")[0]
+    key = ChannelKey.objects.get(channel=channel)
+    from intake.models import hash_key
+
+    assert key.key_hash == hash_key(raw)
+    assert raw not in as_user(admin).get(f"/admin/intake/channelkey/{key.pk}/change/").content.decode()
+    assert ChannelClient(raw).post(COMPLAINTS, {"content": "通过后台密钥提交"}).status_code == 201

@@ -362,3 +362,33 @@ def test_an_evaluation_posted_is_readable_as_a_request(post, client):
 
 def test_an_unknown_format_is_not_routed(client):
     assert client.get(f"{BASE}services.yaml").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_open311_throttling_is_429_with_retry_after_in_the_spec_shape(client, rates, fmt):
+    rates(public="1/min")
+    assert client.get(f"{BASE}services.{fmt}").status_code == 200
+    response = client.get(f"{BASE}services.{fmt}")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert error_codes(response, fmt) == [429]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_open311_oversized_post_is_refused_before_parsing(post, settings, fmt):
+    settings.INTAKE_MAX_BODY_BYTES = 500
+    response = post(fmt, {"service_code": "complaint", "address_string": "x", "description": "长" * 400})
+    assert response.status_code == 413
+    assert error_codes(response, fmt) == [413]
+
+
+def test_xml_never_carries_control_characters(post, client, raw_key):
+    post("json", {"service_code": "complaint", "address_string": "x", "description": "坏\x07字符"})
+    response = client.get(f"{BASE}requests.xml", {"api_key": raw_key})
+    root = parse(response, "xml")
+    assert root.findtext("request/description") == "坏字符"
+
+
+def test_a_category_service_keeps_the_category_in_chinese_text(post):
+    post("json", {"service_code": "complaint-attitude", "address_string": "x", "description": "冷漠"})
+    assert Complaint.objects.get().content == "【投诉：服务态度】冷漠"
