@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern] = [
     path("mentors/", views.mentors, name="mentors"),
     path("mentors/<int:pairing_id>/duties/", views.mentor_duty, name="mentor-duty"),
     path("role-swap/", views.role_swap, name="role-swap"),
+    path("role-swap/<int:plan_id>/report/", views.role_swap_report, name="role-swap-report"),
     path("role-swap/findings/<int:finding_id>/to-ledger/", views.role_swap_to_ledger, name="role-swap-to-ledger"),
 ]

@@ -18,7 +18,7 @@ from govservice.exceptions import DomainError
 from . import development as dev
 from . import development_selectors as sel
 from . import scoring
-from .development_models import DutyKind, RoleSwapFinding
+from .development_models import DutyKind, RoleSwapFinding, RoleSwapPlan
 from .forms import (
     AppealDecisionForm,
     AppealForm,
@@ -27,6 +27,7 @@ from .forms import (
     ManualEntryForm,
     MentorDutyForm,
     MentorPairForm,
+    RoleSwapReportForm,
     SpotCheckForm,
 )
 from .models import Centre, Role, User
@@ -353,10 +354,17 @@ def training_session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 def mentors(request: HttpRequest) -> HttpResponse:
-    centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
+    """Managers pair and oversee; a mentor sees and logs their own pairings."""
+    manager = sel.is_manager(request.user)
+    if manager:
+        centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
+    elif request.user.has_role(Role.MENTOR) and request.user.centre:
+        centre = request.user.centre
+    else:
+        raise Http404
     staff = scoring.window_staff_of(centre).order_by("username")
-    form = MentorPairForm(staff_queryset=staff, initial={"started_on": timezone.localdate()})
-    if request.method == "POST":
+    form = MentorPairForm(staff_queryset=staff, initial={"started_on": timezone.localdate()}) if manager else None
+    if request.method == "POST" and manager:
         form = MentorPairForm(request.POST, staff_queryset=staff)
         if form.is_valid():
             try:
@@ -365,7 +373,10 @@ def mentors(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("staff:mentors"))
             except DomainError as exc:
                 _fail(request, exc)
-    pairings = list(dev.mentor_pairings_for(centre=centre))
+    pairings = dev.mentor_pairings_for(centre=centre)
+    if not manager:
+        pairings = pairings.filter(mentor=request.user)
+    pairings = list(pairings)
     rows = [(p, dev.mentor_missed_duties(p)) for p in pairings]
     independent = [p.days_to_independence for p in pairings if p.days_to_independence is not None]
     context = {
@@ -373,8 +384,6 @@ def mentors(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "average_days": round(sum(independent) / len(independent)) if independent else None,
-        "duty_form": MentorDutyForm(initial={"done_on": timezone.localdate()}),
-        "independent_form": IndependentForm(),
         "duty_kinds": DutyKind.choices,
     }
     return render(request, "staff/development/mentors.html", context)
@@ -407,10 +416,50 @@ def mentor_duty(request: HttpRequest, pairing_id: int) -> HttpResponse:
 
 @login_required
 def role_swap(request: HttpRequest) -> HttpResponse:
-    centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
+    """Managers see the centre's plans; a member of staff sees their own and files the report."""
+    manager = sel.is_manager(request.user)
+    if manager:
+        centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
+    elif request.user.centre:
+        centre = request.user.centre
+    else:
+        raise Http404
     year = int(request.GET.get("year") or timezone.localdate().year)
-    plans = list(sel.role_swap_plans_for(user=request.user, centre=centre, year=year))
-    return render(request, "staff/development/role_swap.html", {"centre": centre, "year": year, "plans": plans})
+    plans = sel.role_swap_plans_for(user=request.user, centre=centre, year=year)
+    if not manager:
+        plans = plans.filter(staff=request.user)
+    context = {
+        "centre": centre,
+        "year": year,
+        "plans": list(plans),
+        "is_manager": manager,
+        "report_form": RoleSwapReportForm(initial={"done_on": timezone.localdate()}),
+    }
+    return render(request, "staff/development/role_swap.html", context)
+
+
+@login_required
+@require_POST
+def role_swap_report(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(sel.scope_to_user(RoleSwapPlan.objects.all(), request.user), id=plan_id)
+    form = RoleSwapReportForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dev.role_swap_report_file(
+                plan=plan,
+                actor=request.user,
+                done_on=data["done_on"],
+                what_was_done=data["what_was_done"],
+                minutes_taken=data["minutes_taken"],
+                findings=form.findings(),
+            )
+            messages.success(request, _("体验报告已提交。"))
+        except DomainError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, _("请填写体验日期、用时和体验过程。"))
+    return redirect(f"{reverse('staff:role-swap')}?year={plan.year}")
 
 
 @login_required
@@ -425,4 +474,4 @@ def role_swap_to_ledger(request: HttpRequest, finding_id: int) -> HttpResponse:
         messages.success(request, _("已列入整改台账：%(code)s") % {"code": problem.code})
     except DomainError as exc:
         _fail(request, exc)
-    return redirect(reverse("staff:role-swap"))
+    return redirect(f"{reverse('staff:role-swap')}?year={finding.report.plan.year}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rectification.models import ProblemCategory
+
 from .development_models import DutyKind, MentorPairing
 from .models import User
 
@@ -94,3 +96,45 @@ class MentorDutyForm(forms.Form):
 
 class IndependentForm(forms.Form):
     independent_on = forms.DateField(label=_("独立上岗日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RoleSwapReportForm(forms.Form):
+    """The report and up to three problems met; each problem can then go to the ledger in one step."""
+
+    done_on = forms.DateField(label=_("体验日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    minutes_taken = forms.IntegerField(label=_("用时(分钟)"), min_value=1)
+    what_was_done = forms.CharField(label=_("体验过程"), widget=forms.Textarea, max_length=5000)
+    category_1 = forms.ChoiceField(label=_("问题类别"), choices=[("", "—"), *ProblemCategory.choices], required=False)
+    title_1 = forms.CharField(label=_("问题"), required=False, max_length=200)
+    description_1 = forms.CharField(label=_("问题表现"), required=False, widget=forms.Textarea)
+    category_2 = forms.ChoiceField(label=_("问题类别"), choices=[("", "—"), *ProblemCategory.choices], required=False)
+    title_2 = forms.CharField(label=_("问题"), required=False, max_length=200)
+    description_2 = forms.CharField(label=_("问题表现"), required=False, widget=forms.Textarea)
+    category_3 = forms.ChoiceField(label=_("问题类别"), choices=[("", "—"), *ProblemCategory.choices], required=False)
+    title_3 = forms.CharField(label=_("问题"), required=False, max_length=200)
+    description_3 = forms.CharField(label=_("问题表现"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name[-2:] in ("_1", "_2", "_3"):  # rendered without a <label>
+                field.widget.attrs["aria-label"] = f"{field.label} {name[-1]}"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for n in (1, 2, 3):
+            if data.get(f"title_{n}") and not data.get(f"category_{n}"):
+                self.add_error(f"category_{n}", _("请选择问题类别。"))
+        return data
+
+    def findings(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "category": data[f"category_{n}"],
+                "title": data[f"title_{n}"],
+                "description": data[f"description_{n}"] or data[f"title_{n}"],
+            }
+            for n in (1, 2, 3)
+            if data.get(f"title_{n}")
+        ]

@@ -33,7 +33,12 @@ def development_nav_items(user: User) -> list[NavItem]:
                 _("我的服务之星评分"), reverse("staff:my-score"), _("每月得分、各项指标的计分依据和申诉。"), section
             )
         )
-    if user.is_superuser or user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN):
+    manager = user.is_superuser or user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
+    if not manager and user.has_role(Role.MENTOR):
+        items.append(NavItem(_("我的学员"), reverse("staff:mentors"), _("登记现场指导、案例复盘和模拟考核。"), section))
+    if not manager and user.has_role(Role.WINDOW_STAFF):
+        items.append(NavItem(_("换位体验"), reverse("staff:role-swap"), _("本人的换位体验计划和报告。"), section))
+    if manager:
         items += [
             NavItem(
                 _("服务之星月度评分"),

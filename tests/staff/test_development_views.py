@@ -12,6 +12,7 @@ from django.urls import reverse
 from staff.development_models import RoleSwapFinding, RoleSwapPlan, RoleSwapReport, SessionType, TrainingSession
 from staff.scoring import scoring_run_lock, scoring_run_month
 from staff.scoring_models import Formula, ManualEntry, Metric, ScoringRun, Source
+from tests.factories.staff import window_staff as make_window_staff
 from tests.factories.staff_development import at, evaluation, scheme_with
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,40 @@ def test_spot_check_entry_form(centre, as_user, leader, window_staff):
     assert response.status_code == 302
     check = window_staff.spot_checks.get()
     assert check.response_seconds == 25 and check.notification_correct is True and check.inspector == leader
+
+
+def test_staff_file_their_role_swap_report_with_problems(centre, as_user, window_staff, leader):
+    plan = RoleSwapPlan.objects.create(centre=centre, year=2026, quarter=2, staff=window_staff, matter="企业开办")
+    client = as_user(window_staff)
+    assert "企业开办" in client.get(reverse("staff:role-swap") + "?year=2026").content.decode()
+    client.post(
+        reverse("staff:role-swap-report", args=[plan.id]),
+        {
+            "done_on": "2026-04-10",
+            "minutes_taken": "90",
+            "what_was_done": "全程体验",
+            "category_1": "efficiency",
+            "title_1": "排队过长",
+            "description_1": "等了 40 分钟",
+            "title_2": "",
+        },
+    )
+    report = RoleSwapReport.objects.get(plan=plan)
+    assert report.minutes_taken == 90
+    assert list(report.findings.values_list("title", "category")) == [("排队过长", "efficiency")]
+
+
+def test_a_mentor_sees_only_their_own_pairings(centre, window, as_user, mentor, leader, window_staff):
+    from staff.development_models import MentorPairing
+
+    other = make_window_staff(centre=centre, window=window, username="newbie", started_on=date(2026, 1, 5))
+    MentorPairing.objects.create(
+        centre=centre, mentor=mentor, mentee=window_staff, slot=1, reason="new_staff", started_on=date(2026, 1, 5)
+    )
+    MentorPairing.objects.create(
+        centre=centre, mentor=leader, mentee=other, slot=1, reason="new_staff", started_on=date(2026, 1, 5)
+    )
+    body = as_user(mentor).get(reverse("staff:mentors")).content.decode()
+    assert window_staff.name in body and other.name not in body
+    assert "新建结对" not in body
+    assert as_user(window_staff).get(reverse("staff:mentors")).status_code == 404
