@@ -21,7 +21,10 @@ def test_a_leader_follows_a_notice_to_the_failed_messages_of_the_centre(page, le
         recipient=leader, key="sms-failed", text="有短信发送失败", url="/notifications/messages/?status=failed"
     )
     browser_login(page, leader)
+    # Let each page finish (favicon included) before leaving it: an aborted request fails the fixture.
+    page.wait_for_load_state("networkidle")
     page.goto(f"{page.live_server_url}/notifications/notices/")
+    page.wait_for_load_state("networkidle")
     assert page.locator("#mainnav a", has_text="我的通知").locator(".badge").inner_text() == "1"
     page.get_by_role("button", name="有短信发送失败").click()
     page.wait_for_url("**/notifications/messages/?status=failed")
@@ -32,6 +35,8 @@ def test_a_leader_follows_a_notice_to_the_failed_messages_of_the_centre(page, le
     assert PHONE not in page.content()
     # The notice is read now: the badge is gone.
     assert page.locator("#mainnav a", has_text="我的通知").locator(".badge").count() == 0
+    page.wait_for_load_state("networkidle")
     page.select_option("#status", "delivered")
     page.get_by_role("button", name="筛选").click()
+    page.wait_for_load_state("networkidle")
     assert "case:8:2026-03-06:0" in page.get_by_test_id("sms-table").inner_text()

@@ -12,6 +12,8 @@ from notifications import services, tasks
 from notifications.backends import SmsPermanentError, SmsTransientError, locmem
 from notifications.backends.locmem import LocmemBackend
 from notifications.models import SmsEvent, SmsMessage
+from notifications.services import dispatch as dispatch_module
+from notifications.services import outbox as outbox_module
 from tests.factories.notifications import SmsMessageFactory, SmsTemplateFactory
 
 from .conftest import DAYTIME, NIGHT
@@ -178,14 +180,14 @@ def test_two_dispatchers_racing_claim_each_message_once(template, daytime, monke
     """The second dispatcher runs between the first one's read and its UPDATE."""
     message = enqueue()
     results = []
-    real_count = services._sent_today
+    real_count = dispatch_module._sent_today
 
     def other_dispatcher_runs_now(**kwargs):
-        monkeypatch.setattr(services, "_sent_today", real_count)
+        monkeypatch.setattr(dispatch_module, "_sent_today", real_count)
         results.append(services.sms_claim_due())
         return real_count(**kwargs)
 
-    monkeypatch.setattr(services, "_sent_today", other_dispatcher_runs_now)
+    monkeypatch.setattr(dispatch_module, "_sent_today", other_dispatcher_runs_now)
     first = services.sms_claim_due()
     second = results[0]
     assert second.claimed == [message.id]
@@ -415,7 +417,7 @@ def test_every_forbidden_transition_is_refused():
             if target == current or target in SmsMessage.TRANSITIONS[current]:
                 continue
             with pytest.raises(ValueError):
-                services._move(message_id=message.id, from_status=current, to=target, kind="x")
+                outbox_module._move(message_id=message.id, from_status=current, to=target, kind="x")
 
 
 def test_the_dispatch_time_is_daytime_in_shanghai():

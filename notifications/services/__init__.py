@@ -1,0 +1,56 @@
+"""Writes for notifications: queue an SMS, cancel queued ones, tell a member of staff,
+and the outbox machinery (claim, send, reap, receipts, templates).
+
+Every other app sends through `sms_enqueue` / `sms_cancel` / `notice_send`.
+The outbox rows are claimed by the beat task and sent by the worker (tasks.py),
+never inside the caller's transaction.
+
+Exactly-once, as far as it can be had: a message moves QUEUED → SENDING only
+through a conditional UPDATE (whoever changes the row owns the attempt), the
+send task hands over to the provider only after a second conditional UPDATE
+on its own attempt number, and the reaper takes back a message whose worker
+went silent. The only duplicate left is a worker dying after the provider
+took the message but before the row said so: that case is counted
+(`possible_duplicates`) and recorded.
+"""
+
+from __future__ import annotations
+
+from .dispatch import ClaimResult, sms_claim_due, sms_reap_stuck, sms_send
+from .notices import notice_mark_read, notice_send
+from .outbox import (
+    SEND_WINDOW,
+    backoff,
+    in_send_window,
+    max_attempts,
+    next_window_start,
+    normalize_phone,
+    sending_timeout,
+    sms_cancel,
+    sms_enqueue,
+)
+from .receipts import Receipt, sms_receipts_apply
+from .templates import sms_template_current, sms_template_publish, template_missing_params
+
+__all__ = [
+    "SEND_WINDOW",
+    "ClaimResult",
+    "Receipt",
+    "backoff",
+    "in_send_window",
+    "max_attempts",
+    "next_window_start",
+    "normalize_phone",
+    "notice_mark_read",
+    "notice_send",
+    "sending_timeout",
+    "sms_cancel",
+    "sms_claim_due",
+    "sms_enqueue",
+    "sms_reap_stuck",
+    "sms_receipts_apply",
+    "sms_send",
+    "sms_template_current",
+    "sms_template_publish",
+    "template_missing_params",
+]

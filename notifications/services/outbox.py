@@ -1,0 +1,192 @@
+"""The outbox: queue and cancel messages, and the one transition function every move goes through."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govservice.crypto import lookup_hash
+from govservice.exceptions import ValidationFailed
+from govservice.masking import scrub
+from staff.models import Centre
+
+from ..models import SmsEvent, SmsMessage
+from .templates import sms_template_current, template_missing_params
+
+logger = logging.getLogger(__name__)
+
+Status = SmsMessage.Status
+Kind = SmsEvent.Kind
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+SEND_WINDOW = (time(8, 0), time(20, 0))  # Asia/Shanghai: no SMS at night
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "SMS_MAX_ATTEMPTS", 5))
+
+
+def sending_timeout() -> timedelta:
+    """How long a claimed message may stay in SENDING before the reaper takes it back.
+
+    Far above the gateway time-out, so a slow but live worker is not overtaken.
+    """
+    return timedelta(seconds=int(getattr(settings, "SMS_SENDING_TIMEOUT_SECONDS", 600)))
+
+
+def backoff(attempt: int) -> timedelta:
+    """30 s, 60 s, 2 min, 4 min, ... capped at 1 h; kept in send_after, never as a Celery countdown."""
+    return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 3600))
+
+
+def normalize_phone(phone: str) -> str:
+    digits = re.sub(r"[\s-]", "", phone or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+# --- The outbox: queue and cancel ------------------------------------------------------------------
+
+
+@transaction.atomic
+def sms_enqueue(
+    *,
+    key: str,
+    phone: str,
+    template_code: str,
+    params: dict[str, Any],
+    send_after: datetime | None = None,
+    centre: Centre | None = None,
+) -> SmsMessage:
+    """Queue one SMS under a natural key; queuing the same key again returns the first row.
+
+    Checked now: the number must be a mainland mobile number, and when the
+    template exists every one of its parameters must be given. A message that
+    fails a check is still stored, as FAILED with the reason, instead of
+    raising: callers queue from on_commit hooks and background tasks, where an
+    exception would break the caller's own work, and a failed message shows on
+    the leaders' outbox list. A template created later in the admin is still
+    honoured at send time.
+    """
+    existing = SmsMessage.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    phone = normalize_phone(phone)
+    problem = ""
+    if not MOBILE_RE.match(phone):
+        problem = _("手机号格式不正确。")
+    else:
+        template = sms_template_current(code=template_code)
+        missing = template_missing_params(template, params) if template else []
+        if missing:
+            problem = _("短信模板 %(code)s 缺少参数：%(names)s") % {"code": template_code, "names": "、".join(missing)}
+    message, created = SmsMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "phone": phone,
+            "phone_hash": lookup_hash(phone),
+            "template_code": template_code,
+            "params": params,
+            "send_after": send_after or timezone.now(),
+            "centre": centre,
+            "status": Status.FAILED if problem else Status.QUEUED,
+            "last_error": scrub(problem)[:500],
+        },
+    )
+    if created:
+        SmsEvent.objects.create(
+            message=message,
+            kind=SmsEvent.Kind.FAILED if problem else Kind.QUEUED,
+            old_status="",
+            new_status=message.status,
+            note=scrub(problem),
+        )
+        if problem:
+            logger.warning("sms %s not queued: %s", message.id, scrub(problem))
+    return message
+
+
+@transaction.atomic
+def sms_cancel(*, key_prefix: str) -> int:
+    """Cancel every still-queued SMS whose key starts with `key_prefix`; returns how many.
+
+    A message already claimed by a worker is past cancelling: it is on its way.
+    """
+    if not key_prefix:
+        raise ValidationFailed(_("取消短信须指定键前缀。"), field="key_prefix")
+    cancelled = 0
+    ids = SmsMessage.objects.filter(key__startswith=key_prefix, status=Status.QUEUED).values_list("id", flat=True)
+    for message_id in list(ids):
+        if _move(message_id=message_id, from_status=Status.QUEUED, to=Status.CANCELLED, kind=Kind.CANCELLED):
+            cancelled += 1
+    return cancelled
+
+
+# --- The one transition function ---------------------------------------------------------------------
+
+
+def _move(
+    *,
+    message_id: int,
+    from_status: str,
+    to: str,
+    kind: str,
+    note: str = "",
+    where: dict[str, Any] | None = None,
+    **updates: Any,
+) -> bool:
+    """Compare-and-set one message from `from_status` to `to` and record it; False if someone else moved it.
+
+    `where` narrows the condition (e.g. the attempt number this worker owns).
+    Every status change of an SMS goes through here.
+    """
+    if to != from_status and to not in SmsMessage.TRANSITIONS[from_status]:
+        raise ValueError(f"SMS transition {from_status} → {to} is not allowed")
+    with transaction.atomic():
+        changed = SmsMessage.objects.filter(id=message_id, status=from_status, **(where or {})).update(
+            status=to, updated_at=timezone.now(), **updates
+        )
+        if changed:
+            attempt = SmsMessage.objects.filter(id=message_id).values_list("attempts", flat=True).first() or 0
+            SmsEvent.objects.create(
+                message_id=message_id,
+                kind=kind,
+                old_status=from_status,
+                new_status=to,
+                attempt=attempt,
+                note=scrub(note)[:500],
+            )
+    return bool(changed)
+
+
+# --- The sending window ----------------------------------------------------------------------------
+
+
+def in_send_window(moment: datetime) -> bool:
+    local = timezone.localtime(moment).time()
+    start, end = SEND_WINDOW
+    return start <= local < end
+
+
+def next_window_start(moment: datetime) -> datetime:
+    """The next 08:00 local time strictly after today's window (for a deferral to tomorrow)."""
+    local = timezone.localtime(moment)
+    start = SEND_WINDOW[0]
+    candidate = local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def _day_start(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
