@@ -193,3 +193,39 @@ def test_window_staff_do_not_see_the_editor(draft, window_staff, as_user):
 
     assert client.get(reverse("knowledge:manage")).status_code == 404
     assert client.get(reverse("knowledge:manage-detail", args=[draft.id])).status_code == 404
+
+
+def test_a_liaison_drafts_a_question_from_the_editor(dept_liaison, department, client):
+    client.force_login(dept_liaison)
+    assert client.get(reverse("knowledge:manage-create")).status_code == 200
+
+    response = client.post(
+        reverse("knowledge:manage-create"),
+        {
+            "question": "药店开办需要哪些证",
+            "variants": "开药店要办什么\n药店许可",
+            "answer": "已纳入一业一证。",
+            "department": department.id,
+            "tags": "一业一证 药店",
+            "needs_legal_review": "on",
+        },
+    )
+
+    question = Question.objects.get(question="药店开办需要哪些证")
+    assert response.status_code == 302
+    assert question.needs_legal_review and question.status == S.DRAFT
+    assert sorted(question.tags.values_list("name", flat=True)) == ["一业一证", "药店"]
+    assert question.variants.count() == 2
+
+
+def test_the_editor_list_takes_a_fixed_number_of_queries(
+    centre, department, dept_liaison, client, django_assert_max_num_queries
+):
+    for n in range(12):
+        question_create(centre=centre, actor=dept_liaison, data=data(question=f"问题{n}", department_id=department.id))
+    client.force_login(dept_liaison)
+    client.get(reverse("knowledge:manage"))
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("knowledge:manage"), {"status": "draft"})
+    assert response.content.decode().count("问题") >= 12
