@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("q/<int:question_id>/", views.question_detail, name="question"),
     path("q/<int:question_id>/feedback/", views.question_feedback, name="question-feedback"),
     path("for-matter/<int:matter_type_id>/", views.for_matter_type, name="for-matter"),
+    path("for-matter/", views.for_matter_type, name="for-matter-selected"),
     path("manage/", views.manage_list, name="manage"),
     path("manage/new/", views.manage_create, name="manage-create"),
     path("manage/<int:question_id>/", views.manage_detail, name="manage-detail"),

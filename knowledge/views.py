@@ -81,8 +81,17 @@ def question_feedback(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 @login_required
-def for_matter_type(request: HttpRequest, matter_type_id: int) -> HttpResponse:
-    """htmx partial for the case screen: the answerable questions linked to one matter type."""
+def for_matter_type(request: HttpRequest, matter_type_id: int | None = None) -> HttpResponse:
+    """htmx partial for the case screen: the answerable questions linked to one matter type.
+
+    `/knowledge/for-matter/<id>/` for a known matter type, or `/knowledge/for-matter/?matter_type=<id>`
+    for a form's select (hx-include the select, hx-trigger="change").
+    """
+    if matter_type_id is None:
+        raw = request.GET.get("matter_type", "")
+        if not raw.isdigit():
+            return HttpResponse("")
+        matter_type_id = int(raw)
     matter_type = get_object_or_404(scope_to_user(MatterType.objects.all(), request.user), id=matter_type_id)
     query = request.GET.get("q", "").strip()
     if query:

@@ -112,6 +112,9 @@ def test_for_matter_type_lists_linked_published_questions(question, centre, wind
 
     assert "个体工商户营业执照怎么办理" in page and "草稿问题" not in page
     assert "<html" not in page
+    selected = as_user(window_staff).get(reverse("knowledge:for-matter-selected"), {"matter_type": matter.id})
+    assert "个体工商户营业执照怎么办理" in selected.content.decode()
+    assert as_user(window_staff).get(reverse("knowledge:for-matter-selected")).content == b""
 
 
 def test_for_matter_type_of_another_centre_is_not_found(centre, other_centre, foreign_staff, as_user):
