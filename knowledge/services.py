@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -276,11 +276,17 @@ def answer_mark(*, question: Question, user: User, verdict: str, comment: str = 
         },
     )
     if verdict == AnswerFeedback.Verdict.WRONG:
-        task = ReviewTask.objects.select_for_update().filter(question=question, status=ReviewTask.Status.OPEN).first()
         reason = f"{user}: {feedback.comment}"
+        task = ReviewTask.objects.select_for_update().filter(question=question, status=ReviewTask.Status.OPEN).first()
         if task is None:
-            ReviewTask.objects.create(question=question, feedback=feedback, reason=reason[:500], raised_by=user)
-        elif reason not in task.reason:
+            try:
+                with transaction.atomic():
+                    ReviewTask.objects.create(question=question, feedback=feedback, reason=reason[:500], raised_by=user)
+                return feedback
+            except IntegrityError:
+                # A concurrent wrong mark opened the task first (one open task per question): join it.
+                task = ReviewTask.objects.select_for_update().get(question=question, status=ReviewTask.Status.OPEN)
+        if reason not in task.reason:
             task.reason = f"{task.reason}\n{reason}"[:500]
             task.save(update_fields=["reason", "updated_at"])
     return feedback
