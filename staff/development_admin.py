@@ -95,6 +95,13 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(centre_id=request.user.centre_id)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "centre":
+            from .selectors import centre_list_for
+
+            kwargs["queryset"] = centre_list_for(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_related(self, request, form, formsets, change) -> None:  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)
         for problem in scheme_errors(form.instance):
