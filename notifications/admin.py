@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -19,8 +20,33 @@ from . import services
 from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
 
 
+class SmsTemplateForm(forms.ModelForm):
+    class Meta:
+        model = SmsTemplate
+        fields = [
+            "code",
+            "name",
+            "sign_name",
+            "provider_template_id",
+            "param_names",
+            "text",
+            "allow_night",
+            "is_active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "param_names" in data and "text" in data:
+            try:
+                services.template_check(text=data["text"], param_names=data["param_names"])
+            except DomainError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
 @admin.register(SmsTemplate)
 class SmsTemplateAdmin(admin.ModelAdmin):
+    form = SmsTemplateForm
     list_display = [
         "code",
         "version",
@@ -63,7 +89,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
                 name=obj.name,
                 sign_name=obj.sign_name,
                 provider_template_id=obj.provider_template_id,
-                param_names=list(obj.param_names or []),
+                param_names=obj.param_names,
                 text=obj.text,
                 allow_night=obj.allow_night,
                 is_active=obj.is_active,

@@ -30,7 +30,7 @@ from .outbox import (
     sms_enqueue,
 )
 from .receipts import Receipt, sms_receipts_apply
-from .templates import sms_template_current, sms_template_publish, template_missing_params
+from .templates import sms_template_current, sms_template_publish, template_check, template_missing_params
 
 __all__ = [
     "SEND_WINDOW",
@@ -52,5 +52,6 @@ __all__ = [
     "sms_send",
     "sms_template_current",
     "sms_template_publish",
+    "template_check",
     "template_missing_params",
 ]

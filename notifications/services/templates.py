@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from govservice.exceptions import ValidationFailed
 from staff.models import User
 
-from ..models import SmsEvent, SmsMessage, SmsTemplate
+from ..models import SmsTemplate
 
-logger = logging.getLogger(__name__)
-
-Status = SmsMessage.Status
-Kind = SmsEvent.Kind
+PARAM_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def sms_template_current(*, code: str) -> SmsTemplate | None:
@@ -43,9 +38,12 @@ def sms_template_publish(
     actor: User | None = None,
 ) -> SmsTemplate:
     """Save a template as its next version; earlier versions stay as they were sent."""
-    _check_template_text(text=text, param_names=param_names)
+    template_check(text=text, param_names=param_names)
     # Lock the code's rows so two admins saving at once get versions n+1 and n+2.
-    latest = SmsTemplate.objects.select_for_update().filter(code=code).aggregate(latest=Max("version"))["latest"] or 0
+    # (No aggregate here: PostgreSQL refuses FOR UPDATE with one. A first version saved twice
+    # at once is caught by the (code, version) unique constraint.)
+    versions = SmsTemplate.objects.select_for_update().filter(code=code).values_list("version", flat=True)
+    latest = max(versions, default=0)
     return SmsTemplate.objects.create(
         code=code,
         version=latest + 1,
@@ -60,7 +58,12 @@ def sms_template_publish(
     )
 
 
-def _check_template_text(*, text: str, param_names: list[str]) -> None:
+def template_check(*, text: str, param_names: object) -> None:
+    """Parameter names are a list of distinct identifiers, and every {placeholder} in the text is one of them."""
+    if not isinstance(param_names, list) or not all(
+        isinstance(name, str) and PARAM_NAME_RE.match(name) for name in param_names
+    ):
+        raise ValidationFailed(_('参数名须为英文标识符的列表，例如 ["tracking_no", "deadline"]。'), field="param_names")
     if len(set(param_names)) != len(param_names):
         raise ValidationFailed(_("参数名重复。"), field="param_names")
     placeholders = re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", text)

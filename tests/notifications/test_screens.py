@@ -142,6 +142,24 @@ def test_saving_a_template_in_the_admin_publishes_a_new_version(as_user, admin):
     assert services.sms_template_current(code=template.code).version == 2
 
 
+def test_the_admin_refuses_a_template_whose_parameters_are_not_a_list_of_names(as_user, admin):
+    template = SmsTemplateFactory()
+    response = as_user(admin).post(
+        reverse("admin:notifications_smstemplate_change", args=[template.id]),
+        {
+            "name": "x",
+            "sign_name": "x",
+            "provider_template_id": "x",
+            "param_names": '"tracking_no"',
+            "text": "{tracking_no}",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "参数名须为英文标识符的列表" in response.content.decode()
+    assert SmsTemplate.objects.filter(code=template.code).count() == 1
+
+
 def test_a_template_with_a_placeholder_that_is_no_parameter_is_refused():
     from govservice.exceptions import ValidationFailed
 
