@@ -876,6 +876,14 @@ def _pct(value: Decimal) -> str:
     return f"{_q2(value * HUNDRED)}%"
 
 
+def _num(value: Decimal | None) -> str:
+    """A configured figure as entered: 120, 0.5, 30 — not 120.0000."""
+    if value is None:
+        return "—"
+    text = format(value.normalize(), "f")
+    return text
+
+
 def explain(line: IndicatorScore) -> str:
     """Why an indicator scored what it did, in one sentence a member of staff can check."""
     indicator = line.indicator
@@ -906,7 +914,7 @@ def explain(line: IndicatorScore) -> str:
             ) % {
                 "count": line.source_count,
                 "value": _q2(value),
-                "target": target,
+                "target": _num(target),
                 "weight": weight,
                 "score": line.score,
             }
@@ -915,7 +923,7 @@ def explain(line: IndicatorScore) -> str:
         ) % {
             "count": line.source_count,
             "value": _q2(value),
-            "target": target,
+            "target": _num(target),
             "weight": weight,
             "score": line.score,
         }
@@ -926,7 +934,7 @@ def explain(line: IndicatorScore) -> str:
         ) % {
             "value": _q2(value or Decimal(0)),
             "per": per_100,
-            "target": target,
+            "target": _num(target),
             "weight": weight,
             "score": line.score,
         }
@@ -935,7 +943,7 @@ def explain(line: IndicatorScore) -> str:
     ) % {
         "value": _q2(value or Decimal(0)),
         "per": per_100,
-        "unit": indicator.per_unit,
+        "unit": _num(indicator.per_unit),
         "weight": weight,
         "score": line.score,
     }

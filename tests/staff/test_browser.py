@@ -75,7 +75,7 @@ def test_staff_member_reads_the_breakdown_and_the_board_shows_the_star(
     breakdown = page.text_content("[data-testid=breakdown]")
     assert "咨询响应≤30秒达标率" in breakdown
     assert "1.00 / 2 = 50.00%" in breakdown
-    assert "20.00 − 2.00 × 1.00 = 18.00" in breakdown
+    assert "20.00 − 2 × 1.00 = 18.00" in breakdown
 
     page.goto(page.live_server_url + reverse("staff:star-board", args=[centre.code]))
     board = page.text_content("[data-testid=star-board]")
