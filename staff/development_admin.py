@@ -89,11 +89,30 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
     list_filter = ["centre"]
     inlines = [DimensionInline, IndicatorInline]
 
+    actions = ["new_version_next_month"]
+
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         queryset = super().get_queryset(request)
         if request.user.is_superuser or request.user.is_city_wide:
             return queryset
         return queryset.filter(centre_id=request.user.centre_id)
+
+    @admin.action(description=_("复制为下月起用的新版本"))
+    def new_version_next_month(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        from govservice.exceptions import DomainError
+
+        from .scoring import scheme_new_version
+        from .scoring_models import month_start, next_month
+
+        start = next_month(month_start(timezone.localdate()))
+        for scheme in queryset:
+            try:
+                new = scheme_new_version(scheme=scheme, valid_from=start, actor=request.user)
+                messages.success(request, _("已建立新版本：%(scheme)s") % {"scheme": new})
+            except DomainError as exc:
+                messages.error(request, exc.message)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "centre":

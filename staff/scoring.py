@@ -71,6 +71,7 @@ STAR_SHARE = Decimal("0.10")
 BOTTOM_SHARE = Decimal("0.05")
 BOTTOM_MIN_HEADCOUNT = 20
 FOLLOW_UP_WORKING_DAYS = 10
+STALE_RUN_AFTER = timedelta(minutes=15)  # a queued/running run older than this lost its worker
 
 Progress = Callable[[str], None]
 
@@ -538,8 +539,9 @@ def scoring_run_request(*, centre: Centre, month: date, actor: User) -> ScoringR
         run, _created = ScoringRun.objects.select_for_update().get_or_create(centre=centre, month=month)
         if run.is_locked:
             raise Conflict(_("该月评分已锁定，只能通过申诉更正。"))
-        if run.status in (ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING) and not _created:
-            return run
+        busy = run.status in (ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING)
+        if busy and not _created and run.updated_at > timezone.now() - STALE_RUN_AFTER:
+            return run  # already on its way; a second click queues nothing
         _transition(run, ScoringRun.Status.QUEUED, actor=actor, note=_("手动重新计算"))
         run.save(update_fields=["status", "updated_at"])
         transaction.on_commit(lambda: scoring_run_month_task.delay(centre.id, month.isoformat(), actor.id))

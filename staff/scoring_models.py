@@ -307,7 +307,8 @@ class ScoringRun(TimeStampedModel):
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.QUEUED: frozenset({Status.RUNNING, Status.FAILED}),
-        Status.RUNNING: frozenset({Status.PREVIEW, Status.FAILED}),
+        # RUNNING → QUEUED only for a stale run whose worker died (see scoring_run_request).
+        Status.RUNNING: frozenset({Status.PREVIEW, Status.FAILED, Status.QUEUED}),
         Status.PREVIEW: frozenset({Status.QUEUED, Status.RUNNING, Status.LOCKED}),
         Status.FAILED: frozenset({Status.QUEUED, Status.RUNNING}),
         Status.LOCKED: frozenset(),  # an appeal re-computes in place and stays locked

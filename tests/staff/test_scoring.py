@@ -481,3 +481,22 @@ def test_benchmark_scores_a_generated_month_from_database_aggregates():
     assert int(match.group(1)) == 100  # 50 evaluations each, well above the minimum of 10
     assert float(match.group(2)) < 10
     assert not ScoringRun.objects.exists()  # everything was rolled back
+
+
+def test_the_rerun_button_requeues_only_a_stale_run(twenty, centre, leader, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from staff.scoring import scoring_run_request
+
+    run = ScoringRun.objects.create(centre=centre, month=JAN, status=ScoringRun.Status.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        scoring_run_request(centre=centre, month=JAN, actor=leader)
+    assert callbacks == [] and ScoringRun.objects.get().status == ScoringRun.Status.RUNNING  # busy: nothing queued
+
+    ScoringRun.objects.filter(id=run.id).update(updated_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring_run_request(centre=centre, month=JAN, actor=leader)
+    run.refresh_from_db()
+    assert run.status == ScoringRun.Status.PREVIEW and run.staff_count == 20
