@@ -108,7 +108,7 @@ class SmsEventInline(admin.TabularInline):
     model = SmsEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "old_status", "new_status", "attempt", "note"]
+    fields = ["created_at", "kind", "old_status", "new_status", "attempt", "actor", "note"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

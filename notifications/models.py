@@ -91,7 +91,7 @@ class SmsMessage(TimeStampedModel):
         Status.SENDING: frozenset({Status.SENT, Status.FAILED, Status.QUEUED}),
         Status.SENT: frozenset({Status.DELIVERED, Status.FAILED}),
         Status.DELIVERED: frozenset(),
-        Status.FAILED: frozenset(),
+        Status.FAILED: frozenset({Status.QUEUED}),  # a leader sends it again, on purpose
         Status.CANCELLED: frozenset(),
     }
 
@@ -158,6 +158,7 @@ class SmsEvent(models.Model):
         DELIVERED = "delivered", _("回执：已送达")
         UNDELIVERED = "undelivered", _("回执：未送达")
         CANCELLED = "cancelled", _("取消")
+        REQUEUED = "requeued", _("人工重新发送")
 
     message = models.ForeignKey(SmsMessage, verbose_name=_("短信"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
@@ -165,6 +166,15 @@ class SmsEvent(models.Model):
     new_status = models.CharField(_("新状态"), max_length=20)
     attempt = models.PositiveSmallIntegerField(_("第几次尝试"), default=0)
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("空表示系统自动。"),
+    )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ app_name = "notifications"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("messages/", views.sms_list, name="sms-list"),
     path("messages/<int:id>/", views.sms_detail, name="sms-detail"),
+    path("messages/<int:id>/requeue/", views.sms_requeue, name="sms-requeue"),
     path("notices/", views.notice_list, name="notice-list"),
     path("notices/<int:id>/open/", views.notice_open, name="notice-open"),
     path("notices/read-all/", views.notice_read_all, name="notice-read-all"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from govservice.exceptions import DomainError
 
 from . import selectors, services
 from .models import SmsMessage
@@ -39,8 +43,22 @@ def sms_detail(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
     return render(
         request,
         "notifications/sms_detail.html",
-        {"message": message, "events": message.events.all()},
+        {"message": message, "events": message.events.select_related("actor")},
     )
+
+
+@login_required
+@require_POST
+def sms_requeue(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
+    """A leader sends a failed message of their centre again."""
+    message = selectors.sms_get_for(user=request.user, id=id)
+    try:
+        services.sms_requeue(message_id=message.id, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已重新加入发件箱，将在下一分钟内发送（夜间顺延到 08:00）。"))
+    return redirect("notifications:sms-detail", id=message.id)
 
 
 @login_required

@@ -28,6 +28,7 @@ from .outbox import (
     sending_timeout,
     sms_cancel,
     sms_enqueue,
+    sms_requeue,
 )
 from .receipts import Receipt, sms_receipts_apply
 from .templates import sms_template_current, sms_template_publish, template_check, template_missing_params
@@ -48,6 +49,7 @@ __all__ = [
     "sms_claim_due",
     "sms_enqueue",
     "sms_reap_stuck",
+    "sms_requeue",
     "sms_receipts_apply",
     "sms_send",
     "sms_template_current",

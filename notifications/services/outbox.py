@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice.crypto import lookup_hash
-from govservice.exceptions import ValidationFailed
+from govservice.exceptions import InvalidTransition, ValidationFailed
 from govservice.masking import scrub
-from staff.models import Centre
+from staff.models import Centre, User
 
 from ..models import SmsEvent, SmsMessage
 from .templates import sms_template_current, template_missing_params
@@ -132,6 +132,33 @@ def sms_cancel(*, key_prefix: str) -> int:
     return cancelled
 
 
+@transaction.atomic
+def sms_requeue(*, message_id: int, actor: User, note: str = "") -> SmsMessage:
+    """Send a failed message again, on a member of staff's say-so (e.g. after the template was fixed).
+
+    Its attempts start again from zero; the history keeps the earlier ones.
+    Only FAILED messages can be sent again: anything else raises InvalidTransition.
+    """
+    message = SmsMessage.objects.select_for_update().get(id=message_id)
+    if message.status != Status.FAILED:
+        raise InvalidTransition(current=message.get_status_display(), requested=Status.QUEUED.label)
+    _move(
+        message_id=message_id,
+        from_status=Status.FAILED,
+        to=Status.QUEUED,
+        kind=Kind.REQUEUED,
+        note=note or _("人工重新发送。"),
+        actor=actor,
+        attempts=0,
+        send_after=timezone.now(),
+        claimed_at=None,
+        handed_over_at=None,
+        last_error="",
+    )
+    message.refresh_from_db()
+    return message
+
+
 # --- The one transition function ---------------------------------------------------------------------
 
 
@@ -143,6 +170,7 @@ def _move(
     kind: str,
     note: str = "",
     where: dict[str, Any] | None = None,
+    actor: User | None = None,
     **updates: Any,
 ) -> bool:
     """Compare-and-set one message from `from_status` to `to` and record it; False if someone else moved it.
@@ -165,6 +193,7 @@ def _move(
                 new_status=to,
                 attempt=attempt,
                 note=scrub(note)[:500],
+                actor=actor,
             )
     return bool(changed)
 

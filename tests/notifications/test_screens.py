@@ -278,3 +278,41 @@ def test_the_beat_schedule_dispatches_every_minute_and_reaps():
     tasks = {entry["task"]: entry for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
     assert tasks["notifications.tasks.sms_dispatch_task"]["schedule"] == 60
     assert "notifications.tasks.sms_reap_task" in tasks
+
+
+# --- Sending a failed message again --------------------------------------------------------------------
+
+
+def test_a_leader_sends_a_failed_message_of_their_centre_again_and_it_goes_out(
+    as_user, leader, centre, template, daytime, django_capture_on_commit_callbacks
+):
+    from notifications import tasks
+    from notifications.backends import locmem
+    from notifications.models import SmsEvent
+
+    message = SmsMessageFactory(centre=centre, status=Status.FAILED, attempts=3, last_error="gateway HTTP 503")
+    client = as_user(leader)
+    response = client.post(reverse("notifications:sms-requeue", args=[message.id]))
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == (Status.QUEUED, 0, "")
+    event = message.events.get(kind=SmsEvent.Kind.REQUEUED)
+    assert event.actor == leader and (event.old_status, event.new_status) == ("failed", "queued")
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sms_dispatch_task.delay()
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert len(locmem.outbox) == 1
+    # Sending it "again" once more is refused: it is no longer failed.
+    client.post(reverse("notifications:sms-requeue", args=[message.id]))
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert message.events.filter(kind=SmsEvent.Kind.REQUEUED).count() == 1
+
+
+def test_nobody_outside_the_centre_or_below_leader_sends_a_message_again(as_user, window_staff, other_leader, centre):
+    message = SmsMessageFactory(centre=centre, status=Status.FAILED)
+    assert as_user(window_staff).post(reverse("notifications:sms-requeue", args=[message.id])).status_code == 404
+    assert as_user(other_leader).post(reverse("notifications:sms-requeue", args=[message.id])).status_code == 404
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
