@@ -165,7 +165,8 @@ def _scoring(ctx, centre: Centre, staff: list[User], today: date) -> None:  # ty
                 )
             )
         ManualEntry.objects.bulk_create(entries)
-    if not ScoringRun.objects.filter(centre=centre, month=last_month).exists():
+    # Re-computing a preview is idempotent; a second load_demo picks up the feedback loaded since.
+    if not ScoringRun.objects.filter(centre=centre, month=last_month, status=ScoringRun.Status.LOCKED).exists():
         scoring_run_month(centre=centre, month=last_month, actor=None)
 
 
