@@ -265,12 +265,15 @@ class WebhookListCreateApi(ChannelApiView):
 class WebhookDeleteApi(ChannelApiView):
     @extend_schema(
         operation_id="intake_webhooks_delete",
+        parameters=[OpenApiParameter("subscription_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         summary="Stop a webhook subscription",
         responses={204: None, 403: ERROR_SHAPE, 404: ERROR_SHAPE},
         tags=["intake"],
     )
-    def delete(self, request: Request, subscription_id: int) -> Response:
-        webhook_subscription_deactivate(channel=request.auth.channel, subscription_id=subscription_id)
+    def delete(self, request: Request, subscription_id: str) -> Response:
+        if not subscription_id.isdigit():
+            raise NotFound()  # a malformed id is "no such subscription", in the one error shape
+        webhook_subscription_deactivate(channel=request.auth.channel, subscription_id=int(subscription_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Max, QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.encoding import force_str
@@ -44,6 +44,7 @@ from .strict import max_body_bytes, refuse_oversized
 from .submit import complaint_receive, evaluation_receive
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = ("json", "xml")
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
 MAX_PAGED_RESULTS = 20_000
@@ -154,10 +155,13 @@ class Open311View(APIView):
 
     def get_format_suffix(self, **kwargs: Any) -> str | None:
         # The suffix kwarg is `fmt`, not DRF's `format`: drf-spectacular skips `.{format}` routes.
-        return kwargs.get("fmt")
+        fmt = kwargs.get("fmt")
+        return fmt if fmt in FORMATS else None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.format_kwarg = self.get_format_suffix(**kwargs)  # errors below must render in the asked format
+        if self.format_kwarg is None:
+            raise exceptions.NotFound(_("格式只能是 .json 或 .xml。"))
         refuse_oversized(request, max_body_bytes())
         super().initial(request, *args, **kwargs)
 
@@ -519,7 +523,8 @@ class RequestListView(Open311View):
     )
     def post(self, request: Request, fmt: str) -> Response:
         channel: Channel = request.auth.channel
-        data = {k: (v if len(v) > 1 else v[0]) for k, v in request.data.lists() if k != "api_key"}
+        form = _form(request)
+        data = {k: (v if len(v) > 1 else v[0]) for k, v in form.lists() if k != "api_key"}
         return run_idempotent(
             channel=channel,
             key=idempotency_key_from(request.META),
@@ -530,7 +535,7 @@ class RequestListView(Open311View):
         )
 
     def _create(self, request: Request, channel: Channel) -> Response:
-        form = request.data
+        form = _form(request)
         unknown = sorted(k for k in form if k not in POST_FIELDS and not ATTRIBUTE_RE.match(k))
         if unknown:
             raise exceptions.ValidationError({k: [_("不支持此参数。")] for k in unknown})
@@ -592,6 +597,12 @@ class RequestListView(Open311View):
         return Response([body], status=status.HTTP_200_OK)
 
 
+def _form(request: Request) -> QueryDict:
+    """The POST form; an empty body parses to a plain dict, which has no multi-values."""
+    data = request.data
+    return data if isinstance(data, QueryDict) else QueryDict("")
+
+
 def _matter_by_code(code: str) -> list[Service]:
     service = service_get(code, None)
     return [service] if service is not None else []
@@ -616,6 +627,9 @@ def _attributes(form: Any, service: Service) -> dict[str, Any]:
             values.pop(attribute.code, None)
             continue
         allowed = {key for key, _name in attribute.values}
+        if isinstance(value, list) and attribute.datatype != "multivaluelist":
+            errors[f"attribute[{attribute.code}]"] = [_("只能有一个值。")]
+            continue
         if attribute.datatype == "singlevaluelist" and value not in allowed:
             errors[f"attribute[{attribute.code}]"] = [_("不是有效的选项。")]
         if attribute.datatype == "multivaluelist":

@@ -19,23 +19,24 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/complaints/", api.ComplaintCreateApi.as_view(), name="intake-complaint-create"),
     path("intake/updates/", api.UpdateFeedApi.as_view(), name="intake-updates"),
     path("intake/webhooks/", api.WebhookListCreateApi.as_view(), name="intake-webhooks"),
-    path("intake/webhooks/<int:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
     path("intake/webhooks/deliveries/", api.WebhookDeliveryListApi.as_view(), name="intake-webhook-deliveries"),
+    path("intake/webhooks/<str:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
 ]
 
-_FMT = r"\.(?P<fmt>json|xml)$"
+# Any suffix reaches the view, which answers an unknown format with a 404 in the spec's error shape.
+_FMT = r"\.(?P<fmt>[^/]+)$"
 urlpatterns += [
     re_path(r"^open311/v2/discovery" + _FMT, open311.DiscoveryView.as_view(), name="open311-discovery"),
     re_path(r"^open311/v2/services" + _FMT, open311.ServiceListView.as_view(), name="open311-services"),
     re_path(
-        r"^open311/v2/services/(?P<service_code>[\w-]+)" + _FMT,
+        r"^open311/v2/services/(?P<service_code>[^/]+?)" + _FMT,
         open311.ServiceDefinitionView.as_view(),
         name="open311-service",
     ),
     re_path(r"^open311/v2/requests" + _FMT, open311.RequestListView.as_view(), name="open311-requests"),
     re_path(
-        r"^open311/v2/requests/(?P<service_request_id>[\w-]+)" + _FMT,
+        r"^open311/v2/requests/(?P<service_request_id>[^/]+?)" + _FMT,
         open311.RequestDetailView.as_view(),
         name="open311-request",
     ),

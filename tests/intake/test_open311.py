@@ -360,8 +360,25 @@ def test_an_evaluation_posted_is_readable_as_a_request(post, client):
     assert body[0]["status"] in ("open", "closed")
 
 
-def test_an_unknown_format_is_not_routed(client):
-    assert client.get(f"{BASE}services.yaml").status_code == 404
+@pytest.mark.parametrize("path", ["services.yaml", "discovery.AAA", "requests/GS1.html", "services/x.txt"])
+def test_an_unknown_format_is_404_in_the_spec_shape(client, path):
+    response = client.get(f"{BASE}{path}")
+    assert response.status_code == 404
+    assert error_codes(response, "json") == [404]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"", ""),
+        (b"", "application/x-www-form-urlencoded"),
+        (b"service_code=evaluation&address_string=x&attribute%5Blevel%5D%5B%5D=1", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_odd_post_bodies_are_400_not_500(client, raw_key, body, content_type):
+    response = client.generic("POST", f"{BASE}requests.json?api_key={raw_key}", body, content_type=content_type)
+    assert response.status_code == 400
+    assert error_codes(response, "json") == [400]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

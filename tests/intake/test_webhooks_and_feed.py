@@ -291,3 +291,9 @@ def test_a_channel_cannot_stop_another_channels_webhook(api, centre):
     other = subscription(hotline_channel(centre, code="other"))
     response = api.client.delete(f"/api/v1/intake/webhooks/{other.pk}/", HTTP_AUTHORIZATION=f"Key {api.key}")
     assert response.status_code == 404
+
+
+def test_a_malformed_subscription_id_is_404_in_the_shape(api):
+    response = api.client.delete("/api/v1/intake/webhooks/null,null/", HTTP_AUTHORIZATION=f"Key {api.key}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
