@@ -358,6 +358,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "intake-webhook-deliver-due": {"task": "intake.tasks.webhook_deliver_due", "schedule": 60.0},
     # Every hour: delete Idempotency-Key records older than 48 hours (retries are honoured for at least 24 h).
     "intake-idempotency-purge": {"task": "intake.tasks.idempotency_keys_purge", "schedule": 60 * 60.0},
+    # Once a day: delete uploaded import files older than 30 days (they hold citizens' phone numbers).
+    "intake-import-files-purge": {"task": "intake.tasks.import_files_purge_task", "schedule": 24 * 60 * 60.0},
 }
 
 # --- SMS ---------------------------------------------------------------------------------

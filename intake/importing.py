@@ -334,3 +334,28 @@ def batch_processed(batch: ImportBatch) -> int:
     if batch.status == ImportBatch.Status.RUNNING:
         return int(cache.get(progress_key(batch.pk)) or 0)
     return batch.processed_rows
+
+
+IMPORT_FILE_RETENTION_DAYS = 30
+
+
+def import_files_purge(*, now: datetime | None = None) -> int:
+    """Delete uploaded files (they hold citizens' phone numbers) once their batch is a month old.
+
+    The batch row, its counts and its error list stay as the record of what was imported.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = (now or timezone.now()) - timedelta(days=IMPORT_FILE_RETENTION_DAYS)
+    count = 0
+    for batch in (
+        ImportBatch.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING])
+    ):
+        batch.file.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
+        count += 1
+    return count

@@ -48,3 +48,10 @@ def import_batch_run(batch_id: int) -> None:
     from .importing import import_batch_process
 
     import_batch_process(batch_id=batch_id)
+
+
+@shared_task
+def import_files_purge_task() -> int:
+    from .importing import import_files_purge
+
+    return import_files_purge()

@@ -217,3 +217,24 @@ def test_create_channel_key_prints_the_key_once(channel):
     from intake.models import ChannelKey, hash_key
 
     assert ChannelKey.objects.get(channel=channel).key_hash == hash_key(raw)
+
+
+def test_uploaded_files_are_deleted_after_a_month(importer, channel, window, django_capture_on_commit_callbacks):
+    import time_machine
+    from django.utils import timezone
+
+    from intake.tasks import import_files_purge_task
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(importer, channel, hotline_csv([GOOD]), "export.csv")
+    batch = ImportBatch.objects.get()
+    storage, name = batch.file.storage, batch.file.name
+    assert storage.exists(name)
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=29)):
+        assert import_files_purge_task() == 0
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=31)):
+        assert import_files_purge_task() == 1
+        assert import_files_purge_task() == 0
+    batch.refresh_from_db()
+    assert not batch.file and not storage.exists(name)
+    assert batch.imported_rows == 1  # the record of the import stays

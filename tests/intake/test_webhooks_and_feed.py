@@ -297,3 +297,20 @@ def test_a_malformed_subscription_id_is_404_in_the_shape(api):
     response = api.client.delete("/api/v1/intake/webhooks/null,null/", HTTP_AUTHORIZATION=f"Key {api.key}")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_bad_review_moving_on_reaches_the_feed(api, leader, window_staff, django_capture_on_commit_callbacks):
+    from complaints.models import BadReview
+    from complaints.services import bad_review_contact
+
+    window_staff.staff_no = "S1"
+    window_staff.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/intake/evaluations/", {"level": 1, "staff_no": "S1", "external_id": "E-1"})
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "open"
+    bad_review = BadReview.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        bad_review_contact(bad_review_id=bad_review.pk, actor=leader)
+    feed = api.get("/api/v1/intake/updates/").json()["results"]
+    assert [(e["record_kind"], e["external_id"], e["status"]) for e in feed][-1] == ("evaluation", "E-1", "contacted")
