@@ -8,12 +8,16 @@ QuestionToken rows written here.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 
 from django.db import connection
 
-from .models import Question, QuestionToken
-from .segment import normalize, tokens_for_index
+from .models import Question, QuestionToken, SynonymGroup, split_words
+from .segment import add_words, normalize, tokens_for_index
+
+SYNONYM_REFRESH = 60.0  # seconds; a process that only indexes (an import worker) still learns new synonyms
+_synonyms_loaded_at = -SYNONYM_REFRESH
 
 TITLE_WEIGHT = 3
 BODY_WEIGHT = 1
@@ -23,9 +27,21 @@ def uses_postgres_fts() -> bool:
     return connection.vendor == "postgresql"
 
 
+def learn_synonym_words() -> None:
+    """Keep configured synonyms whole when indexing, as the search does when querying."""
+    global _synonyms_loaded_at
+    now = time.monotonic()
+    if now - _synonyms_loaded_at < SYNONYM_REFRESH:
+        return
+    words = SynonymGroup.objects.filter(is_active=True).values_list("words", flat=True)
+    add_words(frozenset(word for text in words for word in split_words(text)))
+    _synonyms_loaded_at = now
+
+
 def index_fields(
     *, question: str, variants: Iterable[str], tags: Iterable[str], body_parts: Iterable[str]
 ) -> dict[str, str]:
+    learn_synonym_words()
     variants = list(variants)
     title = tokens_for_index(" ".join([question, *variants, *tags]))
     title_set = set(title)

@@ -177,3 +177,24 @@ def test_the_import_screen_lists_bad_rows(
 
 def test_window_staff_cannot_open_the_import(window_staff, as_user):
     assert as_user(window_staff).get(reverse("knowledge:import")).status_code == 404
+
+
+def test_a_running_import_polls_for_progress(centre, admin, client):
+    batch = ImportBatch.objects.create(
+        centre=centre,
+        uploaded_by=admin,
+        file="x.xlsx",
+        file_name="x.xlsx",
+        status="validating",
+        total_rows=80,
+        processed_rows=20,
+    )
+    client.force_login(admin)
+
+    page = client.get(
+        reverse("knowledge:import-status", args=[batch.id]), headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert 'hx-trigger="every 1s"' in page
+    assert 'value="25"' in page  # 20 of 80 rows
+    assert "<html" not in page
