@@ -234,7 +234,10 @@ def _complaints(user: User, filters: DashboardFilters, start, end) -> tuple[list
             str(labels.get(key, _("未分类"))),
             per_category.get(key, 0),
             _rate(per_category.get(key, 0), total),
-            _url(list_url, {"category": key, "received_from": filters.start, "received_to": filters.end}),
+            # The complaint list cannot filter "no category", so the unclassified count has no link.
+            _url(list_url, {"category": key, "received_from": filters.start, "received_to": filters.end})
+            if key
+            else "",
         )
         for key in [*ProblemCategory.values, ""]
         if key or per_category.get(key)
