@@ -265,15 +265,13 @@ class EvaluationDistributionApi(APIView):
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("feedback/complaints/", ComplaintListApi.as_view(), name="complaints-complaint-list"),
-    path("feedback/complaints/<uuid:public_id>/", ComplaintDetailApi.as_view(), name="complaints-complaint-detail"),
+    path("feedback/complaints/<str:public_id>/", ComplaintDetailApi.as_view(), name="complaints-complaint-detail"),
     path(
-        "feedback/complaints/<uuid:public_id>/classification/",
+        "feedback/complaints/<str:public_id>/classification/",
         ComplaintClassifyApi.as_view(),
         name="complaints-complaint-classify",
     ),
-    path(
-        "feedback/complaints/<uuid:public_id>/reply/", ComplaintAnswerApi.as_view(), name="complaints-complaint-reply"
-    ),
+    path("feedback/complaints/<str:public_id>/reply/", ComplaintAnswerApi.as_view(), name="complaints-complaint-reply"),
     path("feedback/evaluations/", EvaluationListApi.as_view(), name="complaints-evaluation-list"),
     path(
         "feedback/evaluations/distribution/",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from rectification.models import ProblemCategory
@@ -33,8 +35,16 @@ def complaint_list_for(*, user: User) -> QuerySet[Complaint]:
     return queryset.select_related("centre", "channel", "window", "department", "owner", "problem", "matter_type")
 
 
+def _uuid_or_404(value: object) -> uuid.UUID:
+    """A malformed id is simply "not found" (never a 500 from the UUID lookup)."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
 def complaint_get_for(*, user: User, public_id: object) -> Complaint:
-    return get_object_or_404(complaint_list_for(user=user), public_id=public_id)
+    return get_object_or_404(complaint_list_for(user=user), public_id=_uuid_or_404(public_id))
 
 
 def evaluation_list_for(*, user: User) -> QuerySet[Evaluation]:
@@ -63,7 +73,7 @@ def escalation_list_for(*, user: User) -> QuerySet[Escalation]:
 
 
 def escalation_get_for(*, user: User, public_id: object) -> Escalation:
-    return get_object_or_404(escalation_list_for(user=user), public_id=public_id)
+    return get_object_or_404(escalation_list_for(user=user), public_id=_uuid_or_404(public_id))
 
 
 @dataclass

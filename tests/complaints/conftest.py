@@ -32,3 +32,13 @@ def second_leader(centre):
     from staff.models import Role
 
     return UserFactory(centre=centre, username="leader3", name="孙丽", roles=[Role.LEADER])
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Rate-limit counters live in the cache; the default file cache is shared by parallel test workers
+    (and cleared by each of them), so these tests count in a per-process memory cache instead."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "complaints"}
+    }
+    yield
