@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import URLPattern, path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +13,14 @@ from rest_framework.views import APIView
 from . import development_selectors as sel
 from . import scoring
 from .scoring_models import ScoringRun
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (govservice.exceptions)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 class ScoreMeApi(APIView):
@@ -47,7 +55,10 @@ class ScoreMeApi(APIView):
         def get_lines(self, score) -> list[dict]:  # type: ignore[no-untyped-def]
             return ScoreMeApi.LineSerializer(sel.score_breakdown(score), many=True).data
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: the latest published month")],
+        responses=OutputSerializer,
+    )
     def get(self, request: Request) -> Response:
         scores = sel.my_score_list(user=request.user)
         if request.query_params.get("month"):
@@ -71,7 +82,9 @@ class ScoreAppealCreateApi(APIView):
         month = serializers.DateField(format="%Y-%m")
         status = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: OutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -104,7 +117,7 @@ class ScoringRunRequestApi(APIView):
             raise Http404
         return Response(RunOutputSerializer(run).data)
 
-    @extend_schema(request=None, responses={202: RunOutputSerializer})
+    @extend_schema(request=None, responses={202: RunOutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer})
     def post(self, request: Request, centre_code: str, month: str) -> Response:
         centre = sel.managed_centre(user=request.user, code=centre_code)
         run = scoring.scoring_run_request(centre=centre, month=sel.parse_month(month), actor=request.user)
@@ -114,7 +127,7 @@ class ScoringRunRequestApi(APIView):
 class ScoringRunLockApi(APIView):
     """POST /api/v1/staff/scoring-runs/{centre}/{month}/lock/ — leaders only; repeated calls are no-ops."""
 
-    @extend_schema(request=None, responses=RunOutputSerializer)
+    @extend_schema(request=None, responses={200: RunOutputSerializer, 409: ErrorSerializer})
     def post(self, request: Request, centre_code: str, month: str) -> Response:
         centre = sel.managed_centre(user=request.user, code=centre_code)
         run: ScoringRun | None = sel.run_get_for(user=request.user, centre=centre, month=sel.parse_month(month))
