@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -117,3 +118,12 @@ class QuestionFeedbackApi(APIView):
         feedback = services.answer_mark(question=question, user=request.user, **data.validated_data)
         feedback.marked_at = timezone.localtime(feedback.marked_at)
         return Response(self.OutputSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+@csrf_exempt  # it changes nothing; without this a POST to a wrong path would get the CSRF page instead of 404
+def api_not_found(request, *args, **kwargs):
+    """Any other path under /api/v1/knowledge/ (e.g. a non-numeric id): the API's JSON 404, not an HTML page."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"code": "not_found", "message": _("未找到。")}, status=404)

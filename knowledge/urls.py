@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 
 from . import api, views
 
@@ -31,4 +31,5 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
         api.QuestionFeedbackApi.as_view(),
         name="knowledge-question-feedback",
     ),
+    re_path(r"^knowledge/", api.api_not_found),  # last: unmatched knowledge API paths get the JSON error shape
 ]

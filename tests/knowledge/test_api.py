@@ -123,3 +123,12 @@ def test_for_matter_type_of_another_centre_is_not_found(centre, other_centre, fo
     matter = MatterType.objects.create(centre=centre, code="X-1", name="某事项", promised_days=1, correction_days=1)
 
     assert as_user(foreign_staff).get(reverse("knowledge:for-matter", args=[matter.id])).status_code == 404
+
+
+def test_a_malformed_knowledge_api_path_gets_the_json_error_shape(window_staff, as_user):
+    response = as_user(window_staff).post(
+        "/api/v1/knowledge/questions/null,null/feedback/", {}, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
