@@ -368,7 +368,14 @@ SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.file.FileBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms"))
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "政务服务中心")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
+# Shared secret the gateway sends with delivery receipts; without it every receipt is refused.
+SMS_RECEIPT_TOKEN = env_str("SMS_RECEIPT_TOKEN")
 SMS_DAILY_CAP_PER_NUMBER = env_int("SMS_DAILY_CAP_PER_NUMBER", 10)
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 5)
+# A message "sending" longer than this is taken to belong to a dead worker and is queued again.
+SMS_SENDING_TIMEOUT_SECONDS = env_int("SMS_SENDING_TIMEOUT_SECONDS", 600)
 
 # --- Logging -----------------------------------------------------------------------------
 
