@@ -377,3 +377,15 @@ def test_consultation_case_is_accepted_with_deficiencies_from_its_page(as_user, 
     case.refresh_from_db()
     assert case.status == Case.Status.AWAITING_CORRECTION
     assert case.materials.get(is_core=False).state == CaseMaterial.State.DEFERRED
+
+
+def test_api_list_runs_a_constant_number_of_queries(
+    as_user, window_staff, log_case, deficient_case, django_assert_max_num_queries
+):
+    for _ in range(6):
+        log_case(window_staff)
+    client = as_user(window_staff)
+    with django_assert_max_num_queries(6):
+        body = client.get(reverse("api:case-list"), {"role": "first"}).json()
+    assert body["count"] == 7
+    assert [r["tracking_no"] for r in body["results"] if r["correction_deadline"]] == [deficient_case.tracking_no]
