@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from . import api, open311, views
+from . import api, views
+from .open311 import views as open311
 
 app_name = "intake"
 

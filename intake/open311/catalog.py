@@ -167,7 +167,7 @@ def service_get(code: str, centre: Centre | None) -> Service | None:
 
 def changeset() -> str:
     """Bumps whenever the catalogue's sources change (matter types, tags)."""
-    from .open311_format import iso
+    from .formats import iso
 
     latest = MatterType.objects.aggregate(latest=Max("updated_at"))["latest"]
     return iso(latest) or "2026-01-01T00:00:00+08:00"
