@@ -141,10 +141,10 @@ api_urlpatterns: list[URLPattern] = [
     path("staff/scores/me/", ScoreMeApi.as_view(), name="staff-score-me"),
     path("staff/score-appeals/", ScoreAppealCreateApi.as_view(), name="staff-score-appeal-create"),
     path(
-        "staff/scoring-runs/<slug:centre_code>/<str:month>/", ScoringRunRequestApi.as_view(), name="staff-scoring-run"
+        "staff/scoring-runs/<str:centre_code>/<str:month>/", ScoringRunRequestApi.as_view(), name="staff-scoring-run"
     ),
     path(
-        "staff/scoring-runs/<slug:centre_code>/<str:month>/lock/",
+        "staff/scoring-runs/<str:centre_code>/<str:month>/lock/",
         ScoringRunLockApi.as_view(),
         name="staff-scoring-run-lock",
     ),
