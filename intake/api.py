@@ -251,6 +251,13 @@ class WebhookListCreateApi(ChannelApiView):
     @extend_schema(
         operation_id="intake_webhooks_create",
         summary="Subscribe a URL to status changes (signed with HMAC-SHA256)",
+        description=(
+            "Each status change of a record this channel submitted is POSTed as JSON to the URL, after commit, "
+            "retried with back-off (at most 5 minutes apart, 8 tries). Verify every delivery: the header "
+            "`X-Govservice-Signature: t=<unix time>,v1=<hex>` carries HMAC-SHA256(secret, `<t>.` + raw body); "
+            "reject it when the digest differs or `t` is more than 5 minutes old. `X-Govservice-Delivery` is the "
+            "event id (the same on every retry, so a receiver can drop duplicates). Answer 2xx to acknowledge."
+        ),
         request=InputSerializer,
         responses={201: CreatedSerializer, **WRITE_ERRORS},
         tags=["intake"],
