@@ -199,6 +199,7 @@ class EvaluationListApi(APIView):
         parameters=[
             OpenApiParameter("level", int, enum=[1, 2, 3, 4, 5]),
             OpenApiParameter("channel", int),
+            OpenApiParameter("window", int),
             OpenApiParameter("excluded", bool),
             OpenApiParameter("rated_from", OpenApiTypes.DATE),
             OpenApiParameter("rated_to", OpenApiTypes.DATE),

@@ -5,6 +5,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rectification.models import ProblemCategory
+from staff.models import Window
+from staff.selectors import window_list_for
 
 from .models import BadReview, Channel, Complaint, Escalation, Evaluation, EvaluationLevel
 
@@ -41,16 +43,24 @@ class ComplaintFilter(django_filters.FilterSet):
         return queryset.filter(category="" if value == "none" else value)
 
 
+def _centre_windows(request: object) -> QuerySet[Window]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Window.objects.none()
+    return window_list_for(user=user).order_by("centre__code", "code")
+
+
 class EvaluationFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("评价等级"), choices=EvaluationLevel.choices)
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
+    window = django_filters.ModelChoiceFilter(label=_("窗口"), queryset=_centre_windows)
     excluded = django_filters.BooleanFilter(label=_("不计入统计"))
     rated_from = django_filters.DateFilter(label=_("评价日期自"), field_name="rated_at", lookup_expr="date__gte")
     rated_to = django_filters.DateFilter(label=_("至"), field_name="rated_at", lookup_expr="date__lte")
 
     class Meta:
         model = Evaluation
-        fields = ["level", "channel", "excluded", "rated_from", "rated_to"]
+        fields = ["level", "channel", "window", "excluded", "rated_from", "rated_to"]
 
 
 class BadReviewFilter(django_filters.FilterSet):

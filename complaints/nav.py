@@ -57,7 +57,11 @@ def nav_items(user: User) -> list[NavItem]:
     if sees_all_feedback(user):
         items.append(NavItem(_("评价统计"), reverse("complaints:report"), section=section))
         items.append(NavItem(_("窗口评价二维码"), reverse("complaints:window-qr-list"), section=section))
-    if user.has_role(Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN) or user.is_superuser:
+    # Liaisons see the matters their department takes part in (the selector narrows the list).
+    if (
+        user.has_role(Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN, Role.LIAISON)
+        or user.is_superuser
+    ):
         items.append(
             NavItem(
                 _("办不成事反映窗口"),

@@ -153,3 +153,13 @@ def test_the_bad_review_screens_walk_the_flow(as_user, centre, qr_channel, windo
     assert act("reassign", {"owner": leader.id}) == "closed"
     page = client.get(reverse("complaints:bad-review-detail", args=[bad_review.id])).content.decode()
     assert "已回访" in page and "核实：不属实" in page
+
+
+def test_another_centres_window_is_not_offered_as_a_filter(as_user, leader, window, other_centre):
+    from tests.factories.staff import WindowFactory
+
+    foreign = WindowFactory(centre=other_centre, name="外中心窗口")
+    body = as_user(leader).get(reverse("complaints:evaluation-list")).content.decode()
+    assert window.name in body and foreign.name not in body
+    response = as_user(leader).get(reverse("complaints:evaluation-list"), {"window": foreign.pk})
+    assert response.context["page"].paginator.count == 0
