@@ -305,7 +305,7 @@ def collect_figures(
         evaluations = evaluations.exclude(id__in=self_rated)
     for row in evaluations.values("staff_id").annotate(**annotations).order_by():
         if row["staff_id"] in figures:
-            figures[row["staff_id"]].evaluations = row
+            figures[row["staff_id"]].evaluations = dict(row)
 
     if Source.COMPLAINTS in sources:
         categories = sorted({i.complaint_category for i in indicators if i.complaint_category})
@@ -318,7 +318,7 @@ def collect_figures(
         ).exclude(status="merged")
         for row in complaints.values("staff_id").annotate(**complaint_annotations).order_by():
             if row["staff_id"] in figures:
-                figures[row["staff_id"]].complaints = row
+                figures[row["staff_id"]].complaints = dict(row)
 
     # Cases are always read: their volume normalises other indicators.
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -338,9 +338,9 @@ def collect_figures(
         )
         .order_by()
     )
-    for row in cases:
-        if row["handler_id"] in figures:
-            figures[row["handler_id"]].cases = row
+    for case_row in cases:
+        if case_row["handler_id"] in figures:
+            figures[case_row["handler_id"]].cases = dict(case_row)
 
     if Source.SPOT_CHECKS in sources:
         seconds = sorted(
@@ -368,7 +368,7 @@ def collect_figures(
         )
         for row in spot:
             if row["staff_id"] in figures:
-                figures[row["staff_id"]].spot = row
+                figures[row["staff_id"]].spot = dict(row)
 
     if Source.MANUAL in sources:
         manual = (
@@ -379,7 +379,7 @@ def collect_figures(
         )
         for row in manual:
             if row["staff_id"] in figures:
-                figures[row["staff_id"]].manual[row["indicator_code"]] = row
+                figures[row["staff_id"]].manual[row["indicator_code"]] = dict(row)
     return figures, stats
 
 
@@ -442,7 +442,7 @@ def normalised(indicator: Indicator, value: Decimal | None, cases_completed: int
 
 def indicator_score(indicator: Indicator, value: Decimal | None) -> Decimal:
     weight = indicator.weight
-    target = indicator.target
+    target = indicator.target or ONE  # scheme_errors() refuses a missing target before any run
     if indicator.formula in (Formula.RATIO, Formula.AVERAGE):
         if value is None:
             return _q2(weight)
@@ -454,7 +454,7 @@ def indicator_score(indicator: Indicator, value: Decimal | None) -> Decimal:
     if indicator.formula == Formula.COUNT:
         return _q2(weight * min(ONE, (value or Decimal(0)) / target))
     # deduction: never below zero (扣完为止)
-    return _q2(max(Decimal(0), weight - indicator.per_unit * (value or Decimal(0))))
+    return _q2(max(Decimal(0), weight - (indicator.per_unit or Decimal(0)) * (value or Decimal(0))))
 
 
 @dataclass
@@ -515,7 +515,7 @@ def _transition(run: ScoringRun, to: str, *, actor: User | None, note: str = "")
     if run.status == to:
         return
     if to not in ScoringRun.TRANSITIONS[run.status]:
-        raise InvalidTransition(current=run.get_status_display(), requested=ScoringRun.Status(to).label)
+        raise InvalidTransition(current=run.get_status_display(), requested=str(ScoringRun.Status(to).label))
     ScoringRunEvent.objects.create(run=run, old_status=run.status, new_status=to, actor=actor, note=note)
     run.status = to
 
@@ -683,9 +683,9 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> 
         ]
     )
     children = []
-    for score, row in zip(scores, rows, strict=True):
+    for month_score, row in zip(scores, rows, strict=True):
         for child in row.indicator_rows:
-            child.staff_score = score
+            child.staff_score = month_score
             children.append(child)
     IndicatorScore.objects.bulk_create(children, batch_size=2000)
     run.scheme = scheme
@@ -779,7 +779,7 @@ def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str) -> Follo
     if follow_up.status == FollowUp.Status.DONE:
         return follow_up
     if follow_up.status != FollowUp.Status.OPEN:
-        raise InvalidTransition(current=follow_up.get_status_display(), requested=FollowUp.Status.DONE.label)
+        raise InvalidTransition(current=follow_up.get_status_display(), requested=str(FollowUp.Status.DONE.label))
     if not outcome.strip():
         raise ValidationFailed(_("请记录约谈或培训的结果。"), field="outcome")
     follow_up.status = FollowUp.Status.DONE
@@ -801,7 +801,7 @@ def score_appeal_file(*, staff: User, month: date, reason: str, indicator_code: 
         raise ValidationFailed(_("您不在该月的评分名单中。"))
     if not reason.strip():
         raise ValidationFailed(_("请写明申诉理由。"), field="reason")
-    if indicator_code and not run.scheme.indicators.filter(code=indicator_code).exists():
+    if indicator_code and (run.scheme is None or not run.scheme.indicators.filter(code=indicator_code).exists()):
         raise ValidationFailed(_("该月方案中没有这个指标。"), field="indicator_code")
     if ScoreAppeal.objects.filter(staff=staff, month=month).exists():
         raise Conflict(_("每月只能申诉一次。"))
@@ -829,7 +829,7 @@ def score_appeal_decide(
         if appeal.status != ScoreAppeal.Status.PENDING:
             raise InvalidTransition(
                 current=appeal.get_status_display(),
-                requested=(ScoreAppeal.Status.UPHELD if upheld else ScoreAppeal.Status.REJECTED).label,
+                requested=str((ScoreAppeal.Status.UPHELD if upheld else ScoreAppeal.Status.REJECTED).label),
             )
         if not decision.strip():
             raise ValidationFailed(_("请写明处理意见。"), field="decision")
@@ -903,7 +903,7 @@ def explain(line: IndicatorScore) -> str:
             "hits": _q2(line.hit_count) if line.hit_count is not None else "—",
             "count": line.source_count,
             "value": _pct(value),
-            "target": _pct(target),
+            "target": _pct(target or ONE),
             "weight": weight,
             "score": line.score,
         }
