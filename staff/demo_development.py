@@ -199,8 +199,10 @@ def _training(ctx, centre: Centre, staff: list[User], today: date) -> None:  # t
         if month in (1, 4, 7, 10):
             plan.append((SessionType.POLICY_UPDATE, "", "", first + timedelta(days=10)))
         if month in (2, 5, 8, 11):
-            for kind in (PositionType.COMPREHENSIVE, PositionType.PROFESSIONAL):
-                plan.append((SessionType.SENIOR_SEMINAR, kind, SeniorityBand.OVER_3, first + timedelta(days=17)))
+            for seminar_position in (PositionType.COMPREHENSIVE, PositionType.PROFESSIONAL):
+                plan.append(
+                    (SessionType.SENIOR_SEMINAR, seminar_position, SeniorityBand.OVER_3, first + timedelta(days=17))
+                )
         for kind, position_type, band, held_on in plan:
             if held_on >= today:
                 continue
