@@ -218,14 +218,22 @@ def test_a_liaison_drafts_a_question_from_the_editor(dept_liaison, department, c
     assert question.variants.count() == 2
 
 
-def test_the_editor_list_takes_a_fixed_number_of_queries(
-    centre, department, dept_liaison, client, django_assert_max_num_queries
-):
-    for n in range(12):
-        question_create(centre=centre, actor=dept_liaison, data=data(question=f"问题{n}", department_id=department.id))
+def test_the_editor_list_takes_the_same_number_of_queries_for_more_rows(centre, department, dept_liaison, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client.force_login(dept_liaison)
     client.get(reverse("knowledge:manage"))
 
-    with django_assert_max_num_queries(8):
-        response = client.get(reverse("knowledge:manage"), {"status": "draft"})
-    assert response.content.decode().count("问题") >= 12
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("knowledge:manage"), {"status": "draft"}).status_code == 200
+        return len(captured)
+
+    for n in range(3):
+        question_create(centre=centre, actor=dept_liaison, data=data(question=f"问题{n}", department_id=department.id))
+    few = queries_for_list()
+    for n in range(3, 15):
+        question_create(centre=centre, actor=dept_liaison, data=data(question=f"问题{n}", department_id=department.id))
+
+    assert queries_for_list() == few  # no query per row (the page's navigation belongs to other apps)
