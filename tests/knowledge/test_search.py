@@ -204,3 +204,12 @@ def test_the_search_page_speaks_english(window_staff, as_user, settings):
 
     assert "Policy Q&amp;A search" in page
     assert "The search was recorded" in page
+
+
+def test_the_search_box_for_the_home_page_submits_to_the_search_page():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("knowledge/_search_box.html")
+
+    assert f'action="{reverse("knowledge:search")}"' in html
+    assert 'name="q"' in html
