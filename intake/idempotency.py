@@ -87,30 +87,32 @@ def run_idempotent(
     existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
     if existing is not None:
         return _replay(existing, fingerprint)
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                channel=channel, key=key, endpoint=endpoint, request_hash=fingerprint
-            )
-            try:
-                with transaction.atomic():
-                    response = handler()
-            except (DomainError, exceptions.APIException) as exc:
-                rendered = (error_handler or api_exception_handler)(exc, {})
-                if rendered is None:
-                    raise
-                response = rendered
-            record.state = IdempotencyRecord.State.DONE
-            record.response_status = response.status_code
-            record.response_body = response.data
-            record.completed_at = timezone.now()
-            record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
-    except IntegrityError:
-        # Lost the race: the winner committed its record (the insert waited for it).
-        existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
-        if existing is None:
-            raise KeyInProgress() from None
-        return _replay(existing, fingerprint)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                # On PostgreSQL a concurrent insert of the same key waits here for the other
+                # transaction; when that one commits, this raises and the row is readable below.
+                record = IdempotencyRecord.objects.create(
+                    channel=channel, key=key, endpoint=endpoint, request_hash=fingerprint
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
+            if existing is None:
+                raise KeyInProgress() from None
+            return _replay(existing, fingerprint)
+        try:
+            with transaction.atomic():
+                response = handler()
+        except (DomainError, exceptions.APIException) as exc:
+            rendered = (error_handler or api_exception_handler)(exc, {})
+            if rendered is None:
+                raise
+            response = rendered
+        record.state = IdempotencyRecord.State.DONE
+        record.response_status = response.status_code
+        record.response_body = response.data
+        record.completed_at = timezone.now()
+        record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
     return response
 
 

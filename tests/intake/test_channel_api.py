@@ -270,11 +270,13 @@ def test_concurrent_posts_with_the_same_key_create_one_record(centre):
     key = issued_key(channel)
     body = {"content": "同时提交"}
     results: list[tuple[int, dict]] = []
+    replayed: list[bool] = []
 
     def send() -> None:
         try:
             response = ChannelClient(key).post(COMPLAINTS, body, idem="race-1")
             results.append((response.status_code, response.json()))
+            replayed.append(response.get("Idempotent-Replayed") == "true")
         finally:
             if threading.current_thread() is not threading.main_thread():
                 connection.close()
@@ -293,6 +295,7 @@ def test_concurrent_posts_with_the_same_key_create_one_record(centre):
     tracking = {body["tracking_no"] for status, body in results if status in (200, 201)}
     assert len(tracking) == 1
     assert all(status in (201, 409) for status, _body in results)
+    assert replayed.count(False) == 1  # one request did the work; the others got its answer
 
 
 # --- throttling --------------------------------------------------------------------------------
