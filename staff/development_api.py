@@ -140,9 +140,7 @@ class ScoringRunLockApi(APIView):
 api_urlpatterns: list[URLPattern] = [
     path("staff/scores/me/", ScoreMeApi.as_view(), name="staff-score-me"),
     path("staff/score-appeals/", ScoreAppealCreateApi.as_view(), name="staff-score-appeal-create"),
-    path(
-        "staff/scoring-runs/<str:centre_code>/<str:month>/", ScoringRunRequestApi.as_view(), name="staff-scoring-run"
-    ),
+    path("staff/scoring-runs/<str:centre_code>/<str:month>/", ScoringRunRequestApi.as_view(), name="staff-scoring-run"),
     path(
         "staff/scoring-runs/<str:centre_code>/<str:month>/lock/",
         ScoringRunLockApi.as_view(),
