@@ -36,6 +36,7 @@ urlpatterns += [
         name="open311-service",
     ),
     re_path(r"^open311/v2/requests" + _FMT, open311.RequestListView.as_view(), name="open311-requests"),
+    re_path(r"^open311/v2/tokens/(?P<token>[^/]+?)" + _FMT, open311.TokenView.as_view(), name="open311-token"),
     re_path(
         r"^open311/v2/requests/(?P<service_request_id>[^/]+?)" + _FMT,
         open311.RequestDetailView.as_view(),

@@ -456,3 +456,20 @@ class RequestDetailView(Open311View):
             if evaluation is not None:
                 return Response([evaluation_record(evaluation, full=is_full_for(request, evaluation))])
         raise exceptions.NotFound(_("未找到该服务请求。"))
+
+
+class TokenView(Open311View):
+    """Every service here is `realtime`: requests get an id at once, so no token ever exists."""
+
+    xml_root = "service_requests"
+
+    @extend_schema(
+        operation_id="open311_token",
+        summary="Open311 GET service_request_id from a token (no batch services: always 404)",
+        auth=[],
+        parameters=[FORMAT_PARAM, JURISDICTION_PARAM],
+        responses={404: ERRORS_SCHEMA},
+        tags=["open311"],
+    )
+    def get(self, request: Request, token: str, fmt: str) -> Response:
+        raise exceptions.NotFound(_("所有服务均为实时服务，没有令牌。"))

@@ -409,3 +409,10 @@ def test_xml_never_carries_control_characters(post, client, raw_key):
 def test_a_category_service_keeps_the_category_in_chinese_text(post):
     post("json", {"service_code": "complaint-attitude", "address_string": "x", "description": "冷漠"})
     assert Complaint.objects.get().content == "【投诉：服务态度】冷漠"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_tokens_do_not_exist_for_realtime_services(client, fmt):
+    response = client.get(f"{BASE}tokens/abc.{fmt}")
+    assert response.status_code == 404
+    assert error_codes(response, fmt) == [404]
