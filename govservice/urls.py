@@ -35,6 +35,9 @@ def _api_patterns() -> list:
     return patterns
 
 
+handler404 = "govservice.views.page_not_found"
+handler500 = "govservice.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,4 +1,4 @@
-"""Cross-cutting views: the health check."""
+"""Cross-cutting views: the health check and the error handlers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults as django_defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .exceptions import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,23 @@ def _check_broker() -> None:
         settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2
     ) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: the API's one error shape under /api/, the normal page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", str(_("未找到。"))), status=404)
+    return django_defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body("server_error", str(_("服务器内部错误，请稍后再试。"))), status=500)
+    return django_defaults.server_error(request)
 
 
 @never_cache

@@ -113,3 +113,17 @@ def test_english_catalogues_are_complete_and_compiled():
         for entry in po:
             if not entry.obsolete and entry.msgstr:
                 assert compiled.get(entry.msgid) == entry.msgstr, f"{mo_path} is stale: run `make messages`"
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_in_the_api_error_shape(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_an_unknown_page_is_an_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
