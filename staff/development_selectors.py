@@ -131,3 +131,37 @@ def mentor_pairing_get_for(*, user: User, pairing_id: int) -> MentorPairing:
         return scope_to_user(MentorPairing.objects.select_related("mentor", "mentee"), user).get(id=pairing_id)
     except MentorPairing.DoesNotExist as exc:
         raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class DevelopmentFigures:
+    """Dashboard numbers: training against plan, mentor duties done and missed, this year's stars."""
+
+    sessions_held: int
+    sessions_planned: int
+    attendances: int
+    attendances_planned: int
+    mentor_duties_done: int
+    mentor_duties_missed: int
+    active_pairings: int
+
+
+def development_figures(*, centre: Centre, year: int, until: date | None = None) -> DevelopmentFigures:
+    """A few aggregate queries plus the duty-gap walk over the (few) active pairings."""
+    from . import development as dev
+    from .development_models import MentorDuty
+
+    until = until or date(year, 12, 31)
+    summary = dev.training_plan_vs_actual(centre=centre, year=year, until=until)
+    pairings = list(MentorPairing.objects.filter(centre=centre, ended_on__isnull=True))
+    missed = sum(len(dev.mentor_missed_duties(p, until=until)) for p in pairings)
+    done = MentorDuty.objects.filter(pairing__centre=centre, done_on__year=year, done_on__lte=until).count()
+    return DevelopmentFigures(
+        sessions_held=summary.sessions_held,
+        sessions_planned=summary.planned_sessions,
+        attendances=summary.attendances,
+        attendances_planned=summary.planned_attendances,
+        mentor_duties_done=done,
+        mentor_duties_missed=missed,
+        active_pairings=len(pairings),
+    )

@@ -282,3 +282,26 @@ def test_a_role_swap_finding_becomes_a_ledger_item_in_one_step(centre, window, w
         role_swap_report_file(
             plan=plan, actor=window_staff, done_on=date(2026, 2, 11), what_was_done="x", minutes_taken=1
         )
+
+
+def test_dashboard_figures_count_training_and_mentor_duties(centre, window, veteran, leader):
+    from staff.development_selectors import development_figures
+
+    TrainingPlan.objects.create(
+        centre=centre, year=2026, session_type=SessionType.POLICY_UPDATE, planned_sessions=4, planned_attendances=100
+    )
+    TrainingSession.objects.create(
+        centre=centre, session_type=SessionType.POLICY_UPDATE, held_on=date(2026, 3, 4), topic="政策", trainer="x"
+    )
+    (mentee,) = _newcomers(centre, window, 1)
+    with time_machine.travel(date(2026, 3, 31)):
+        pairing = mentor_pair(
+            mentor=veteran, mentee=mentee, actor=leader, reason="new_staff", started_on=date(2026, 3, 2)
+        )
+        mentor_duty_record(pairing=pairing, kind=DutyKind.GUIDANCE, done_on=date(2026, 3, 3), actor=veteran)
+
+    figures = development_figures(centre=centre, year=2026, until=date(2026, 3, 15))
+
+    assert (figures.sessions_held, figures.sessions_planned, figures.attendances_planned) == (1, 4, 100)
+    assert (figures.mentor_duties_done, figures.active_pairings) == (1, 1)
+    assert figures.mentor_duties_missed == 1  # the week of 9 March
