@@ -47,8 +47,7 @@ class InvalidTransition(DomainError):
         self.current = current
         self.requested = requested
         super().__init__(
-            message
-            or _("不能从“%(current)s”变更为“%(requested)s”。") % {"current": current, "requested": requested}
+            message or _("不能从“%(current)s”变更为“%(requested)s”。") % {"current": current, "requested": requested}
         )
 
 

@@ -13,7 +13,8 @@ from django.test import Client
 
 from govservice.celery import app as celery_app
 from staff.models import Role, User
-from tests.factories.staff import PASSWORD, CentreFactory, UserFactory, WindowFactory, window_staff as make_window_staff
+from tests.factories.staff import PASSWORD, CentreFactory, UserFactory, WindowFactory
+from tests.factories.staff import window_staff as make_window_staff
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +70,9 @@ def helper(centre) -> User:
 
 @pytest.fixture
 def mentor(centre, window) -> User:
-    return UserFactory(centre=centre, window=window, username="mentor", name="陈静", roles=[Role.MENTOR, Role.WINDOW_STAFF])
+    return UserFactory(
+        centre=centre, window=window, username="mentor", name="陈静", roles=[Role.MENTOR, Role.WINDOW_STAFF]
+    )
 
 
 @pytest.fixture

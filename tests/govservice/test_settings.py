@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "FIELD_ENCRYPTION_KEY", "GOVSERVICE_TESTING"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "FIELD_ENCRYPTION_KEY", "GOVSERVICE_TESTING"}
+    }
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "govservice.settings"
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments

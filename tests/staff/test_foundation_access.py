@@ -37,7 +37,9 @@ def test_sixth_failed_login_locks_the_account_even_with_the_right_password(clien
     assert "_auth_user_id" not in client.session
 
 
-def test_lock_out_is_per_account_so_colleagues_behind_one_address_still_log_in(client, window_staff, other_window_staff, password):
+def test_lock_out_is_per_account_so_colleagues_behind_one_address_still_log_in(
+    client, window_staff, other_window_staff, password
+):
     for _ in range(6):
         client.post(reverse("login"), {"username": "staff", "password": "wrong"})
     response = client.post(reverse("login"), {"username": "staff2", "password": password})
