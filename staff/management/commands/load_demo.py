@@ -33,6 +33,11 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"· {app_label}")
             module.load(ctx)
+        # Last month's service-star scores read cases and feedback, which load after staff.
+        from staff.demo_development import load_scores
+
+        self.stdout.write("· scores")
+        load_scores(ctx)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
         for username, description in ctx.logins:
             self.stdout.write(f"  {username:<14} {description}")
