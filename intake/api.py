@@ -30,7 +30,7 @@ from .strict import ChannelApiView, StrictSerializer
 from .submit import complaint_receive, evaluation_receive
 
 ERROR_SHAPE = inline_serializer(
-    name="Error",
+    name="IntakeError",
     fields={
         "code": serializers.CharField(),
         "message": serializers.CharField(),
