@@ -1,0 +1,451 @@
+"""`make faults`: start the real stack (PostgreSQL, a private Redis on 127.0.0.1:6391, gunicorn, Celery
+workers and beats) and break it, then count. Writes faults/results.json and docs/reliability.md.
+
+Scenarios (each bounded in time; loopback only):
+  kill9_worker     kill -9 the Celery worker in the middle of a batch of 1,000 reminders
+  redis_restart    restart Redis (no persistence: queued tasks are lost) during dispatch
+  pg_terminate     pg_terminate_backend on every app connection, every second, under intake POST load
+  two_beats        two beat schedulers running at once by mistake
+  visibility       a send task that outlives the broker's visibility timeout
+
+After each: every due reminder sent exactly once (file backend lines vs outbox rows), nothing left in
+"sending" after the reaper's interval, every 2xx request has its row, the app answers again unrestarted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import stack  # noqa: E402
+from bench.stack import PY, ROOT, log  # noqa: E402
+
+VAR = ROOT / "var" / "faults"
+DB = "govservice_faults"
+REDIS_PORT = 6391
+WEB_PORT = 8766
+RESULTS = ROOT / "faults" / "results.json"
+DOC = ROOT / "docs" / "reliability.md"
+REAPER_SECONDS = 15
+
+
+def env(**extra: str) -> dict[str, str]:
+    settings = {
+        "DJANGO_SETTINGS_MODULE": "faults.settings",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/1",
+        "SMS_SENDING_TIMEOUT_SECONDS": str(REAPER_SECONDS),
+        "CELERY_VISIBILITY_TIMEOUT": "30",
+    }
+    settings.update(extra)
+    return stack.stack_env(db=DB, var_dir=VAR, **settings)
+
+
+# --- a private Redis we may restart --------------------------------------------------------------
+
+
+def redis(*args: str) -> str:
+    out = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(REDIS_PORT), *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    return out.stdout.strip()
+
+
+def redis_start() -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(REDIS_PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(VAR),
+            "--pidfile",
+            str(VAR / "redis.pid"),
+            "--logfile",
+            str(VAR / "redis.log"),
+        ],
+        check=True,
+    )
+    stack.wait_for(lambda: redis("ping") == "PONG", 30, "private redis")
+
+
+def redis_stop() -> None:
+    redis("shutdown", "nosave")
+    stack.wait_for(lambda: redis("ping") != "PONG", 30, "private redis stop")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def inproc(module: str, *args: str, timeout: float = 300, extra: dict[str, str] | None = None) -> dict:
+    out = stack.python(env(**(extra or {})), "-m", module, *args, timeout=timeout)
+    return json.loads([x for x in out.splitlines() if x.startswith("RESULT ")][-1][len("RESULT ") :])
+
+
+def file_lines(tag: str) -> int:
+    path = VAR / "sms" / "sms.jsonl"
+    if not path.exists():
+        return 0
+    needle = f'"bench-{tag}-'
+    with path.open(encoding="utf-8") as handle:
+        return sum(1 for line in handle if needle in line)
+
+
+def start_driver(
+    tag: str, messages: int, timeout: int, *, claim: bool = True, extra: dict[str, str] | None = None
+) -> subprocess.Popen:
+    args = [
+        PY,
+        "-m",
+        "faults.driver",
+        "dispatch",
+        "--tag",
+        tag,
+        "--messages",
+        str(messages),
+        "--timeout",
+        str(timeout),
+        "--reap-every",
+        "3",
+    ]
+    if not claim:
+        args.append("--no-claim")
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env(**(extra or {})), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def finish_driver(driver: subprocess.Popen, timeout: int) -> dict:
+    out, _ = driver.communicate(timeout=timeout + 60)
+    lines = [x for x in out.splitlines() if x.startswith("RESULT ")]
+    errors = [x for x in out.splitlines() if x.startswith("driver error")]
+    result = json.loads(lines[-1][len("RESULT ") :]) if lines else {"output": out[-1500:]}
+    result["driver_error_samples"] = errors[:3]
+    return result
+
+
+def outbox_check(tag: str, messages: int) -> dict:
+    """Run the reaper once more after its interval, then count outbox rows and file lines."""
+    time.sleep(1)
+    inproc("faults.driver", "reap")
+    counts = inproc("bench.inproc", "sms-count", "-", "--tag", tag)
+    sending = inproc("faults.driver", "stuck", "--tag", tag)["sending"]
+    sent_rows = sum(n for s, n in counts["by_status"].items() if s in ("sent", "delivered"))
+    counts.update(
+        messages=messages,
+        sent_rows=sent_rows,
+        stuck_sending=sending,
+        lost=messages - counts["distinct_sent"],
+        unrecorded_doubles=max(0, counts["doubled"] - counts["possible_duplicates_recorded"]),
+    )
+    counts["ok"] = (
+        counts["lost"] == 0
+        and counts["unrecorded_doubles"] == 0
+        and sending == 0
+        and sent_rows == messages
+        and counts["distinct_sent"] == messages
+    )
+    counts["exactly_once"] = counts["ok"] and counts["doubled"] == 0
+    return counts
+
+
+def wait_lines(tag: str, at_least: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        n = file_lines(tag)
+        if n >= at_least:
+            return n
+        time.sleep(0.1)
+    return file_lines(tag)
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+def kill9_worker(args: argparse.Namespace) -> dict:
+    tag, n = f"k{int(time.time())}", args.messages
+    inproc("bench.inproc", "sms-seed", "-", "--tag", tag, "--messages", str(n))
+    worker = stack.start_worker(env(), logdir=VAR, name="worker-a")
+    driver = start_driver(tag, n, 240)
+    at_kill = wait_lines(tag, n // 3, 120)
+    worker.kill9()
+    log(f"kill9_worker: killed worker (pid group {worker.pid}) with {at_kill}/{n} sent")
+    time.sleep(2)
+    worker = stack.start_worker(env(), logdir=VAR, name="worker-b")
+    try:
+        result = finish_driver(driver, 240)
+    finally:
+        worker.stop()
+    return {"killed_after_sent": at_kill, "driver": result, **outbox_check(tag, n)}
+
+
+def redis_restart(args: argparse.Namespace) -> dict:
+    tag, n = f"r{int(time.time())}", args.messages
+    inproc("bench.inproc", "sms-seed", "-", "--tag", tag, "--messages", str(n))
+    worker = stack.start_worker(env(), logdir=VAR, name="worker-r")
+    driver = start_driver(tag, n, 240)
+    at_restart = wait_lines(tag, n // 3, 120)
+    redis_stop()
+    time.sleep(2)
+    redis_start()
+    log(f"redis_restart: restarted Redis (queued tasks dropped) with {at_restart}/{n} sent")
+    try:
+        result = finish_driver(driver, 240)
+    finally:
+        worker.stop()
+    return {"restarted_after_sent": at_restart, "driver": result, **outbox_check(tag, n)}
+
+
+def two_beats(args: argparse.Namespace) -> dict:
+    """Two real beat processes; their dispatch entries fire every 60 s, racing for the same rows."""
+    tag, n = f"b{int(time.time())}", min(args.messages, 300)
+    inproc("bench.inproc", "sms-seed", "-", "--tag", tag, "--messages", str(n))
+    worker = stack.start_worker(env(), logdir=VAR, name="worker-beats")
+    beats = [stack.start_beat(env(), logdir=VAR, name=f"beat-{i}", schedule=VAR / f"beat-{i}-{tag}") for i in (1, 2)]
+    driver = start_driver(tag, n, 140, claim=False)  # watches and reaps only: the beats dispatch
+    try:
+        result = finish_driver(driver, 140)
+    finally:
+        for beat in beats:
+            beat.stop()
+        worker.stop()
+    return {"beats": 2, "driver": result, **outbox_check(tag, n)}
+
+
+def visibility(args: argparse.Namespace) -> dict:
+    """Each send takes 8 s; the broker's visibility timeout is 3 s, so Redis hands the task out again."""
+    tag, n = f"v{int(time.time())}", 6
+    extra = {
+        "SMS_BACKEND": "faults.slow_backend.SlowFileBackend",
+        "SMS_SLOW_SECONDS": "8",
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+    }
+    inproc("bench.inproc", "sms-seed", "-", "--tag", tag, "--messages", str(n))
+    log_path = VAR / f"worker-vis-{tag}.log"
+    worker = stack.Proc(
+        "worker-vis",
+        [
+            str(stack.VENV_BIN / "celery"),
+            "-A",
+            "govservice",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            "vis@%h",
+        ],
+        env(**extra),
+        log_path,
+    )
+    time.sleep(4)
+    driver = start_driver(tag, n, 120, extra=extra)
+    try:
+        result = finish_driver(driver, 120)
+        time.sleep(5)
+    finally:
+        worker.stop()
+    received = log_path.read_text(errors="replace").count("sms_send_task") if log_path.exists() else 0
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    received = sum(1 for line in text.splitlines() if "sms_send_task" in line and "received" in line.lower())
+    return {
+        "send_seconds": 8,
+        "visibility_timeout_seconds": 3,
+        "send_tasks_received": received,
+        "redelivered": max(0, received - n),
+        "driver": result,
+        **outbox_check(tag, n),
+    }
+
+
+class Load:
+    """Threads POSTing new evaluations to the intake API; each request's outcome recorded. Bounded."""
+
+    def __init__(self, key: str, *, threads: int, seconds: float, max_requests: int) -> None:
+        self.key, self.threads, self.seconds, self.max_requests = key, threads, seconds, max_requests
+        self.outcomes: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+
+    def _worker(self, idx: int, deadline: float) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", WEB_PORT, timeout=15)
+        i = 0
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.outcomes) >= self.max_requests:
+                    return
+            i += 1
+            ext = f"pgt-{idx}-{i}-{int(deadline)}"
+            body = json.dumps({"level": 5, "text": "fault test", "external_id": ext})
+            try:
+                conn.request(
+                    "POST",
+                    "/api/v1/intake/evaluations/",
+                    body=body,
+                    headers={
+                        "Authorization": f"Key {self.key}",
+                        "Content-Type": "application/json",
+                        "Idempotency-Key": ext,
+                        "Host": "127.0.0.1",
+                    },
+                )
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except Exception:
+                status = 0
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", WEB_PORT, timeout=15)
+            with self.lock:
+                self.outcomes.append((ext, status))
+        conn.close()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.seconds
+        pool = [threading.Thread(target=self._worker, args=(i, deadline)) for i in range(self.threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(self.seconds + 30)
+
+
+def pg_terminate(args: argparse.Namespace) -> dict:
+    context = json.loads((VAR / "context.json").read_text())
+    web = stack.start_gunicorn(env(), workers=3, port=WEB_PORT, logdir=VAR)
+    load = Load(context["channel_key"], threads=6, seconds=20, max_requests=20_000)
+    runner = threading.Thread(target=load.run)
+    runner.start()
+    terminated = 0
+    time.sleep(3)
+    for _ in range(12):  # every second for 12 s: cut every connection the app holds to its database
+        out = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-tAc",
+                f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{DB}' "
+                "AND pid <> pg_backend_pid()",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        terminated += int(out.stdout.strip() or 0)
+        time.sleep(1)
+    runner.join(60)
+    # The app answers again without a restart.
+    after = Load(context["channel_key"], threads=2, seconds=3, max_requests=40)
+    after.run()
+    web.stop()
+    ok_ids = [ext for ext, status in load.outcomes if 200 <= status < 300]
+    ids_file = VAR / "pg_terminate_2xx_ids.txt"
+    ids_file.write_text(",".join(ok_ids))
+    check = inproc("faults.rows", "--ids-file", str(ids_file)) if ok_ids else {"missing": 0, "found": 0}
+    statuses: dict[str, int] = {}
+    for _, status in load.outcomes:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    after_ok = sum(1 for _, s in after.outcomes if 200 <= s < 300)
+    return {
+        "requests": len(load.outcomes),
+        "statuses": statuses,
+        "backends_terminated": terminated,
+        "answered_2xx": len(ok_ids),
+        "2xx_without_row": check["missing"],
+        "after_requests": len(after.outcomes),
+        "after_2xx": after_ok,
+        "ok": check["missing"] == 0 and after_ok == len(after.outcomes) and len(after.outcomes) > 0,
+    }
+
+
+SCENARIOS = {
+    "kill9_worker": kill9_worker,
+    "redis_restart": redis_restart,
+    "pg_terminate": pg_terminate,
+    "two_beats": two_beats,
+    "visibility": visibility,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--only", default="", help="comma list of scenarios")
+    args = parser.parse_args()
+    chosen = [s for s in SCENARIOS if not args.only or s in args.only.split(",")]
+    stack.ensure_services()
+    VAR.mkdir(parents=True, exist_ok=True)
+    log(f"fresh database {DB}; private Redis on 127.0.0.1:{REDIS_PORT}")
+    stack.fresh_database(DB)
+    if redis("ping") != "PONG":
+        redis_start()
+    stack.prepare(env())
+    stack.python(
+        env(),
+        "-m",
+        "bench.seed",
+        "--evaluations",
+        "10",
+        "--complaints",
+        "10",
+        "--cases",
+        "10",
+        "--staff",
+        "70",
+        "--out",
+        str(VAR / "context.json"),
+    )
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() and args.only else {}
+    try:
+        for name in chosen:
+            log(f"--- {name}")
+            started = time.monotonic()
+            try:
+                result = SCENARIOS[name](args)
+            except Exception as exc:
+                result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[-2000:]}
+            result["seconds"] = round(time.monotonic() - started, 1)
+            results[name] = result
+            log(
+                f"{name}: {'OK' if result.get('ok') else 'FAILED'} "
+                + json.dumps({k: v for k, v in result.items() if k not in ("driver", "by_status")})[:500]
+            )
+            RESULTS.write_text(json.dumps(results, indent=2))
+    finally:
+        redis_stop()
+    from faults.report import write_doc
+
+    write_doc(results, DOC, command="python faults/run.py " + " ".join(sys.argv[1:]))
+    failed = [k for k, v in results.items() if not v.get("ok")]
+    print(json.dumps({k: v.get("ok") for k, v in results.items()}))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
