@@ -77,6 +77,16 @@ def inproc(env: dict[str, str], *args: str, timeout: float = 900) -> dict:
     return json.loads(line[len("RESULT ") :])
 
 
+def parse_knowledge_output(out: str) -> dict:
+    """bench/knowledge_search.py prints one (indented) JSON object last."""
+    start = out.rfind("\n{")
+    text = out[start + 1 :] if start >= 0 else out
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"output": out.strip()[-2000:]}
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -321,14 +331,10 @@ class Bench:
         if not script.exists():
             self.figures["knowledge_search"] = {"skipped": "bench/knowledge_search.py not present"}
             return
-        out_file = RESULTS / "knowledge_search.json"
         try:
             out = stack.python(self.env, str(script), timeout=900)
             log("knowledge search: " + out.strip()[-400:])
-            if out_file.exists():
-                self.figures["knowledge_search"] = json.loads(out_file.read_text())
-            else:
-                self.figures["knowledge_search"] = {"output": out.strip()[-2000:]}
+            self.figures["knowledge_search"] = parse_knowledge_output(out)
         except Exception as exc:  # another helper's script: record, don't abort the whole run
             self.figures["knowledge_search"] = {"error": str(exc)[-2000:]}
 
@@ -377,7 +383,14 @@ class Bench:
         meta = self.meta()
         for name, figure in self.figures.items():
             (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, **figure}, indent=2, default=str))
-        (RESULTS / "meta.json").write_text(json.dumps(meta, indent=2))
+        meta_file = RESULTS / "meta.json"
+        if self.args.only and meta_file.exists():
+            # A partial re-run keeps the full run's description and says what was re-measured.
+            full = json.loads(meta_file.read_text())
+            reruns = [r for r in full.get("reruns", []) if r.get("only") != self.args.only]
+            full["reruns"] = [*reruns, {"only": self.args.only, "date": meta["date"], "command": meta["command"]}]
+            meta = full
+        meta_file.write_text(json.dumps(meta, indent=2))
         from bench.report import write_doc
 
         write_doc(RESULTS, DOC)

@@ -203,6 +203,12 @@ def seed(args: argparse.Namespace) -> dict:
         first_responder=small_leader,
         handler=small_leader,
     )
+    if not Complaint.objects.filter(centre=small).exists():
+        channel.centres.add(small)
+        Complaint.objects.create(
+            tracking_no="BENCH-C-ONE", centre=small, channel=channel, content="单行投诉", received_at=now
+        )
+        Evaluation.objects.create(centre=small, channel=channel, level=5, rated_at=now)
     sample_case = Case.objects.filter(centre=centre).order_by("id").first()
 
     def cookie(user) -> str:
