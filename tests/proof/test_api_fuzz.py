@@ -97,6 +97,20 @@ def documented_status(ctx, response, case):
     return status_code_conformance(ctx, response, case)
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Calls go straight to the WSGI handler, whose request signals would close the test's database
+    connection mid-transaction (Django's own test Client disconnects them the same way)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def auth_headers(centre, admin):
     key = issued_key(hotline_channel(centre, code="fuzz-channel"))
