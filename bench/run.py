@@ -407,7 +407,7 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=40_000)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--staff", type=int, default=1_000)
-    parser.add_argument("--sms", type=int, default=5_000)
+    parser.add_argument("--sms", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument(

@@ -42,7 +42,8 @@ def multiply(model, target: int, overrides: dict[str, str]) -> int:
         if have >= target or have == 0:
             return have
         columns = [f.column for f in model._meta.concrete_fields if f.column != "id"]
-        exprs = [overrides.get(c, f't."{c}"') for c in columns]
+        # {round} keeps copies made by a later, larger seed distinct from the earlier ones.
+        exprs = [overrides.get(c, f't."{c}"').replace("{round}", str(have)) for c in columns]
         base = min(have, BASE_BATCH)
         copies = (target - have) // base + 1
         sql = (
@@ -185,13 +186,13 @@ def seed(args: argparse.Namespace) -> dict:
         {
             "public_id": "gen_random_uuid()",
             "external_id": "''",
-            "tracking_no": "t.tracking_no || '-' || g",
+            "tracking_no": "t.tracking_no || '-{round}-' || g",
             "received_at": spread("received_at"),
             "evaluation_id": "NULL",
             "merged_into_id": "NULL",
         },
     )
-    multiply(Case, args.cases, {"public_id": "gen_random_uuid()", "tracking_no": "t.tracking_no || '-' || g"})
+    multiply(Case, args.cases, {"public_id": "gen_random_uuid()", "tracking_no": "t.tracking_no || '-{round}-' || g"})
     one_case = Case.objects.filter(centre=small).first() or Case.objects.create(
         tracking_no="BENCH-ONE",
         centre=small,
@@ -203,12 +204,17 @@ def seed(args: argparse.Namespace) -> dict:
         first_responder=small_leader,
         handler=small_leader,
     )
+    # The 1-row centre has its own channel: the load channel must serve exactly one centre.
+    channel.centres.remove(small)
     if not Complaint.objects.filter(centre=small).exists():
-        channel.centres.add(small)
-        Complaint.objects.create(
-            tracking_no="BENCH-C-ONE", centre=small, channel=channel, content="单行投诉", received_at=now
+        one_channel, _ = Channel.objects.get_or_create(
+            code="bench-one", defaults={"name": "基准单行渠道", "kind": Channel.Kind.HOTLINE}
         )
-        Evaluation.objects.create(centre=small, channel=channel, level=5, rated_at=now)
+        one_channel.centres.add(small)
+        Complaint.objects.create(
+            tracking_no="BENCH-C-ONE", centre=small, channel=one_channel, content="单行投诉", received_at=now
+        )
+        Evaluation.objects.create(centre=small, channel=one_channel, level=5, rated_at=now)
     sample_case = Case.objects.filter(centre=centre).order_by("id").first()
 
     def cookie(user) -> str:
