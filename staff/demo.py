@@ -9,12 +9,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from .models import Centre, Department, PositionType, Role, StaffRole, User, Window
@@ -84,7 +85,12 @@ def _user(
 def load(ctx: DemoContext) -> None:
     city, _ = Centre.objects.get_or_create(
         code="city",
-        defaults={"name": "市政务服务中心", "level": Centre.Level.CITY, "tracking_prefix": "GS", "address": "市民中心 1 号楼"},
+        defaults={
+            "name": "市政务服务中心",
+            "level": Centre.Level.CITY,
+            "tracking_prefix": "GS",
+            "address": "市民中心 1 号楼",
+        },
     )
     district, _ = Centre.objects.get_or_create(
         code="gxq",
@@ -96,7 +102,7 @@ def load(ctx: DemoContext) -> None:
             "address": "高新区科技大道 88 号",
         },
     )
-    today = date.today()
+    today = timezone.localdate()
     plan = [(city, 16, 40), (district, 9, 20)]  # windows, window staff per centre
     for centre, window_count, staff_count in ctx.progress(plan, "centres"):
         departments = [
@@ -133,7 +139,9 @@ def load(ctx: DemoContext) -> None:
                 mobile=ctx.phone(),
             )
         # Mentors are experienced window staff (≥ 5 years on the windows).
-        veterans = User.objects.filter(centre=centre, roles__role=Role.WINDOW_STAFF, started_on__lte=today - timedelta(days=5 * 365))
+        veterans = User.objects.filter(
+            centre=centre, roles__role=Role.WINDOW_STAFF, started_on__lte=today - timedelta(days=5 * 365)
+        )
         for user in veterans.order_by("username")[: 10 if centre == city else 5]:
             StaffRole.objects.get_or_create(user=user, role=Role.MENTOR)
         for index in range(1, (4 if centre == city else 2) + 1):
@@ -141,7 +149,14 @@ def load(ctx: DemoContext) -> None:
         for index, department in enumerate(departments[:4], start=1):
             _user(ctx, f"{centre.code}-liaison{index}", centre=centre, roles=[Role.LIAISON], department=department)
         for index in range(1, 4):
-            _user(ctx, f"{centre.code}-leader{index}", centre=centre, roles=[Role.LEADER], mobile=ctx.phone(), sms_opt_in=True)
+            _user(
+                ctx,
+                f"{centre.code}-leader{index}",
+                centre=centre,
+                roles=[Role.LEADER],
+                mobile=ctx.phone(),
+                sms_opt_in=True,
+            )
         _user(ctx, f"{centre.code}-admin", centre=centre, roles=[Role.CENTRE_ADMIN], is_staff=True)
 
     _user(ctx, "cityleader", centre=city, roles=[Role.CITY_LEADER], name="周建国")

@@ -7,17 +7,13 @@ record out of scope looks exactly like one that does not exist.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from .models import Centre, Role, User, Window
 
-M = TypeVar("M", bound=Model)
 
-
-def scope_to_user(queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:
+def scope_to_user[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.is_city_wide:
@@ -27,7 +23,7 @@ def scope_to_user(queryset: QuerySet[M], user: User, *, centre_field: str = "cen
     return queryset.filter(**{f"{centre_field}_id": user.centre_id})
 
 
-def get_in_scope(queryset: QuerySet[M], user: User, *, centre_field: str = "centre", **lookup: object) -> M:
+def get_in_scope[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre", **lookup: object) -> M:
     """One object the user may see, or Http404 — never a 403 that confirms it exists."""
     try:
         return scope_to_user(queryset, user, centre_field=centre_field).get(**lookup)

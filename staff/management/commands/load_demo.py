@@ -38,6 +38,6 @@ class Command(BaseCommand):
 
         self.stdout.write("· scores")
         load_scores(ctx)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for username, description in ctx.logins:
             self.stdout.write(f"  {username:<14} {description}")
