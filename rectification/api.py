@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -48,35 +50,60 @@ class ProblemOutput(serializers.Serializer):
         return obj.recurrence_flagged_at is not None
 
 
+_LEDGER_FILTERS = [
+    OpenApiParameter(name, str, description=description)
+    for name, description in [
+        ("q", "text in the code, title or description"),
+        ("category", "problem category"),
+        ("status", "problem status"),
+        ("department", "responsible department id"),
+        ("overdue", "1: only problems with an overdue measure"),
+        ("centre", "centre code (city-wide roles)"),
+    ]
+]
+
+
 class ProblemListApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="ledger_problems_list",
+        parameters=_LEDGER_FILTERS,
+        responses=inline_serializer("ProblemListOutput", {"results": ProblemOutput(many=True)}),
+    )
     def get(self, request: Request) -> Response:
         filters = LedgerFilters.from_query(request.query_params)
         problems = problem_list_for(user=request.user, filters=filters)[:500]
         return Response({"results": ProblemOutput(problems, many=True).data})
 
 
+class MeasureOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    owner = serializers.CharField(source="owner.name")
+    owner_department = serializers.CharField(source="owner_department.name", default="")
+    deadline = serializers.DateField()
+    deadline_provisional = serializers.BooleanField()
+    weight = serializers.IntegerField()
+    progress = serializers.IntegerField()
+    milestones = serializers.JSONField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProblemDetailOutput(ProblemOutput):
+    """The problem with its measures (read through the scoped selector, not the relation)."""
+
+    measures = MeasureOutput(many=True, read_only=True, source="scoped_measures")
+
+
 class ProblemDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class MeasureOutput(serializers.Serializer):
-        id = serializers.IntegerField()
-        description = serializers.CharField()
-        owner = serializers.CharField(source="owner.name")
-        owner_department = serializers.CharField(source="owner_department.name", default="")
-        deadline = serializers.DateField()
-        deadline_provisional = serializers.BooleanField()
-        weight = serializers.IntegerField()
-        progress = serializers.IntegerField()
-        milestones = serializers.JSONField()
-        completed_at = serializers.DateTimeField(allow_null=True)
-
+    @extend_schema(operation_id="ledger_problems_retrieve", responses=ProblemDetailOutput)
     def get(self, request: Request, pk: int) -> Response:
         problem = problem_get_for(user=request.user, problem_id=pk)
-        data = dict(ProblemOutput(problem).data)
-        data["measures"] = self.MeasureOutput(measure_list_for_problem(problem), many=True).data
-        return Response(data)
+        problem.scoped_measures = measure_list_for_problem(problem)  # type: ignore[attr-defined]
+        return Response(ProblemDetailOutput(problem).data)
 
 
 class ProblemTransitionApi(APIView):
@@ -89,6 +116,7 @@ class ProblemTransitionApi(APIView):
         to = serializers.ChoiceField(choices=Problem.Status.choices)
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @extend_schema(request=InputSerializer, responses=ProblemOutput)
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -126,6 +154,7 @@ class ProgressUpdateCreateApi(APIView):
                 for f in obj.files.all()  # type: ignore[attr-defined]
             ]
 
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -141,6 +170,7 @@ class DashboardApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         from .dashboard import DashboardFilters, dashboard_for
 

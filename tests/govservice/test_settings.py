@@ -14,7 +14,8 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "FIELD_ENCRYPTION_KEY", "GOVSERVICE_TESTING"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture for its own process only.
+        if k not in {"SECRET_KEY", "DEBUG", "FIELD_ENCRYPTION_KEY", "GOVSERVICE_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "govservice.settings"
