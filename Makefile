@@ -66,7 +66,7 @@ demo: install
 # Extract and compile translations (needs GNU gettext). The compiled .mo files are committed,
 # so a machine without gettext still runs in both languages.
 messages: install-dev
-	DEBUG=1 $(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests
+	DEBUG=1 $(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=faults
 	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv
 
 clean:
