@@ -52,3 +52,46 @@ def test_a_search_with_no_answer_says_so(page, window_staff, bank):
     page.goto(f"{page.live_server_url}/knowledge/", wait_until="load")
     page.fill("[data-testid=kb-search-input]", "宠物狗办证")
     page.wait_for_selector("[data-testid=kb-no-result]")
+
+
+def test_window_staff_search_the_knowledge_base_from_the_case_screen(
+    page, window_staff, centre, department, dept_liaison, bank
+):
+    from cases import services as case_services
+    from tests.factories.cases import PHONE, VALID_RIC, matter_with_materials
+
+    matter = matter_with_materials(centre, code="QYKB009", name="营业执照补领")
+    make_question(
+        centre=centre,
+        author=dept_liaison,
+        department_id=department.id,
+        question="补领营业执照要带哪些材料",
+        matter_type_ids=[matter.id],
+    )
+    case = case_services.case_create(
+        actor=window_staff,
+        matter_type_id=matter.id,
+        provided_material_ids=[m.id for m in matter.materials.all()],
+        applicant_kind="person",
+        applicant_name="王小明",
+        applicant_phone=PHONE,
+        applicant_id_number=VALID_RIC,
+    )
+
+    browser_login(page, window_staff)
+    page.goto(f"{page.live_server_url}/cases/{case.public_id}/", wait_until="load")
+    panel = page.get_by_test_id("kb-for-matter")  # loaded by htmx after the page
+    panel.wait_for()
+    assert "营业执照补领" in panel.locator("h2").inner_text()
+    assert [li.inner_text() for li in panel.locator("li").all()] == ["补领营业执照要带哪些材料 市场监管局"]
+
+    panel.locator("input[name=q]").fill("执照 丢了")
+    panel.locator("input[name=q]").press("Enter")
+    page.wait_for_selector("[data-testid=kb-for-matter] li:has-text('营业执照遗失了怎么补办')")
+    assert page.url.endswith(f"/cases/{case.public_id}/")  # the search stayed on the case screen
+    link = page.get_by_test_id("kb-for-matter").get_by_role("link", name="营业执照遗失了怎么补办")
+    with page.context.expect_page() as opened:
+        link.click()
+    answer = opened.value
+    answer.wait_for_selector("[data-testid=kb-question]")
+    assert "发布遗失声明" in answer.content()
