@@ -30,8 +30,10 @@ from bench.stack import ROOT, log  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
-PORT = 8765
-DB = "govservice_bench"
+# Overridable so two checkouts can measure at once without sharing a database, port or Redis db.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+DB = os.environ.get("BENCH_DB", "govservice_bench")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "5"))
 
 
 def stats(values: list[float]) -> dict:
@@ -90,7 +92,7 @@ def parse_knowledge_output(out: str) -> dict:
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.env = stack.stack_env(db=DB, var_dir=VAR, redis_db=5)
+        self.env = stack.stack_env(db=DB, var_dir=VAR, redis_db=REDIS_DB)
         self.context: dict = {}
         self.figures: dict[str, dict] = {}
         self.base = f"http://127.0.0.1:{PORT}"
