@@ -75,10 +75,10 @@ clean:
 # Screenshots of the main screens for the README, from a throw-away server with the demo data.
 screenshots: install-dev browser
 	@rm -rf var/screenshots && mkdir -p var/screenshots
-	GOVSERVICE_VAR_DIR=var/screenshots DEBUG=1 $(MANAGE) migrate --noinput -v0
-	GOVSERVICE_VAR_DIR=var/screenshots DEBUG=1 $(MANAGE) load_demo --quiet-progress >/dev/null
-	@GOVSERVICE_VAR_DIR=var/screenshots DEBUG=1 $(MANAGE) runserver 127.0.0.1:8001 --noreload >var/screenshots/server.log 2>&1 & \
-	  pid=$$!; sleep 4; BASE_URL=http://127.0.0.1:8001 $(PY) scripts/screenshots.py; status=$$?; kill $$pid; exit $$status
+	GOVSERVICE_VAR_DIR=$(CURDIR)/var/screenshots DEBUG=1 $(MANAGE) migrate --noinput -v0
+	GOVSERVICE_VAR_DIR=$(CURDIR)/var/screenshots DEBUG=1 $(MANAGE) load_demo --quiet-progress >/dev/null
+	@GOVSERVICE_VAR_DIR=$(CURDIR)/var/screenshots DEBUG=1 $(MANAGE) runserver 127.0.0.1:8001 --noreload >var/screenshots/server.log 2>&1 & \
+	  pid=$$!; sleep 4; GOVSERVICE_VAR_DIR=$(CURDIR)/var/screenshots DEBUG=1 BASE_URL=http://127.0.0.1:8001 $(PY) scripts/screenshots.py; status=$$?; kill $$pid; exit $$status
 
 ## make bench: seed PostgreSQL, serve with gunicorn + a Celery worker on Redis, load with wrk on loopback;
 ## writes bench/results/*.json and docs/benchmarks.md. Sizes: make bench BENCH_ARGS="--evaluations 1000000 ..."
