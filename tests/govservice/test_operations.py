@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -127,3 +128,11 @@ def test_an_unknown_page_is_an_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_every_picture_and_document_the_readme_links_exists():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = set(re.findall(r"\]\(((?:docs|scripts)/[^)#]+)\)", text))
+    assert any(t.endswith(".png") for t in targets), "the README shows no screenshot"
+    missing = sorted(t for t in targets if not (ROOT / t).exists())
+    assert not missing, f"README links to missing files: {missing}"
