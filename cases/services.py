@@ -412,6 +412,7 @@ def case_accept_with_deficiencies(
     Commitment.objects.create(
         case=case, deadline=result.date, deadline_provisional=result.provisional, submit_method=submit_method
     )
+    Case.objects.filter(id=case.id).update(correction_deadline=result.date)  # the list's copy (models.py)
     names = "、".join(m.name for m in deferred)
     case_transition(case_id=case.id, to=S.ACCEPTED_DEFICIENT, actor=actor, note=_("容缺受理，签署承诺书"))
     case_transition(
@@ -496,6 +497,7 @@ def case_correction_extend(*, case_id: int, actor: User, days: int, reason: str)
     commitment.extended_by = actor
     commitment.extension_reason = reason.strip()
     commitment.save(update_fields=["original_deadline", "deadline", "extended_by", "extension_reason"])
+    Case.objects.filter(id=case.id).update(correction_deadline=new_deadline, updated_at=timezone.now())
     _event(
         case,
         kind=CaseEvent.Kind.EXTENSION,
@@ -776,7 +778,10 @@ def can_see_full_pii(case: Case, user: User) -> bool:
         return False
     if user.id in (case.handler_id, case.first_responder_id) or user.is_leader:
         return True
-    return Assistance.objects.filter(case=case, helper=user).exists()
+    try:
+        return case.assistance.helper_id == user.id  # selected with the case on its page
+    except Assistance.DoesNotExist:
+        return False
 
 
 @transaction.atomic
