@@ -21,10 +21,11 @@ def matter_type_list_for(*, user: User) -> QuerySet[MatterType]:
     return scope_to_user(MatterType.objects.filter(is_active=True), user).select_related("department")
 
 
+_RELATED = ("matter_type", "handler", "first_responder", "commitment", "centre")
+
+
 def _cases_for(user: User) -> QuerySet[Case]:
-    return scope_to_user(Case.objects.all(), user).select_related(
-        "matter_type", "handler", "first_responder", "commitment", "centre"
-    )
+    return scope_to_user(Case.objects.all(), user).select_related(*_RELATED)
 
 
 def case_list_for(
@@ -73,12 +74,27 @@ def case_list_for(
     return queryset.order_by(F("current_deadline").asc(nulls_last=True), "-created_at")
 
 
-def case_get_for(*, user: User, public_id: object) -> Case:
-    """One case in the user's scope (another centre's case looks like a missing one)."""
+def _get_in_scope(queryset: QuerySet[Case], *, user: User, public_id: object) -> Case:
+    """`scope_to_user`'s rule, in the order that reads least: a case of the user's own centre is in
+    scope whatever their roles, so the roles (a query) are read only when the centres differ —
+    for city-wide users. Out of scope looks exactly like "not found"."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
     try:
-        return _cases_for(user).get(public_id=public_id)
+        if user.centre_id is not None:
+            try:
+                return queryset.get(public_id=public_id, centre_id=user.centre_id)
+            except Case.DoesNotExist:
+                if not user.is_city_wide:
+                    raise
+        return scope_to_user(queryset, user).get(public_id=public_id)
     except (Case.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def case_get_for(*, user: User, public_id: object) -> Case:
+    """One case in the user's scope (another centre's case looks like a missing one)."""
+    return _get_in_scope(Case.objects.select_related(*_RELATED), user=user, public_id=public_id)
 
 
 def case_detail_for(*, user: User, public_id: object, page: bool = False) -> Case:
@@ -91,19 +107,12 @@ def case_detail_for(*, user: User, public_id: object, page: bool = False) -> Cas
     related = ["matter_type", "handler", "first_responder", "commitment"]
     if page:
         related.append("assistance")
-    try:
-        return (
-            scope_to_user(Case.objects.all(), user)
-            .select_related(*related)
-            .prefetch_related(
-                # Explicit orders: CaseMaterial's default ("case", "id") would join the case table to sort.
-                Prefetch("materials", queryset=CaseMaterial.objects.order_by("id")),
-                Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
-            )
-            .get(public_id=public_id)
-        )
-    except (Case.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404 from exc
+    queryset = Case.objects.select_related(*related).prefetch_related(
+        # Explicit orders: CaseMaterial's default ("case", "id") would join the case table to sort.
+        Prefetch("materials", queryset=CaseMaterial.objects.order_by("id")),
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
+    )
+    return _get_in_scope(queryset, user=user, public_id=public_id)
 
 
 def case_for_citizen(*, tracking_no: str, phone_last4: str) -> Case | None:

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import selectors, services
@@ -21,10 +22,11 @@ from cases.models import Case, CaseMaterial
 from govservice.workdays import WorkCalendar
 from staff.models import WorkCalendarDay, WorkCalendarYear
 from tests.conftest import login
+from tests.factories.cases import matter_with_materials
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
-MIDDLEWARE = 3  # session, user, roles: the same on every page, counted apart by the bench
+MIDDLEWARE = 3  # session, user, roles: counted apart by the bench (roles only when something asks)
 
 
 def _sql(captured) -> list[str]:
@@ -59,6 +61,21 @@ def test_case_detail_api_reads_the_case_its_materials_and_its_history_once(
     assert sum('FROM "cases_caseevent"' in q for q in sql) == 1  # the clock replays the listed events
     assert body["clock"]["state"] == "running" and len(body["events"]) >= 6
     assert {e["actor"] for e in body["events"]} >= {window_staff.username, other_window_staff.username}
+
+
+def test_roles_are_read_only_to_open_another_centres_case(
+    as_user, leader, city_leader, foreign_staff, other_centre, window_staff, deficient_case, log_case
+):
+    foreign_case = log_case(foreign_staff, matter_type=matter_with_materials(other_centre, code="X1"))
+    own = reverse("api:case-detail", args=[deficient_case.public_id])
+    foreign = reverse("api:case-detail", args=[foreign_case.public_id])
+    with CaptureQueriesContext(connection) as captured:
+        assert as_user(leader).get(own).status_code == 200
+    assert not any('FROM "staff_staffrole"' in q for q in _sql(captured))  # own centre: roles not needed
+    assert as_user(window_staff).get(foreign).status_code == 404
+    assert as_user(foreign_staff).get(own).status_code == 404
+    assert as_user(city_leader).get(foreign).status_code == 200  # city-wide: roles read, case found
+    assert as_user(city_leader).get(foreign_case.get_absolute_url()).status_code == 200
 
 
 def test_case_page_reads_its_sections_once_and_not_the_calendar(
