@@ -19,7 +19,9 @@ Saving or deleting a `WorkCalendarDay` / `WorkCalendarYear` — admin, shell,
 service, any door that goes through the model — drops the cached copy at once
 and again after commit (signals connected in `GovserviceConfig.ready`). Bulk
 writes that bypass model signals (`QuerySet.update`, `bulk_create`) must call
-`calendar_changed()`; the cache timeout bounds any miss.
+`calendar_changed()`. The cache timeout bounds what no signal can catch: a reader
+that read the old rows just before a commit and cached them just after, or an
+edit rolled back after its own transaction had read (and cached) it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ logger = logging.getLogger(__name__)
 _CC_YEARS = frozenset(d.year for d in (*_cc_constants.holidays, *_cc_constants.workdays))
 _MAX_SPAN_DAYS = 366 * 5  # a sane bound: no deadline in this product is five years away
 CACHE_KEY = "workdays:calendar:v1"
-CACHE_SECONDS = 60 * 60  # a safety net only: every model write invalidates at once
+CACHE_SECONDS = 10 * 60  # a safety net only: every model write invalidates at once
 
 
 @dataclass(frozen=True)
