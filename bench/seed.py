@@ -41,7 +41,8 @@ def multiply(model, target: int, overrides: dict[str, str]) -> int:
         have = cursor.fetchone()[0]
         if have >= target or have == 0:
             return have
-        columns = [f.column for f in model._meta.concrete_fields if f.column != "id"]
+        # Generated columns (e.g. Case.current_deadline) are computed by PostgreSQL: never inserted.
+        columns = [f.column for f in model._meta.concrete_fields if f.column != "id" and not f.generated]
         # {round} keeps copies made by a later, larger seed distinct from the earlier ones.
         exprs = [overrides.get(c, f't."{c}"').replace("{round}", str(have)) for c in columns]
         base = min(have, BASE_BATCH)

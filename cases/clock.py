@@ -74,7 +74,14 @@ def clock_compute(
     calendar: WorkCalendar | None = None,
     today: date | None = None,
 ) -> ClockState:
-    calendar = calendar or WorkCalendar.load()
+    loaded = calendar
+
+    def cal() -> WorkCalendar:  # read only when a span is counted: a case in consultation needs none
+        nonlocal loaded
+        if loaded is None:
+            loaded = WorkCalendar.load()
+        return loaded
+
     today = today or timezone.localdate()
     state = "not_started"
     elapsed = 0
@@ -87,7 +94,7 @@ def clock_compute(
         if event.clock == CaseEvent.Clock.START and state == "not_started":
             state, running_since = "running", day
         elif event.clock == CaseEvent.Clock.PAUSE and state == "running" and running_since is not None:
-            count = calendar.count_working_days(running_since, day)
+            count = cal().count_working_days(running_since, day)
             elapsed += max(count.days, 0)
             provisional |= count.provisional
             state, running_since = "paused", None
@@ -97,7 +104,7 @@ def clock_compute(
             pause_reason, paused_since = "", None
         elif event.clock == CaseEvent.Clock.STOP and state in ("running", "paused"):
             if state == "running" and running_since is not None:
-                count = calendar.count_working_days(running_since, day)
+                count = cal().count_working_days(running_since, day)
                 elapsed += max(count.days, 0)
                 provisional |= count.provisional
             state, running_since = "stopped", None
@@ -105,9 +112,9 @@ def clock_compute(
 
     due_date: date | None = None
     if state == "running" and running_since is not None:
-        result = calendar.add_working_days(running_since, max(promised_days - elapsed, 0))
+        result = cal().add_working_days(running_since, max(promised_days - elapsed, 0))
         due_date, provisional = result.date, provisional or result.provisional
-        count = calendar.count_working_days(running_since, today)
+        count = cal().count_working_days(running_since, today)
         elapsed += max(count.days, 0)
         provisional |= count.provisional
     return ClockState(

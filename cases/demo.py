@@ -288,6 +288,7 @@ def _plot(ctx, story: Story, materials: list[Material], actor: User, staff, cale
             deadline=deadline.date, deadline_provisional=deadline.provisional,
             submit_method=rng.choice(["window", "window", "post", "online"]), signed_at=accepted,
         )  # fmt: skip
+        case.correction_deadline = deadline.date
         names = "、".join(m.name for m in story.materials if m.state == CaseMaterial.State.DEFERRED)
         add(S.ACCEPTED_DEFICIENT, accepted, "容缺受理，签署承诺书", C.START)
         add(S.AWAITING_CORRECTION, accepted + timedelta(seconds=1), f"待补正：{names}（期限 {deadline.date}）", C.PAUSE)

@@ -136,6 +136,22 @@ class Case(TimeStampedModel):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     due_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    # A copy of commitment.deadline, written with it by the services (容缺受理, 延期), so that the
+    # current deadline below is a column of this table and the list can be ordered by an index.
+    correction_deadline = models.DateField(_("补正期限"), null=True, blank=True, editable=False)
+    # The date the case is overdue after: the promised date while the clock runs, the correction
+    # deadline while awaiting materials, none otherwise. Computed by the database from the status.
+    current_deadline = models.GeneratedField(
+        expression=models.Case(
+            models.When(status__in=["accepted", "in_process"], then=models.F("due_date")),
+            models.When(status="awaiting_correction", then=models.F("correction_deadline")),
+            default=None,
+            output_field=models.DateField(),
+        ),
+        output_field=models.DateField(null=True),
+        db_persist=True,
+        verbose_name=_("当前期限"),
+    )
     reject_reason = models.CharField(_("不予受理理由"), max_length=30, blank=True)
     referred_to = models.CharField(_("告知的有权机关"), max_length=200, blank=True)
 
@@ -148,6 +164,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["centre", "created_at"]),
             models.Index(fields=["handler", "status"]),
             models.Index(fields=["first_responder", "status"]),
+            # The list: overdue and nearest deadline first, then the newest (selectors.case_list_for).
+            models.Index(fields=["centre", "current_deadline", "-created_at"], name="case_centre_deadline_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -173,6 +191,10 @@ class Case(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.current_deadline is not None and self.current_deadline < timezone.localdate()
 
     @property
     def is_open(self) -> bool:

@@ -21,7 +21,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from govservice.crypto import lookup_hash
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
-from govservice.masking import mask_id_number
+from govservice.masking import mask_id_number, scrub
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send, sms_cancel, sms_enqueue
 from staff.models import Role, User
@@ -88,8 +88,15 @@ def _lock(case_id: int) -> Case:
     return Case.objects.select_for_update().select_related("matter_type", "centre").get(id=case_id)
 
 
+def _typed(text: str) -> str:
+    """A free-text field as a person typed it, trimmed, with any phone or ID-card number masked:
+    notes and reasons are shown to every window of the centre and kept for years."""
+    return scrub((text or "").strip())
+
+
 def _event(case: Case, *, kind: str, actor: User | None, note: str = "", **fields: object) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, note=note, **fields)
+    # Notes quote what people typed (reasons, call notes): masked here too, whichever service wrote them.
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, note=scrub(note), **fields)
 
 
 def _notify_after_commit(recipients: Iterable[User | None], *, key: str, text: str, url: str) -> None:
@@ -199,6 +206,7 @@ def case_transition(
     With `expected_from`, the move is a compare-and-set: if the case has moved on
     meanwhile (another task run, a person), nothing happens and the case is returned.
     """
+    note, referred_to = _typed(note), _typed(referred_to)
     case = _lock(case_id)
     if to == case.status:
         return case  # a repeated request is a no-op
@@ -283,6 +291,7 @@ def case_create(
     note: str = "",
 ) -> Case:
     """Log a case (咨询/登记). The member of staff who logs it is its first responder for good."""
+    note = _typed(note)
     if actor.centre_id is None:
         raise NotPermitted(_("您不属于任何中心，不能登记办件。"))
     matter_type = (
@@ -353,7 +362,7 @@ def case_materials_update(*, case_id: int, actor: User, provided_ids: Iterable[i
 @transaction.atomic
 def case_accept(*, case_id: int, actor: User, note: str = "") -> Case:
     """受理: every material is there. The clock starts."""
-    return case_transition(case_id=case_id, to=S.ACCEPTED, actor=actor, note=note or _("材料齐全，予以受理"))
+    return case_transition(case_id=case_id, to=S.ACCEPTED, actor=actor, note=_typed(note) or _("材料齐全，予以受理"))
 
 
 def applicant_has_bad_record(*, centre_id: int, id_hash: str) -> bool:
@@ -412,6 +421,7 @@ def case_accept_with_deficiencies(
     Commitment.objects.create(
         case=case, deadline=result.date, deadline_provisional=result.provisional, submit_method=submit_method
     )
+    Case.objects.filter(id=case.id).update(correction_deadline=result.date)  # the list's copy (models.py)
     names = "、".join(m.name for m in deferred)
     case_transition(case_id=case.id, to=S.ACCEPTED_DEFICIENT, actor=actor, note=_("容缺受理，签署承诺书"))
     case_transition(
@@ -471,6 +481,7 @@ def case_material_receive(*, case_id: int, case_material_id: int, actor: User) -
 @transaction.atomic
 def case_correction_extend(*, case_id: int, actor: User, days: int, reason: str) -> Commitment:
     """A leader extends the correction deadline once, with a reason, within the promised time."""
+    reason = _typed(reason)
     case = _lock(case_id)
     if not actor.is_leader or (actor.centre_id != case.centre_id and not actor.is_city_wide):
         raise NotPermitted(_("只有中心领导可以延长补正期限。"))
@@ -496,6 +507,7 @@ def case_correction_extend(*, case_id: int, actor: User, days: int, reason: str)
     commitment.extended_by = actor
     commitment.extension_reason = reason.strip()
     commitment.save(update_fields=["original_deadline", "deadline", "extended_by", "extension_reason"])
+    Case.objects.filter(id=case.id).update(correction_deadline=new_deadline, updated_at=timezone.now())
     _event(
         case,
         kind=CaseEvent.Kind.EXTENSION,
@@ -613,7 +625,7 @@ def reminder_call_record(*, call_id: int, actor: User, outcome: str, note: str =
         raise ValidationFailed(_("请选择通话结果。"), field="outcome")
     if call.outcome == ReminderCall.Outcome.CANCELLED:
         raise Conflict(_("该电话提醒已取消。"))
-    call.outcome, call.note, call.done_by, call.done_at = outcome, note.strip(), actor, timezone.now()
+    call.outcome, call.note, call.done_by, call.done_at = outcome, _typed(note), actor, timezone.now()
     call.save(update_fields=["outcome", "note", "done_by", "done_at"])
     _event(
         call.case,
@@ -690,6 +702,7 @@ def case_stall_check(
 
 @transaction.atomic
 def case_handover_offer(*, case_id: int, actor: User, to_user_id: int, reason: str) -> Handover:
+    reason = _typed(reason)
     case = _lock(case_id)
     if actor.id != case.handler_id:
         raise NotPermitted(_("只有当前承办人可以转交。"))
@@ -723,6 +736,7 @@ def case_handover_offer(*, case_id: int, actor: User, to_user_id: int, reason: s
 
 @transaction.atomic
 def case_handover_respond(*, handover_id: int, actor: User, accept: bool, reason: str = "") -> Handover:
+    reason = _typed(reason)
     handover = Handover.objects.select_for_update().get(id=handover_id)
     case = _lock(handover.case_id)
     if actor.id != handover.to_user_id:
@@ -776,7 +790,10 @@ def can_see_full_pii(case: Case, user: User) -> bool:
         return False
     if user.id in (case.handler_id, case.first_responder_id) or user.is_leader:
         return True
-    return Assistance.objects.filter(case=case, helper=user).exists()
+    try:
+        return case.assistance.helper_id == user.id  # selected with the case on its page
+    except Assistance.DoesNotExist:
+        return False
 
 
 @transaction.atomic
@@ -827,7 +844,7 @@ def assistance_log_add(*, case_id: int, actor: User, action: str, note: str = ""
         raise NotPermitted(_("只有指派的帮办员可以记录帮办内容。"))
     if action not in AssistanceLog.Action.values:
         raise ValidationFailed(_("请选择帮办内容。"), field="action")
-    log = AssistanceLog.objects.create(assistance=assistance, action=action, note=note.strip(), helper=actor)
+    log = AssistanceLog.objects.create(assistance=assistance, action=action, note=_typed(note), helper=actor)
     _event(
         assistance.case, kind=CaseEvent.Kind.ASSIST, actor=actor, note=f"{log.get_action_display()} {log.note}".strip()
     )

@@ -9,3 +9,9 @@ class GovserviceConfig(AppConfig):
     # files and cross-cutting management commands are found; it has no models.
     name = "govservice"
     verbose_name = _("政务服务中心")
+
+    def ready(self) -> None:
+        # The work calendar is cached (govservice.workdays): dropped whenever the calendar changes.
+        from .workdays import connect_invalidation
+
+        connect_invalidation()

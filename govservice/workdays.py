@@ -12,18 +12,35 @@ Every deadline in the product is computed here. Sources, first match wins:
 Day counting follows the usual rule for 承诺时限: the start day itself is not
 counted, so 5 working days from a Friday lands on the next Friday when there is
 no holiday in between.
+
+The override table is read once and kept in the Django cache (Redis in
+production), so a page that shows a deadline does not read the whole calendar.
+Saving or deleting a `WorkCalendarDay` / `WorkCalendarYear` — admin, shell,
+service, any door that goes through the model — drops the cached copy at once
+and again after commit (signals connected in `GovserviceConfig.ready`). Bulk
+writes that bypass model signals (`QuerySet.update`, `bulk_create`) must call
+`calendar_changed()`. The cache timeout bounds what no signal can catch: a reader
+that read the old rows just before a commit and cached them just after, or an
+edit rolled back after its own transaction had read (and cached) it.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import chinese_calendar
 from chinese_calendar import constants as _cc_constants
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 _CC_YEARS = frozenset(d.year for d in (*_cc_constants.holidays, *_cc_constants.workdays))
 _MAX_SPAN_DAYS = 366 * 5  # a sane bound: no deadline in this product is five years away
+CACHE_KEY = "workdays:calendar:v1"
+CACHE_SECONDS = 10 * 60  # a safety net only: every model write invalidates at once
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,24 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
+        """The centre's calendar: from the cache, or read (2 queries) and cached."""
+        try:
+            cached = cache.get(CACHE_KEY)
+        except Exception:  # a cache outage must not stop deadlines from being computed
+            logger.warning("work calendar cache unavailable; reading the table", exc_info=True)
+            return cls.load_from_database()
+        if cached is not None:
+            overrides, complete = cached
+            return cls(overrides, complete)
+        calendar = cls.load_from_database()
+        try:
+            cache.set(CACHE_KEY, (calendar.overrides, calendar.complete_years), CACHE_SECONDS)
+        except Exception:
+            logger.warning("work calendar cache unavailable; not cached", exc_info=True)
+        return calendar
+
+    @classmethod
+    def load_from_database(cls) -> WorkCalendar:
         from staff.models import WorkCalendarDay, WorkCalendarYear
 
         overrides = dict(WorkCalendarDay.objects.values_list("date", "is_workday"))
@@ -107,6 +142,28 @@ class WorkCalendar:
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return day
+
+
+def _forget() -> None:
+    try:
+        cache.delete(CACHE_KEY)
+    except Exception:
+        logger.warning("work calendar cache unavailable; could not invalidate", exc_info=True)
+
+
+def calendar_changed(*, using: str | None = None, **_signal: object) -> None:
+    """Drop the cached calendar now (this transaction sees its own writes) and again after
+    commit (another process may have cached the old rows meanwhile). A signal receiver too."""
+    _forget()
+    transaction.on_commit(_forget, using=using)
+
+
+def connect_invalidation() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    for model in ("staff.WorkCalendarDay", "staff.WorkCalendarYear"):
+        for signal in (post_save, post_delete):
+            signal.connect(calendar_changed, sender=model, dispatch_uid=f"workdays-{signal is post_save}-{model}")
 
 
 def is_working_day(day: date) -> bool:

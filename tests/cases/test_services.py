@@ -495,3 +495,57 @@ def test_first_responder_is_told_once_when_a_case_stalls(window_staff, other_win
     stalled = Notice.objects.filter(key__startswith=f"case:{case.id}:stalled:")
     assert {n.recipient for n in stalled} == {window_staff, other_window_staff}
     assert stalled.count() == 2  # once each, though the task ran twice
+
+
+# --- personal data typed into free text ------------------------------------------------------------------
+
+OTHER_PHONE = "13987650321"  # not the applicant's: a number someone typed into a note
+ID_TYPED = "11010519491231002X"
+
+
+def _every_row_as_text() -> str:
+    from django.db import connection
+
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - introspected names
+            chunks += [" ".join(str(v) for v in row if v is not None) for row in cursor.fetchall()]
+    return "\n".join(chunks)
+
+
+def test_numbers_typed_into_any_note_or_reason_on_a_case_are_stored_masked(
+    window_staff, other_window_staff, leader, helper, log_case
+):
+    typed = f"联系人电话 {OTHER_PHONE}，证件 {ID_TYPED}"
+    case = log_case(window_staff, provided="core", is_elderly=True, note=f"登记：{typed}")
+    case = services.case_accept_with_deficiencies(
+        case_id=case.id, actor=window_staff, deferred_material_ids=[case.materials.get(is_core=False).id]
+    )
+    services.case_correction_extend(case_id=case.id, actor=leader, days=1, reason=f"延期：{typed}")
+    call = ReminderCall.objects.filter(case=case, outcome=ReminderCall.Outcome.PENDING).first()
+    services.reminder_call_record(call_id=call.id, actor=window_staff, outcome="reached", note=f"回拨 {typed}")
+    offer = services.case_handover_offer(
+        case_id=case.id, actor=window_staff, to_user_id=other_window_staff.id, reason=f"转交：{typed}"
+    )
+    services.case_handover_respond(
+        handover_id=offer.id, actor=other_window_staff, accept=False, reason=f"拒收：{typed}"
+    )
+    services.assistance_assign(case_id=case.id, actor=window_staff, helper_id=helper.id)
+    services.assistance_log_add(case_id=case.id, actor=helper, action="form_filling", note=f"代填 {typed}")
+    services.case_transition(case_id=case.id, to=S.WITHDRAWN, actor=window_staff, note=f"撤回：{typed}")
+    rejected = log_case(window_staff)
+    services.case_transition(
+        case_id=rejected.id,
+        to=S.REJECTED,
+        actor=window_staff,
+        reason="other_authority",
+        referred_to=f"区税务局 {typed}",
+    )
+
+    text = _every_row_as_text()
+    for needle in (OTHER_PHONE, ID_TYPED, ID_TYPED.lower()):
+        assert needle not in text
+    notes = list(CaseEvent.objects.filter(case=case).values_list("note", flat=True))
+    assert any("139****0321" in note and "110105********002X" in note for note in notes)  # masked, not dropped
+    assert Handover.objects.get(id=offer.id).response_reason == "拒收：联系人电话 139****0321，证件 110105********002X"

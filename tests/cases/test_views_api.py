@@ -5,7 +5,7 @@ import json
 import logging
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -93,11 +93,12 @@ def test_my_cases_lists_overdue_first_in_constant_queries(
     for _ in range(5):
         log_case(window_staff)
     Case.objects.filter(id=deficient_case.id).update(created_at=datetime(2020, 1, 1, tzinfo=SH))
-    deficient_case.commitment.deadline = datetime(2020, 1, 2).date()
-    deficient_case.commitment.save()
-    client = as_user(window_staff)
-    with django_assert_max_num_queries(12):
-        html = client.get(reverse("cases:list")).content.decode()
+    # The day after the correction deadline (the expiry task has not run yet).
+    after = datetime.combine(deficient_case.commitment.deadline + timedelta(days=1), time(10), tzinfo=SH)
+    with time_machine.travel(after, tick=False):
+        client = as_user(window_staff)
+        with django_assert_max_num_queries(12):
+            html = client.get(reverse("cases:list")).content.decode()
     rows = html.split("<tbody>")[1]
     first_row = rows.split("</tr>")[0]
     assert deficient_case.tracking_no in first_row and "逾期" in first_row  # the overdue one comes first

@@ -128,9 +128,6 @@ def test_numbers_never_in_clear(
             assert needle not in text, f"{needle} in the case API answer for {persona.username}"
 
 
-@pytest.mark.xfail(
-    reason="cases: a free-text note is stored as typed; services do not scrub() numbers in notes", strict=False
-)
 def test_a_number_typed_into_a_free_text_note_is_not_stored_in_clear(centre, window_staff):
     matter = matter_with_materials(centre)
     case_create(
