@@ -5,6 +5,10 @@ request with the same key blocks on the unique index until the first commits,
 then finds the stored response; if the first rolls back, the second simply
 proceeds. Nobody ever sees a half-done key unless a database lock timed out,
 which is answered 409 "in progress".
+
+A failed request is rolled back whole, and its error answer is stored in a
+second, short transaction: between the two another request with the same key
+may run; then its answer is the one stored and replayed.
 """
 
 from __future__ import annotations
@@ -67,6 +71,24 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return response
 
 
+class _KeyTaken(Exception):
+    """The key's row exists already (or another request holding it just committed)."""
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _replay_stored(channel: Channel, key: str, fingerprint: str) -> Response:
+    existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
+    if existing is None:
+        # Only when the holder of the key rolled back between our insert and this read.
+        raise KeyInProgress()
+    return _replay(existing, fingerprint)
+
+
 def run_idempotent(
     *,
     channel: Channel,
@@ -80,40 +102,58 @@ def run_idempotent(
 
     Domain and validation errors are stored too: the same body would fail the
     same way, and a retry must see the same answer.
+
+    The success path is one transaction without savepoints: the key's row is
+    inserted first (a retry fails right there, before any other work, and the
+    rollback leaves nothing to undo), then the handler runs, then the row gets
+    the response. A handler error rolls the whole transaction back, and the
+    error answer is stored on its own afterwards.
     """
     if key is None:
         return handler()
     fingerprint = request_fingerprint(endpoint, data)
-    existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
-    if existing is not None:
-        return _replay(existing, fingerprint)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
+    try:
+        with transaction.atomic():
+            try:
                 # On PostgreSQL a concurrent insert of the same key waits here for the other
-                # transaction; when that one commits, this raises and the row is readable below.
+                # transaction; when that one commits, this raises and its row is readable.
                 record = IdempotencyRecord.objects.create(
                     channel=channel, key=key, endpoint=endpoint, request_hash=fingerprint
                 )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
-            if existing is None:
-                raise KeyInProgress() from None
-            return _replay(existing, fingerprint)
+            except IntegrityError:
+                raise _KeyTaken() from None  # leaving the block rolls the failed insert back
+            try:
+                response = handler()
+            except (DomainError, exceptions.APIException) as exc:
+                raise _HandlerFailed(exc) from exc
+            record.state = IdempotencyRecord.State.DONE
+            record.response_status = response.status_code
+            record.response_body = response.data
+            record.completed_at = timezone.now()
+            record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
+        return response
+    except _KeyTaken:
+        return _replay_stored(channel, key, fingerprint)
+    except _HandlerFailed as failed:
+        rendered = (error_handler or api_exception_handler)(failed.error, {})
+        if rendered is None:
+            raise failed.error from None
         try:
             with transaction.atomic():
-                response = handler()
-        except (DomainError, exceptions.APIException) as exc:
-            rendered = (error_handler or api_exception_handler)(exc, {})
-            if rendered is None:
-                raise
-            response = rendered
-        record.state = IdempotencyRecord.State.DONE
-        record.response_status = response.status_code
-        record.response_body = response.data
-        record.completed_at = timezone.now()
-        record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
-    return response
+                IdempotencyRecord.objects.create(
+                    channel=channel,
+                    key=key,
+                    endpoint=endpoint,
+                    request_hash=fingerprint,
+                    state=IdempotencyRecord.State.DONE,
+                    response_status=rendered.status_code,
+                    response_body=rendered.data,
+                    completed_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Another request with this key got in while this one rolled back: its answer stands.
+            return _replay_stored(channel, key, fingerprint)
+        return rendered
 
 
 def idempotency_purge(*, now: Any = None) -> int:
