@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,11 +161,13 @@ def _self_triggered(*, actor: User | None, staff: User | None, case: Case | None
 
 def _default_owner(centre: Centre) -> User | None:
     """Who answers for a bad review until someone reassigns it: the centre admin, else a leader."""
-    for role in (Role.CENTRE_ADMIN, Role.LEADER):
-        user = User.objects.filter(is_active=True, centre=centre, roles__role=role).order_by("id").first()
-        if user is not None:
-            return user
-    return None
+    admin_first = SqlCase(When(roles__role=Role.CENTRE_ADMIN, then=Value(0)), default=Value(1))
+    return (
+        User.objects.filter(is_active=True, centre=centre, roles__role__in=(Role.CENTRE_ADMIN, Role.LEADER))
+        .annotate(admin_first=admin_first)
+        .order_by("admin_first", "id")
+        .first()
+    )
 
 
 def evaluation_submit(
@@ -358,12 +362,13 @@ def _bad_review_open(evaluation: Evaluation) -> BadReview:
     policy = FeedbackPolicy.for_centre(evaluation.centre)
     start = _local_date(evaluation.rated_at)
     owner = _default_owner(evaluation.centre)
+    calendar = workdays.WorkCalendar.load()  # once for both dates
     bad_review = BadReview.objects.create(
         evaluation=evaluation,
         centre=evaluation.centre,
         owner=owner,
-        contact_due=workdays.add_working_days(start, policy.contact_days).date,
-        rectify_due=workdays.add_working_days(start, policy.rectify_days).date,
+        contact_due=calendar.add_working_days(start, policy.contact_days).date,
+        rectify_due=calendar.add_working_days(start, policy.rectify_days).date,
     )
     EvaluationEvent.objects.create(evaluation=evaluation, action="bad_review_opened", new_status=BadReview.Status.OPEN)
     from .tasks import bad_review_opened_task  # noqa: PLC0415 - tasks import services

@@ -1,10 +1,11 @@
 """`Idempotency-Key`: a retry gets the first response and creates nothing.
 
-The key row is claimed INSIDE the same transaction as the write. A concurrent
-request with the same key blocks on the unique index until the first commits,
-then finds the stored response; if the first rolls back, the second simply
-proceeds. Nobody ever sees a half-done key unless a database lock timed out,
-which is answered 409 "in progress".
+The key's row is written with the response at the end of the same transaction
+as the write. A concurrent request with the same key blocks on the unique index
+until the first commits, then rolls its own work back and replays the stored
+response; if the first rolls back, the second simply commits. Nobody ever sees
+a half-done key. (Rows in state "in progress" come from an earlier version that
+claimed the key first; they are still answered 409.)
 
 A failed request is rolled back whole, and its error answer is stored in a
 second, short transaction: between the two another request with the same key
@@ -103,11 +104,12 @@ def run_idempotent(
     Domain and validation errors are stored too: the same body would fail the
     same way, and a retry must see the same answer.
 
-    The success path is one transaction without savepoints: the key's row is
-    inserted first (a retry fails right there, before any other work, and the
-    rollback leaves nothing to undo), then the handler runs, then the row gets
-    the response. A handler error rolls the whole transaction back, and the
-    error answer is stored on its own afterwards.
+    The success path is one transaction without savepoints: the handler's writes,
+    then the key's row with the response, committed together. A retry (or a
+    concurrent twin, which waits on the key's unique index until the first
+    commits) fails on that last insert; its transaction is rolled back, so its
+    writes vanish, and the stored answer is replayed. A handler error rolls the
+    transaction back and the error answer is stored on its own.
     """
     if key is None:
         return handler()
@@ -115,22 +117,10 @@ def run_idempotent(
     try:
         with transaction.atomic():
             try:
-                # On PostgreSQL a concurrent insert of the same key waits here for the other
-                # transaction; when that one commits, this raises and its row is readable.
-                record = IdempotencyRecord.objects.create(
-                    channel=channel, key=key, endpoint=endpoint, request_hash=fingerprint
-                )
-            except IntegrityError:
-                raise _KeyTaken() from None  # leaving the block rolls the failed insert back
-            try:
                 response = handler()
             except (DomainError, exceptions.APIException) as exc:
                 raise _HandlerFailed(exc) from exc
-            record.state = IdempotencyRecord.State.DONE
-            record.response_status = response.status_code
-            record.response_body = response.data
-            record.completed_at = timezone.now()
-            record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
+            _store(channel=channel, key=key, endpoint=endpoint, fingerprint=fingerprint, response=response)
         return response
     except _KeyTaken:
         return _replay_stored(channel, key, fingerprint)
@@ -140,20 +130,28 @@ def run_idempotent(
             raise failed.error from None
         try:
             with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    channel=channel,
-                    key=key,
-                    endpoint=endpoint,
-                    request_hash=fingerprint,
-                    state=IdempotencyRecord.State.DONE,
-                    response_status=rendered.status_code,
-                    response_body=rendered.data,
-                    completed_at=timezone.now(),
-                )
-        except IntegrityError:
-            # Another request with this key got in while this one rolled back: its answer stands.
+                _store(channel=channel, key=key, endpoint=endpoint, fingerprint=fingerprint, response=rendered)
+        except _KeyTaken:
+            # A retry of a request that succeeded (or failed) before: the first answer stands.
             return _replay_stored(channel, key, fingerprint)
         return rendered
+
+
+def _store(*, channel: Channel, key: str, endpoint: str, fingerprint: str, response: Response) -> None:
+    """Insert the key's row with its answer; _KeyTaken if the key has one already."""
+    try:
+        IdempotencyRecord.objects.create(
+            channel=channel,
+            key=key,
+            endpoint=endpoint,
+            request_hash=fingerprint,
+            state=IdempotencyRecord.State.DONE,
+            response_status=response.status_code,
+            response_body=response.data,
+            completed_at=timezone.now(),
+        )
+    except IntegrityError:
+        raise _KeyTaken() from None  # leaving the atomic block rolls everything back
 
 
 def idempotency_purge(*, now: Any = None) -> int:

@@ -143,7 +143,8 @@ def feed_record(*, obj: Any) -> FeedEntry | None:
     if record is None:
         return None
     # A fresh copy: the caller's instance may predate the change, and is not ours to mutate.
-    record = type(record).objects.select_related("channel").get(pk=record.pk)
+    related = ("channel", "bad_review") if isinstance(record, Evaluation) else ("channel",)
+    record = type(record).objects.select_related(*related).get(pk=record.pk)
     channel = record.channel
     subscriptions = list(WebhookSubscription.objects.filter(channel=channel, is_active=True))
     if not subscriptions and not ChannelKey.objects.filter(channel=channel).exists():
