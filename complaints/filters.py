@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govservice.workdays import WorkCalendar
 from rectification.models import ProblemCategory
 from staff.models import Window
-from staff.selectors import window_list_for
+from staff.selectors import scope_to_user
 
 from .models import BadReview, Channel, Complaint, Escalation, Evaluation, EvaluationLevel
+
+# The dashboards count with these same definitions and link to the lists with these filters:
+# a number and the list it opens must agree row for row.
+COMPLAINT_FINISHED = (Complaint.Status.CLOSED, Complaint.Status.MERGED)
+BAD_REVIEW_FINISHED = (BadReview.Status.CLOSED, BadReview.Status.EXCLUDED)
+ESCALATION_ANSWERED = (Escalation.Status.RESOLVED, Escalation.Status.UNRESOLVED, Escalation.Status.CLOSED)
 
 
 def _centre_channels(request: object) -> QuerySet[Channel]:
@@ -29,12 +39,13 @@ class ComplaintFilter(django_filters.FilterSet):
         label=_("问题类别"), choices=[*ProblemCategory.choices, ("none", _("未归类"))], method="by_category"
     )
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
+    open = django_filters.BooleanFilter(label=_("未办结"), method="by_open")
     received_from = django_filters.DateFilter(label=_("受理日期自"), field_name="received_at", lookup_expr="date__gte")
     received_to = django_filters.DateFilter(label=_("至"), field_name="received_at", lookup_expr="date__lte")
 
     class Meta:
         model = Complaint
-        fields = ["q", "status", "kind", "category", "channel", "received_from", "received_to"]
+        fields = ["q", "status", "kind", "category", "channel", "open", "received_from", "received_to"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(tracking_no__icontains=value) | Q(content__icontains=value))
@@ -42,40 +53,97 @@ class ComplaintFilter(django_filters.FilterSet):
     def by_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(category="" if value == "none" else value)
 
+    def by_open(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        finished = Q(status__in=COMPLAINT_FINISHED)
+        return queryset.exclude(finished) if value else queryset.filter(finished)
+
 
 def _centre_windows(request: object) -> QuerySet[Window]:
+    """The caller's windows, retired ones too: their ratings stay in the list."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Window.objects.none()
-    return window_list_for(user=user).order_by("centre__code", "code")
+    return scope_to_user(Window.objects.all(), user).select_related("centre").order_by("centre__code", "code")
 
 
 class EvaluationFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("评价等级"), choices=EvaluationLevel.choices)
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
-    window = django_filters.ModelChoiceFilter(label=_("窗口"), queryset=_centre_windows)
+    # `window=none`: ratings not tied to a window (the dashboards' "no window" row).
+    window = django_filters.ModelChoiceFilter(
+        label=_("窗口"), queryset=_centre_windows, null_label=_("未关联窗口"), null_value="none"
+    )
     excluded = django_filters.BooleanFilter(label=_("不计入统计"))
+    follow_up = django_filters.BooleanFilter(
+        label=_("追评"), field_name="follow_up_of", lookup_expr="isnull", exclude=True
+    )
     rated_from = django_filters.DateFilter(label=_("评价日期自"), field_name="rated_at", lookup_expr="date__gte")
     rated_to = django_filters.DateFilter(label=_("至"), field_name="rated_at", lookup_expr="date__lte")
 
     class Meta:
         model = Evaluation
-        fields = ["level", "channel", "window", "excluded", "rated_from", "rated_to"]
+        fields = ["level", "channel", "window", "excluded", "follow_up", "rated_from", "rated_to"]
+
+
+def bad_review_rectify_overdue(today: date) -> Q:
+    """Still being handled and past its rectification date."""
+    return ~Q(status__in=BAD_REVIEW_FINISHED) & Q(rectify_due__lt=today)
 
 
 class BadReviewFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=BadReview.Status.choices)
+    state = django_filters.ChoiceFilter(
+        label=_("处置情况"),
+        choices=[
+            ("open", _("处置中")),
+            ("overdue", _("整改逾期")),
+            ("valid", _("未认定无效")),
+        ],
+        method="by_state",
+    )
     verdict = django_filters.ChoiceFilter(label=_("核实结论"), choices=BadReview.Verdict.choices)
+    real_name = django_filters.BooleanFilter(label=_("实名评价"), field_name="evaluation__is_real_name")
+    rated_from = django_filters.DateFilter(
+        label=_("评价日期自"), field_name="evaluation__rated_at", lookup_expr="date__gte"
+    )
+    rated_to = django_filters.DateFilter(label=_("至"), field_name="evaluation__rated_at", lookup_expr="date__lte")
 
     class Meta:
         model = BadReview
-        fields = ["status", "verdict"]
+        fields = ["status", "state", "verdict", "real_name", "rated_from", "rated_to"]
+
+    def by_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "open":
+            return queryset.exclude(status__in=BAD_REVIEW_FINISHED)
+        if value == "overdue":
+            return queryset.filter(bad_review_rectify_overdue(timezone.localdate()))
+        return queryset.exclude(status=BadReview.Status.EXCLUDED)
+
+
+def escalation_due_by(today: date) -> date:
+    """ "Near or past the 2/5-working-day limit": due by the next working day."""
+    return WorkCalendar.load().add_working_days(today, 1).date
 
 
 class EscalationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Escalation.Status.choices)
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=Escalation.Kind.choices)
+    due = django_filters.ChoiceFilter(
+        label=_("答复时限"),
+        choices=[("overdue", _("已逾期")), ("soon", _("临近或已逾期"))],
+        method="by_due",
+    )
+    solved_from = django_filters.DateFilter(label=_("解决日期自"), field_name="solved_at", lookup_expr="date__gte")
+    solved_to = django_filters.DateFilter(label=_("至"), field_name="solved_at", lookup_expr="date__lte")
 
     class Meta:
         model = Escalation
-        fields = ["status", "kind"]
+        fields = ["status", "kind", "due", "solved_from", "solved_to"]
+
+    def by_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Not yet answered, and due before today (overdue) or by the next working day (soon)."""
+        today = timezone.localdate()
+        waiting = queryset.exclude(status__in=ESCALATION_ANSWERED)
+        if value == "overdue":
+            return waiting.filter(due_date__lt=today)
+        return waiting.filter(due_date__lte=escalation_due_by(today))

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,8 +76,15 @@ def _check_same_centre(obj: Any, centre: Centre, field: str) -> None:
         raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field=field)
 
 
+def _serves(channel: Channel, centre: Centre) -> bool:
+    prefetched = getattr(channel, "_prefetched_objects_cache", {}).get("centres")
+    if prefetched is not None:  # the intake API's channel comes with its centres
+        return any(c.id == centre.id for c in prefetched)
+    return channel.centres.filter(id=centre.id).exists()
+
+
 def _check_channel(channel: Channel, centre: Centre) -> None:
-    if not channel.is_active or not channel.centres.filter(id=centre.id).exists():
+    if not channel.is_active or not _serves(channel, centre):
         raise ValidationFailed(_("该渠道未启用或不服务于该中心。"), field="channel")
 
 
@@ -152,14 +161,15 @@ def _self_triggered(*, actor: User | None, staff: User | None, case: Case | None
 
 def _default_owner(centre: Centre) -> User | None:
     """Who answers for a bad review until someone reassigns it: the centre admin, else a leader."""
-    for role in (Role.CENTRE_ADMIN, Role.LEADER):
-        user = User.objects.filter(is_active=True, centre=centre, roles__role=role).order_by("id").first()
-        if user is not None:
-            return user
-    return None
+    admin_first = SqlCase(When(roles__role=Role.CENTRE_ADMIN, then=Value(0)), default=Value(1))
+    return (
+        User.objects.filter(is_active=True, centre=centre, roles__role__in=(Role.CENTRE_ADMIN, Role.LEADER))
+        .annotate(admin_first=admin_first)
+        .order_by("admin_first", "id")
+        .first()
+    )
 
 
-@transaction.atomic
 def evaluation_submit(
     *,
     centre: Centre,
@@ -179,10 +189,132 @@ def evaluation_submit(
     actor: User | None = None,
 ) -> Evaluation:
     """Record one rating. A re-sent record (same channel and external_id) returns the first one."""
-    if external_id:
-        existing = Evaluation.objects.filter(channel=channel, external_id=external_id).first()
+    evaluation, _created = evaluation_submit_once(
+        centre=centre,
+        channel=channel,
+        level=level,
+        window=window,
+        staff=staff,
+        matter_type=matter_type,
+        case=case,
+        text=text,
+        tags=tags,
+        is_real_name=is_real_name,
+        evaluator_name=evaluator_name,
+        evaluator_phone=evaluator_phone,
+        external_id=external_id,
+        rated_at=rated_at,
+        actor=actor,
+    )
+    return evaluation
+
+
+def _resent_evaluation(channel: Channel, external_id: str) -> Evaluation | None:
+    if not external_id:
+        return None
+    return Evaluation.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def evaluation_submit_once(
+    *,
+    centre: Centre,
+    channel: Channel,
+    level: int,
+    window: Window | None = None,
+    staff: User | None = None,
+    matter_type: MatterType | None = None,
+    case: Case | None = None,
+    text: str = "",
+    tags: Iterable[str] = (),
+    is_real_name: bool = False,
+    evaluator_name: str = "",
+    evaluator_phone: str = "",
+    external_id: str = "",
+    rated_at: datetime | None = None,
+    actor: User | None = None,
+) -> tuple[Evaluation, bool]:
+    """`evaluation_submit`, also saying whether the rating is new (False: the channel re-sent it).
+
+    A re-sent record (same channel and external id) and a second first rating of a case
+    are recognised by the database's unique constraints, so a new record, the usual
+    case, costs no look-up before its insert.
+    """
+    try:
+        evaluation = _evaluation_build(
+            centre=centre,
+            channel=channel,
+            level=level,
+            window=window,
+            staff=staff,
+            matter_type=matter_type,
+            case=case,
+            text=text,
+            tags=tags,
+            is_real_name=is_real_name,
+            evaluator_name=evaluator_name,
+            evaluator_phone=evaluator_phone,
+            external_id=external_id,
+            rated_at=rated_at,
+            actor=actor,
+        )
+    except ValidationFailed:
+        # A re-sent record gets the first one back even if it would no longer validate
+        # (a staff member left since, a tag was retired).
+        existing = _resent_evaluation(channel, external_id)
         if existing is not None:
-            return existing
+            return existing, False
+        raise
+    case_rated_already = False
+    # savepoint=False: the row, its history and a bad review join the caller's transaction
+    # (the intake API's, with its idempotency record) instead of nesting one more.
+    with transaction.atomic(savepoint=False):
+        try:
+            # A savepoint only where a unique key can clash, so that after the clash the
+            # transaction is still usable for the look-up below and for the caller.
+            with transaction.atomic(savepoint=bool(external_id or case)):
+                evaluation.save()
+        except IntegrityError:
+            # The same record again (a resend, or two deliveries racing): answer with the first.
+            existing = _resent_evaluation(channel, external_id)
+            if existing is not None:
+                return existing, False
+            if case is None:
+                raise
+            case_rated_already = True
+        else:
+            EvaluationEvent.objects.create(
+                evaluation=evaluation,
+                action="submitted",
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                note=_("本人办件自评，不计入统计") if evaluation.excluded else "",
+            )
+            if evaluation.level in BAD_REVIEW_LEVELS and not evaluation.excluded:
+                _bad_review_open(evaluation)
+    if case_rated_already:
+        # Raised outside the block so that a caller's transaction is not marked for rollback.
+        raise Conflict(_("该办件已评价（一事一评）。"), field="case")
+    return evaluation, True
+
+
+def _evaluation_build(
+    *,
+    centre: Centre,
+    channel: Channel,
+    level: int,
+    window: Window | None,
+    staff: User | None,
+    matter_type: MatterType | None,
+    case: Case | None,
+    text: str,
+    tags: Iterable[str],
+    is_real_name: bool,
+    evaluator_name: str,
+    evaluator_phone: str,
+    external_id: str,
+    rated_at: datetime | None,
+    actor: User | None,
+) -> Evaluation:
+    """Check the rules and return the unsaved row. Reads only; raises ValidationFailed."""
     try:
         level = int(level)
     except (TypeError, ValueError):
@@ -199,16 +331,13 @@ def evaluation_submit(
         window = window or case.window
         matter_type = matter_type or case.matter_type
         staff = staff or case.handler
-        if Evaluation.objects.filter(case=case, follow_up_of__isnull=True).exists():
-            raise Conflict(_("该办件已评价（一事一评）。"), field="case")
     if staff is not None and window is None:
         window = staff.window
     if is_real_name and not evaluator_phone:
         raise ValidationFailed(_("实名评价须留联系电话。"), field="evaluator_phone")
-    rated_at = rated_at or timezone.now()
     excluded = _self_triggered(actor=actor, staff=staff, case=case, phone=evaluator_phone)
-
-    evaluation = Evaluation(
+    phone = evaluator_phone.strip()
+    return Evaluation(
         centre=centre,
         channel=channel,
         window=window,
@@ -220,46 +349,26 @@ def evaluation_submit(
         tags=tag_list,
         is_real_name=is_real_name,
         evaluator_name=evaluator_name.strip(),
-        evaluator_phone=evaluator_phone.strip(),
-        evaluator_phone_hash=lookup_hash(evaluator_phone.strip()) if evaluator_phone.strip() else "",
+        evaluator_phone=phone,
+        evaluator_phone_hash=lookup_hash(phone) if phone else "",
         external_id=external_id,
         excluded=excluded,
         excluded_reason=_("本人办件自评") if excluded else "",
-        rated_at=rated_at,
+        rated_at=rated_at or timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            evaluation.save()
-    except IntegrityError:
-        # Two deliveries of the same record raced; the loser returns the winner's row.
-        if external_id:
-            existing = Evaluation.objects.filter(channel=channel, external_id=external_id).first()
-            if existing is not None:
-                return existing
-        if case is not None:
-            raise Conflict(_("该办件已评价（一事一评）。"), field="case") from None
-        raise
-    EvaluationEvent.objects.create(
-        evaluation=evaluation,
-        action="submitted",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        note=_("本人办件自评，不计入统计") if excluded else "",
-    )
-    if level in BAD_REVIEW_LEVELS and not excluded:
-        _bad_review_open(evaluation)
-    return evaluation
 
 
 def _bad_review_open(evaluation: Evaluation) -> BadReview:
     policy = FeedbackPolicy.for_centre(evaluation.centre)
     start = _local_date(evaluation.rated_at)
     owner = _default_owner(evaluation.centre)
+    calendar = workdays.WorkCalendar.load()  # once for both dates
     bad_review = BadReview.objects.create(
         evaluation=evaluation,
         centre=evaluation.centre,
         owner=owner,
-        contact_due=workdays.add_working_days(start, policy.contact_days).date,
-        rectify_due=workdays.add_working_days(start, policy.rectify_days).date,
+        contact_due=calendar.add_working_days(start, policy.contact_days).date,
+        rectify_due=calendar.add_working_days(start, policy.rectify_days).date,
     )
     EvaluationEvent.objects.create(evaluation=evaluation, action="bad_review_opened", new_status=BadReview.Status.OPEN)
     from .tasks import bad_review_opened_task  # noqa: PLC0415 - tasks import services

@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -27,7 +28,15 @@ from staff.selectors import get_in_scope, window_list_for
 
 from . import escalations as esc
 from . import selectors, services
-from .filters import BadReviewFilter, ComplaintFilter, EscalationFilter, EvaluationFilter
+from .filters import (
+    BAD_REVIEW_FINISHED,
+    COMPLAINT_FINISHED,
+    BadReviewFilter,
+    ComplaintFilter,
+    EscalationFilter,
+    EvaluationFilter,
+    bad_review_rectify_overdue,
+)
 from .forms import (
     AnswerForm,
     AppealDecisionForm,
@@ -113,22 +122,28 @@ def overview(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start = today.replace(day=1)
     totals = selectors.evaluation_totals(user=request.user, start=start)
-    open_bad = selectors.bad_review_list_for(user=request.user).exclude(
-        status__in=[BadReview.Status.CLOSED, BadReview.Status.EXCLUDED]
-    )
+    bad_reviews = selectors.bad_review_list_for(user=request.user)
+    complaints = selectors.complaint_list_for(user=request.user)
+    year_start = today.replace(month=1, day=1)
+    # Each tile links to the list filtered to exactly the rows it counts (the same definitions
+    # as the list filters in complaints/filters.py).
     context = {
         "totals": totals,
         "month": start,
-        "open_bad_reviews": open_bad.count(),
-        "overdue_bad_reviews": open_bad.filter(rectify_due__lt=today).count(),
-        "open_complaints": selectors.complaint_list_for(user=request.user)
-        .exclude(status__in=[Complaint.Status.CLOSED, Complaint.Status.MERGED])
-        .count(),
-        "unclassified": selectors.complaint_list_for(user=request.user).filter(category="").count(),
+        "open_bad_reviews": bad_reviews.exclude(status__in=BAD_REVIEW_FINISHED).count(),
+        "overdue_bad_reviews": bad_reviews.filter(bad_review_rectify_overdue(today)).count(),
+        "open_complaints": complaints.exclude(status__in=COMPLAINT_FINISHED).count(),
+        "unclassified": complaints.filter(category="").count(),
         "shares": selectors.complaint_category_shares(user=request.user),
         "callback": selectors.bad_review_callback_rate(user=request.user, start=start),
         "escalations_solved": sum(m.solved for m in selectors.escalation_monthly(user=request.user, year=today.year)),
+        "links": {
+            "evaluations": {"rated_from": start, "excluded": "false", "follow_up": "false"},
+            "callback": {"real_name": "true", "state": "valid", "rated_from": start},
+            "escalations_solved": {"solved_from": year_start, "solved_to": year_start.replace(month=12, day=31)},
+        },
     }
+    context["links"] = {name: urlencode(query) for name, query in context["links"].items()}
     return render(request, "complaints/overview.html", context)
 
 

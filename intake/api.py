@@ -53,6 +53,7 @@ WRITE_ERRORS = {
     429: OpenApiResponse(ERROR_SHAPE, description="Throttled; see Retry-After"),
 }
 PHONE = r"^1\d{10}$"
+_DATETIME = serializers.DateTimeField()  # unbound: renders in the current time zone, as a bound one does
 PHONE_MESSAGE = _("须为 11 位手机号。")
 
 
@@ -93,6 +94,20 @@ class EvaluationCreateApi(ChannelApiView):
         def get_status(self, obj: Evaluation) -> str:
             return evaluation_status(obj)
 
+    @staticmethod
+    def render(evaluation: Evaluation) -> dict[str, Any]:
+        """OutputSerializer's fields, built directly: the serializer (kept for the schema) copies its
+        fields on every request, a cost this hot endpoint does not need. A test pins the equality."""
+        return {
+            "id": str(evaluation.public_id),
+            "level": evaluation.level,
+            "level_display": str(evaluation.get_level_display()),
+            "centre": evaluation.centre.code,
+            "external_id": evaluation.external_id,
+            "status": evaluation_status(evaluation),
+            "rated_at": _DATETIME.to_representation(evaluation.rated_at),
+        }
+
     @extend_schema(
         operation_id="intake_evaluation_create",
         summary="Submit an evaluation (好差评)",
@@ -109,10 +124,7 @@ class EvaluationCreateApi(ChannelApiView):
             serializer = self.InputSerializer(data=data)
             serializer.is_valid(raise_exception=True)
             evaluation, created = evaluation_receive(channel=channel, data=serializer.validated_data)
-            return Response(
-                self.OutputSerializer(evaluation).data,
-                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            )
+            return Response(self.render(evaluation), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
         return run_idempotent(
             channel=channel,

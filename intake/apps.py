@@ -10,3 +10,24 @@ class IntakeConfig(AppConfig):
     # in `complaints`; this app only receives and reports them.
     name = "intake"
     verbose_name = _("渠道接入")
+
+    def ready(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+        from complaints.models import Channel
+        from staff.models import Centre
+
+        from . import auth
+        from .models import ChannelKey
+
+        # The channel-key cache (intake/auth.py) must forget a key whenever the key, its channel
+        # or the channel's centres change, whichever screen or command changed them.
+        post_save.connect(auth.on_key_changed, sender=ChannelKey, dispatch_uid="intake-key-saved")
+        post_delete.connect(auth.on_key_changed, sender=ChannelKey, dispatch_uid="intake-key-deleted")
+        post_save.connect(auth.on_channel_changed, sender=Channel, dispatch_uid="intake-channel-saved")
+        pre_delete.connect(auth.on_channel_changed, sender=Channel, dispatch_uid="intake-channel-deleted")
+        post_save.connect(auth.on_centre_changed, sender=Centre, dispatch_uid="intake-centre-saved")
+        pre_delete.connect(auth.on_centre_changed, sender=Centre, dispatch_uid="intake-centre-deleted")
+        m2m_changed.connect(
+            auth.on_channel_centres_changed, sender=Channel.centres.through, dispatch_uid="intake-channel-centres"
+        )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import router, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -14,23 +20,165 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from complaints.models import Channel
+from staff.models import Centre
+
 from .models import KEY_PREFIX_LENGTH, ChannelKey, hash_key
 
 # last_used_at is advisory: write it at most this often per key, not on every request.
 LAST_USED_RESOLUTION_SECONDS = 300
+_HEX = frozenset("0123456789abcdef")
 
 
 def _parse_key(raw: str) -> str | None:
     parts = raw.split("_")
-    if len(parts) < 3 or parts[0] != "gsk" or len(parts[1]) != KEY_PREFIX_LENGTH:
+    if len(parts) < 3 or parts[0] != "gsk" or len(parts[1]) != KEY_PREFIX_LENGTH or not set(parts[1]) <= _HEX:
         return None
     return parts[1]
+
+
+# --- the key cache --------------------------------------------------------------------------
+# Every channel request needs its key, the key's channel and the channel's centres. They change
+# rarely, so they are kept in the shared cache by key prefix (never the raw key) as plain field
+# values. An entry counts only while it carries the prefix's current *generation* token: every
+# door that changes a key, its channel or the channel's centres replaces the token
+# (`channel_key_cache_invalidate`, through signals in intake/apps.py and the services), so a
+# revoked key is refused on the next request in every worker. Checking the token rather than
+# deleting the entry closes the race where a request that read the database just before a
+# revoke commits writes its stale copy just after: that copy carries the old token. The TTL is
+# a backstop for writes no signal sees (raw SQL, queryset.update() outside the services).
+KEY_CACHE_SECONDS = 60
+_GENERATION_SECONDS = 24 * 3600
+
+
+def _fields(model: type[Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+# The field lists are part of the cache key: after a deploy that adds or drops a column, old
+# entries are simply not found, never misread.
+_KEY_FIELDS, _CHANNEL_FIELDS, _CENTRE_FIELDS = _fields(ChannelKey), _fields(Channel), _fields(Centre)
+_SCHEMA = hashlib.sha256(repr((_KEY_FIELDS, _CHANNEL_FIELDS, _CENTRE_FIELDS)).encode()).hexdigest()[:12]
+
+
+def _entry_key(prefix: str) -> str:
+    return f"intake:channel-key:{_SCHEMA}:{prefix}"
+
+
+def _generation_key(prefix: str) -> str:
+    return f"intake:channel-key-gen:{prefix}"
+
+
+def _values(obj: Model, names: tuple[str, ...]) -> list[Any]:
+    return [getattr(obj, name) for name in names]
+
+
+def _snapshot(key: ChannelKey, generation: str) -> dict[str, Any]:
+    return {
+        "generation": generation,
+        "key": _values(key, _KEY_FIELDS),
+        "channel": _values(key.channel, _CHANNEL_FIELDS),
+        "centres": [_values(c, _CENTRE_FIELDS) for c in key.channel.centres.all()],
+    }
+
+
+def _restore(snapshot: dict[str, Any]) -> ChannelKey:
+    db = router.db_for_read(ChannelKey)
+    key = ChannelKey.from_db(db, _KEY_FIELDS, snapshot["key"])
+    channel = Channel.from_db(db, _CHANNEL_FIELDS, snapshot["channel"])
+    centres = [Centre.from_db(db, _CENTRE_FIELDS, values) for values in snapshot["centres"]]
+    # What prefetch_related("centres") leaves behind, so channel.centres.all() needs no query.
+    queryset = channel.centres.all()
+    queryset._result_cache = centres
+    queryset._prefetch_done = True
+    channel._prefetched_objects_cache = {"centres": queryset}
+    key.channel = channel
+    return key
+
+
+def _load(prefix: str) -> ChannelKey | None:
+    """The key with its channel and the channel's centres, from the cache or the database."""
+    entry_key, generation_key = _entry_key(prefix), _generation_key(prefix)
+    cached = cache.get_many([entry_key, generation_key])
+    generation = cached.get(generation_key)
+    snapshot = cached.get(entry_key)
+    if snapshot is not None and generation is not None and snapshot["generation"] == generation:
+        return _restore(snapshot)
+    # The token is read BEFORE the database: a change committed in between replaces it, and
+    # the entry written below then never matches.
+    key = (
+        ChannelKey.objects.select_related("channel").prefetch_related("channel__centres").filter(prefix=prefix).first()
+    )
+    if key is None:
+        return None  # unknown prefixes leave nothing in the cache
+    if generation is None:
+        # First sight (or the token was evicted): issue a token, cache from the next request on.
+        cache.add(generation_key, uuid.uuid4().hex, _GENERATION_SECONDS)
+    else:
+        cache.set(entry_key, _snapshot(key, generation), KEY_CACHE_SECONDS)
+    return key
+
+
+def channel_key_cache_invalidate(prefixes: Iterable[str]) -> None:
+    """Forget cached keys now and again after the surrounding transaction commits."""
+    prefixes = list(prefixes)
+    if not prefixes:
+        return
+
+    def _bump() -> None:
+        cache.set_many({_generation_key(p): uuid.uuid4().hex for p in prefixes}, _GENERATION_SECONDS)
+
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _prefixes_of_channels(channel_ids: Iterable[int]) -> list[str]:
+    return list(ChannelKey.objects.filter(channel_id__in=list(channel_ids)).values_list("prefix", flat=True))
+
+
+def _centre_channel_ids(centre_id: int) -> list[int]:
+    return list(Channel.centres.through.objects.filter(centre_id=centre_id).values_list("channel_id", flat=True))
+
+
+def _prefixes_serving(centre_id: int) -> list[str]:
+    return list(ChannelKey.objects.filter(channel__centres=centre_id).values_list("prefix", flat=True))
+
+
+# The doors, connected in intake/apps.py. Signals rather than calls from the writers: the
+# channel and centre screens live in apps that must work without this one.
+def on_key_changed(sender: Any, instance: ChannelKey, **kwargs: Any) -> None:
+    channel_key_cache_invalidate([instance.prefix])
+
+
+def on_channel_changed(sender: Any, instance: Channel, created: bool = False, **kwargs: Any) -> None:
+    if not created:  # a new channel has no keys yet
+        channel_key_cache_invalidate(_prefixes_of_channels([instance.pk]))
+
+
+def on_centre_changed(sender: Any, instance: Centre, created: bool = False, **kwargs: Any) -> None:
+    if not created:  # a new centre is served by no channel yet
+        channel_key_cache_invalidate(_prefixes_serving(instance.pk))
+
+
+def on_channel_centres_changed(
+    sender: Any, instance: Channel | Centre, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    """channel.centres.add/remove/set/clear, from either side."""
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return
+    if not reverse:
+        channel_ids = [instance.pk]
+    elif pk_set is not None:
+        channel_ids = list(pk_set)
+    else:  # centre.channels.clear(): the channels it is about to leave
+        channel_ids = _centre_channel_ids(instance.pk)
+    channel_key_cache_invalidate(_prefixes_of_channels(channel_ids))
 
 
 def channel_key_lookup(raw: str) -> ChannelKey:
     """The active key for `raw`, or AuthenticationFailed (rendered as 403: no WWW-Authenticate)."""
     prefix = _parse_key(raw)
-    key = ChannelKey.objects.select_related("channel").filter(prefix=prefix).first() if prefix is not None else None
+    key = _load(prefix) if prefix is not None else None
     if key is None or not hmac.compare_digest(key.key_hash, hash_key(raw)):
         raise exceptions.AuthenticationFailed(_("渠道密钥无效。"))
     if not key.is_active:
@@ -38,6 +186,7 @@ def channel_key_lookup(raw: str) -> ChannelKey:
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         ChannelKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        channel_key_cache_invalidate([key.prefix])  # the next request reads the new time
     return key
 
 

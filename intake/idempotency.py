@@ -1,10 +1,15 @@
 """`Idempotency-Key`: a retry gets the first response and creates nothing.
 
-The key row is claimed INSIDE the same transaction as the write. A concurrent
-request with the same key blocks on the unique index until the first commits,
-then finds the stored response; if the first rolls back, the second simply
-proceeds. Nobody ever sees a half-done key unless a database lock timed out,
-which is answered 409 "in progress".
+The key's row is written with the response at the end of the same transaction
+as the write. A concurrent request with the same key blocks on the unique index
+until the first commits, then rolls its own work back and replays the stored
+response; if the first rolls back, the second simply commits. Nobody ever sees
+a half-done key. (Rows in state "in progress" come from an earlier version that
+claimed the key first; they are still answered 409.)
+
+A failed request is rolled back whole, and its error answer is stored in a
+second, short transaction: between the two another request with the same key
+may run; then its answer is the one stored and replayed.
 """
 
 from __future__ import annotations
@@ -67,6 +72,24 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return response
 
 
+class _KeyTaken(Exception):
+    """The key's row exists already (or another request holding it just committed)."""
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _replay_stored(channel: Channel, key: str, fingerprint: str) -> Response:
+    existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
+    if existing is None:
+        # Only when the holder of the key rolled back between our insert and this read.
+        raise KeyInProgress()
+    return _replay(existing, fingerprint)
+
+
 def run_idempotent(
     *,
     channel: Channel,
@@ -80,40 +103,55 @@ def run_idempotent(
 
     Domain and validation errors are stored too: the same body would fail the
     same way, and a retry must see the same answer.
+
+    The success path is one transaction without savepoints: the handler's writes,
+    then the key's row with the response, committed together. A retry (or a
+    concurrent twin, which waits on the key's unique index until the first
+    commits) fails on that last insert; its transaction is rolled back, so its
+    writes vanish, and the stored answer is replayed. A handler error rolls the
+    transaction back and the error answer is stored on its own.
     """
     if key is None:
         return handler()
     fingerprint = request_fingerprint(endpoint, data)
-    existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
-    if existing is not None:
-        return _replay(existing, fingerprint)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                # On PostgreSQL a concurrent insert of the same key waits here for the other
-                # transaction; when that one commits, this raises and the row is readable below.
-                record = IdempotencyRecord.objects.create(
-                    channel=channel, key=key, endpoint=endpoint, request_hash=fingerprint
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(channel=channel, key=key).first()
-            if existing is None:
-                raise KeyInProgress() from None
-            return _replay(existing, fingerprint)
-        try:
-            with transaction.atomic():
+    try:
+        with transaction.atomic():
+            try:
                 response = handler()
-        except (DomainError, exceptions.APIException) as exc:
-            rendered = (error_handler or api_exception_handler)(exc, {})
-            if rendered is None:
-                raise
-            response = rendered
-        record.state = IdempotencyRecord.State.DONE
-        record.response_status = response.status_code
-        record.response_body = response.data
-        record.completed_at = timezone.now()
-        record.save(update_fields=["state", "response_status", "response_body", "completed_at"])
-    return response
+            except (DomainError, exceptions.APIException) as exc:
+                raise _HandlerFailed(exc) from exc
+            _store(channel=channel, key=key, endpoint=endpoint, fingerprint=fingerprint, response=response)
+        return response
+    except _KeyTaken:
+        return _replay_stored(channel, key, fingerprint)
+    except _HandlerFailed as failed:
+        rendered = (error_handler or api_exception_handler)(failed.error, {})
+        if rendered is None:
+            raise failed.error from None
+        try:
+            with transaction.atomic():
+                _store(channel=channel, key=key, endpoint=endpoint, fingerprint=fingerprint, response=rendered)
+        except _KeyTaken:
+            # A retry of a request that succeeded (or failed) before: the first answer stands.
+            return _replay_stored(channel, key, fingerprint)
+        return rendered
+
+
+def _store(*, channel: Channel, key: str, endpoint: str, fingerprint: str, response: Response) -> None:
+    """Insert the key's row with its answer; _KeyTaken if the key has one already."""
+    try:
+        IdempotencyRecord.objects.create(
+            channel=channel,
+            key=key,
+            endpoint=endpoint,
+            request_hash=fingerprint,
+            state=IdempotencyRecord.State.DONE,
+            response_status=response.status_code,
+            response_body=response.data,
+            completed_at=timezone.now(),
+        )
+    except IntegrityError:
+        raise _KeyTaken() from None  # leaving the atomic block rolls everything back
 
 
 def idempotency_purge(*, now: Any = None) -> int:

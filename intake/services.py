@@ -20,9 +20,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Channel, Complaint, Evaluation
+from complaints.models import BAD_REVIEW_LEVELS, Channel, Complaint, Evaluation
 from govservice.exceptions import NotFound, ValidationFailed
 
+from .auth import channel_key_cache_invalidate
 from .models import ChannelKey, FeedEntry, WebhookDelivery, WebhookSubscription, hash_key
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def channel_key_revoke(*, key_id: int) -> ChannelKey:
     key = ChannelKey.objects.get(pk=key_id)
     # Compare-and-set: revoking twice keeps the first time.
     ChannelKey.objects.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    channel_key_cache_invalidate([key.prefix])  # an update() sends no signal: refuse the key from the next request
     key.refresh_from_db()
     logger.info("channel key %s… revoked", key.prefix)
     return key
@@ -121,7 +123,9 @@ def _record_payload(obj: Complaint | Evaluation) -> tuple[str, str, str, dict[st
 
 def evaluation_status(evaluation: Evaluation) -> str:
     """An evaluation has no status of its own: a bad review's flow gives it one."""
-    bad_review = getattr(evaluation, "bad_review", None)
+    # Only a bad rating ever opens a bad review (complaints.services), and a level never
+    # changes: a good rating needs no look-up.
+    bad_review = getattr(evaluation, "bad_review", None) if evaluation.level in BAD_REVIEW_LEVELS else None
     if bad_review is not None:
         return str(bad_review.status)
     return "excluded" if evaluation.excluded else "recorded"
@@ -139,7 +143,8 @@ def feed_record(*, obj: Any) -> FeedEntry | None:
     if record is None:
         return None
     # A fresh copy: the caller's instance may predate the change, and is not ours to mutate.
-    record = type(record).objects.select_related("channel").get(pk=record.pk)
+    related = ("channel", "bad_review") if isinstance(record, Evaluation) else ("channel",)
+    record = type(record).objects.select_related(*related).get(pk=record.pk)
     channel = record.channel
     subscriptions = list(WebhookSubscription.objects.filter(channel=channel, is_active=True))
     if not subscriptions and not ChannelKey.objects.filter(channel=channel).exists():

@@ -58,13 +58,21 @@ def resolve_refs(centre: Centre, data: dict[str, Any]) -> dict[str, Any]:
 def evaluation_receive(
     *, channel: Channel, data: dict[str, Any], centre: Centre | None = None
 ) -> tuple[Evaluation, bool]:
-    """(evaluation, created). created is False when the channel re-sent a record it sent before."""
+    """(evaluation, created). created is False when the channel re-sent a record it sent before.
+
+    No look-up of the external id first: the unique constraint recognises a resend.
+    """
     centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
-    if external_id and Evaluation.objects.filter(channel=channel, external_id=external_id).exists():
-        return Evaluation.objects.get(channel=channel, external_id=external_id), False
-    refs = resolve_refs(centre, data)
-    evaluation = complaint_services.evaluation_submit(
+    try:
+        refs = resolve_refs(centre, data)
+    except ValidationFailed:
+        # A resend is answered with the first record even if a reference went away since.
+        existing = Evaluation.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        if existing is not None:
+            return existing, False
+        raise
+    return complaint_services.evaluation_submit_once(
         centre=centre,
         channel=channel,
         level=data["level"],
@@ -77,7 +85,6 @@ def evaluation_receive(
         rated_at=data.get("rated_at"),
         **refs,
     )
-    return evaluation, True
 
 
 def complaint_receive(

@@ -263,10 +263,7 @@ def _complaints(
             str(labels.get(key, _("未分类"))),
             per_category.get(key, 0),
             _rate(per_category.get(key, 0), total),
-            # The complaint list cannot filter "no category", so the unclassified count has no link.
-            _url(list_url, {"category": key, "received_from": filters.start, "received_to": filters.end})
-            if key
-            else "",
+            _url(list_url, {"category": key or "none", "received_from": filters.start, "received_to": filters.end}),
         )
         for key in [*ProblemCategory.values, ""]
         if key or per_category.get(key)
@@ -315,7 +312,7 @@ def _satisfaction(
     # rolled up here. The groups are bounded by windows × channels, not by the data.
     groups = list(
         queryset.order_by()
-        .values("window__code", "window__name", "channel_id", "channel__code", "channel__name")
+        .values("window_id", "window__code", "window__name", "channel_id", "channel__code", "channel__name")
         .annotate(**figures, **monthly)
     )
 
@@ -333,7 +330,8 @@ def _satisfaction(
         if n:
             very, good = sum(g[f"very{i}"] for g in groups), sum(g[f"good{i}"] for g in groups)
             by_month.append({"month": label, "n": n, "very": very, "good": good})
-    by_window = roll(lambda g: g["window__code"])
+    # By id (two centres may both have a window "B01"), listed by code.
+    by_window = sorted(roll(lambda g: g["window_id"]), key=lambda r: (r["window__code"] or "", r["window_id"] or 0))
     by_channel = roll(lambda g: g["channel__code"])
     months = build(
         by_month,
@@ -341,12 +339,11 @@ def _satisfaction(
         lambda r: r["month"],
         lambda r: {**_month_range("rated", r["month"]), "excluded": "false"},
     )
-    # The evaluation list has no window filter yet: a window's number opens the period's list.
     windows = build(
         by_window,
         "window__code",
         lambda r: f"{r['window__code'] or ''} {r['window__name'] or _('未关联窗口')}",
-        lambda r: period,
+        lambda r: {**period, "window": r["window_id"] or "none"},
     )
     channels = build(
         by_channel, "channel__code", lambda r: r["channel__name"], lambda r: {**period, "channel": r["channel_id"]}
@@ -390,8 +387,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
                 "escalations_due",
                 _("办不成事：临近或超过 2/5 个工作日时限"),
                 near,
-                # The escalation list has no due-date filter yet; it opens the open matters.
-                _url("complaints:escalation-list"),
+                _url("complaints:escalation-list", {"due": "soon"}),
                 "danger" if near else "",
             )
         )

@@ -1,0 +1,241 @@
+"""What one channel POST costs in SQL, and the guarantees the cheaper path must keep.
+
+Statement counts are deterministic: the speed itself is measured by bench/run.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case
+from complaints.models import Channel, Evaluation, EvaluationEvent
+from intake.api import EvaluationCreateApi
+from intake.auth import KEY_CACHE_SECONDS
+from intake.models import ChannelKey, IdempotencyRecord
+from intake.services import channel_key_revoke
+from tests.factories.intake import hotline_channel, issued_key
+from tests.intake.conftest import ChannelClient
+
+EVALUATIONS = "/api/v1/intake/evaluations/"
+
+
+def _statements(ctx: CaptureQueriesContext) -> list[str]:
+    """`INSERT complaints_evaluation`, `SAVEPOINT`, ...: the verb and the table of each statement.
+
+    BEGIN and COMMIT (logged by SQLite only) are left out.
+    """
+    out = []
+    for query in ctx.captured_queries:
+        if query["sql"].split()[0].upper() in ("BEGIN", "COMMIT"):
+            continue
+        words = query["sql"].replace('"', "").split()
+        verb = words[0].upper()
+        if verb == "INSERT":
+            out.append(f"INSERT {words[2]}")
+        elif verb == "UPDATE":
+            out.append(f"UPDATE {words[1]}")
+        elif verb == "SELECT":
+            table = words[words.index("FROM") + 1] if "FROM" in words else "?"
+            out.append(f"SELECT {table}")
+        else:
+            out.append(verb)
+    return out
+
+
+def _warm(api: ChannelClient) -> None:
+    """Two requests: the first records the key's use (and renews its cache token), the second caches it."""
+    for n in range(2):
+        assert api.post(EVALUATIONS, {"level": 5, "external_id": f"warm-{n}"}, idem=f"warm-{n}").status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_intake_post_of_a_good_rating_is_five_statements_in_one_transaction(centre):
+    """As in production: no surrounding transaction, the request's atomic() is the outermost."""
+    api = ChannelClient(issued_key(hotline_channel(centre)))
+    _warm(api)
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.post(EVALUATIONS, {"level": 5, "text": "很好", "external_id": "E-1"}, idem="idem-1")
+    assert response.status_code == 201, response.content
+    assert _statements(ctx) == [
+        # No key, centre, idempotency or external-id look-up first, and no savepoint per block.
+        "SAVEPOINT",  # only because an external id can clash: the clash must leave the transaction usable
+        "INSERT complaints_evaluation",
+        "RELEASE",
+        "INSERT complaints_evaluationevent",
+        "INSERT intake_idempotencyrecord",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
+    api = ChannelClient(issued_key(hotline_channel(centre)))
+    _warm(api)
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.post(EVALUATIONS, {"level": 1, "external_id": "E-bad"}, idem="idem-bad")
+    assert response.status_code == 201, response.content
+    statements = _statements(ctx)
+    # The request's transaction ends with the idempotency row; after it come the commit hooks
+    # (the update feed, and here the eager Celery task that notifies the owner).
+    request = statements[: statements.index("INSERT intake_idempotencyrecord") + 1]
+    assert request == [
+        "SAVEPOINT",
+        "INSERT complaints_evaluation",
+        "RELEASE",
+        "INSERT complaints_evaluationevent",
+        "SELECT complaints_feedbackpolicy",
+        "SELECT staff_user",  # the default owner: centre admin, else a leader, in one query
+        "SELECT staff_workcalendarday",  # the work calendar, read once for both due dates
+        "SELECT staff_workcalendaryear",
+        "INSERT complaints_badreview",
+        "INSERT complaints_evaluationevent",
+        "INSERT intake_idempotencyrecord",
+    ]
+    feed = statements[statements.index("SELECT complaints_evaluation") :]
+    assert feed[:2] == ["SELECT complaints_evaluation", "SELECT intake_webhooksubscription"]  # bad review joined
+    assert "SELECT complaints_badreview" not in feed
+
+
+@pytest.mark.django_db
+def test_the_rendered_answer_equals_the_output_serializer(api, centre):
+    for level in (5, 1):
+        response = api.post(EVALUATIONS, {"level": level, "external_id": f"R-{level}"})
+        evaluation = Evaluation.objects.get(external_id=f"R-{level}")
+        expected = EvaluationCreateApi.OutputSerializer(evaluation).data
+        assert response.json() == expected == EvaluationCreateApi.render(evaluation)
+
+
+# --- duplicates: the unique constraint instead of a look-up ------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_resent_external_id_answers_200_with_the_first_and_stores_that_answer(api):
+    first = api.post(EVALUATIONS, {"level": 5, "external_id": "H-1"}, idem="a")
+    again = api.post(EVALUATIONS, {"level": 2, "external_id": "H-1"}, idem="b")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Evaluation.objects.count() == 1
+    assert EvaluationEvent.objects.filter(action="submitted").count() == 1
+    # The transaction stayed usable after the clash: the answer was stored under its key.
+    assert IdempotencyRecord.objects.get(key="b").response_status == 200
+    replay = api.post(EVALUATIONS, {"level": 2, "external_id": "H-1"}, idem="b")
+    assert replay.status_code == 200 and replay["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_a_resend_is_answered_with_the_first_even_if_a_reference_went_away(api, window_staff):
+    window_staff.staff_no = "S9"
+    window_staff.save()
+    first = api.post(EVALUATIONS, {"level": 4, "staff_no": "S9", "external_id": "H-2"})
+    window_staff.is_active = False
+    window_staff.save()
+    again = api.post(EVALUATIONS, {"level": 4, "staff_no": "S9", "external_id": "H-2"})
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+
+
+@pytest.mark.django_db
+def test_a_second_rating_of_a_case_is_the_same_translated_409_and_is_stored(centre, window_staff, channel, raw_key):
+    from tests.factories.complaints import completed_case
+
+    case: Case = completed_case(centre=centre, handler=window_staff)
+    api, zh = ChannelClient(raw_key), ChannelClient(raw_key, language="zh-hans")
+    assert api.post(EVALUATIONS, {"level": 5, "case": case.tracking_no, "external_id": "C-1"}).status_code == 201
+    response = api.post(EVALUATIONS, {"level": 3, "case": case.tracking_no, "external_id": "C-2"}, idem="c2")
+    assert response.status_code == 409
+    assert response.json()["errors"]["case"] == ["This case has already been rated (one rating per case)."]
+    assert zh.post(EVALUATIONS, {"level": 3, "case": case.tracking_no}).json()["errors"]["case"] == [
+        "该办件已评价（一事一评）。"
+    ]
+    assert api.post(EVALUATIONS, {"level": 3, "case": case.tracking_no, "external_id": "C-2"}, idem="c2").json() == (
+        response.json()
+    )
+    assert Evaluation.objects.filter(case=case).count() == 1
+
+
+# --- the key cache: every door that changes a key, its channel or centres ---------------------
+
+
+def _revoke_by_service(key: ChannelKey, channel: Channel) -> None:
+    channel_key_revoke(key_id=key.pk)
+
+
+def _revoke_by_admin_action(key: ChannelKey, channel: Channel) -> None:
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from intake.admin import ChannelKeyAdmin
+
+    request = RequestFactory().post("/")
+    request._messages = type("M", (), {"add": lambda *a, **k: None})()  # the action's success message
+    ChannelKeyAdmin(ChannelKey, site).revoke(request, ChannelKey.objects.filter(pk=key.pk))
+
+
+def _delete_key(key: ChannelKey, channel: Channel) -> None:
+    key.delete()
+
+
+def _deactivate_channel(key: ChannelKey, channel: Channel) -> None:
+    channel.is_active = False
+    channel.save()
+
+
+def _remove_centre_from_channel(key: ChannelKey, channel: Channel) -> None:
+    channel.centres.clear()
+
+
+def _remove_channel_from_centre(key: ChannelKey, channel: Channel) -> None:
+    channel.centres.first().channels.remove(channel)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "door",
+    [
+        _revoke_by_service,
+        _revoke_by_admin_action,
+        _delete_key,
+        _deactivate_channel,
+        _remove_centre_from_channel,
+        _remove_channel_from_centre,
+    ],
+)
+def test_a_cached_key_is_refused_on_the_next_request_whichever_door_changed_it(api, channel, door):
+    _warm(api)
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.post(EVALUATIONS, {"level": 5}).status_code == 201
+    assert "SELECT intake_channelkey" not in _statements(ctx)  # served from the cache
+    door(ChannelKey.objects.get(channel=channel), channel)
+    response = api.post(EVALUATIONS, {"level": 5})
+    assert response.status_code in (400, 403), response.content
+    assert Evaluation.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_renamed_centre_is_answered_under_its_new_code(api, channel, centre):
+    _warm(api)
+    centre.code = "renamed"
+    centre.save()
+    assert api.post(EVALUATIONS, {"level": 5}).json()["centre"] == "renamed"
+
+
+@pytest.mark.django_db
+def test_the_cache_holds_no_raw_key_and_nothing_for_unknown_prefixes(api, raw_key, channel):
+    _warm(api)
+    entries = cache._cache  # LocMemCache in tests: everything stored, pickled
+    assert entries and not any(raw_key.encode() in value for value in entries.values())
+    before = set(entries)
+    assert ChannelClient("gsk_0123abcd_not-a-key").post(EVALUATIONS, {"level": 5}).status_code == 403
+    assert set(entries) == before
+    assert 0 < KEY_CACHE_SECONDS <= 300  # a backstop for writes no door sees
+
+
+@pytest.mark.django_db
+def test_two_channels_keep_their_own_keys_in_the_cache(centre, other_centre):
+    first = ChannelClient(issued_key(hotline_channel(centre, code="one")))
+    second = ChannelClient(issued_key(hotline_channel(other_centre, code="two")))
+    for _ in range(3):
+        assert first.post(EVALUATIONS, {"level": 5}).json()["centre"] == centre.code
+        assert second.post(EVALUATIONS, {"level": 5}).json()["centre"] == other_centre.code
