@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from staff.models import Department, Role
-from staff.selectors import centre_list_for, scope_to_user
+from staff.models import Role
 
 from .dashboard import DashboardFilters, dashboard_for
 
@@ -123,10 +122,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "data": data,
         "filters": filters,
-        "departments": scope_to_user(Department.objects.all(), user)
-        .select_related("centre")
-        .order_by("centre", "name"),
-        "centres": centre_list_for(user=user) if user.is_city_wide else [],
         "categories_chart": categories_chart,
         "trend_chart": trend_chart,
         "satisfaction_chart": satisfaction_chart,
