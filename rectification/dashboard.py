@@ -7,11 +7,13 @@ training) are read only if their models exist; a missing source is named in
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -34,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from govservice.workdays import WorkCalendar
@@ -154,6 +157,7 @@ class Dashboard:
     missing: list[str]
     department_choices: list[Choice] = field(default_factory=list)
     centre_choices: list[Choice] = field(default_factory=list)
+    computed_at: datetime | None = None  # the figures may come from a cache: shown on the page
 
 
 def _url(name: str, query: dict[str, object] | None = None, *args: object) -> str:
@@ -623,7 +627,31 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
         centre_choices=[Choice(c.code, c.name) for c in sorted(names["centre"].values(), key=lambda c: c.code)]
         if user.is_city_wide
         else [],
+        computed_at=timezone.now(),
     )
+
+
+CACHE_SECONDS = 60
+
+
+def dashboard_cached_for(*, user: User, filters: DashboardFilters) -> Dashboard:
+    """`dashboard_for`, kept CACHE_SECONDS for everyone with the same scope, filters and language.
+
+    The page is left open and reloaded, and the city's big screen polls the API; at a million
+    evaluations one computation still scans the period's evaluations of the centre. Both say
+    when their figures were computed (`computed_at`).
+    """
+    today = timezone.localdate()
+    # What the figures depend on: the scope (city-wide or one centre, see scope_to_user), the
+    # user's own centre (the service-star tile), the filters, the day and the language of the labels.
+    scope = (user.is_authenticated and user.is_active, user.is_city_wide, user.centre_id)
+    facts = repr((scope, filters.start, filters.end, filters.department, filters.centre, today, get_language()))
+    key = "rectification:dashboard:" + hashlib.sha256(facts.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = dashboard_for(user=user, filters=filters, today=today)
+        cache.set(key, data, CACHE_SECONDS)
+    return data
 
 
 def _department_choices(names: dict[str, dict[int, _Named]], *, city_wide: bool) -> list[Choice]:

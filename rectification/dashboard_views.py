@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 
 from staff.models import Role
 
-from .dashboard import DashboardFilters, dashboard_for
+from .dashboard import DashboardFilters, dashboard_cached_for
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
 
@@ -93,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*DASHBOARD_ROLES):
         raise Http404
     filters = DashboardFilters.from_query(request.GET)
-    data = dashboard_for(user=user, filters=filters)
+    data = dashboard_cached_for(user=user, filters=filters)
     categories_chart = bar_chart(
         [(s.label, s.count, f"{s.count}（{s.share or 0}%）", s.url) for s in data.complaints_by_category]
     )
