@@ -250,3 +250,19 @@ def test_figures_are_kept_a_minute_per_scope_and_filters_and_say_when_computed(
     login(client, leader)
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
         assert client.get(API).json()["ledger_total"]["close_out_applied"] == 2
+
+
+def test_the_escalation_tile_uses_the_work_calendar_next_working_day():
+    from datetime import date
+
+    from govservice.workdays import WorkCalendar
+    from rectification.dashboard import _next_working_day
+    from staff.models import WorkCalendarDay
+
+    # The centre's own entries win: a make-up Saturday and an extra day off.
+    WorkCalendarDay.objects.create(date=date(2026, 3, 7), is_workday=True)
+    WorkCalendarDay.objects.create(date=date(2026, 3, 9), is_workday=False)
+    full = WorkCalendar.load()
+    for offset in range(500):  # Spring Festival, National Day, years the package does not know yet
+        day = date(2026, 1, 1) + timedelta(days=offset)
+        assert _next_working_day(day) == full.add_working_days(day, 1).date, day
