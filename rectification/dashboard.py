@@ -680,17 +680,21 @@ def _case_parts(
     commitment = optional_model("cases", "Commitment")
     material = optional_model("cases", "CaseMaterial")
     figures: dict[str, Aggregate] = {"cases_total": Count("id"), "cases_assisted": Count("id", filter=special)}
-    if commitment is not None and material is not None:
-        materials = material.objects.filter(case=OuterRef("pk"))
-        queryset = queryset.annotate(
-            still_deferred=Exists(materials.filter(state="deferred")),
-            corrected_late=Exists(materials.filter(received_at__date__gt=OuterRef("commitment__deadline"))),
-        )
-        figures["cases_deficient"] = Count("id", filter=Q(commitment__isnull=False))
-        figures["cases_corrected_in_time"] = Count(
-            "id", filter=Q(commitment__isnull=False, still_deferred=False, corrected_late=False)
-        )
     parts: list[tuple[QuerySet, dict[str, Aggregate]]] = [(queryset, figures)]
+    if commitment is not None and material is not None:
+        # Counted from the written commitments (one per deficient case), so that the material
+        # checks run, and are costed by the planner, per commitment and not per case of the
+        # period: costed per case they made PostgreSQL JIT-compile the query (0.5 s at 100 k cases).
+        materials = material.objects.filter(case=OuterRef("case_id"))
+        commitments = commitment.objects.filter(case__in=queryset.values("id")).annotate(
+            still_deferred=Exists(materials.filter(state="deferred")),
+            corrected_late=Exists(materials.filter(received_at__date__gt=OuterRef("deadline"))),
+        )
+        deficient = {
+            "cases_deficient": Count("id"),
+            "cases_corrected_in_time": Count("id", filter=Q(still_deferred=False, corrected_late=False)),
+        }
+        parts.append((commitments, deficient))
     assistance = optional_model("cases", "Assistance")
     if assistance is not None and hasattr(assistance, "satisfaction"):
         rated = assistance.objects.filter(case__in=queryset.filter(special).values("id"))

@@ -266,3 +266,44 @@ def test_the_escalation_tile_uses_the_work_calendar_next_working_day():
     for offset in range(500):  # Spring Festival, National Day, years the package does not know yet
         day = date(2026, 1, 1) + timedelta(days=offset)
         assert _next_working_day(day) == full.add_working_days(day, 1).date, day
+
+
+def test_deficient_acceptance_figures_equal_plain_counts(centre, leader, window_staff):
+    from cases.models import CaseMaterial, Commitment
+    from tests.factories.cases import matter_with_materials
+    from tests.factories.complaints import completed_case
+
+    matter = matter_with_materials(centre, core=("申请书",), secondary=("住所证明",))
+    secondary = matter.materials.get(is_core=False)
+    today, now = timezone.localdate(), timezone.now()
+
+    def case(*, deadline_in: int | None, state: str = "provided", received_at=None, **kwargs):
+        made = completed_case(centre=centre, handler=window_staff, matter_type=matter, **kwargs)
+        CaseMaterial.objects.create(
+            case=made, material=secondary, name="住所证明", is_core=False, state=state, received_at=received_at
+        )
+        if deadline_in is not None:
+            Commitment.objects.create(
+                case=made, deadline=today + timedelta(days=deadline_in), submit_method=Commitment.SubmitMethod.WINDOW
+            )
+        return made
+
+    case(deadline_in=3, state="deferred")  # still waiting for the material
+    case(deadline_in=-5, state="received", received_at=now)  # brought after the deadline
+    case(deadline_in=3, state="received", received_at=now)  # in time
+    case(deadline_in=None, is_elderly=True)  # no commitment; an assisted case
+
+    figures = {f.key: f.value for f in dashboard_for(user=leader, filters=DashboardFilters.from_query({})).cases}
+    commitments = Commitment.objects.filter(case__centre=centre).select_related("case")
+    in_time = [
+        c
+        for c in commitments
+        if not any(
+            m.state == "deferred" or (m.received_at and timezone.localdate(m.received_at) > c.deadline)
+            for m in c.case.materials.all()
+        )
+    ]
+    assert figures["cases_total"] == 4
+    assert figures["cases_deficient"] == len(commitments) == 3
+    assert figures["cases_corrected_in_time_rate"] == round(100 * len(in_time) / 3, 1) == 33.3
+    assert figures["cases_assisted"] == 1
