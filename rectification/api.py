@@ -172,7 +172,7 @@ class DashboardApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        from .dashboard import DashboardFilters, dashboard_for
+        from .dashboard import DashboardFilters, dashboard_cached_for
 
-        data = dashboard_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))
+        data = dashboard_cached_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))
         return Response(asdict(data))

@@ -8,10 +8,9 @@ from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from staff.models import Department, Role
-from staff.selectors import centre_list_for, scope_to_user
+from staff.models import Role
 
-from .dashboard import DashboardFilters, dashboard_for
+from .dashboard import DashboardFilters, dashboard_cached_for
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
 
@@ -94,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*DASHBOARD_ROLES):
         raise Http404
     filters = DashboardFilters.from_query(request.GET)
-    data = dashboard_for(user=user, filters=filters)
+    data = dashboard_cached_for(user=user, filters=filters)
     categories_chart = bar_chart(
         [(s.label, s.count, f"{s.count}（{s.share or 0}%）", s.url) for s in data.complaints_by_category]
     )
@@ -123,10 +122,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "data": data,
         "filters": filters,
-        "departments": scope_to_user(Department.objects.all(), user)
-        .select_related("centre")
-        .order_by("centre", "name"),
-        "centres": centre_list_for(user=user) if user.is_city_wide else [],
         "categories_chart": categories_chart,
         "trend_chart": trend_chart,
         "satisfaction_chart": satisfaction_chart,
