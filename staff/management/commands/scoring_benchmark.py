@@ -56,7 +56,7 @@ def _insert(model: type[models.Model], count: int, computed: dict[str, str]) -> 
     now = timezone.now()
     columns, values, params = [], [], []
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or field.generated:  # a GeneratedField is computed by the database
             continue
         columns.append(connection.ops.quote_name(field.column))
         if field.column in computed:
