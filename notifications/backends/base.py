@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from govservice.masking import mask_phone
@@ -35,7 +35,7 @@ class OutgoingSms:
 
     def as_log_dict(self) -> dict[str, Any]:
         """Everything but the number in clear: for console/file output and logs."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict() deep-copies the params
         data["phone"] = mask_phone(self.phone)
         return data
 

@@ -226,22 +226,48 @@ def _move_many(
         )
         if moved:
             notes = notes or {}
-            SmsEvent.objects.bulk_create(
+            actor_id = actor.pk if actor is not None else None
+            default_note = scrub(note)[:500]
+            _insert_events(
                 [
-                    SmsEvent(
-                        message_id=message_id,
-                        kind=kind,
-                        old_status=from_status,
-                        new_status=to,
-                        attempt=attempt,
-                        note=scrub(notes.get(message_id, note))[:500],
-                        actor=actor,
+                    (
+                        message_id,
+                        kind,
+                        from_status,
+                        to,
+                        attempt,
+                        scrub(notes[message_id])[:500] if message_id in notes else default_note,
+                        actor_id,
                     )
                     for message_id, attempt in moved
-                ],
-                batch_size=500,
+                ]
             )
     return moved
+
+
+# The columns _insert_events writes, in order; created_at is added. A test checks this is every column
+# of SmsEvent but its id, so a new field cannot be silently left out.
+EVENT_COLUMNS = ("message_id", "kind", "old_status", "new_status", "attempt", "note", "actor_id")
+
+
+def _insert_events(rows: list[tuple[Any, ...]]) -> None:
+    """Insert history rows (EVENT_COLUMNS values) with one multi-row INSERT per 500.
+
+    The values are plain ints and strings already, so this skips what
+    bulk_create() spends per value (preparing each field of each object),
+    which was a quarter of a batch's send time.
+    """
+    meta = SmsEvent._meta
+    columns = [*EVENT_COLUMNS, meta.get_field("created_at").column]
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, quoted; every value is a parameter.
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in (*row, created_at)])
 
 
 def _update_returning(queryset: QuerySet[SmsMessage], **updates: Any) -> list[tuple[int, int]]:
