@@ -32,7 +32,14 @@ class SmsTemplate(models.Model):
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     name = models.CharField(_("名称"), max_length=100)
     sign_name = models.CharField(_("短信签名"), max_length=40)
-    provider_template_id = models.CharField(_("服务商模板编号"), max_length=64)
+    # Empty until the provider approves the wording and gives its id: the file
+    # and console backends send without one, a gateway backend refuses to.
+    provider_template_id = models.CharField(
+        _("服务商模板编号"),
+        max_length=64,
+        blank=True,
+        help_text=_("短信服务商审核通过后给出的模板编号。留空时只能用文件/控制台后端，经短信网关发送会失败。"),
+    )
     param_names = models.JSONField(_("参数名（按顺序）"), default=list, blank=True)
     text = models.TextField(_("模板正文"), help_text=_("用 {参数名} 占位，例如：请于{deadline}前补交{materials}。"))
     allow_night = models.BooleanField(

@@ -28,9 +28,14 @@ __all__ = [
     "SmsPermanentError",
     "SmsTransientError",
     "get_backend",
+    "get_backend_class",
 ]
 
 
 def get_backend(backend: str | None = None, **kwargs: Any) -> BaseSmsBackend:
-    klass = import_string(backend or settings.SMS_BACKEND)
-    return klass(**kwargs)
+    return get_backend_class(backend)(**kwargs)
+
+
+def get_backend_class(backend: str | None = None) -> type[BaseSmsBackend]:
+    """The class named by SMS_BACKEND, not built (e.g. to ask whether it needs provider template ids)."""
+    return import_string(backend or settings.SMS_BACKEND)
