@@ -105,7 +105,9 @@ class SmsMessage(TimeStampedModel):
     key = models.CharField(_("幂等键"), max_length=200, unique=True)
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), null=True, on_delete=models.PROTECT, related_name="+")
     phone = EncryptedCharField(_("手机号"))
-    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # Looked up only with claimed_at (the daily cap): sms_phone_claimed_idx serves it, a second index
+    # on phone_hash alone would only slow every status change down.
+    phone_hash = models.CharField(max_length=64, editable=False)
     template_code = models.CharField(_("模板"), max_length=50)
     template_version = models.PositiveSmallIntegerField(_("模板版本"), null=True, blank=True)
     params = models.JSONField(_("参数"), default=dict)

@@ -33,6 +33,7 @@ from ..backends import BaseSmsBackend, OutgoingSms, SmsPermanentError, get_backe
 from ..models import SmsEvent, SmsMessage, SmsTemplate
 from .outbox import (
     SEND_WINDOW,
+    _by_ids,
     _day_start,
     _move,
     _move_many,
@@ -281,7 +282,7 @@ def sms_send_batch(*, message_ids: Sequence[int], now: datetime | None = None) -
     now = now or timezone.now()
     result = SendResult()
     messages = list(
-        SmsMessage.objects.filter(id__in=list(message_ids), status=Status.SENDING)
+        _by_ids(list(message_ids), status=Status.SENDING)
         .only("id", "key", "phone", "template_code", "params", "attempts", "claimed_at")
         .order_by("id")
     )
@@ -395,9 +396,7 @@ def _send_chunk(
         template = templates[code]
         assert template is not None  # noqa: S101 - only sendable messages get here
         rows = _update_returning(
-            SmsMessage.objects.filter(
-                id__in=[m.id for m in group], status=Status.SENDING, attempts=attempt, handed_over_at__isnull=True
-            ),
+            _by_ids([m.id for m in group], status=Status.SENDING).filter(attempts=attempt, handed_over_at__isnull=True),
             handed_over_at=now,
             template_version=template.version,
         )
@@ -455,8 +454,9 @@ def _send_chunk(
         won = set(_ids(moved))
         result.sent += [i for i in provider_ids if i in won]
         for message_id in provider_ids:
-            if message_id not in won:
-                _record_sent_after_reaped(message_id=message_id, attempt=attempt, provider_id=provider_ids[message_id])
+            if message_id not in won and _record_sent_after_reaped(
+                message_id=message_id, attempt=attempt, provider_id=provider_ids[message_id]
+            ):
                 result.sent.append(message_id)
 
     for (attempt, reason), group in refused.items():
@@ -512,9 +512,12 @@ def _per_row(values: dict[int, str]) -> RawSQL:
     return RawSQL(sql, params, output_field=CharField())  # noqa: S611 - values are parameters, never SQL
 
 
-def _record_sent_after_reaped(*, message_id: int, attempt: int, provider_id: str) -> None:
+def _record_sent_after_reaped(*, message_id: int, attempt: int, provider_id: str) -> bool:
     """The reaper took the message back while the provider was answering. It did go out, so record
-    that (through SENDING, as the table says) rather than let it be sent again."""
+    that (through SENDING, as the table says) rather than let it be sent again.
+
+    False if it was claimed again meanwhile: then it goes out once more, as the
+    possible duplicate the reaper already counted."""
     logger.warning("sms %s was sent after the reaper took it back", message_id)
     sent_at = timezone.now()
     if _move(
@@ -526,7 +529,7 @@ def _record_sent_after_reaped(*, message_id: int, attempt: int, provider_id: str
         where={"attempts": attempt},
         claimed_at=sent_at,
     ):
-        _move(
+        return _move(
             message_id=message_id,
             from_status=Status.SENDING,
             to=Status.SENT,
@@ -535,6 +538,7 @@ def _record_sent_after_reaped(*, message_id: int, attempt: int, provider_id: str
             provider_message_id=provider_id,
             sent_at=sent_at,
         )
+    return False
 
 
 def sms_send(*, message_id: int, now: datetime | None = None) -> SmsMessage | None:

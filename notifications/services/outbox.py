@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Concat
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -219,7 +220,7 @@ def _move_many(
     # its history rows stand or fall with it, and a savepoint costs two round trips.
     with transaction.atomic(savepoint=False):
         moved = _update_returning(
-            SmsMessage.objects.filter(id__in=ids, status=from_status, **(where or {})),
+            _by_ids(ids, status=from_status).filter(**(where or {})),
             status=to,
             updated_at=timezone.now(),
             **updates,
@@ -243,6 +244,21 @@ def _move_many(
                 ]
             )
     return moved
+
+
+def _by_ids(ids: Sequence[int] | QuerySet[SmsMessage], *, status: str) -> QuerySet[SmsMessage]:
+    """The messages with these ids that are in `status`, found through the primary key.
+
+    The status test is written so that the (status, send_after) index cannot
+    serve it. PostgreSQL's statistics lag behind a queue that has just been
+    filled (100 k rows go QUEUED → SENDING within seconds): with a plain
+    `status = 'sending'` it chose to scan every SENDING row and filter them by
+    id (24 ms for 30 k rows, growing with the backlog) instead of the batch's
+    primary-key look-ups (0.3 ms).
+    """
+    return SmsMessage.objects.alias(status_unindexed=Concat("status", Value(""))).filter(
+        id__in=ids, status_unindexed=status
+    )
 
 
 # The columns _insert_events writes, in order; created_at is added. A test checks this is every column
