@@ -131,7 +131,10 @@ class SmsMessage(TimeStampedModel):
         verbose_name_plural = _("短信发件箱")
         ordering = ["-send_after"]
         indexes = [
-            models.Index(fields=["status", "send_after"]),
+            # The claim's "status = queued AND send_after <= now ORDER BY send_after, id LIMIT n" reads
+            # exactly n entries: with id in the index, messages due at the same moment (a bulk
+            # enqueue) need no sort of every one of them on each claim.
+            models.Index(fields=["status", "send_after", "id"], name="sms_status_due_idx"),
             models.Index(fields=["phone_hash", "claimed_at"], name="sms_phone_claimed_idx"),
             models.Index(fields=["provider_message_id"], name="sms_provider_id_idx"),
         ]

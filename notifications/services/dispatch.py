@@ -125,6 +125,14 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
     # `status = queued` condition decides who gets a row.)
     deferred: list[int] = []
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # After a bulk enqueue PostgreSQL's statistics still say few rows are queued, and it
+            # then collected every due row and sorted them all on each claim (O(queue) per claim:
+            # 87 ms at 30 k queued) instead of reading the first n entries of sms_status_due_idx,
+            # which is already in (send_after, id) order (0.6 ms). Discouraging a sort for this
+            # one transaction keeps the index plan whatever the statistics say.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = off")
         if cap:
             rows = list(candidates.values_list("id", "phone_hash")[:limit])
             counts = _sent_today_counts(phone_hashes=(h for _, h in rows), now=now)
