@@ -243,6 +243,7 @@ def visibility(args: argparse.Namespace) -> dict:
         "SMS_BACKEND": "faults.slow_backend.SlowFileBackend",
         "SMS_SLOW_SECONDS": "8",
         "CELERY_VISIBILITY_TIMEOUT": "3",
+        "SMS_SEND_BATCH_SIZE": "2",  # three send tasks of two messages, not one task of six
     }
     inproc("bench.inproc", "sms-seed", "-", "--tag", tag, "--messages", str(n))
     log_path = VAR / f"worker-vis-{tag}.log"
