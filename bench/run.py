@@ -294,7 +294,7 @@ class Bench:
         log(f"scoring run: {json.dumps(result)[:300]}")
 
     def dispatch(self) -> None:
-        stack.purge_broker(5)
+        stack.purge_broker(REDIS_DB)  # this checkout's broker db only, never another run's
         worker = stack.start_worker(self.env, logdir=VAR, concurrency=2)
         runs = []
         try:

@@ -50,7 +50,7 @@ def describe(name: str, r: dict) -> tuple[str, str]:
         return (
             "send task outliving the visibility timeout (8 s send, 3 s timeout)",
             f"{r['send_tasks_received']} send tasks received for {r['messages']} messages "
-            f"({r['redelivered']} redelivered); " + _sms(r),
+            f"in {r.get('send_tasks', '?')} batches ({r['redelivered']} redelivered); " + _sms(r),
         )
     if name == "pg_terminate":
         return (

@@ -8,3 +8,6 @@ import os
 from govservice.settings import *  # noqa: F403
 
 SMS_SENDING_TIMEOUT_SECONDS = int(os.environ.get("SMS_SENDING_TIMEOUT_SECONDS", "15"))
+# The visibility scenario sends small batches, so that several send tasks are in flight while the
+# broker hands them out again (one 8-second batch of six could finish before Redis redelivers it).
+SMS_SEND_BATCH_SIZE = int(os.environ.get("SMS_SEND_BATCH_SIZE", "250"))

@@ -10,9 +10,10 @@ from notifications.backends.file import FileBackend
 
 
 class SlowFileBackend(FileBackend):
-    def send(self, sms):  # type: ignore[no-untyped-def]
+    def send_batch(self, messages):  # type: ignore[no-untyped-def]
+        # One slow provider round per batch: the outbox hands a batch over through send_batch().
         time.sleep(float(os.environ.get("SMS_SLOW_SECONDS", "8")))
-        return super().send(sms)
+        return super().send_batch(messages)
 
 
 SmsBackend = SlowFileBackend

@@ -10,13 +10,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govservice.exceptions import DomainError
 
-from . import services
+from . import selectors, services
+from .backends import get_backend_class
 from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
 
 
@@ -44,6 +46,23 @@ class SmsTemplateForm(forms.ModelForm):
         return data
 
 
+class ProviderTemplateIdFilter(admin.SimpleListFilter):
+    """Templates still waiting for the provider's id: a gateway backend cannot send them."""
+
+    title = _("服务商模板编号")
+    parameter_name = "provider_id"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("missing", _("未填写（当前启用版本）")), ("set", _("已填写"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[SmsTemplate]) -> QuerySet[SmsTemplate]:
+        if self.value() == "missing":
+            return queryset.filter(pk__in=selectors.sms_templates_missing_provider_id().values("pk"))
+        if self.value() == "set":
+            return queryset.exclude(provider_template_id="")
+        return queryset
+
+
 @admin.register(SmsTemplate)
 class SmsTemplateAdmin(admin.ModelAdmin):
     form = SmsTemplateForm
@@ -52,12 +71,12 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         "version",
         "name",
         "sign_name",
-        "provider_template_id",
+        "provider_id",
         "allow_night",
         "is_active",
         "created_at",
     ]
-    list_filter = ["is_active", "allow_night"]
+    list_filter = [ProviderTemplateIdFilter, "is_active", "allow_night"]
     search_fields = ["code", "name", "provider_template_id"]
     readonly_fields = ["version", "created_at", "created_by"]
     fields = [
@@ -73,6 +92,28 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         "created_at",
         "created_by",
     ]
+
+    @admin.display(description=_("服务商模板编号"), ordering="provider_template_id")
+    def provider_id(self, obj: SmsTemplate) -> str:
+        return obj.provider_template_id or gettext("⚠ 未填写")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """Say which templates in use lack the provider's id, and whether the configured backend needs one."""
+        missing = list(selectors.sms_templates_missing_provider_id().values_list("code", flat=True))
+        if missing and request.method == "GET":
+            codes = "、".join(missing)
+            if get_backend_class().requires_provider_template_id:
+                text = gettext(
+                    "以下启用中的短信模板没有服务商模板编号，当前短信通道会拒绝发送，短信将标记为发送失败：%(codes)s。"
+                    "请填写服务商审核通过的模板编号（筛选“服务商模板编号 → 未填写”）。"
+                ) % {"codes": codes}
+            else:
+                text = gettext(
+                    "以下启用中的短信模板没有服务商模板编号：%(codes)s。当前的文件/控制台后端不需要编号，"
+                    "改用短信网关前请填写服务商审核通过的模板编号。"
+                ) % {"codes": codes}
+            self.message_user(request, text, messages.WARNING)
+        return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: SmsTemplate | None = None) -> list[str]:
         # The code names the template across versions: a new code is a new template.

@@ -32,7 +32,14 @@ class SmsTemplate(models.Model):
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     name = models.CharField(_("名称"), max_length=100)
     sign_name = models.CharField(_("短信签名"), max_length=40)
-    provider_template_id = models.CharField(_("服务商模板编号"), max_length=64)
+    # Empty until the provider approves the wording and gives its id: the file
+    # and console backends send without one, a gateway backend refuses to.
+    provider_template_id = models.CharField(
+        _("服务商模板编号"),
+        max_length=64,
+        blank=True,
+        help_text=_("短信服务商审核通过后给出的模板编号。留空时只能用文件/控制台后端，经短信网关发送会失败。"),
+    )
     param_names = models.JSONField(_("参数名（按顺序）"), default=list, blank=True)
     text = models.TextField(_("模板正文"), help_text=_("用 {参数名} 占位，例如：请于{deadline}前补交{materials}。"))
     allow_night = models.BooleanField(
@@ -98,7 +105,9 @@ class SmsMessage(TimeStampedModel):
     key = models.CharField(_("幂等键"), max_length=200, unique=True)
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), null=True, on_delete=models.PROTECT, related_name="+")
     phone = EncryptedCharField(_("手机号"))
-    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # Looked up only with claimed_at (the daily cap): sms_phone_claimed_idx serves it, a second index
+    # on phone_hash alone would only slow every status change down.
+    phone_hash = models.CharField(max_length=64, editable=False)
     template_code = models.CharField(_("模板"), max_length=50)
     template_version = models.PositiveSmallIntegerField(_("模板版本"), null=True, blank=True)
     params = models.JSONField(_("参数"), default=dict)
@@ -122,7 +131,10 @@ class SmsMessage(TimeStampedModel):
         verbose_name_plural = _("短信发件箱")
         ordering = ["-send_after"]
         indexes = [
-            models.Index(fields=["status", "send_after"]),
+            # The claim's "status = queued AND send_after <= now ORDER BY send_after, id LIMIT n" reads
+            # exactly n entries: with id in the index, messages due at the same moment (a bulk
+            # enqueue) need no sort of every one of them on each claim.
+            models.Index(fields=["status", "send_after", "id"], name="sms_status_due_idx"),
             models.Index(fields=["phone_hash", "claimed_at"], name="sms_phone_claimed_idx"),
             models.Index(fields=["provider_message_id"], name="sms_provider_id_idx"),
         ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from staff.models import ADMIN_ROLES, LEADER_ROLES, User
 from staff.selectors import get_in_scope, scope_to_user
 
-from .models import Notice, SmsMessage
+from .models import Notice, SmsMessage, SmsTemplate
 
 # Who may look at the outbox of their centre (city-wide roles: every centre).
 OUTBOX_ROLES = LEADER_ROLES | ADMIN_ROLES
@@ -59,6 +59,21 @@ def sms_list_for_keys(*, key_prefix: str) -> QuerySet[SmsMessage]:
     The caller has already checked that the user may see the subject.
     """
     return SmsMessage.objects.filter(key__startswith=key_prefix).order_by("send_after", "id")
+
+
+def sms_templates_current() -> QuerySet[SmsTemplate]:
+    """The newest version of every template code (one query; the versions actually sent from)."""
+    newest = SmsTemplate.objects.filter(code=OuterRef("code")).order_by("-version").values("version")[:1]
+    return SmsTemplate.objects.filter(version=Subquery(newest))
+
+
+def sms_templates_missing_provider_id() -> QuerySet[SmsTemplate]:
+    """Templates in use (newest version, active) without the provider's template id: a gateway cannot send them.
+
+    For the admin (staff with the admin's template permission); older
+    versions are history and are not listed.
+    """
+    return sms_templates_current().filter(is_active=True, provider_template_id="").order_by("code")
 
 
 def notice_list_for(*, user: User, unread_only: bool = False) -> QuerySet[Notice]:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 from govservice.masking import mask_phone
 
@@ -34,18 +35,50 @@ class OutgoingSms:
 
     def as_log_dict(self) -> dict[str, Any]:
         """Everything but the number in clear: for console/file output and logs."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict() deep-copies the params
         data["phone"] = mask_phone(self.phone)
         return data
 
 
+# What a backend says about one message of a batch: the provider's message id,
+# or the exception that explains why the provider did not take it.
+SendOutcome = str | Exception
+
+
 class BaseSmsBackend:
+    # A real provider addresses only templates it approved, by their id: a
+    # template without one cannot be sent through it. Local backends print the
+    # wording and need no id.
+    requires_provider_template_id: ClassVar[bool] = False
+    # How many messages the outbox hands over at once (marks them handed over,
+    # sends them, records the outcomes). A backend that loops over a network
+    # call keeps this small, so a slow provider never holds many messages
+    # handed over but unrecorded (a worker killed then makes each a possible duplicate).
+    batch_size: ClassVar[int] = 500
+
     def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
         self.fail_silently = fail_silently
         self.options = kwargs
 
     def send(self, sms: OutgoingSms) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def send_batch(self, messages: Sequence[OutgoingSms]) -> list[SendOutcome]:
+        """Hand several messages over; one outcome per message, in order.
+
+        Never raises an `Exception` for one message: its outcome is the
+        exception instead, so the others' outcomes are not lost. (A
+        BaseException - the worker being killed - still propagates: the
+        messages stay handed over and the reaper counts them.) This default
+        sends one by one; a backend that can take a batch in one go overrides it.
+        """
+        outcomes: list[SendOutcome] = []
+        for sms in messages:
+            try:
+                outcomes.append(self.send(sms))
+            except Exception as exc:  # network, 5xx, a bug in a backend: the outbox decides
+                outcomes.append(exc)
+        return outcomes
 
     def send_messages(self, messages: list[OutgoingSms]) -> list[str]:
         """Send several; with fail_silently a failed one gives "" instead of raising."""

@@ -1,13 +1,15 @@
 """Appends one JSON line per message to `<SMS_FILE_PATH>/sms.jsonl` (or to SMS_FILE_PATH if it ends in .jsonl).
 
 Fault tests count these lines: one line is one hand-over to the "provider".
-The number is written masked, the rest in full.
+The number is written masked, the rest in full. A batch is written with one
+write() call, so a batch costs one open and one write however many lines it has.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from .base import BaseSmsBackend, OutgoingSms
+from .base import BaseSmsBackend, OutgoingSms, SendOutcome, SmsTransientError
 
 
 def outbox_file(path: str | os.PathLike[str] | None = None) -> Path:
@@ -24,6 +26,8 @@ def outbox_file(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 class FileBackend(BaseSmsBackend):
+    batch_size = 1000
+
     def __init__(self, *args: Any, file_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.file = outbox_file(file_path)
@@ -33,17 +37,49 @@ class FileBackend(BaseSmsBackend):
             raise ImproperlyConfigured(f"SMS_FILE_PATH {self.file.parent} cannot be created: {exc}") from exc
 
     def send(self, sms: OutgoingSms) -> str:
-        message_id = self.new_message_id("file")
-        record = {"provider_message_id": message_id, "at": timezone.now().isoformat(), **sms.as_log_dict()}
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-        # One write() on an O_APPEND descriptor: lines from several worker
-        # processes never interleave.
-        fd = os.open(self.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        outcome = self.send_batch([sms])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def send_batch(self, messages: Sequence[OutgoingSms]) -> list[SendOutcome]:
+        """All lines in one write() on an O_APPEND descriptor: lines from several worker processes never interleave.
+
+        Should the disk fill up half-way, the lines written in full are sent
+        and the rest fail as transient (tried again later); a torn last line is
+        not counted as sent.
+        """
+        if not messages:
+            return []
+        at = timezone.now().isoformat()
+        ids = [self.new_message_id("file") for _ in messages]
+        lines = [
+            (json.dumps({"provider_message_id": i, "at": at, **sms.as_log_dict()}, ensure_ascii=False) + "\n").encode()
+            for i, sms in zip(ids, messages, strict=True)
+        ]
+        data = b"".join(lines)
+        written = 0
+        error: Exception | None = None
         try:
-            os.write(fd, line)
+            fd = os.open(self.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        except OSError as exc:
+            return [SmsTransientError(f"cannot open {self.file.name}: {exc}") for _ in messages]
+        try:
+            while written < len(data):
+                n = os.write(fd, data[written:])
+                if n <= 0:
+                    raise OSError("write returned 0")
+                written += n
+        except OSError as exc:
+            error = SmsTransientError(f"cannot write {self.file.name}: {exc}")
         finally:
             os.close(fd)
-        return message_id
+        outcomes: list[SendOutcome] = []
+        end = 0
+        for message_id, line in zip(ids, lines, strict=True):
+            end += len(line)
+            outcomes.append(message_id if end <= written else (error or SmsTransientError("not written")))
+        return outcomes
 
 
 SmsBackend = FileBackend

@@ -25,6 +25,11 @@ from .base import BaseSmsBackend, OutgoingSms, SmsPermanentError, SmsTransientEr
 
 
 class HttpGatewayBackend(BaseSmsBackend):
+    # The gateway addresses approved templates by id, and takes one message per
+    # request: a batch is a loop, handed over ten at a time (see BaseSmsBackend.batch_size).
+    requires_provider_template_id = True
+    batch_size = 10
+
     def __init__(
         self, *args: Any, url: str | None = None, token: str | None = None, timeout: float | None = None, **kwargs: Any
     ) -> None:

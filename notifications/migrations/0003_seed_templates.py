@@ -1,8 +1,9 @@
 """Version 1 of the templates the other apps send with, so a fresh install can send.
 
-The provider template ids are placeholders: set the real ones (given by the
-SMS provider after it approves each wording) in the admin, which saves a new
-version. An existing code is left alone.
+The provider template ids are left empty: set the real ones (given by the SMS
+provider after it approves each wording) in the admin, which saves a new
+version. Until then the file/console backends send and a gateway backend
+fails each message with a message that says so. An existing code is left alone.
 """
 
 from django.db import migrations
@@ -34,7 +35,7 @@ def seed(apps, schema_editor):
                 version=1,
                 name=name,
                 sign_name="政务服务中心",
-                provider_template_id=f"TODO_{code.upper()}",
+                provider_template_id="",
                 param_names=params,
                 text=text,
             )

@@ -9,14 +9,27 @@ Exactly-once, as far as it can be had: a message moves QUEUED → SENDING only
 through a conditional UPDATE (whoever changes the row owns the attempt), the
 send task hands over to the provider only after a second conditional UPDATE
 on its own attempt number, and the reaper takes back a message whose worker
-went silent. The only duplicate left is a worker dying after the provider
+went silent. Both UPDATEs work on batches of rows and report exactly the rows
+they changed (RETURNING). The only duplicate left is a worker dying after the provider
 took the message but before the row said so: that case is counted
 (`possible_duplicates`) and recorded.
 """
 
 from __future__ import annotations
 
-from .dispatch import ClaimResult, sms_claim_due, sms_reap_stuck, sms_send
+from .dispatch import (
+    ClaimResult,
+    SendResult,
+    max_in_flight,
+    send_batch_size,
+    sms_claim_due,
+    sms_dispatch,
+    sms_dispatch_top_up,
+    sms_in_flight,
+    sms_reap_stuck,
+    sms_send,
+    sms_send_batch,
+)
 from .notices import notice_mark_read, notice_send
 from .outbox import (
     SEND_WINDOW,
@@ -37,21 +50,28 @@ __all__ = [
     "SEND_WINDOW",
     "ClaimResult",
     "Receipt",
+    "SendResult",
     "backoff",
     "in_send_window",
     "max_attempts",
+    "max_in_flight",
     "next_window_start",
     "normalize_phone",
     "notice_mark_read",
     "notice_send",
+    "send_batch_size",
     "sending_timeout",
     "sms_cancel",
     "sms_claim_due",
+    "sms_dispatch",
+    "sms_dispatch_top_up",
     "sms_enqueue",
+    "sms_in_flight",
     "sms_reap_stuck",
     "sms_requeue",
     "sms_receipts_apply",
     "sms_send",
+    "sms_send_batch",
     "sms_template_current",
     "sms_template_publish",
     "template_check",

@@ -1,7 +1,7 @@
 """A file backend whose worker process dies right after the first hand-over (for the crash drill).
 
-It writes the line first — the provider has the message — and then kills the
-process before the outbox row can say SENT: the worst moment for a crash.
+It writes the lines first — the provider has the messages — and then kills the
+process before the outbox rows can say SENT: the worst moment for a crash.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from notifications.backends.file import FileBackend
 
 
 class DieOnceAfterHandOverBackend(FileBackend):
-    def send(self, sms):
-        message_id = super().send(sms)
+    def send_batch(self, messages):
+        outcomes = super().send_batch(messages)
         marker = Path(self.file.parent, "died-once")
         if not marker.exists():
             marker.write_text("1")
             os._exit(1)  # like SIGKILL: no cleanup, no exception handlers
-        return message_id
+        return outcomes

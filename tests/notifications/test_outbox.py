@@ -180,14 +180,14 @@ def test_two_dispatchers_racing_claim_each_message_once(template, daytime, monke
     """The second dispatcher runs between the first one's read and its UPDATE."""
     message = enqueue()
     results = []
-    real_count = dispatch_module._sent_today
+    real_count = dispatch_module._sent_today_counts
 
     def other_dispatcher_runs_now(**kwargs):
-        monkeypatch.setattr(dispatch_module, "_sent_today", real_count)
+        monkeypatch.setattr(dispatch_module, "_sent_today_counts", real_count)
         results.append(services.sms_claim_due())
         return real_count(**kwargs)
 
-    monkeypatch.setattr(dispatch_module, "_sent_today", other_dispatcher_runs_now)
+    monkeypatch.setattr(dispatch_module, "_sent_today_counts", other_dispatcher_runs_now)
     first = services.sms_claim_due()
     second = results[0]
     assert second.claimed == [message.id]
