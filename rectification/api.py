@@ -7,6 +7,7 @@ from dataclasses import asdict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -173,6 +174,9 @@ class DashboardApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         from .dashboard import DashboardFilters, dashboard_cached_for
+        from .dashboard_views import DASHBOARD_ROLES
 
+        if not request.user.has_role(*DASHBOARD_ROLES):
+            raise NotFound  # the same answer as the page: leaders and administrators only
         data = dashboard_cached_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))
         return Response(asdict(data))
