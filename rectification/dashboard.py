@@ -644,7 +644,12 @@ def dashboard_cached_for(*, user: User, filters: DashboardFilters) -> Dashboard:
     facts = repr((scope, filters.start, filters.end, filters.department, filters.centre, today, get_language()))
     key = "rectification:dashboard:" + hashlib.sha256(facts.encode()).hexdigest()
     data = cache.get(key)
-    if data is None:
+    # The age is also checked here: a cache's own expiry is the server's clock, not this process's.
+    if (
+        data is None
+        or data.computed_at is None
+        or timezone.now() - data.computed_at >= timedelta(seconds=CACHE_SECONDS)
+    ):
         data = dashboard_for(user=user, filters=filters, today=today)
         cache.set(key, data, CACHE_SECONDS)
     return data

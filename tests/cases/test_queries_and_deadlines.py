@@ -191,6 +191,8 @@ def test_list_puts_overdue_first_then_the_nearest_deadline_then_the_rest_newest_
 
 
 def test_list_order_is_served_by_the_index_not_a_sort_of_the_centre(leader):
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's plan; on PostgreSQL the plan is measured by the bench (docs/benchmarks.md)")
     queryset = selectors.case_list_for(user=leader)[:20]
     with connection.cursor() as cursor:
         sql, params = queryset.query.sql_with_params()
