@@ -12,6 +12,16 @@ from django.db import DatabaseError
 
 from . import services
 
+# Send tasks: only a database hiccup retries the task itself, with at most a minute's delay.
+SEND_TASK_OPTIONS = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 60,
+    "max_retries": 3,
+}
+
 
 @shared_task(acks_late=True, ignore_result=True)
 def sms_dispatch_task() -> dict[str, int]:
@@ -20,14 +30,7 @@ def sms_dispatch_task() -> dict[str, int]:
     return {"claimed": len(result.claimed), "deferred": len(result.deferred)}
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=5,
-    retry_backoff_max=60,
-    max_retries=3,
-)
+@shared_task(**SEND_TASK_OPTIONS)
 def sms_send_batch_task(message_ids: list[int]) -> dict[str, int]:
     """Send a batch of claimed messages. A second run finds them no longer its own and does nothing.
 
@@ -43,14 +46,7 @@ def sms_send_batch_task(message_ids: list[int]) -> dict[str, int]:
     return result.counts()
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=5,
-    retry_backoff_max=60,
-    max_retries=3,
-)
+@shared_task(**SEND_TASK_OPTIONS)
 def sms_send_task(message_id: int) -> str:
     """Send one claimed message (tasks queued before batches existed still arrive under this name)."""
     message = services.sms_send(message_id=message_id)
