@@ -170,18 +170,97 @@ class BrowserProblems(list):
     """Console errors and failed requests seen by a page; a browser test ends with none."""
 
 
-@pytest.fixture
-def page(_browser, live_server, request):
-    """A fresh desktop page (1366x768). Fails the test on any console error or failed request.
+# Screen sizes and languages of the browser tests. The language is the one the browser asks for
+# (Accept-Language from the context's locale), as a citizen's phone or a staff PC would; the
+# switcher in the top bar is driven by tests/browser/test_login_browser.py.
+VIEWPORTS: dict[str, dict] = {
+    "desktop": {"viewport": {"width": 1366, "height": 768}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+BROWSER_LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
 
-    Use `request.param`-free variants: `phone_page` for a phone viewport.
+# The flows named in the feature issues run in every combination.
+UI_COMBINATIONS = [
+    pytest.param(("desktop", "zh-hans"), id="desktop-zh"),
+    pytest.param(("desktop", "en"), id="desktop-en"),
+    pytest.param(("phone", "zh-hans"), id="phone-zh"),
+    pytest.param(("phone", "en"), id="phone-en"),
+]
+
+
+class BrowserPages:
+    """Opens pages (one browser context each) and, at the end, closes them and fails on any problem."""
+
+    def __init__(self, browser, live_server, shots):
+        self.browser = browser
+        self.live_server = live_server
+        self.shots = shots
+        self.opened: list[tuple[object, object]] = []
+
+    def open(self, viewport: str = "desktop", language: str = "zh-hans"):
+        context = self.browser.new_context(locale=BROWSER_LOCALES[language], **VIEWPORTS[viewport])
+        problems = BrowserProblems()
+        # Listened to on the context, so a page the test opens in a new tab is checked as well.
+        context.on(
+            "console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        )
+        context.on("weberror", lambda error: problems.append(f"page error: {error.error}"))
+        context.on("requestfailed", lambda req: _request_failed(problems, req))
+        context.on(
+            "response",
+            lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 500 else None,
+        )
+
+        def describe(page) -> None:
+            page.live_server_url = self.live_server.url
+            page.problems = problems
+            page.viewport_name = viewport
+            page.language = language
+            page.shots = self.shots
+
+        context.on("page", describe)
+        page = context.new_page()
+        describe(page)
+        self.opened.append((context, page))
+        return page
+
+    def close(self) -> None:
+        problems = [problem for _, page in self.opened for problem in page.problems]
+        for context, _ in self.opened:
+            context.close()
+        assert not problems, "the browser saw problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def browser_pages(_browser, live_server, tmp_path):
+    """`browser_pages.open(viewport, language)` → a further page, checked like `page`."""
+    pages = BrowserPages(_browser, live_server, tmp_path)
+    yield pages
+    pages.close()
+
+
+@pytest.fixture
+def page(browser_pages):
+    """A fresh desktop page (1366x768) in Chinese. Fails the test on any console error or failed request."""
+    return browser_pages.open("desktop", "zh-hans")
+
+
+@pytest.fixture
+def phone_page(browser_pages):
+    """A phone-sized page (390x844, touch) in Chinese."""
+    return browser_pages.open("phone", "zh-hans")
+
+
+@pytest.fixture(params=UI_COMBINATIONS)
+def ui_page(request, browser_pages):
+    """A page in each combination of viewport (desktop, phone) and language (zh-hans, en).
+
+    `page.viewport_name` and `page.language` say which; tests/browser/ui.py has the helpers
+    (`tr` for the expected text per language, `screen` to check and photograph a screen,
+    `nav` to follow the main navigation the way the viewport shows it).
     """
-    yield from _page(_browser, live_server, viewport={"width": 1366, "height": 768})
-
-
-@pytest.fixture
-def phone_page(_browser, live_server):
-    yield from _page(_browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    viewport, language = request.param
+    return browser_pages.open(viewport, language)
 
 
 def _request_failed(problems: list[str], request) -> None:
@@ -190,24 +269,6 @@ def _request_failed(problems: list[str], request) -> None:
     if request.failure and "ERR_ABORTED" in request.failure:
         return
     problems.append(f"request failed: {request.url} {request.failure}")
-
-
-def _page(browser, live_server, **context_options):
-    context = browser.new_context(locale="zh-CN", **context_options)
-    page = context.new_page()
-    problems = BrowserProblems()
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("requestfailed", lambda req: _request_failed(problems, req))
-    page.on(
-        "response",
-        lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 500 else None,
-    )
-    page.live_server_url = live_server.url
-    page.problems = problems
-    yield page
-    context.close()
-    assert not problems, "the browser saw problems:\n" + "\n".join(problems)
 
 
 def browser_login(page, user: User, password: str = PASSWORD) -> None:

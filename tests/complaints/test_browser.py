@@ -6,43 +6,61 @@ import pytest
 from django.urls import reverse
 
 from complaints.models import Complaint, Evaluation
+from tests.browser.ui import nav, screen, tr
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_rate_a_window_on_a_phone_and_a_staff_member_classifies_the_complaint(
-    phone_page, page, window, qr_channel, attitude_tag, centre_admin
+    ui_page, browser_pages, window, qr_channel, attitude_tag, centre_admin
 ):
-    phone_page.goto(phone_page.live_server_url + reverse("complaints:rate-window", args=[window.public_id]))
-    assert window.name in phone_page.text_content("[data-testid=rate-target]")
-    phone_page.click("[data-testid=level-1]")
-    phone_page.check("input[name=tags][value=attitude]")  # shown only after a bad level was chosen
-    phone_page.fill("textarea[name=text]", "窗口人员态度冷漠，问了两遍都不理人")
-    phone_page.check("input[name=complain]")
-    phone_page.fill("input[name=contact_phone]", "13900006789")
-    phone_page.click("[data-testid=rate-submit]")
-    tracking_no = phone_page.text_content("[data-testid=tracking-no]").strip()
+    # The citizen is on a phone, in the staff member's language; the staff member on `ui_page`.
+    citizen = browser_pages.open("phone", ui_page.language)
+    citizen.goto(citizen.live_server_url + reverse("complaints:rate-window", args=[window.public_id]))
+    assert window.name in citizen.text_content("[data-testid=rate-target]")
+    citizen.click("[data-testid=level-1]")
+    citizen.check("input[name=tags][value=attitude]")  # shown only after a bad level was chosen
+    citizen.fill("textarea[name=text]", "窗口人员态度冷漠，问了两遍都不理人")
+    citizen.check("input[name=complain]")
+    citizen.fill("input[name=contact_phone]", "13900006789")
+    screen(citizen, "rate-window")
+    citizen.click("[data-testid=rate-submit]")
+    assert citizen.text_content("[data-testid=rate-thanks]") == tr(
+        citizen, "感谢您的评价！", "Thank you for your rating!"
+    )
+    tracking_no = citizen.text_content("[data-testid=tracking-no]").strip()
+    screen(citizen, "rate-thanks")
 
     evaluation = Evaluation.objects.get()
     assert (evaluation.level, evaluation.window_id, evaluation.tags) == (1, window.id, ["attitude"])
     complaint = Complaint.objects.get(tracking_no=tracking_no)
     assert complaint.category == ""
 
+    page = ui_page
     browser_login(page, centre_admin)
-    page.goto(page.live_server_url + reverse("complaints:complaint-list") + "?category=none")
+    page.wait_for_selector("[data-testid=home-heading]")
+    nav(page, reverse("complaints:complaint-list"))
     page.click(f"text={tracking_no}")
-    assert "服务态度" in page.text_content("[data-testid=category-suggestion]")
+    assert page.text_content("[data-testid=complaint-category]").strip() == tr(page, "待归类", "To classify")
+    suggestion = page.text_content("[data-testid=category-suggestion]")
+    assert tr(page, "服务态度", "Service attitude") in suggestion
     assert "139****6789" in page.content() and "13900006789" not in page.content()
+    screen(page, "complaint-detail")
     page.select_option("#id_category", "attitude")
     page.click("[data-testid=classify-form] button[type=submit]")
-    assert page.text_content("[data-testid=complaint-category]").strip() == "服务态度"
+    assert page.text_content("[data-testid=complaint-category]").strip() == tr(page, "服务态度", "Service attitude")
     complaint.refresh_from_db()
     assert complaint.category == "attitude"
 
 
-def test_staff_screens_load_cleanly_in_the_browser(page, centre, window, qr_channel, leader, centre_admin):
-    """Every feedback screen renders without console errors, CSP violations or failed requests."""
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_staff_screens_load_cleanly_in_the_browser(
+    browser_pages, language, centre, window, qr_channel, leader, centre_admin
+):
+    """Every feedback screen renders without console errors, CSP violations or failed requests,
+    and in English without Chinese UI text."""
+    page = browser_pages.open("desktop", language)
     from complaints import escalations as esc
     from complaints import services
 
@@ -69,6 +87,7 @@ def test_staff_screens_load_cleanly_in_the_browser(page, centre, window, qr_chan
     for url in urls:
         response = page.goto(page.live_server_url + url)
         assert response.status == 200, url
+        screen(page, url.strip("/").replace("/", "_"), data=("跨部门事项", "态度差"), photo=False)
     assert page.eval_on_selector("[data-testid=qr-image]", "img => img.naturalWidth") > 0
     page.goto(page.live_server_url + reverse("complaints:escalation-report", args=[escalation.public_id]))
     page.fill("textarea[name=report]", "一、基本情况\n二、处理意见")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.models import AnswerFeedback, ReviewTask
+from tests.browser.ui import nav, screen, tr
 from tests.conftest import browser_login
 from tests.factories.knowledge import make_question, synonyms
 
@@ -55,7 +56,7 @@ def test_a_search_with_no_answer_says_so(page, window_staff, bank):
 
 
 def test_window_staff_search_the_knowledge_base_from_the_case_screen(
-    page, window_staff, centre, department, dept_liaison, bank
+    ui_page, window_staff, centre, department, dept_liaison, bank
 ):
     from cases import services as case_services
     from tests.factories.cases import PHONE, VALID_RIC, matter_with_materials
@@ -78,12 +79,18 @@ def test_window_staff_search_the_knowledge_base_from_the_case_screen(
         applicant_id_number=VALID_RIC,
     )
 
+    page = ui_page
     browser_login(page, window_staff)
-    page.goto(f"{page.live_server_url}/cases/{case.public_id}/", wait_until="load")
+    page.wait_for_selector("[data-testid=home-heading]")
+    nav(page, "/cases/")
+    page.click(f"text={case.tracking_no}")
+    page.wait_for_url(f"**/cases/{case.public_id}/")
+    page.wait_for_load_state("load")
     panel = page.get_by_test_id("kb-for-matter")  # loaded by htmx after the page
     panel.wait_for()
-    assert "营业执照补领" in panel.locator("h2").inner_text()
+    assert panel.locator("h2").inner_text() == tr(page, "“营业执照补领”常见问答", "Common questions on “营业执照补领”")
     assert [li.inner_text() for li in panel.locator("li").all()] == ["补领营业执照要带哪些材料 市场监管局"]
+    screen(page, "case-knowledge", data=("登记",))  # the history note of the case logged above
 
     panel.locator("input[name=q]").fill("执照 丢了")
     panel.locator("input[name=q]").press("Enter")
@@ -95,3 +102,4 @@ def test_window_staff_search_the_knowledge_base_from_the_case_screen(
     answer = opened.value
     answer.wait_for_selector("[data-testid=kb-question]")
     assert "发布遗失声明" in answer.content()
+    screen(answer, "knowledge-answer")

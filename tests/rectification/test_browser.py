@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from rectification.models import Problem
 from rectification.services import evidence_store
+from tests.browser.ui import nav, screen, tr
 from tests.conftest import browser_login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
 from tests.rectification.conftest import PDF_BYTES
@@ -14,11 +16,11 @@ from tests.rectification.conftest import PDF_BYTES
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
-    page, centre, leader, window_staff, settings, tmp_path
+    ui_page, centre, leader, window_staff, settings, tmp_path
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
     waiting = ProblemFactory(
         centre=centre,
         code="TD-03",
@@ -37,20 +39,24 @@ def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
     )
     MeasureFactory(problem=ProblemFactory(centre=centre, code="NL-01", responsible_leader=leader))
 
+    page = ui_page
     browser_login(page, leader)
     # Let the post-login home page finish, or leaving it early shows up as an aborted request.
     page.wait_for_url(f"{page.live_server_url}/")
     page.wait_for_load_state("networkidle")
-    page.goto(f"{page.live_server_url}/ledger/dashboard/")
+    nav(page, reverse("rectification:dashboard"))
     assert page.locator("[data-testid=decision-close_out_waiting] .value").inner_text() == "1"
     assert page.locator("svg").count() >= 1
+    screen(page, "dashboard")
     page.click("[data-testid=ledger-all-applied]")
     page.wait_for_url("**/ledger/?*status=close_out_applied*")
-    assert "共 1 个问题" in page.locator("[data-testid=ledger-count]").inner_text()
+    assert page.locator("[data-testid=ledger-count]").inner_text() == tr(page, "共 1 个问题", "1 problem")
+    screen(page, "ledger")
     page.click("text=推诿扯皮")
+    screen(page, "problem", data=("上传佐证材料",))  # the history note of the upload above, made in Chinese
     page.fill("[data-testid=note-closed]", "现场核查，整改到位")
     page.click("[data-testid=transition-closed]")
-    assert page.locator("[data-testid=problem-status]").inner_text() == "已销号"
+    assert page.locator("[data-testid=problem-status]").inner_text() == tr(page, "已销号", "Closed")
     assert "现场核查，整改到位" in page.locator("[data-testid=problem-timeline]").inner_text()
     waiting.refresh_from_db()
     assert waiting.verified_by == leader

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from staff.scoring import scoring_run_lock, scoring_run_month
 from staff.scoring_models import Formula, ManualEntry, Metric, Source
+from tests.browser.ui import nav, screen
 from tests.conftest import browser_login
 from tests.factories.staff_development import at, evaluation, scheme_with, spot_check
 
@@ -48,7 +49,7 @@ SCHEME = [
 
 
 def test_staff_member_reads_the_breakdown_and_the_board_shows_the_star(
-    page, centre, window_staff, other_window_staff, leader
+    ui_page, centre, window_staff, other_window_staff, leader
 ):
     scheme_with(centre, SCHEME, min_evaluations=1)
     spot_check(window_staff, leader, at(2026, 1, 5), response_seconds=20)
@@ -68,17 +69,21 @@ def test_staff_member_reads_the_breakdown_and_the_board_shows_the_star(
     run = scoring_run_month(centre=centre, month=date(2026, 1, 1), actor=leader)
     scoring_run_lock(run_id=run.id, actor=leader)
 
+    page = ui_page
     browser_login(page, window_staff)
-    page.goto(page.live_server_url + reverse("staff:my-score"))
+    page.wait_for_selector("[data-testid=home-heading]")
+    nav(page, reverse("staff:my-score"))
     # 40 × 1/2 = 20 + 40 × 5/5 = 40 + 20 − 2 = 18 → 78
     assert page.text_content("[data-testid=score-total]").strip() == "78.00"
     breakdown = page.text_content("[data-testid=breakdown]")
     assert "咨询响应≤30秒达标率" in breakdown
     assert "1.00 / 2 = 50.00%" in breakdown
     assert "20.00 − 2 × 1.00 = 18.00" in breakdown
+    screen(page, "my-score", data=("咨询响应", "平均评价等级"))  # the scheme's indicator names
 
     page.goto(page.live_server_url + reverse("staff:star-board", args=[centre.code]))
     board = page.text_content("[data-testid=star-board]")
     assert window_staff.name in board and window_staff.window.code in board
     assert other_window_staff.name not in board
     assert "78.00" not in board
+    screen(page, "star-board")
