@@ -44,8 +44,8 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian's chromium for the browser tests..."; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
-	      || echo "chromium could not be installed; browser tests will be skipped"; \
-	  else echo "chromium not found; browser tests will be skipped"; fi; }
+	      || echo "chromium could not be installed; browser tests will be skipped (under CI=true they fail)"; \
+	  else echo "chromium not found; browser tests will be skipped (under CI=true they fail)"; fi; }
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
