@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govservice.crypto import EncryptedCharField
 from rectification.models import Problem, ProblemCategory
@@ -74,7 +75,7 @@ class Evaluation(TimeStampedModel):
     )
     case = models.ForeignKey(
         "cases.Case",
-        verbose_name=_("办件"),
+        verbose_name=pgettext_lazy("one case", "办件"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -580,7 +581,10 @@ class EvaluationInvitation(TimeStampedModel):
     """A personal, tokenised SMS link to rate one completed case without login."""
 
     case = models.OneToOneField(
-        "cases.Case", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="evaluation_invitation"
+        "cases.Case",
+        verbose_name=pgettext_lazy("one case", "办件"),
+        on_delete=models.CASCADE,
+        related_name="evaluation_invitation",
     )
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.CASCADE, related_name="+")
     phone_hash = models.CharField(max_length=64, db_index=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import MatterType
 from staff.models import Department
@@ -11,7 +12,7 @@ from .services import QuestionData
 
 
 class QuestionForm(forms.Form):
-    question = forms.CharField(label=_("问题"), max_length=300)
+    question = forms.CharField(label=pgettext_lazy("question", "问题"), max_length=300)
     variants = forms.CharField(
         label=_("相似问法"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一个")
     )
@@ -86,7 +87,7 @@ class QuestionForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("评价"), choices=AnswerFeedback.Verdict.choices)
+    verdict = forms.ChoiceField(label=pgettext_lazy("answer mark", "评价"), choices=AnswerFeedback.Verdict.choices)
     comment = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 

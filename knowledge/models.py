@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from staff.models import Centre, Department, TimeStampedModel
 
@@ -88,7 +89,7 @@ class Question(TimeStampedModel):
     department = models.ForeignKey(
         Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="questions"
     )
-    question = models.CharField(_("问题"), max_length=300)
+    question = models.CharField(pgettext_lazy("question", "问题"), max_length=300)
     answer = models.TextField(_("答复"))
     policy_basis = models.TextField(_("政策依据"), blank=True)
     policy_document = models.CharField(_("政策文件名称"), max_length=200, blank=True)
@@ -243,7 +244,7 @@ class AnswerFeedback(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("标记人"), on_delete=models.PROTECT, related_name="+"
     )
-    verdict = models.CharField(_("评价"), max_length=10, choices=Verdict.choices)
+    verdict = models.CharField(pgettext_lazy("answer mark", "评价"), max_length=10, choices=Verdict.choices)
     comment = models.CharField(_("说明"), max_length=500, blank=True)
     question_version = models.PositiveIntegerField(_("答复版本"), default=0)
     marked_at = models.DateTimeField(_("标记时间"))
@@ -269,7 +270,12 @@ class ReviewTask(TimeStampedModel):
         Question, verbose_name=_("问答"), on_delete=models.CASCADE, related_name="review_tasks"
     )
     feedback = models.ForeignKey(
-        AnswerFeedback, verbose_name=_("评价"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+        AnswerFeedback,
+        verbose_name=pgettext_lazy("answer mark", "评价"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
     )
     reason = models.CharField(_("原因"), max_length=500)
     raised_by = models.ForeignKey(

@@ -17,13 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Centre, TimeStampedModel, Window
 
 
 class Source(models.TextChoices):
     EVALUATIONS = "evaluations", _("群众评价")
-    COMPLAINTS = "complaints", _("投诉")
+    COMPLAINTS = "complaints", pgettext_lazy("data source", "投诉")
     CASES = "cases", _("办件")
     SPOT_CHECKS = "spot_checks", _("监督抽查")
     MANUAL = "manual", _("人工录入")

@@ -110,10 +110,12 @@ def test_english_catalogues_are_complete_and_compiled():
         assert not missing, f"{po_path}: untranslated {missing[:10]}"
         mo_path = po_path.with_suffix(".mo")
         assert mo_path.exists(), f"{mo_path} is missing: run `make messages`"
-        compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo_path))}
+        compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(mo_path))}  # a context keeps its own
         for entry in po:
             if not entry.obsolete and entry.msgstr:
-                assert compiled.get(entry.msgid) == entry.msgstr, f"{mo_path} is stale: run `make messages`"
+                assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, (
+                    f"{mo_path} is stale: run `make messages`"
+                )
 
 
 @pytest.mark.django_db
