@@ -48,6 +48,7 @@ def test_log_case_with_deferred_material_print_list_and_see_reminder(ui_page, wi
     assert SmsMessage.objects.filter(key__startswith=f"case:{case.id}:correction:", status="queued").count() == 2
     reminders = page.get_by_test_id("reminders")
     assert reminders.get_by_test_id("sms-row").first.inner_text().count(tr(page, "待发送", "Queued")) == 1
+    assert reminders.locator("button").first.inner_text() == tr(page, "记录", "Record")  # a call's outcome
     screen(page, "case-detail")
 
     page.get_by_test_id("correction-list-link").click()

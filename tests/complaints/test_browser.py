@@ -42,7 +42,10 @@ def test_rate_a_window_on_a_phone_and_a_staff_member_classifies_the_complaint(
     page.wait_for_selector("[data-testid=home-heading]")
     nav(page, reverse("complaints:complaint-list"))
     page.click(f"text={tracking_no}")
-    assert page.text_content("[data-testid=complaint-category]").strip() == tr(page, "待归类", "To classify")
+    assert page.locator("h1").inner_text().startswith(tr(page, "投诉 ", "Complaint "))
+    assert page.locator("p:has([data-testid=complaint-category])").inner_text() == tr(
+        page, "问题类别：待归类", "Problem category: To classify"
+    )
     suggestion = page.text_content("[data-testid=category-suggestion]")
     assert tr(page, "服务态度", "Service attitude") in suggestion
     assert "139****6789" in page.content() and "13900006789" not in page.content()

@@ -79,6 +79,9 @@ def test_staff_member_reads_the_breakdown_and_the_board_shows_the_star(
     assert "咨询响应≤30秒达标率" in breakdown
     assert "1.00 / 2 = 50.00%" in breakdown
     assert "20.00 − 2 × 1.00 = 18.00" in breakdown
+    # The reason is readable where the score is, on a phone too (not in a column off the screen).
+    why = page.locator("[data-testid=breakdown] td.why").first.bounding_box()
+    assert why["x"] >= 0 and why["x"] + why["width"] <= page.viewport_size["width"]
     screen(page, "my-score", data=("咨询响应", "平均评价等级"))  # the scheme's indicator names
 
     page.goto(page.live_server_url + reverse("staff:star-board", args=[centre.code]))
