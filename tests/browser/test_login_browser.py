@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.ui import untranslated_on
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,3 +68,18 @@ def test_the_browser_fixture_reports_console_errors_and_failures_of_new_tabs_too
 def test_wrong_password_shows_a_clear_error(page, window_staff):
     browser_login(page, window_staff, password="wrong")
     assert "用户名或密码不正确" in page.inner_text("[role=alert]")
+
+
+def test_an_untranslated_label_on_an_english_page_is_found_and_data_is_not(browser_pages):
+    page = browser_pages.open("phone", "en")
+    page.goto(page.live_server_url + "/accounts/login/")
+    assert untranslated_on(page) == []
+    # A label left in Chinese (a catalogue's source string), next to data that merely contains one.
+    page.evaluate(
+        """() => {
+          const p = document.createElement("p");
+          p.innerHTML = "<b>登记办件</b> 渠道1 市场监管窗口";
+          document.querySelector("main").append(p);
+        }"""
+    )
+    assert untranslated_on(page) == ["登记办件"]

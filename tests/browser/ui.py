@@ -38,7 +38,20 @@ def _catalogue_phrases() -> frozenset[str]:
 
 def untranslated_on(page) -> list[str]:
     """Chinese UI phrases (source strings of the catalogues) visible on an English page."""
-    text = page.locator("body").inner_text()
+    # Each visible text node on its own, so words of neighbouring elements are not run together.
+    text = page.evaluate(
+        """() => {
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          const parts = [];
+          while (walker.nextNode()) {
+            const el = walker.currentNode.parentElement;
+            if (el && el.getClientRects().length && getComputedStyle(el).visibility !== "hidden") {
+              parts.push(walker.currentNode.nodeValue);
+            }
+          }
+          return parts.join("\\n");
+        }"""
+    )
     phrases = _catalogue_phrases()
     return sorted({word for word in WORD.findall(text) if word in phrases})
 
