@@ -17,7 +17,6 @@ class SlowFileBackend(FileBackend):
         return super().send_batch(messages)
 
 
-
 class PauseAfterWriteFileBackend(FileBackend):
     """Writes the batch, then waits SMS_PAUSE_SECONDS before the outbox may record it: a kill -9 landing in
     that pause is the worst moment (the provider has the messages, the rows still say "sending")."""
