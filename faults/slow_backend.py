@@ -11,6 +11,9 @@ from notifications.backends.file import FileBackend
 
 
 class SlowFileBackend(FileBackend):
+    # The reaper must not ask about a hand-over before this slow provider can have written it.
+    settle_after_seconds = float(os.environ.get("SMS_SLOW_SECONDS", "8")) + 5
+
     def send_batch(self, messages):  # type: ignore[no-untyped-def]
         # One slow provider round per batch: the outbox hands a batch over through send_batch().
         time.sleep(float(os.environ.get("SMS_SLOW_SECONDS", "8")))

@@ -60,6 +60,9 @@ class BaseSmsBackend:
     # reaper then settles a hand-over whose worker died instead of sending it
     # again on the chance that it was lost.
     can_reconcile: ClassVar[bool] = False
+    # How long a hand-over may still be under way (the provider call's own time-out, and then some).
+    # Until then "not received" may only mean "not yet": the reaper asks only about older hand-overs.
+    settle_after_seconds: ClassVar[float] = 60
 
     def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
         self.fail_silently = fail_silently

@@ -29,6 +29,7 @@ def outbox_file(path: str | os.PathLike[str] | None = None) -> Path:
 class FileBackend(BaseSmsBackend):
     batch_size = 1000
     can_reconcile = True
+    settle_after_seconds = 30  # one local write()
 
     def __init__(self, *args: Any, file_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ outbox: list[OutgoingSms] = []
 
 class LocmemBackend(BaseSmsBackend):
     can_reconcile = True
+    settle_after_seconds = 0  # in memory: nothing is ever under way
 
     def send(self, sms: OutgoingSms) -> str:
         outbox.append(sms)

@@ -587,22 +587,31 @@ def sms_reap_stuck(*, now: datetime | None = None) -> list[int]:
       `max_reaps()` such take-backs;
     - handed over, and the backend can tell what the provider has
       (`can_reconcile`): what the provider has is recorded SENT and not sent
-      again; what it has not is put back like a message never handed over;
+      again; what it has not is put back like a message never handed over.
+      Only once the hand-over is `settle_after_seconds` old: a younger one may
+      still be on its way, and waits for a later run;
     - handed over, and nobody can tell: back to QUEUED as a retry that may
       arrive twice, counted in `possible_duplicates` (FAILED after the last attempt).
     Messages claimed together (same attempt and claim time) are settled with
     one UPDATE per outcome, and a message claimed again meanwhile is left alone.
     """
     now = now or timezone.now()
-    stuck = SmsMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - sending_timeout()).values_list(
-        "id", "attempts", "claimed_at", "handed_over_at"
+    stuck = list(
+        SmsMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - sending_timeout()).values_list(
+            "id", "attempts", "claimed_at", "handed_over_at"
+        )
     )
-    groups: dict[tuple[int, datetime, bool], list[int]] = defaultdict(list)
-    for message_id, attempts, claimed_at, handed_over_at in stuck:
-        groups[(attempts, claimed_at, handed_over_at is not None)].append(message_id)
-    if not groups:
+    if not stuck:
         return []
     backend = get_backend()
+    # A hand-over younger than this may still be on its way to the provider: asked now, the provider
+    # could answer "not received" for a message about to arrive. Those wait for a later run.
+    settled_before = now - timedelta(seconds=backend.settle_after_seconds)
+    groups: dict[tuple[int, datetime, bool], list[int]] = defaultdict(list)
+    for message_id, attempts, claimed_at, handed_over_at in stuck:
+        if backend.can_reconcile and handed_over_at is not None and handed_over_at > settled_before:
+            continue
+        groups[(attempts, claimed_at, handed_over_at is not None)].append(message_id)
     reaped: list[int] = []
     for (attempts, claimed_at, handed), ids in groups.items():
         # The claim time and attempt pin the attempt that went silent.

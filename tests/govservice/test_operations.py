@@ -168,7 +168,13 @@ def test_a_lost_database_connection_answers_503_with_retry_after_in_the_api_erro
     assert response["Retry-After"] == "5"
     body = response.json()
     assert body["code"] == "unavailable"
-    assert body["message"] == {"zh-hans": "服务暂时不可用，请稍后重试。", "en": "Service temporarily unavailable; please try again shortly."}[language]
+    assert (
+        body["message"]
+        == {
+            "zh-hans": "服务暂时不可用，请稍后重试。",
+            "en": "Service temporarily unavailable; please try again shortly.",
+        }[language]
+    )
 
 
 @pytest.mark.django_db

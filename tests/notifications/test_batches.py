@@ -282,6 +282,25 @@ def test_the_reaper_settles_a_dead_batch_from_the_file_the_provider_wrote(templa
     assert sorted(line["key"] for line in lines) == sorted(m.key for m in messages)  # each key once
 
 
+def test_the_reaper_does_not_ask_about_a_hand_over_that_may_still_be_under_way(template, daytime, settings, tmp_path):
+    """A provider slower than the reaper's time-out: "not in the file yet" must not send it a second time."""
+    settings.SMS_BACKEND = "notifications.backends.file.FileBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    message = queue(1)[0]
+    services.sms_claim_due(enqueue=False)
+    daytime.shift(timedelta(minutes=10, seconds=50))
+    SmsMessage.objects.filter(id=message.id).update(handed_over_at=timezone.now())  # handed over late, writing...
+    daytime.shift(timedelta(seconds=20))
+    assert services.sms_reap_stuck() == []  # 20 s after the hand-over: maybe still on its way
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+
+    daytime.shift(timedelta(seconds=FileBackend.settle_after_seconds))
+    assert services.sms_reap_stuck() == [message.id]  # long enough: not in the file means not sent
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.possible_duplicates) == (Status.QUEUED, 0, 0)
+
+
 def _outgoing(message: SmsMessage) -> OutgoingSms:
     return OutgoingSms(
         phone=message.phone,
