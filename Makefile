@@ -87,7 +87,7 @@ BENCH_ARGS ?=
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-## make faults: start the real stack and break it (kill -9 worker, Redis restart, PostgreSQL backends
+## make faults: start the real stack and break it (kill -9 worker, Redis restart, PostgreSQL restart and backends
 ## terminated, two beats, visibility time-out); counts lost/doubled messages; writes docs/reliability.md.
 FAULTS_ARGS ?=
 faults: install-dev

@@ -166,7 +166,7 @@ def sms_count(*, tag: str) -> dict:
     from django.db.models import Count
 
     from notifications.backends.file import outbox_file
-    from notifications.models import SmsMessage
+    from notifications.models import SmsEvent, SmsMessage
 
     prefix = f"bench-{tag}-"
     by_status = dict(SmsMessage.objects.filter(key__startswith=prefix).values_list("status").annotate(n=Count("id")))
@@ -187,6 +187,10 @@ def sms_count(*, tag: str) -> dict:
         "possible_duplicates_recorded": sum(
             SmsMessage.objects.filter(key__startswith=prefix).values_list("possible_duplicates", flat=True)
         ),
+        # Hand-overs whose worker died, settled from the provider's own record instead of being sent again.
+        "settled_from_provider": SmsEvent.objects.filter(
+            message__key__startswith=prefix, kind=SmsEvent.Kind.RECONCILED
+        ).count(),
     }
 
 

@@ -12,7 +12,7 @@ START, END = "<!-- faults:generated:start -->", "<!-- faults:generated:end -->"
 HEADER = """# Reliability: fault tests
 
 `make faults` (faults/run.py) starts the real stack — PostgreSQL, a private Redis on 127.0.0.1:6391 (no
-persistence), gunicorn, Celery workers and beats, with DEBUG off — breaks it, and counts. Loopback only; every
+persistence), a private PostgreSQL on 127.0.0.1:5442 for the restart scenario, gunicorn, Celery workers and beats, with DEBUG off — breaks it, and counts. Loopback only; every
 loop is bounded in count and time. The reaper's time-out is shortened to 15 s (`faults/settings.py`) so that a
 run takes minutes; production keeps 600 s.
 
@@ -27,7 +27,8 @@ def _sms(r: dict) -> str:
     return (
         f"{r.get('messages')} due; {r.get('sent_rows')} rows sent; {r.get('file_lines')} file lines for "
         f"{r.get('distinct_sent')} keys; lost {r.get('lost')}; doubled {r.get('doubled')} (recorded as possible "
-        f"duplicates: {r.get('possible_duplicates_recorded')}); stuck in sending {r.get('stuck_sending')}"
+        f"duplicates: {r.get('possible_duplicates_recorded')}); settled from the provider's record "
+        f"{r.get('settled_from_provider', 0)}; stuck in sending {r.get('stuck_sending')}"
     )
 
 
@@ -42,7 +43,8 @@ def describe(name: str, r: dict) -> tuple[str, str]:
     if name == "redis_restart":
         return (
             "restart Redis during dispatch (queued tasks dropped)",
-            f"restarted after {r['restarted_after_sent']} sent; " + _sms(r),
+            f"restarted after {r['restarted_after_sent']} sent; worker restarted by the supervisor "
+            f"{r.get('worker_restarts', 0)} times; " + _sms(r),
         )
     if name == "two_beats":
         return "two beat schedulers at once", _sms(r)
@@ -58,6 +60,14 @@ def describe(name: str, r: dict) -> tuple[str, str]:
             f"{r['requests']} requests {r['statuses']}; {r['backends_terminated']} backends terminated; "
             f"{r['answered_2xx']} answered 2xx, {r['2xx_without_row']} of them without a row; afterwards "
             f"{r['after_2xx']}/{r['after_requests']} answered 2xx without a restart",
+        )
+    if name == "pg_restart":
+        return (
+            "PostgreSQL crash-restart (pg_ctl -m immediate) under intake POST load and dispatch",
+            f"restarted in {r['restart_seconds']} s with {r['reminders_sent_at_restart']} reminders sent; "
+            f"{r['requests']} requests {r['statuses']}; {r['answered_2xx']} answered 2xx, {r['2xx_without_row']} "
+            f"of them without a row; afterwards {r['after_2xx']}/{r['after_requests']} answered 2xx without a "
+            f"restart; worker restarts {r['worker_restarts']}; " + _sms(r),
         )
     return name, json.dumps(r)[:300]
 

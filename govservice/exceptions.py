@@ -8,9 +8,11 @@ language (zh-hans by default, en on request).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -19,6 +21,11 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
+
+logger = logging.getLogger(__name__)
+
+# Seconds a caller is asked to wait when the database is briefly unreachable (a restart, a fail-over).
+RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -97,6 +104,15 @@ def error_body(code: str, message: str, errors: dict[str, list[str]] | None = No
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The connection was lost or refused (a database restart): the transaction did not commit, and
+        # the same request (with its Idempotency-Key) can be sent again. Say so, instead of a bare 500.
+        logger.warning("database unavailable during %s: %s", type(context.get("view")).__name__, exc.__class__.__name__)
+        response = Response(
+            error_body("unavailable", _("服务暂时不可用，请稍后重试。")), status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, DomainError):
         errors = {exc.field: [exc.message]} if exc.field else None
         return Response(error_body(exc.code, exc.message, errors), status=exc.status_code)

@@ -323,6 +323,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection around every task unless told to keep it:
+# a new PostgreSQL connection per SMS batch. Keep it for up to this many tasks; between tasks
+# govservice/celery.py applies Django's own rules (CONN_MAX_AGE, health checks, a connection
+# that saw an error), as a web request does, so a restarted database is reconnected at once.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -380,6 +385,8 @@ SMS_DAILY_CAP_PER_NUMBER = env_int("SMS_DAILY_CAP_PER_NUMBER", 10)
 SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 5)
 # A message "sending" longer than this is taken to belong to a dead worker and is queued again.
 SMS_SENDING_TIMEOUT_SECONDS = env_int("SMS_SENDING_TIMEOUT_SECONDS", 600)
+# A message taken back this many times before it ever reached the provider (worker or broker down) fails.
+SMS_MAX_REAPS = env_int("SMS_MAX_REAPS", 24)
 
 # --- Logging -----------------------------------------------------------------------------
 

@@ -114,6 +114,19 @@ class Question(TimeStampedModel):
     )
     version = models.PositiveIntegerField(_("版本"), default=0)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # A revision of a published question is a draft copy of its own that goes through the same
+    # review; window staff keep seeing the published original meanwhile, and on approval the
+    # copy's content is merged into the original (same id, marks and history) and the copy retired.
+    revision_of = models.ForeignKey(
+        "self",
+        verbose_name=_("修订自"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        help_text=_("已发布问答的修订稿：审核发布后内容并入原问答；审核期间窗口人员照常看到原问答。"),
+    )
+    merged_at = models.DateTimeField(_("并入时间"), null=True, blank=True)
     title_tokens = models.TextField(_("问题分词"), blank=True, editable=False)
     body_tokens = models.TextField(_("正文分词"), blank=True, editable=False)
     normalized_forms = models.TextField(_("规范化问法"), blank=True, editable=False)
@@ -127,6 +140,12 @@ class Question(TimeStampedModel):
             models.Index(fields=["department", "status"]),
         ]
         constraints = [
+            # One open revision per published question (a merged or discarded one no longer counts).
+            models.UniqueConstraint(
+                fields=["revision_of"],
+                condition=models.Q(revision_of__isnull=False, merged_at__isnull=True) & ~models.Q(status="retired"),
+                name="question_one_open_revision",
+            ),
             models.CheckConstraint(
                 condition=models.Q(valid_until__isnull=True)
                 | models.Q(valid_from__isnull=True)
@@ -140,6 +159,10 @@ class Question(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("knowledge:question", args=[self.pk])
+
+    @property
+    def is_revision(self) -> bool:
+        return self.revision_of_id is not None
 
     def is_current(self, on: date) -> bool:
         """Within its validity dates and not based on a repealed policy."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -100,7 +100,18 @@ def questions_for_matter_type(*, user: User, matter_type_id: int, limit: int = 2
 def question_list_for_editor(*, user: User, status: str = "", department_id: int | None = None) -> QuerySet[Question]:
     if not can_review_any(user):
         return Question.objects.none()
-    queryset = scope_to_user(Question.objects.all(), user).select_related("department", "centre")
+    # A merged revision lives on in its original: listing it again would only repeat the question.
+    queryset = (
+        scope_to_user(Question.objects.filter(merged_at__isnull=True), user)
+        .select_related("department", "centre")
+        .annotate(
+            under_revision=Exists(
+                Question.objects.filter(revision_of=OuterRef("pk"), merged_at__isnull=True).exclude(
+                    status=Question.Status.RETIRED
+                )
+            )
+        )
+    )
     if status:
         queryset = queryset.filter(status=status)
     if department_id:

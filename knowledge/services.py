@@ -182,17 +182,21 @@ def question_create(*, centre: Centre, actor: User, data: QuestionData, note: st
 def question_update(*, question_id: int, actor: User, data: QuestionData, note: str = "") -> Question:
     """Change a draft's content; a new version is recorded only when something changed.
 
-    Published and in-review questions are not edited in place: an editor first
-    takes them back to draft (question_transition), so the reviewed text is what
-    window staff see until the change is reviewed again.
+    Published and in-review questions are not edited in place: a published one
+    is changed through a revision (question_revise), a draft copy reviewed like
+    any draft, so window staff keep seeing the reviewed text until the change
+    is approved; one in review is sent back to draft first.
     """
     question = Question.objects.select_for_update().get(id=question_id)
     if not can_edit(actor, centre_id=question.centre_id, department_id=question.department_id):
         raise NotPermitted(_("只有本部门联络员或中心管理员可以修改问答。"))
     if question.status != S.DRAFT:
-        raise InvalidTransition(
-            current=question.status, requested=S.DRAFT, message=_("只有草稿可以修改，请先退回草稿。")
+        message = (
+            _("已发布的问答请通过“修订”修改：修订稿审核发布前，窗口人员照常看到原答复。")
+            if question.status == S.PUBLISHED
+            else _("只有草稿可以修改，请先退回草稿。")
         )
+        raise InvalidTransition(current=question.status, requested=S.DRAFT, message=message)
     data.clean()
     _check_department(question.centre, data.department_id)
     if not can_edit(actor, centre_id=question.centre_id, department_id=data.department_id):
@@ -206,6 +210,105 @@ def question_update(*, question_id: int, actor: User, data: QuestionData, note: 
     question_reindex(question)
     _record_version(question, actor=actor, note=note or _("修改"))
     return question
+
+
+def _copy_relations(source: Question, target: Question) -> None:
+    target.variants.all().delete()
+    QuestionVariant.objects.bulk_create(QuestionVariant(question=target, text=v.text) for v in source.variants.all())
+    target.tags.set(source.tags.all())
+    target.matter_types.set(source.matter_types.all())
+
+
+def _copy_content(source: Question, target: Question) -> None:
+    for name in CONTENT_FIELDS:
+        setattr(target, name, getattr(source, name))
+    target.department_id = source.department_id
+
+
+def open_revision(question: Question) -> Question | None:
+    """The revision of a published question still under way (draft or in review), if any."""
+    return question.revisions.filter(merged_at__isnull=True).exclude(status=S.RETIRED).first()
+
+
+@transaction.atomic
+def question_revise(*, question_id: int, actor: User) -> Question:
+    """Start a revision of a published question (or return the one under way): a draft copy of its content.
+
+    The original stays published and searchable while the copy is edited and
+    reviewed; publishing the copy merges it into the original.
+    """
+    original = Question.objects.select_for_update().get(id=question_id)
+    if not can_edit(actor, centre_id=original.centre_id, department_id=original.department_id):
+        raise NotPermitted(_("只有本部门联络员或中心管理员可以修改问答。"))
+    if original.revision_of_id is not None:
+        raise InvalidTransition(current=original.status, requested=S.DRAFT, message=_("这已是修订稿，请直接修改。"))
+    if original.status != S.PUBLISHED:
+        raise InvalidTransition(
+            current=original.status, requested=S.DRAFT, message=_("只有已发布的问答需要修订稿，草稿可直接修改。")
+        )
+    existing = open_revision(original)
+    if existing is not None:
+        return existing
+    copy = Question(centre_id=original.centre_id, author=actor, status=S.DRAFT, status_changed_at=timezone.now())
+    copy.revision_of = original
+    _copy_content(original, copy)
+    copy.save()
+    _copy_relations(original, copy)
+    question_reindex(copy)
+    _record_version(copy, actor=actor, note=_("修订第 %(n)d 版") % {"n": original.version})
+    return copy
+
+
+def _merge_revision(revision: Question, *, actor: User, note: str, approved_from: str) -> Question:
+    """Publish a revision: its content goes into the original (a new version there), the copy is retired."""
+    original = Question.objects.select_for_update().get(id=revision.revision_of_id)
+    now = timezone.now()
+    written_by = _last_author_id(revision)
+    _copy_content(revision, original)
+    original.published_at = now
+    fields = [*CONTENT_FIELDS, "department", "published_at", "updated_at"]
+    events = [
+        QuestionEvent(
+            question=revision, old_status=approved_from, new_status=S.PUBLISHED, actor=actor, note=note[:300]
+        ),
+        QuestionEvent(
+            question=revision,
+            old_status=S.PUBLISHED,
+            new_status=S.RETIRED,
+            actor=actor,
+            note=_("已并入原问答 #%(id)d。") % {"id": original.id},
+        ),
+    ]
+    if original.status != S.PUBLISHED:  # taken offline while the revision was reviewed: back online
+        events.append(
+            QuestionEvent(
+                question=original,
+                old_status=original.status,
+                new_status=S.PUBLISHED,
+                actor=actor,
+                note=_("修订稿 #%(id)d 审核发布。") % {"id": revision.id},
+            )
+        )
+        original.status = S.PUBLISHED
+        original.status_changed_at = now
+        fields += ["status", "status_changed_at"]
+    original.save(update_fields=fields)
+    _copy_relations(revision, original)
+    question_reindex(original)
+    version = _record_version(
+        original, actor=None, note=_("修订稿 #%(id)d 审核发布（审核人：%(who)s）") % {"id": revision.id, "who": actor}
+    )
+    QuestionVersion.objects.filter(pk=version.pk).update(author_id=written_by)
+    QuestionEvent.objects.bulk_create(events)
+    revision.status = S.RETIRED
+    revision.status_changed_at = now
+    revision.merged_at = now
+    revision.save(update_fields=["status", "status_changed_at", "merged_at", "updated_at"])
+    from .tasks import question_event_notify
+
+    approval = QuestionEvent.objects.filter(question=revision, new_status=S.PUBLISHED).latest("id")
+    transaction.on_commit(lambda: question_event_notify.delay(approval.id))
+    return original
 
 
 @transaction.atomic
@@ -235,6 +338,13 @@ def question_transition(*, question_id: int, to: str, actor: User, note: str = "
     now = timezone.now()
     if to == S.PUBLISHED and not question.is_current(timezone.localdate()):
         raise ValidationFailed(_("问答已过有效期或所依据政策已废止，不能发布。"))
+    if question.revision_of_id is not None:
+        if question.merged_at is not None or current == S.RETIRED:
+            raise InvalidTransition(
+                current=current, requested=to, message=_("修订稿已并入或已放弃；请从原问答重新发起修订。")
+            )
+        if to == S.PUBLISHED:
+            return _merge_revision(question, actor=actor, note=note, approved_from=current)
     event = QuestionEvent.objects.create(
         question=question, old_status=current, new_status=to, actor=actor, note=note[:300]
     )

@@ -45,7 +45,8 @@ def _question_event_notify(event_id: int) -> None:
     if event is None:
         return
     question = event.question
-    url = reverse("knowledge:manage-detail", args=[question.id])
+    # A merged revision lives on in its original: that is the page to open.
+    url = reverse("knowledge:manage-detail", args=[question.revision_of_id if question.merged_at else question.id])
     if event.new_status in Question.REVIEW_STATUSES:
         for person in reviewers_for(question):
             if person.id != event.actor_id:

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("manage/<int:question_id>/", views.manage_detail, name="manage-detail"),
     path("manage/<int:question_id>/edit/", views.manage_edit, name="manage-edit"),
     path("manage/<int:question_id>/transitions/", views.manage_transition, name="manage-transition"),
+    path("manage/<int:question_id>/revise/", views.manage_revise, name="manage-revise"),
     path("tasks/<int:task_id>/resolve/", views.task_resolve, name="task-resolve"),
     path("review/", views.review_queue, name="review-queue"),
     path("import/", views.import_upload, name="import"),

@@ -188,7 +188,7 @@ TRANSITION_LABELS = {
     (S.IN_REVIEW, S.DRAFT): _("退回修改"),
     (S.LEGAL_REVIEW, S.PUBLISHED): _("法制审核通过并发布"),
     (S.LEGAL_REVIEW, S.DRAFT): _("退回修改"),
-    (S.PUBLISHED, S.DRAFT): _("退回草稿以修改"),
+    (S.PUBLISHED, S.DRAFT): _("撤回为草稿（窗口暂不可见）"),
     (S.PUBLISHED, S.RETIRED): _("下线"),
     (S.RETIRED, S.DRAFT): _("恢复为草稿"),
 }
@@ -209,14 +209,17 @@ def _actions_for(question: Question) -> list[tuple[str, str]]:
 def manage_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
+    editor = services.can_edit(request.user, centre_id=question.centre_id, department_id=question.department_id)
     context = {
         "question": question,
         "versions": question.versions.select_related("author")[:20],
         "events": question.events.select_related("actor"),
         "tasks": question.review_tasks.select_related("raised_by", "resolved_by"),
         "actions": _actions_for(question),
-        "can_edit": question.status == S.DRAFT
-        and services.can_edit(request.user, centre_id=question.centre_id, department_id=question.department_id),
+        "can_edit": question.status == S.DRAFT and editor,
+        # A published question changes through a revision; window staff keep the published text meanwhile.
+        "can_revise": question.status == S.PUBLISHED and not question.is_revision and editor,
+        "revision": services.open_revision(question) if not question.is_revision else None,
         "current": question.is_current(timezone.localdate()),
         "resolve_form": ResolveTaskForm(),
     }
@@ -229,15 +232,34 @@ def manage_transition(request: HttpRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     form = TransitionForm(request.POST)
+    shown = question
     if form.is_valid():
         try:
-            services.question_transition(
+            shown = services.question_transition(
                 question_id=question.id, to=form.cleaned_data["to"], actor=request.user, note=form.cleaned_data["note"]
             )
-            messages.success(request, _("状态已更新。"))
         except DomainError as exc:
             messages.error(request, exc.message)
-    return redirect("knowledge:manage-detail", question_id=question.id)
+        else:
+            if shown.id != question.id:  # a revision was approved: it now lives in its original
+                messages.success(request, _("修订稿已审核发布，内容已并入原问答。"))
+            else:
+                messages.success(request, _("状态已更新。"))
+    return redirect("knowledge:manage-detail", question_id=shown.id)
+
+
+@login_required
+@require_POST
+def manage_revise(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Start (or reopen) the revision of a published question and go to its form."""
+    _require_reviewer(request)
+    question = selectors.question_get_for(user=request.user, question_id=question_id)
+    try:
+        revision = services.question_revise(question_id=question.id, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("knowledge:manage-detail", question_id=question.id)
+    return redirect("knowledge:manage-edit", question_id=revision.id)
 
 
 @login_required

@@ -115,8 +115,9 @@ class SmsMessage(TimeStampedModel):
     send_after = models.DateTimeField(_("计划发送时间"))
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     # Times the reaper took the message back from a worker that went silent.
-    # When the worker had already handed it to the provider, the citizen may
-    # get it twice: this is the one place a duplicate can happen, so it is counted.
+    # When the worker had already handed it to the provider and the provider
+    # cannot be asked whether it has it, the citizen may get it twice: this is
+    # the one place a duplicate can happen, so it is counted.
     retries = models.PositiveSmallIntegerField(_("超时重发次数"), default=0)
     possible_duplicates = models.PositiveSmallIntegerField(_("可能重复提交次数"), default=0)
     claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
@@ -165,6 +166,7 @@ class SmsEvent(models.Model):
         SENT = "sent", _("提交成功")
         RETRY = "retry", _("出错后重试")
         REAPED = "reaped", _("超时收回重发")
+        RECONCILED = "reconciled", _("对账确认已提交")
         DEFERRED = "deferred", _("顺延")
         FAILED = "failed", _("发送失败")
         DELIVERED = "delivered", _("回执：已送达")

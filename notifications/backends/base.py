@@ -55,6 +55,14 @@ class BaseSmsBackend:
     # call keeps this small, so a slow provider never holds many messages
     # handed over but unrecorded (a worker killed then makes each a possible duplicate).
     batch_size: ClassVar[int] = 500
+    # Whether `received(out_ids)` can tell which messages the provider already
+    # has (a provider with a query API, or the file backend's own file). The
+    # reaper then settles a hand-over whose worker died instead of sending it
+    # again on the chance that it was lost.
+    can_reconcile: ClassVar[bool] = False
+    # How long a hand-over may still be under way (the provider call's own time-out, and then some).
+    # Until then "not received" may only mean "not yet": the reaper asks only about older hand-overs.
+    settle_after_seconds: ClassVar[float] = 60
 
     def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
         self.fail_silently = fail_silently
@@ -79,6 +87,15 @@ class BaseSmsBackend:
             except Exception as exc:  # network, 5xx, a bug in a backend: the outbox decides
                 outcomes.append(exc)
         return outcomes
+
+    def received(self, out_ids: Sequence[str]) -> dict[str, str]:
+        """Of these `out_id`s, the ones the provider has taken, each with the provider's message id.
+
+        Only called when `can_reconcile`. An id missing from the answer was not
+        taken: the outbox sends it again. Raise `SmsError` when the provider
+        cannot be asked now; the reaper then leaves the messages for its next run.
+        """
+        raise NotImplementedError
 
     def send_messages(self, messages: list[OutgoingSms]) -> list[str]:
         """Send several; with fail_silently a failed one gives "" instead of raising."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ def outbox_file(path: str | os.PathLike[str] | None = None) -> Path:
 
 class FileBackend(BaseSmsBackend):
     batch_size = 1000
+    can_reconcile = True
+    settle_after_seconds = 30  # one local write()
 
     def __init__(self, *args: Any, file_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,9 +64,12 @@ class FileBackend(BaseSmsBackend):
         written = 0
         error: Exception | None = None
         try:
-            fd = os.open(self.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            fd = os.open(self.file, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)  # read: the last byte
         except OSError as exc:
             return [SmsTransientError(f"cannot open {self.file.name}: {exc}") for _ in messages]
+        # A crash tore the file's last line: start on a line of our own, or our first line is glued to it.
+        lead = b"\n" if _ends_torn(fd) else b""
+        data = lead + data
         try:
             while written < len(data):
                 n = os.write(fd, data[written:])
@@ -74,6 +80,7 @@ class FileBackend(BaseSmsBackend):
             error = SmsTransientError(f"cannot write {self.file.name}: {exc}")
         finally:
             os.close(fd)
+        written -= len(lead)
         outcomes: list[SendOutcome] = []
         end = 0
         for message_id, line in zip(ids, lines, strict=True):
@@ -81,5 +88,44 @@ class FileBackend(BaseSmsBackend):
             outcomes.append(message_id if end <= written else (error or SmsTransientError("not written")))
         return outcomes
 
+    def received(self, out_ids: Sequence[str]) -> dict[str, str]:
+        """The lines already in the file for these out_ids, with their provider ids (one read through the file).
+
+        The reaper asks this after a worker died between writing a batch and
+        recording it: what is in the file went out and is not written again. A
+        line torn by a crash does not count (send_batch never reported it sent).
+        """
+        wanted = set(out_ids)
+        found: dict[str, str] = {}
+        if not wanted or not self.file.exists():
+            return found
+        try:
+            with self.file.open("rb") as handle:
+                for raw in handle:
+                    match = _OUT_ID.search(raw)  # a cheap filter: most lines are other messages
+                    if match is None or match.group(1).decode() not in wanted:
+                        continue
+                    try:
+                        line = json.loads(raw)
+                    except ValueError:
+                        continue  # torn
+                    if line.get("out_id") in wanted:
+                        found[line["out_id"]] = line["provider_message_id"]
+        except OSError as exc:
+            raise SmsTransientError(f"cannot read {self.file.name}: {exc}") from exc
+        return found
+
+
+def _ends_torn(fd: int) -> bool:
+    """Whether the file's last byte is not a newline (a write cut short by a crash)."""
+    try:
+        size = os.fstat(fd).st_size
+        return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    except OSError:
+        return False
+
+
+# Lines are json.dumps() of as_log_dict(): `"out_id": "<message id>-<attempt>"`.
+_OUT_ID = re.compile(rb'"out_id": "([0-9A-Za-z_-]+)"')
 
 SmsBackend = FileBackend

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from govservice.masking import scrub
 
-from ..backends import BaseSmsBackend, OutgoingSms, SmsPermanentError, get_backend
+from ..backends import BaseSmsBackend, OutgoingSms, SmsError, SmsPermanentError, get_backend
 from ..models import SmsEvent, SmsMessage, SmsTemplate
 from .outbox import (
     SEND_WINDOW,
@@ -445,6 +445,7 @@ def _send_chunk(
             sent.append((message, outcome))
 
     by_attempt: dict[int, dict[int, str]] = defaultdict(dict)
+    claimed_at = {message.id: message.claimed_at for message, _provider_id in sent}
     for message, provider_id in sent:
         by_attempt[message.attempts][message.id] = provider_id
     for attempt, provider_ids in by_attempt.items():
@@ -463,7 +464,10 @@ def _send_chunk(
         result.sent += [i for i in provider_ids if i in won]
         for message_id in provider_ids:
             if message_id not in won and _record_sent_after_reaped(
-                message_id=message_id, attempt=attempt, provider_id=provider_ids[message_id]
+                message_id=message_id,
+                attempt=attempt,
+                claimed_at=claimed_at[message_id],
+                provider_id=provider_ids[message_id],
             ):
                 result.sent.append(message_id)
 
@@ -520,10 +524,12 @@ def _per_row(values: dict[int, str]) -> RawSQL:
     return RawSQL(sql, params, output_field=CharField())  # noqa: S611 - values are parameters, never SQL
 
 
-def _record_sent_after_reaped(*, message_id: int, attempt: int, provider_id: str) -> bool:
+def _record_sent_after_reaped(*, message_id: int, attempt: int, claimed_at: datetime | None, provider_id: str) -> bool:
     """The reaper took the message back while the provider was answering. It did go out, so record
     that (through SENDING, as the table says) rather than let it be sent again.
 
+    The claim time pins "not claimed again since" (the reaper keeps it; a new
+    claim changes it), whether the reaper counted the attempt or gave it back.
     False if it was claimed again meanwhile: then it goes out once more, as the
     possible duplicate the reaper already counted."""
     logger.warning("sms %s was sent after the reaper took it back", message_id)
@@ -534,8 +540,9 @@ def _record_sent_after_reaped(*, message_id: int, attempt: int, provider_id: str
         to=Status.SENDING,
         kind=Kind.CLAIMED,
         note=_("超时收回后发现已发送成功。"),
-        where={"attempts": attempt},
+        where={"claimed_at": claimed_at},
         claimed_at=sent_at,
+        attempts=attempt,
     ):
         return _move(
             message_id=message_id,
@@ -560,54 +567,160 @@ def sms_send(*, message_id: int, now: datetime | None = None) -> SmsMessage | No
 # --- Reaper ---------------------------------------------------------------------------------------
 
 
-def sms_reap_stuck(*, now: datetime | None = None) -> list[int]:
-    """Put messages whose worker went silent back in the queue, as a recorded retry.
+def max_reaps() -> int:
+    """How often a message may be taken back without reaching the provider before it fails (SMS_MAX_REAPS).
 
-    A message stuck in SENDING longer than the time-out returns to QUEUED with
-    retries + 1. If its worker had already handed it to the provider it may
-    arrive twice: that is counted in `possible_duplicates`. After the last
-    attempt it fails instead, so a message that kills its worker every time
-    does not loop for ever. Messages claimed together (same attempt and claim
-    time, handed over or not) are taken back with one UPDATE.
+    Such a take-back costs no attempt (the provider never saw the message: a
+    broker or worker outage), so this is what stops a message that kills its
+    worker before the hand-over from going round for ever. The default, 24
+    time-outs of 10 minutes, outlasts a working day's outage.
+    """
+    return max(1, int(getattr(settings, "SMS_MAX_REAPS", 24)))
+
+
+def sms_reap_stuck(*, now: datetime | None = None) -> list[int]:
+    """Settle the messages whose worker went silent; returns the ids it took out of SENDING.
+
+    A message stuck in SENDING longer than the time-out is one of three kinds:
+    - never handed over (the task was lost or the worker died first): back to
+      QUEUED, the attempt given back, `retries` + 1; it fails after
+      `max_reaps()` such take-backs;
+    - handed over, and the backend can tell what the provider has
+      (`can_reconcile`): what the provider has is recorded SENT and not sent
+      again; what it has not is put back like a message never handed over.
+      Only once the hand-over is `settle_after_seconds` old: a younger one may
+      still be on its way, and waits for a later run;
+    - handed over, and nobody can tell: back to QUEUED as a retry that may
+      arrive twice, counted in `possible_duplicates` (FAILED after the last attempt).
+    Messages claimed together (same attempt and claim time) are settled with
+    one UPDATE per outcome, and a message claimed again meanwhile is left alone.
     """
     now = now or timezone.now()
-    stuck = SmsMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - sending_timeout()).values_list(
-        "id", "attempts", "claimed_at", "handed_over_at"
+    stuck = list(
+        SmsMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - sending_timeout()).values_list(
+            "id", "attempts", "claimed_at", "handed_over_at"
+        )
     )
+    if not stuck:
+        return []
+    backend = get_backend()
+    # A hand-over younger than this may still be on its way to the provider: asked now, the provider
+    # could answer "not received" for a message about to arrive. Those wait for a later run.
+    settled_before = now - timedelta(seconds=backend.settle_after_seconds)
     groups: dict[tuple[int, datetime, bool], list[int]] = defaultdict(list)
     for message_id, attempts, claimed_at, handed_over_at in stuck:
+        if backend.can_reconcile and handed_over_at is not None and handed_over_at > settled_before:
+            continue
         groups[(attempts, claimed_at, handed_over_at is not None)].append(message_id)
     reaped: list[int] = []
     for (attempts, claimed_at, handed), ids in groups.items():
-        # The claim time and attempt pin the attempt that went silent: a message
-        # claimed again meanwhile is not taken back.
+        # The claim time and attempt pin the attempt that went silent.
         where = {"attempts": attempts, "claimed_at": claimed_at, "handed_over_at__isnull": not handed}
-        if attempts >= max_attempts():
-            moved = _move_many(
-                ids=ids,
-                from_status=Status.SENDING,
-                to=Status.FAILED,
-                kind=Kind.FAILED,
-                note=_("发送超时，已尝试 %(n)d 次，放弃。") % {"n": attempts},
-                where=where,
-                last_error="sending timed out",
-            )
-        else:
-            note = _("发送超时（工作进程可能中断），收回重发。") + (_("服务商可能已收到，可能重复。") if handed else "")
-            moved = _move_many(
-                ids=ids,
-                from_status=Status.SENDING,
-                to=Status.QUEUED,
-                kind=Kind.REAPED,
-                note=note,
-                where=where,
-                send_after=now,
-                handed_over_at=None,
-                retries=F("retries") + 1,
-                possible_duplicates=F("possible_duplicates") + (1 if handed else 0),
-                last_error="sending timed out",
-            )
-        if moved:
-            logger.warning("%d sms reaped after time-out (attempt %s, handed over: %s)", len(moved), attempts, handed)
-            reaped += sorted(_ids(moved))
-    return reaped
+        if not handed:
+            reaped += _take_back_unsent(ids, where=where, now=now)
+            continue
+        received = _ask_provider(backend, ids, attempt=attempts)
+        if received is None:
+            reaped += _take_back_maybe_sent(ids, attempts=attempts, where=where, now=now)
+            continue
+        if received:
+            reaped += _record_received(received, where=where, now=now)
+        reaped += _take_back_unsent([i for i in ids if i not in received], where=where, now=now)
+    return sorted(reaped)
+
+
+def _ask_provider(backend: BaseSmsBackend, ids: list[int], *, attempt: int) -> dict[int, str] | None:
+    """{message id: provider id} of these handed-over messages the provider has; None if it cannot tell."""
+    if not backend.can_reconcile:
+        return None
+    out_ids = {f"{message_id}-{attempt}": message_id for message_id in ids}
+    try:
+        answer = backend.received(list(out_ids))
+    except SmsError as exc:
+        logger.warning("cannot ask the sms provider about %d messages: %s", len(ids), scrub(str(exc)))
+        return None
+    return {out_ids[out_id]: provider_id for out_id, provider_id in answer.items() if out_id in out_ids}
+
+
+def _record_received(received: dict[int, str], *, where: dict[str, Any], now: datetime) -> list[int]:
+    """SENDING → SENT for handed-over messages the provider confirms it has: they are not sent again."""
+    moved = _move_many(
+        ids=list(received),
+        from_status=Status.SENDING,
+        to=Status.SENT,
+        kind=Kind.RECONCILED,
+        notes={i: _("工作进程中断；服务商确认已收到（%(id)s），不再重发。") % {"id": p} for i, p in received.items()},
+        where=where,
+        provider_message_id=_per_row(received),
+        sent_at=now,
+        last_error="",
+    )
+    if moved:
+        logger.warning("%d sms settled as sent: their worker died after the hand-over", len(moved))
+    return _ids(moved)
+
+
+def _take_back_unsent(ids: list[int], *, where: dict[str, Any], now: datetime) -> list[int]:
+    """Back to the queue, the attempt given back (the provider never had them); FAILED after max_reaps()."""
+    if not ids:
+        return []
+    limit = max_reaps()
+    failed = _move_many(
+        ids=ids,
+        from_status=Status.SENDING,
+        to=Status.FAILED,
+        kind=Kind.FAILED,
+        note=_("已超时收回 %(n)d 次仍未发出，放弃。") % {"n": limit},
+        where={**where, "retries__gte": limit - 1},
+        retries=F("retries") + 1,
+        last_error="sending timed out",
+    )
+    moved = _move_many(
+        ids=ids,
+        from_status=Status.SENDING,
+        to=Status.QUEUED,
+        kind=Kind.REAPED,
+        note=_("发送超时（工作进程或消息队列中断），尚未提交服务商，收回重发。"),
+        where=where,
+        send_after=now,
+        handed_over_at=None,
+        attempts=F("attempts") - 1,
+        retries=F("retries") + 1,
+        last_error="sending timed out",
+    )
+    if moved:
+        logger.warning("%d sms taken back before any hand-over: queued again, no attempt counted", len(moved))
+    if failed:
+        logger.warning("%d sms failed: taken back %d times without reaching the provider", len(failed), limit)
+    return _ids(failed) + _ids(moved)
+
+
+def _take_back_maybe_sent(ids: list[int], *, attempts: int, where: dict[str, Any], now: datetime) -> list[int]:
+    """Handed over, outcome unknown: retry as a possible duplicate (counted), or fail after the last attempt."""
+    if attempts >= max_attempts():
+        moved = _move_many(
+            ids=ids,
+            from_status=Status.SENDING,
+            to=Status.FAILED,
+            kind=Kind.FAILED,
+            note=_("发送超时，已尝试 %(n)d 次，放弃。") % {"n": attempts},
+            where=where,
+            last_error="sending timed out",
+        )
+    else:
+        moved = _move_many(
+            ids=ids,
+            from_status=Status.SENDING,
+            to=Status.QUEUED,
+            kind=Kind.REAPED,
+            note=_("发送超时（工作进程可能中断），收回重发。") + _("服务商可能已收到，可能重复。"),
+            where=where,
+            send_after=now,
+            handed_over_at=None,
+            retries=F("retries") + 1,
+            possible_duplicates=F("possible_duplicates") + 1,
+            last_error="sending timed out",
+        )
+    if moved:
+        logger.warning("%d sms reaped after time-out (attempt %s), possibly already sent", len(moved), attempts)
+    return _ids(moved)

@@ -9,6 +9,7 @@ from pathlib import Path
 import polib
 import pytest
 import yaml
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from django.urls import reverse
 
@@ -89,6 +90,32 @@ def test_celery_takes_its_settings_from_django_and_finds_every_apps_tasks():
     assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL
 
 
+def test_a_worker_keeps_its_database_connection_between_tasks_and_drops_it_as_django_would(monkeypatch):
+    """Celery's fix-up keeps the connection for CELERY_DB_REUSE_MAX tasks; around each task Django's own
+    rules (CONN_MAX_AGE, health check, a connection that saw an error) decide, except for eager tasks."""
+    from celery.fixups.django import DjangoWorkerFixup
+
+    from govservice import celery as celery_module
+
+    assert DjangoWorkerFixup(celery_app).db_reuse_max == settings.CELERY_DB_REUSE_MAX > 1
+    calls = []
+    monkeypatch.setattr("django.db.close_old_connections", lambda: calls.append("closed-old"))
+
+    class Request:
+        is_eager = False
+
+    class Sender:
+        request = Request()
+
+    celery_module.close_old_connections(sender=Sender())
+    assert calls == ["closed-old"]
+    Request.is_eager = True  # an eager task runs inside its caller's transaction: leave it alone
+    celery_module.close_old_connections(sender=Sender())
+    assert calls == ["closed-old"]
+    assert celery_module.close_old_connections in [r[1]() for r in task_prerun.receivers]
+    assert celery_module.close_old_connections in [r[1]() for r in task_postrun.receivers]
+
+
 def test_no_periodic_job_runs_more_often_than_every_ten_seconds():
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         schedule = entry["schedule"]
@@ -123,6 +150,33 @@ def test_an_unknown_api_path_answers_in_the_api_error_shape(client):
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_lost_database_connection_answers_503_with_retry_after_in_the_api_error_shape(
+    as_user, window_staff, monkeypatch, language
+):
+    from django.db import OperationalError
+
+    from cases import api as cases_api
+
+    def restarting(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(cases_api.selectors, "case_list_for", restarting)
+    response = as_user(window_staff).get(reverse("api:case-list"), headers={"accept-language": language})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    body = response.json()
+    assert body["code"] == "unavailable"
+    assert (
+        body["message"]
+        == {
+            "zh-hans": "服务暂时不可用，请稍后重试。",
+            "en": "Service temporarily unavailable; please try again shortly.",
+        }[language]
+    )
 
 
 @pytest.mark.django_db

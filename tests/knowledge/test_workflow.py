@@ -151,11 +151,110 @@ def test_a_published_question_is_not_edited_in_place(draft, dept_liaison, dept_r
     question_transition(question_id=draft.id, to=S.IN_REVIEW, actor=dept_liaison)
     question_transition(question_id=draft.id, to=S.PUBLISHED, actor=dept_reviewer)
 
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="修订"):
         question_update(question_id=draft.id, actor=dept_liaison, data=data(department_id=department.id, answer="改"))
+    # Taking it offline to edit in place is still possible, on purpose (window staff then lose it).
     question_transition(question_id=draft.id, to=S.DRAFT, actor=dept_liaison, note="政策调整")
     question_update(question_id=draft.id, actor=dept_liaison, data=data(department_id=department.id, answer="改"))
     assert Question.objects.get(id=draft.id).answer == "改"
+
+
+@pytest.fixture
+def published(draft, dept_liaison, dept_reviewer):
+    question_transition(question_id=draft.id, to=S.IN_REVIEW, actor=dept_liaison)
+    return question_transition(question_id=draft.id, to=S.PUBLISHED, actor=dept_reviewer)
+
+
+def test_a_revision_keeps_the_published_answer_in_front_of_window_staff_until_it_is_approved(
+    published, dept_liaison, dept_reviewer, department, window_staff, django_capture_on_commit_callbacks
+):
+    from knowledge.selectors import question_search_for
+    from knowledge.services import question_revise
+
+    revision = question_revise(question_id=published.id, actor=dept_liaison)
+    assert question_revise(question_id=published.id, actor=dept_liaison) == revision  # one revision at a time
+    assert (revision.status, revision.revision_of_id, revision.answer) == (S.DRAFT, published.id, published.answer)
+    question_update(
+        question_id=revision.id,
+        actor=dept_liaison,
+        data=data(department_id=department.id, answer="改为线下窗口办理。", variants=["食品证怎么办"]),
+        note="政策调整",
+    )
+    question_transition(question_id=revision.id, to=S.IN_REVIEW, actor=dept_liaison)
+
+    # While the revision is under way window staff find the published text, and only it.
+    hits = question_search_for(user=window_staff, query="食品经营许可证怎么申请", record_miss=False).hits
+    assert [(h.question.id, h.question.answer) for h in hits] == [(published.id, "通过一网通办提交申请。")]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        merged = question_transition(question_id=revision.id, to=S.PUBLISHED, actor=dept_reviewer, note="核对无误")
+    assert merged.id == published.id
+    original = Question.objects.get(id=published.id)
+    assert (original.status, original.answer, original.version) == (S.PUBLISHED, "改为线下窗口办理。", 2)
+    assert list(original.variants.values_list("text", flat=True)) == ["食品证怎么办"]
+    latest = original.versions.first()
+    assert latest.author == dept_liaison and latest.snapshot["answer"] == "改为线下窗口办理。"
+    revision.refresh_from_db()
+    assert revision.status == S.RETIRED and revision.merged_at is not None
+    assert list(revision.events.values_list("old_status", "new_status", "actor")) == [
+        (S.DRAFT, S.IN_REVIEW, dept_liaison.id),
+        (S.IN_REVIEW, S.PUBLISHED, dept_reviewer.id),
+        (S.PUBLISHED, S.RETIRED, dept_reviewer.id),
+    ]
+    hits = question_search_for(user=window_staff, query="食品经营许可证怎么申请", record_miss=False).hits
+    assert [(h.question.id, h.question.answer) for h in hits] == [(published.id, "改为线下窗口办理。")]
+    notice = Notice.objects.get(recipient=dept_liaison)
+    assert notice.url == reverse("knowledge:manage-detail", args=[published.id])  # the original, not the copy
+
+    # A merged revision is closed; the next change starts a new one.
+    with pytest.raises(InvalidTransition):
+        question_transition(question_id=revision.id, to=S.DRAFT, actor=dept_liaison)
+    assert question_revise(question_id=published.id, actor=dept_liaison).id != revision.id
+
+
+def test_a_revision_follows_the_review_rules_and_can_be_discarded(
+    published, dept_liaison, dept_reviewer, other_dept_liaison, department
+):
+    from knowledge.services import question_revise
+
+    with pytest.raises(NotPermitted):
+        question_revise(question_id=published.id, actor=other_dept_liaison)
+    revision = question_revise(question_id=published.id, actor=dept_liaison)
+    with pytest.raises(InvalidTransition):
+        question_revise(question_id=revision.id, actor=dept_liaison)  # a revision is not revised again
+    question_transition(question_id=revision.id, to=S.IN_REVIEW, actor=dept_liaison)
+    with pytest.raises(NotPermitted):
+        question_transition(question_id=revision.id, to=S.PUBLISHED, actor=dept_liaison)  # four eyes
+    question_transition(question_id=revision.id, to=S.DRAFT, actor=dept_reviewer, note="依据未更新")
+    question_transition(question_id=revision.id, to=S.RETIRED, actor=dept_liaison)  # given up
+    assert Question.objects.get(id=published.id).answer == "通过一网通办提交申请。"
+    assert question_revise(question_id=published.id, actor=dept_liaison).id != revision.id  # a fresh one
+
+
+def test_the_editor_screens_revise_a_published_question(published, dept_liaison, dept_reviewer, client, department):
+    client.force_login(dept_liaison)
+    page = client.get(reverse("knowledge:manage-detail", args=[published.id])).content.decode()
+    assert 'data-testid="kb-revise"' in page
+    response = client.post(reverse("knowledge:manage-revise", args=[published.id]))
+    revision = Question.objects.get(revision_of=published)
+    assert response.url == reverse("knowledge:manage-edit", args=[revision.id])
+    client.post(
+        response.url,
+        {"question": "食品经营许可证怎么申请", "answer": "线上申请。", "department": department.id, "note": "简化"},
+    )
+    client.post(reverse("knowledge:manage-transition", args=[revision.id]), {"to": S.IN_REVIEW})
+    listing = client.get(reverse("knowledge:manage")).content.decode()
+    assert listing.count('data-testid="kb-revision-tag"') == 1
+    assert (
+        'data-testid="kb-revision-open"'
+        in client.get(reverse("knowledge:manage-detail", args=[published.id])).content.decode()
+    )
+
+    client.force_login(dept_reviewer)
+    response = client.post(reverse("knowledge:manage-transition", args=[revision.id]), {"to": S.PUBLISHED})
+    assert response.url == reverse("knowledge:manage-detail", args=[published.id])
+    assert Question.objects.get(id=published.id).answer == "线上申请。"
+    assert 'data-testid="kb-revision-tag"' not in client.get(reverse("knowledge:manage")).content.decode()
 
 
 def test_an_expired_question_cannot_be_published(draft, dept_liaison, dept_reviewer, department):

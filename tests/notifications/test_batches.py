@@ -148,15 +148,22 @@ def test_each_message_of_a_batch_gets_its_own_outcome(template, daytime, setting
     assert refused.events.last().kind == Kind.FAILED and retried.events.last().kind == Kind.RETRY
 
 
+@pytest.mark.parametrize(
+    ("backend", "counted"),
+    [("notifications.backends.locmem.LocmemBackend", 0), ("tests.notifications.test_outbox.BlindBackend", 1)],
+    ids=["provider-asked", "provider-blind"],
+)
 def test_a_message_the_reaper_took_back_during_the_batch_is_recorded_sent_and_not_sent_again(
-    template, daytime, monkeypatch, django_capture_on_commit_callbacks
+    template, daytime, monkeypatch, settings, django_capture_on_commit_callbacks, backend, counted
 ):
+    settings.SMS_BACKEND = backend
     first, second = queue(2)
     claimed = services.sms_claim_due(enqueue=False).claimed
     real = LocmemBackend.send_batch
 
     def slow_provider(self, messages):
-        # The reaper runs (as if its time-out had passed) while the provider answers.
+        # The reaper runs (as if its time-out had passed) while the provider answers: asked, the
+        # provider does not have them yet; blind, the reaper counts a possible duplicate.
         services.sms_reap_stuck(now=timezone.now() + timedelta(minutes=11))
         return real(self, messages)
 
@@ -166,8 +173,8 @@ def test_a_message_the_reaper_took_back_during_the_batch_is_recorded_sent_and_no
     assert sorted(result.sent) == sorted(claimed)
     for message in (first, second):
         message.refresh_from_db()
-        assert message.status == Status.SENT
-        assert message.possible_duplicates == 1  # counted by the reaper, honestly
+        assert (message.status, message.attempts) == (Status.SENT, 1)
+        assert message.possible_duplicates == counted  # counted by the reaper, honestly
         assert list(message.events.values_list("kind", flat=True))[-3:] == ["reaped", "claimed", "sent"]
     dispatch(django_capture_on_commit_callbacks)
     assert len(locmem.outbox) == 2
@@ -233,7 +240,8 @@ def test_a_slow_provider_puts_the_rest_of_the_batch_back_before_the_reaper_would
     assert services.sms_reap_stuck(now=timezone.now() + timedelta(hours=1)) == []
 
 
-def test_the_reaper_takes_back_a_whole_dead_batch_and_counts_only_the_handed_over(template, daytime):
+def test_the_reaper_takes_back_a_whole_dead_batch_and_counts_only_the_handed_over(template, daytime, settings):
+    settings.SMS_BACKEND = "tests.notifications.test_outbox.BlindBackend"
     handed, waiting = queue(2)
     claimed = services.sms_claim_due(enqueue=False).claimed
     SmsMessage.objects.filter(id=handed.id).update(handed_over_at=timezone.now())  # the worker died mid-batch
@@ -242,8 +250,68 @@ def test_the_reaper_takes_back_a_whole_dead_batch_and_counts_only_the_handed_ove
     assert services.sms_reap_stuck() == []
     handed.refresh_from_db()
     waiting.refresh_from_db()
-    assert (handed.status, handed.retries, handed.possible_duplicates) == (Status.QUEUED, 1, 1)
-    assert (waiting.status, waiting.retries, waiting.possible_duplicates) == (Status.QUEUED, 1, 0)
+    assert (handed.status, handed.attempts, handed.retries, handed.possible_duplicates) == (Status.QUEUED, 1, 1, 1)
+    assert (waiting.status, waiting.attempts, waiting.retries, waiting.possible_duplicates) == (Status.QUEUED, 0, 1, 0)
+
+
+def test_the_reaper_settles_a_dead_batch_from_the_file_the_provider_wrote(template, daytime, settings, tmp_path):
+    """kill -9 between the file backend's write and the rows' update: what is in the file is not written again."""
+    settings.SMS_BACKEND = "notifications.backends.file.FileBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    messages = queue(5)
+    claimed = services.sms_claim_due(enqueue=False).claimed
+    written = [m for m in SmsMessage.objects.filter(id__in=claimed).order_by("id")][:3]
+    SmsMessage.objects.filter(id__in=claimed).update(handed_over_at=timezone.now())  # the whole batch was handed
+    outcomes = FileBackend().send_batch([_outgoing(m) for m in written])  # ...but only 3 lines reached the file
+    with outbox_file(tmp_path / "sms").open("ab") as handle:
+        handle.write(b'{"provider_message_id": "torn", "out_id": "')  # and a torn line from the crash
+    daytime.shift(timedelta(minutes=11))
+
+    assert sorted(services.sms_reap_stuck()) == sorted(claimed)
+    rows = {m.id: m for m in SmsMessage.objects.filter(id__in=claimed)}
+    for message, provider_id in zip(written, outcomes, strict=True):
+        row = rows.pop(message.id)
+        assert (row.status, row.provider_message_id, row.possible_duplicates) == (Status.SENT, provider_id, 0)
+        assert row.events.last().kind == Kind.RECONCILED
+    for row in rows.values():  # not in the file: they go again, as the same attempt
+        assert (row.status, row.attempts, row.handed_over_at, row.possible_duplicates) == (Status.QUEUED, 0, None, 0)
+
+    assert sorted(services.sms_claim_due(enqueue=False).claimed) == sorted(rows)
+    services.sms_send_batch(message_ids=list(rows))
+    lines = [json.loads(x) for x in outbox_file(tmp_path / "sms").read_text().splitlines() if x.endswith("}")]
+    assert sorted(line["key"] for line in lines) == sorted(m.key for m in messages)  # each key once
+
+
+def test_the_reaper_does_not_ask_about_a_hand_over_that_may_still_be_under_way(template, daytime, settings, tmp_path):
+    """A provider slower than the reaper's time-out: "not in the file yet" must not send it a second time."""
+    settings.SMS_BACKEND = "notifications.backends.file.FileBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    message = queue(1)[0]
+    services.sms_claim_due(enqueue=False)
+    daytime.shift(timedelta(minutes=10, seconds=50))
+    SmsMessage.objects.filter(id=message.id).update(handed_over_at=timezone.now())  # handed over late, writing...
+    daytime.shift(timedelta(seconds=20))
+    assert services.sms_reap_stuck() == []  # 20 s after the hand-over: maybe still on its way
+    message.refresh_from_db()
+    assert message.status == Status.SENDING
+
+    daytime.shift(timedelta(seconds=FileBackend.settle_after_seconds))
+    assert services.sms_reap_stuck() == [message.id]  # long enough: not in the file means not sent
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.possible_duplicates) == (Status.QUEUED, 0, 0)
+
+
+def _outgoing(message: SmsMessage) -> OutgoingSms:
+    return OutgoingSms(
+        phone=message.phone,
+        sign_name="甲",
+        template_code="",
+        params={},
+        text="你好",
+        out_id=f"{message.id}-{message.attempts}",
+        key=message.key,
+        attempt=message.attempts,
+    )
 
 
 # --- The file backend: one write per batch ------------------------------------------------------------------

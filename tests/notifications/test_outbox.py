@@ -54,6 +54,20 @@ class DyingBackend(LocmemBackend):
         raise WorkerKilled
 
 
+class DyingAfterHandOverBackend(LocmemBackend):
+    """The provider takes the message, then the worker dies before the row can say SENT."""
+
+    def send(self, sms):
+        super().send(sms)
+        raise WorkerKilled
+
+
+class BlindBackend(LocmemBackend):
+    """A provider that cannot be asked what it already has (no query API)."""
+
+    can_reconcile = False
+
+
 # --- Enqueue and cancel ----------------------------------------------------------------------------
 
 
@@ -231,6 +245,7 @@ def test_a_redelivered_send_task_running_while_the_first_is_at_the_provider_does
 def test_a_message_whose_worker_died_mid_send_is_reaped_and_sent_again_as_a_recorded_retry(
     template, daytime, settings, django_capture_on_commit_callbacks
 ):
+    """With a provider that cannot be asked, a hand-over whose worker died may have gone out: counted."""
     message = enqueue()
     settings.SMS_BACKEND = "tests.notifications.test_outbox.DyingBackend"
     with pytest.raises(WorkerKilled):
@@ -242,7 +257,7 @@ def test_a_message_whose_worker_died_mid_send_is_reaped_and_sent_again_as_a_reco
     daytime.shift(timedelta(minutes=5))
     assert tasks.sms_reap_task.delay().get() == 0
 
-    settings.SMS_BACKEND = "notifications.backends.locmem.LocmemBackend"
+    settings.SMS_BACKEND = "tests.notifications.test_outbox.BlindBackend"
     daytime.shift(timedelta(minutes=6))
     assert tasks.sms_reap_task.delay().get() == 1
     assert tasks.sms_reap_task.delay().get() == 0  # run twice: reaped once
@@ -262,19 +277,99 @@ def test_a_message_whose_worker_died_mid_send_is_reaped_and_sent_again_as_a_reco
     assert len(locmem.outbox) == 1
 
 
+def test_a_hand_over_the_provider_confirms_is_recorded_sent_and_never_sent_again(
+    template, daytime, settings, django_capture_on_commit_callbacks
+):
+    """The worker died after the provider took the message: the reaper asks the provider and settles it."""
+    message = enqueue()
+    settings.SMS_BACKEND = "tests.notifications.test_outbox.DyingAfterHandOverBackend"
+    with pytest.raises(WorkerKilled):
+        dispatch(django_capture_on_commit_callbacks)
+    assert [sms.key for sms in locmem.outbox] == [message.key]
+
+    settings.SMS_BACKEND = "notifications.backends.locmem.LocmemBackend"
+    daytime.shift(timedelta(minutes=11))
+    assert services.sms_reap_stuck() == [message.id]
+    assert services.sms_reap_stuck() == []
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.retries, message.possible_duplicates) == (Status.SENT, 1, 0, 0)
+    assert message.provider_message_id == f"locmem-{message.id}-1"
+    settled = message.events.get(kind=SmsEvent.Kind.RECONCILED)
+    assert (settled.old_status, settled.new_status, settled.attempt) == ("sending", "sent", 1)
+    assert message.provider_message_id in settled.note
+
+    dispatch(django_capture_on_commit_callbacks)
+    assert len(locmem.outbox) == 1  # not handed over a second time
+
+
+def test_a_hand_over_the_provider_never_got_goes_again_without_counting_an_attempt(
+    template, daytime, settings, django_capture_on_commit_callbacks
+):
+    message = enqueue()
+    settings.SMS_BACKEND = "tests.notifications.test_outbox.DyingBackend"  # dies before the provider has it
+    with pytest.raises(WorkerKilled):
+        dispatch(django_capture_on_commit_callbacks)
+    settings.SMS_BACKEND = "notifications.backends.locmem.LocmemBackend"
+    daytime.shift(timedelta(minutes=11))
+    assert services.sms_reap_stuck() == [message.id]
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.retries, message.possible_duplicates) == (Status.QUEUED, 0, 1, 0)
+    assert message.handed_over_at is None
+
+    dispatch(django_capture_on_commit_callbacks)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.SENT, 1)
+    assert [sms.out_id for sms in locmem.outbox] == [f"{message.id}-1"]
+
+
+def test_a_provider_that_cannot_be_asked_now_leaves_the_counted_retry(template, daytime, settings, monkeypatch):
+    message = enqueue()
+    services.sms_claim_due(enqueue=False)
+    SmsMessage.objects.filter(id=message.id).update(handed_over_at=timezone.now())  # died after the hand-over
+
+    def unreachable(self, out_ids):
+        raise SmsTransientError("query API HTTP 503")
+
+    monkeypatch.setattr(LocmemBackend, "received", unreachable)
+    daytime.shift(timedelta(minutes=11))
+    assert services.sms_reap_stuck() == [message.id]
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.possible_duplicates) == (Status.QUEUED, 1, 1)
+
+
 def test_a_worker_that_died_before_the_provider_call_is_no_possible_duplicate(template, daytime):
     message = enqueue()
     services.sms_claim_due()  # the send task never ran (the broker lost it)
     daytime.shift(timedelta(minutes=11))
     assert services.sms_reap_stuck() == [message.id]
     message.refresh_from_db()
-    assert (message.status, message.retries, message.possible_duplicates) == (Status.QUEUED, 1, 0)
+    # Not an attempt either: the provider never saw it.
+    assert (message.status, message.attempts, message.retries, message.possible_duplicates) == (Status.QUEUED, 0, 1, 0)
 
 
-def test_a_message_that_keeps_killing_its_worker_fails_after_the_last_attempt(template, daytime, settings):
+def test_a_message_that_never_reaches_the_provider_fails_after_the_last_take_back(template, daytime, settings):
+    """A broker outage costs no attempt; only SMS_MAX_REAPS take-backs in a row make the message fail."""
+    settings.SMS_MAX_REAPS = 4
+    message = enqueue()
+    for _ in range(settings.SMS_MAX_REAPS):
+        assert services.sms_claim_due().claimed == [message.id]
+        daytime.shift(timedelta(minutes=11))
+        services.sms_reap_stuck()
+    message.refresh_from_db()
+    assert (message.status, message.retries) == (Status.FAILED, 4)
+    assert message.events.last().kind == SmsEvent.Kind.FAILED
+    assert services.sms_claim_due().claimed == []
+
+
+def test_a_message_that_keeps_killing_its_worker_fails_after_the_last_attempt(
+    template, daytime, settings, django_capture_on_commit_callbacks
+):
     message = enqueue()
     for _ in range(settings.SMS_MAX_ATTEMPTS):
-        assert services.sms_claim_due().claimed == [message.id]
+        settings.SMS_BACKEND = "tests.notifications.test_outbox.DyingBackend"
+        with pytest.raises(WorkerKilled):
+            dispatch(django_capture_on_commit_callbacks)
+        settings.SMS_BACKEND = "tests.notifications.test_outbox.BlindBackend"
         daytime.shift(timedelta(minutes=11))
         services.sms_reap_stuck()
     message.refresh_from_db()
