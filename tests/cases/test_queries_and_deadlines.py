@@ -85,9 +85,10 @@ def test_case_page_reads_its_sections_once_and_not_the_calendar(
     services.case_accept(case_id=case.id, actor=window_staff)
     client = as_user(leader)
     client.get(case.get_absolute_url())
-    # Own: case (with matter, people, commitment, assistance), materials, events, hand-overs.
-    # The rest is the base template's (the user's centre, 5 navigation badges) and the middleware's.
-    with django_assert_max_num_queries(MIDDLEWARE + 4 + 6) as captured:
+    # Own: case (with matter, people, commitment, assistance), materials, events; no hand-overs for a
+    # case never handed over. The rest is the base template's (the user's centre, 5 navigation badges)
+    # and the middleware's.
+    with django_assert_max_num_queries(MIDDLEWARE + 3 + 6) as captured:
         html = client.get(case.get_absolute_url()).content.decode()
     sql = _sql(captured)
     assert not any("workcalendar" in q for q in sql)
