@@ -128,6 +128,9 @@ def test_page_of_a_case_never_handed_over_reads_the_case_its_materials_and_histo
         '"cases_caseevent"',
     ]
     assert case.tracking_no in html and 'data-testid="handover"' in html
+    # The history's authors come with the events (name and username): no read per line.
+    assert [q for q in captured.captured_queries if q["sql"].startswith('SELECT "staff_user"')][1:] == []
+    assert f"{window_staff.name} ·" in html
 
 
 def test_page_shows_an_open_hand_over_to_its_receiver_and_the_answered_one_afterwards(
