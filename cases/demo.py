@@ -369,6 +369,10 @@ def _handovers(ctx: DemoContext, stories: list[Story], staff: list[User]) -> Non
         return
     candidates = [c for c in open_cases if c.handler_id != demo_user.id and not c.handovers.exists()]
     for case in candidates[:2]:
-        Handover.objects.create(
+        handover = Handover.objects.create(
             case=case, from_user=case.handler, to_user=demo_user, reason="申请人需要咨询市场监管政策，请协助"
+        )
+        # As services.case_handover_offer does: the case page reads hand-overs only when its history has one.
+        CaseEvent.objects.create(
+            case=case, kind="handover", actor=case.handler, note=f"提出转交给 {demo_user}：{handover.reason}"
         )

@@ -379,7 +379,10 @@ class ApplicantRecord(models.Model):
 
 
 class Handover(models.Model):
-    """A two-sided hand-over: offered to a named receiver, who accepts or declines with a reason."""
+    """A two-sided hand-over: offered to a named receiver, who accepts or declines with a reason.
+
+    Every offer, answer and withdrawal also writes a hand-over `CaseEvent` (services.case_handover_*):
+    the case page reads this table only for a case whose history has one."""
 
     class State(models.TextChoices):
         OFFERED = "offered", _("待接收")

@@ -178,16 +178,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
-    case = selectors.case_detail_for(user=request.user, public_id=public_id, page=True)
+    detail = selectors.case_detail_for(user=request.user, public_id=public_id, page=True)
+    case, events, materials = detail.case, detail.events, detail.materials
     user = request.user
-    events = list(case.events.all())
-    clock = services.clock_compute(events=events, promised_days=case.matter_type.promised_days)
-    materials = list(case.materials.all())
+    clock = detail.clock()
     commitment = getattr(case, "commitment", None) if hasattr(case, "commitment") else None
     # Reminder SMS and calls exist only for a correction deadline (services.reminders_plan).
     sms = SmsMessage.objects.filter(key__startswith=f"case:{case.id}:").order_by("send_after") if commitment else []
     calls = case.reminder_calls.select_related("done_by") if commitment else []
-    handovers = case.handovers.select_related("from_user", "to_user")
+    # Most cases are never handed over; their history says so, and the hand-overs are not read.
+    handovers = list(case.handovers.select_related("from_user", "to_user")) if detail.was_handed_over else []
     open_offer = next((h for h in handovers if h.state == Handover.State.OFFERED), None)
     assistance = getattr(case, "assistance", None) if hasattr(case, "assistance") else None
     can_manage = services.can_manage_case(case, user)

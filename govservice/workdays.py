@@ -30,7 +30,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import chinese_calendar
 from chinese_calendar import constants as _cc_constants
 from django.core.cache import cache
 from django.db import transaction
@@ -38,6 +37,13 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 _CC_YEARS = frozenset(d.year for d in (*_cc_constants.holidays, *_cc_constants.workdays))
+# The package's own rule (`chinese_calendar.is_workday`), applied to its tables directly: the function
+# looks for the tables' first and last year on every call (a scan of every holiday, ~25 µs), and a
+# deadline is counted day by day. The equivalence over every known day is tested.
+_CC_HOLIDAYS = frozenset(_cc_constants.holidays)
+_CC_WORKDAYS = frozenset(_cc_constants.workdays)
+_CC_FIRST, _CC_LAST = min(_CC_HOLIDAYS).year, max(_CC_HOLIDAYS).year
+_CC_RULE_YEARS = frozenset(y for y in _CC_YEARS if _CC_FIRST <= y <= _CC_LAST)  # where the package answers
 _MAX_SPAN_DAYS = 366 * 5  # a sane bound: no deadline in this product is five years away
 CACHE_KEY = "workdays:calendar:v1"
 CACHE_SECONDS = 10 * 60  # a safety net only: every model write invalidates at once
@@ -94,11 +100,8 @@ class WorkCalendar:
     def is_working_day(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        if day.year in _CC_YEARS:
-            try:
-                return bool(chinese_calendar.is_workday(day))
-            except NotImplementedError:  # defensive: the package's own range check
-                pass
+        if day.year in _CC_RULE_YEARS:
+            return day in _CC_WORKDAYS or (day.weekday() < 5 and day not in _CC_HOLIDAYS)
         return day.weekday() < 5
 
     def add_working_days(self, start: date, days: int) -> WorkdayResult:

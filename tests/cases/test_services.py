@@ -12,6 +12,7 @@ from cases import services
 from cases.models import ApplicantRecord, Case, CaseEvent, CaseMaterial, Commitment, Handover, ReminderCall
 from cases.tasks import cases_expire_corrections, cases_warn_deadlines
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from govservice.workdays import WorkCalendar
 from notifications.models import Notice, SmsMessage
 from tests.factories.cases import PHONE, VALID_RIC, VALID_USCC
 
@@ -165,7 +166,7 @@ def test_acceptance_with_deficiencies_signs_a_commitment_and_pauses_the_clock(de
     case = deficient_case
     assert case.status == S.AWAITING_CORRECTION
     commitment = case.commitment
-    assert commitment.deadline == services.WorkCalendar.load().add_working_days(timezone.localdate(), 5).date
+    assert commitment.deadline == WorkCalendar.load().add_working_days(timezone.localdate(), 5).date
     assert list(case.materials.filter(state=CaseMaterial.State.DEFERRED).values_list("name", flat=True)) == [
         "住所使用证明"
     ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -59,3 +59,21 @@ def test_negative_days_walk_backwards_over_holidays():
 
 def test_next_working_day_skips_the_golden_week():
     assert WorkCalendar.load().next_working_day(date(2025, 10, 1)) == date(2025, 10, 9)
+
+
+def test_every_day_the_package_knows_is_a_working_day_exactly_when_the_package_says_so():
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    calendar = WorkCalendar({}, frozenset())  # no centre overrides: the package's answer, or weekends
+    day, last = date(min(constants.holidays).year - 1, 1, 1), date(max(constants.holidays).year + 1, 12, 31)
+    checked = 0
+    while day <= last:
+        try:
+            expected = chinese_calendar.is_workday(day)
+        except NotImplementedError:  # a year the package does not cover
+            expected = day.weekday() < 5
+        assert calendar.is_working_day(day) is expected, day
+        day += timedelta(days=1)
+        checked += 1
+    assert checked > 365 * 20
