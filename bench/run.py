@@ -239,8 +239,42 @@ class Bench:
         self.figures["gunicorn_workers"] = {"sync_workers": table, "winner": winner, "used": self.workers}
         self.serve(self.workers)
 
+    def wanted(self, figure: str) -> bool:
+        chosen = set(filter(None, self.args.figures.split(",")))
+        return not chosen or figure in chosen
+
     def http_figures(self) -> None:
         cpid = self.context["case_public_id"]
+        if self.wanted("intake_post") or self.wanted("intake_post_throttled"):
+            self.intake_figures()
+        if self.wanted("case_detail"):
+            self.figures["case_detail"] = self.compare(
+                "case_detail",
+                target=f"/api/v1/cases/{cpid}/",
+                baseline=f"/bench/cases/{cpid}/",
+                script="get.lua",
+                headers=self.session(),
+            )
+        if self.wanted("case_list"):
+            self.figures["case_list"] = self.compare(
+                "case_list",
+                target="/api/v1/cases/",
+                baseline="/bench/cases/",
+                script="get.lua",
+                headers=self.session(),
+            )
+        if self.wanted("dashboard"):
+            self.figures["dashboard"] = self.compare(
+                "dashboard",
+                target="/api/v1/ledger/dashboard/",
+                baseline="/bench/dashboard/",
+                script="get.lua",
+                headers=self.session(),
+                connections=4,
+            )
+
+    def intake_figures(self) -> None:
+        # The throttled figure's ratio needs the unthrottled run's baseline: both run together.
         self.figures["intake_post"] = self.compare(
             "intake_post",
             target="/bench/intake-nothrottle/",
@@ -263,24 +297,6 @@ class Bench:
                 3,
             )
         }
-        self.figures["case_detail"] = self.compare(
-            "case_detail",
-            target=f"/api/v1/cases/{cpid}/",
-            baseline=f"/bench/cases/{cpid}/",
-            script="get.lua",
-            headers=self.session(),
-        )
-        self.figures["case_list"] = self.compare(
-            "case_list", target="/api/v1/cases/", baseline="/bench/cases/", script="get.lua", headers=self.session()
-        )
-        self.figures["dashboard"] = self.compare(
-            "dashboard",
-            target="/api/v1/ledger/dashboard/",
-            baseline="/bench/dashboard/",
-            script="get.lua",
-            headers=self.session(),
-            connections=4,
-        )
 
     def querycounts(self) -> None:
         self.figures["query_counts"] = inproc(self.env, "querycounts", str(VAR / "context.json"))
@@ -418,6 +434,12 @@ def main() -> None:
     parser.add_argument("--dispatch-timeout", type=int, default=240)
     parser.add_argument("--reuse-db", action="store_true", help="keep the seeded database")
     parser.add_argument("--only", default="", help="comma list: workers,http,queries,scoring,dispatch,knowledge")
+    parser.add_argument(
+        "--figures",
+        default="",
+        help="with http: comma list of the HTTP figures to measure "
+        "(intake_post,intake_post_throttled,case_detail,case_list,dashboard; default all)",
+    )
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     bench = Bench(args)

@@ -232,12 +232,19 @@ def evaluation_submit_once(
     external_id: str = "",
     rated_at: datetime | None = None,
     actor: User | None = None,
+    savepoint: bool = True,
 ) -> tuple[Evaluation, bool]:
     """`evaluation_submit`, also saying whether the rating is new (False: the channel re-sent it).
 
     A re-sent record (same channel and external id) and a second first rating of a case
     are recognised by the database's unique constraints, so a new record, the usual
     case, costs no look-up before its insert.
+
+    savepoint=False is for a caller whose transaction has written nothing before this
+    call (the intake API): the insert then runs without the SAVEPOINT/RELEASE pair (two
+    round trips), and a clash raises IntegrityError out of the caller's transaction,
+    which is rolled back whole; the caller calls again with savepoint=True and gets the
+    answer below (the first record, or the case's Conflict).
     """
     try:
         evaluation = _evaluation_build(
@@ -271,9 +278,11 @@ def evaluation_submit_once(
         try:
             # A savepoint only where a unique key can clash, so that after the clash the
             # transaction is still usable for the look-up below and for the caller.
-            with transaction.atomic(savepoint=bool(external_id or case)):
+            with transaction.atomic(savepoint=savepoint and bool(external_id or case)):
                 evaluation.save()
         except IntegrityError:
+            if not savepoint:
+                raise  # the transaction is aborted: no look-up is possible in it
             # The same record again (a resend, or two deliveries racing): answer with the first.
             existing = _resent_evaluation(channel, external_id)
             if existing is not None:
@@ -650,7 +659,6 @@ def _new_tracking_no(centre: Centre, letter: str) -> str:
     return f"{centre.tracking_prefix}{letter}{timezone.localdate():%y%m%d}{secrets.randbelow(10**6):06d}"
 
 
-@transaction.atomic
 def complaint_submit(
     *,
     centre: Centre,
@@ -668,10 +676,116 @@ def complaint_submit(
     evaluation: Evaluation | None = None,
 ) -> Complaint:
     """Record a complaint or suggestion. A re-sent record (same channel and external_id) returns the first."""
-    if external_id:
-        existing = Complaint.objects.filter(channel=channel, external_id=external_id).first()
+    complaint, _created = complaint_submit_once(
+        centre=centre,
+        channel=channel,
+        content=content,
+        kind=kind,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        window=window,
+        staff=staff,
+        matter_type=matter_type,
+        external_id=external_id,
+        received_at=received_at,
+        actor=actor,
+        evaluation=evaluation,
+    )
+    return complaint
+
+
+def _resent_complaint(channel: Channel, external_id: str) -> Complaint | None:
+    if not external_id:
+        return None
+    return Complaint.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def complaint_submit_once(
+    *,
+    centre: Centre,
+    channel: Channel,
+    content: str,
+    kind: str = Complaint.Kind.COMPLAINT,
+    contact_name: str = "",
+    contact_phone: str = "",
+    window: Window | None = None,
+    staff: User | None = None,
+    matter_type: MatterType | None = None,
+    external_id: str = "",
+    received_at: datetime | None = None,
+    actor: User | None = None,
+    evaluation: Evaluation | None = None,
+    savepoint: bool = True,
+) -> tuple[Complaint, bool]:
+    """`complaint_submit`, also saying whether the record is new (False: the channel re-sent it).
+
+    As `evaluation_submit_once`: a resend is recognised by the unique constraint on
+    (channel, external_id), not looked up first; savepoint=False has the same contract.
+    """
+    try:
+        complaint = _complaint_build(
+            centre=centre,
+            channel=channel,
+            content=content,
+            kind=kind,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            window=window,
+            staff=staff,
+            matter_type=matter_type,
+            external_id=external_id,
+            received_at=received_at,
+            evaluation=evaluation,
+        )
+    except ValidationFailed:
+        # A re-sent record gets the first one back even if it would no longer validate.
+        existing = _resent_complaint(channel, external_id)
         if existing is not None:
-            return existing
+            return existing, False
+        raise
+    # savepoint=False: the row and its history join the caller's transaction (or make one).
+    with transaction.atomic(savepoint=False):
+        try:
+            # A savepoint only where the external id can clash, so that the look-up below
+            # still works after the clash.
+            with transaction.atomic(savepoint=savepoint and bool(external_id)):
+                complaint.save()
+        except IntegrityError:
+            if not savepoint:
+                raise  # the transaction is aborted: the caller retries with savepoint=True
+            existing = _resent_complaint(channel, external_id)
+            if existing is not None:
+                return existing, False
+            raise
+        ComplaintEvent.objects.create(
+            complaint=complaint,
+            new_status=complaint.status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            note=_("经%(channel)s受理") % {"channel": channel.name},
+        )
+        from .tasks import complaint_received_task  # noqa: PLC0415
+
+        transaction.on_commit(lambda: complaint_received_task.delay(complaint.id))
+        record_changed_after_commit(complaint)
+    return complaint, True
+
+
+def _complaint_build(
+    *,
+    centre: Centre,
+    channel: Channel,
+    content: str,
+    kind: str,
+    contact_name: str,
+    contact_phone: str,
+    window: Window | None,
+    staff: User | None,
+    matter_type: MatterType | None,
+    external_id: str,
+    received_at: datetime | None,
+    evaluation: Evaluation | None,
+) -> Complaint:
+    """Check the rules and return the unsaved row. Reads only; raises ValidationFailed."""
     if kind not in Complaint.Kind.values:
         raise ValidationFailed(_("类型无效。"), field="kind")
     if not content or not content.strip():
@@ -682,7 +796,7 @@ def complaint_submit(
     if staff is not None and window is None:
         window = staff.window
     phone = contact_phone.strip()
-    complaint = Complaint(
+    return Complaint(
         tracking_no=_new_tracking_no(centre, "T" if kind == Complaint.Kind.COMPLAINT else "J"),
         centre=centre,
         channel=channel,
@@ -698,26 +812,6 @@ def complaint_submit(
         received_at=received_at or timezone.now(),
         evaluation=evaluation,
     )
-    try:
-        with transaction.atomic():
-            complaint.save()
-    except IntegrityError:
-        if external_id:
-            existing = Complaint.objects.filter(channel=channel, external_id=external_id).first()
-            if existing is not None:
-                return existing
-        raise
-    ComplaintEvent.objects.create(
-        complaint=complaint,
-        new_status=complaint.status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        note=_("经%(channel)s受理") % {"channel": channel.name},
-    )
-    from .tasks import complaint_received_task  # noqa: PLC0415
-
-    transaction.on_commit(lambda: complaint_received_task.delay(complaint.id))
-    record_changed_after_commit(complaint)
-    return complaint
 
 
 def _lock_complaint(complaint_id: int) -> Complaint:

@@ -56,11 +56,13 @@ def resolve_refs(centre: Centre, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluation_receive(
-    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None
+    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None, savepoint: bool = True
 ) -> tuple[Evaluation, bool]:
     """(evaluation, created). created is False when the channel re-sent a record it sent before.
 
     No look-up of the external id first: the unique constraint recognises a resend.
+    savepoint=False: see `complaint_services.evaluation_submit_once` (a clash raises
+    IntegrityError out of the caller's transaction; call again with savepoint=True).
     """
     centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
@@ -83,21 +85,28 @@ def evaluation_receive(
         evaluator_phone=data.get("evaluator_phone") or "",
         external_id=external_id,
         rated_at=data.get("rated_at"),
+        savepoint=savepoint,
         **refs,
     )
 
 
 def complaint_receive(
-    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None
+    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None, savepoint: bool = True
 ) -> tuple[Complaint, bool]:
+    """(complaint, created), as `evaluation_receive`: the unique constraint recognises a resend."""
     centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
-    if external_id and Complaint.objects.filter(channel=channel, external_id=external_id).exists():
-        return Complaint.objects.get(channel=channel, external_id=external_id), False
-    refs = resolve_refs(centre, data)
+    try:
+        refs = resolve_refs(centre, data)
+    except ValidationFailed:
+        # A resend is answered with the first record even if a reference went away since.
+        existing = Complaint.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        if existing is not None:
+            return existing, False
+        raise
     refs.pop("case", None)
     received_at: datetime | None = data.get("received_at")
-    complaint = complaint_services.complaint_submit(
+    return complaint_services.complaint_submit_once(
         centre=centre,
         channel=channel,
         kind=data.get("kind") or Complaint.Kind.COMPLAINT,
@@ -106,6 +115,6 @@ def complaint_receive(
         contact_phone=data.get("contact_phone") or "",
         external_id=external_id,
         received_at=received_at,
+        savepoint=savepoint,
         **refs,
     )
-    return complaint, True

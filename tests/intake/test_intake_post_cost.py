@@ -52,7 +52,7 @@ def _warm(api: ChannelClient) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_intake_post_of_a_good_rating_is_five_statements_in_one_transaction(centre):
+def test_one_intake_post_of_a_good_rating_is_three_inserts_in_one_transaction(centre):
     """As in production: no surrounding transaction, the request's atomic() is the outermost."""
     api = ChannelClient(issued_key(hotline_channel(centre)))
     _warm(api)
@@ -60,13 +60,62 @@ def test_one_intake_post_of_a_good_rating_is_five_statements_in_one_transaction(
         response = api.post(EVALUATIONS, {"level": 5, "text": "很好", "external_id": "E-1"}, idem="idem-1")
     assert response.status_code == 201, response.content
     assert _statements(ctx) == [
-        # No key, centre, idempotency or external-id look-up first, and no savepoint per block.
-        "SAVEPOINT",  # only because an external id can clash: the clash must leave the transaction usable
+        # No key, centre, idempotency or external-id look-up first, and no savepoint: the
+        # evaluation is the transaction's first write, so a clash may roll it back whole.
         "INSERT complaints_evaluation",
-        "RELEASE",
         "INSERT complaints_evaluationevent",
         "INSERT intake_idempotencyrecord",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resend_on_the_fast_path_is_rolled_back_whole_and_answered_with_the_first(centre):
+    api = ChannelClient(issued_key(hotline_channel(centre)))
+    _warm(api)
+    first = api.post(EVALUATIONS, {"level": 5, "external_id": "F-1"}, idem="f-a")
+    with CaptureQueriesContext(connection) as ctx:
+        again = api.post(EVALUATIONS, {"level": 3, "external_id": "F-1"}, idem="f-b")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert _statements(ctx) == [
+        "INSERT complaints_evaluation",  # the fast path: the clash rolls the whole attempt back
+        "ROLLBACK",
+        "SAVEPOINT",  # the second attempt keeps its transaction usable after the clash
+        "INSERT complaints_evaluation",
+        "ROLLBACK",
+        "RELEASE",
+        "SELECT complaints_evaluation",  # the first record
+        "SELECT staff_centre",  # its centre, for the answer
+        "INSERT intake_idempotencyrecord",
+    ]
+    assert Evaluation.objects.filter(external_id="F-1").count() == 1
+    assert EvaluationEvent.objects.filter(evaluation__external_id="F-1").count() == 1
+    assert IdempotencyRecord.objects.get(key="f-b").response_status == 200
+    replay = api.post(EVALUATIONS, {"level": 3, "external_id": "F-1"}, idem="f-b")
+    assert replay.status_code == 200 and replay["Idempotent-Replayed"] == "true"
+    # Without an Idempotency-Key the same: the service's own transaction is the one rolled back.
+    bare = api.post(EVALUATIONS, {"level": 3, "external_id": "F-1"})
+    assert bare.status_code == 200 and bare.json() == first.json()
+    assert Evaluation.objects.filter(external_id="F-1").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_rating_of_a_case_on_the_fast_path_is_the_translated_409_and_is_stored(centre, window_staff):
+    from tests.factories.complaints import completed_case
+
+    case: Case = completed_case(centre=centre, handler=window_staff)
+    raw = issued_key(hotline_channel(centre))
+    api, zh = ChannelClient(raw), ChannelClient(raw, language="zh-hans")
+    assert api.post(EVALUATIONS, {"level": 5, "case": case.tracking_no}, idem="k1").status_code == 201
+    response = api.post(EVALUATIONS, {"level": 3, "case": case.tracking_no}, idem="k2")
+    assert response.status_code == 409
+    assert response.json()["errors"]["case"] == ["This case has already been rated (one rating per case)."]
+    assert zh.post(EVALUATIONS, {"level": 3, "case": case.tracking_no}).json()["errors"]["case"] == [
+        "该办件已评价（一事一评）。"
+    ]
+    assert IdempotencyRecord.objects.get(key="k2").response_status == 409
+    assert Evaluation.objects.filter(case=case).count() == 1
+    assert EvaluationEvent.objects.filter(evaluation__case=case).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,9 +130,7 @@ def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
     # (the update feed, and here the eager Celery task that notifies the owner).
     request = statements[: statements.index("INSERT intake_idempotencyrecord") + 1]
     assert request == [
-        "SAVEPOINT",
         "INSERT complaints_evaluation",
-        "RELEASE",
         "INSERT complaints_evaluationevent",
         "SELECT complaints_feedbackpolicy",
         "SELECT staff_user",  # the default owner: centre admin, else a leader, in one query
@@ -239,3 +286,90 @@ def test_two_channels_keep_their_own_keys_in_the_cache(centre, other_centre):
     for _ in range(3):
         assert first.post(EVALUATIONS, {"level": 5}).json()["centre"] == centre.code
         assert second.post(EVALUATIONS, {"level": 5}).json()["centre"] == other_centre.code
+
+
+# --- complaints: the same fast path ----------------------------------------------------------
+
+COMPLAINTS = "/api/v1/intake/complaints/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_complaint_post_looks_nothing_up_before_its_insert_and_has_no_savepoint(centre):
+    api = ChannelClient(issued_key(hotline_channel(centre)))
+    _warm(api)
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.post(COMPLAINTS, {"content": "排队太久", "external_id": "T-1"}, idem="t-1")
+    assert response.status_code == 201, response.content
+    statements = _statements(ctx)
+    request = statements[: statements.index("INSERT intake_idempotencyrecord") + 1]
+    assert request == [
+        "INSERT complaints_complaint",
+        "INSERT complaints_complaintevent",
+        "INSERT intake_idempotencyrecord",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resent_complaint_is_answered_with_the_first_on_the_fast_path(centre):
+    from complaints.models import Complaint, ComplaintEvent
+
+    api = ChannelClient(issued_key(hotline_channel(centre)))
+    first = api.post(COMPLAINTS, {"content": "排队太久", "external_id": "T-2"}, idem="t-a")
+    again = api.post(COMPLAINTS, {"content": "another text", "external_id": "T-2"}, idem="t-b")
+    bare = api.post(COMPLAINTS, {"content": "another text", "external_id": "T-2"})
+    assert (first.status_code, again.status_code, bare.status_code) == (201, 200, 200)
+    assert again.json() == first.json() == bare.json()
+    assert Complaint.objects.filter(external_id="T-2").count() == 1
+    assert ComplaintEvent.objects.filter(complaint__external_id="T-2").count() == 1
+    assert IdempotencyRecord.objects.get(key="t-b").response_status == 200
+
+
+@pytest.mark.django_db
+def test_a_resent_complaint_is_answered_with_the_first_even_if_a_reference_went_away(api, centre):
+    from staff.models import Window
+
+    Window.objects.create(centre=centre, code="W9", name="窗口 9")
+    first = api.post(COMPLAINTS, {"content": "排队太久", "window": "W9", "external_id": "T-3"})
+    Window.objects.filter(code="W9").delete()
+    again = api.post(COMPLAINTS, {"content": "排队太久", "window": "W9", "external_id": "T-3"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["tracking_no"] == first.json()["tracking_no"]
+
+
+# --- the input serializer's fields, built once per class -------------------------------------
+
+
+def test_input_serializers_share_their_fields_and_validate_as_a_fresh_copy_does():
+    from rest_framework import serializers
+
+    serializer_class = EvaluationCreateApi.InputSerializer
+    one, two = serializer_class(data={"level": 5}), serializer_class(data={"level": 4})
+    assert one.fields is two.fields  # no deep copy per request
+
+    class Fresh(serializer_class):
+        fields = serializers.Serializer.fields  # DRF's own: a deep copy per instance
+
+    assert Fresh(data={}).fields is not Fresh(data={}).fields
+
+    cases = [
+        {"level": 5, "text": "好", "tags": ["fast"], "rated_at": "2026-11-28T10:00:00+08:00", "centre": "c1"},
+        {"level": 9, "evaluator_phone": "123", "tags": ["Not a slug"], "rated_at": "yesterday"},
+        {"level": 3, "unknown": 1},
+        {},
+    ]
+    for data in cases:
+        shared, fresh = serializer_class(data=data), Fresh(data=data)
+        assert shared.is_valid() == fresh.is_valid()
+        assert shared.errors == fresh.errors
+        if fresh.errors == {}:
+            assert shared.validated_data == fresh.validated_data
+    # The shared set belongs to an empty template: no request's data is kept alive by it.
+    parent = next(iter(one.fields.values())).parent
+    assert parent is not one and parent is not two and not hasattr(parent, "initial_data")
+
+
+def test_a_serializer_with_context_or_partial_gets_its_own_fields():
+    serializer_class = EvaluationCreateApi.InputSerializer
+    shared = serializer_class(data={}).fields
+    assert serializer_class(data={}, context={"request": None}).fields is not shared
+    assert serializer_class(data={}, partial=True).fields is not shared
