@@ -34,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -227,8 +227,11 @@ def _names(*, user: User, windows: set[int], channels: set[int]) -> dict[str, di
     text, number = CharField(), IntegerField()
 
     def part(queryset: QuerySet, kind: str, parent: str | None = None) -> QuerySet:
+        # A typed NULL: PostgreSQL types two untyped NULLs of a UNION as text, which then fails
+        # against the departments' integer centre_id when no window part comes first (a period
+        # whose evaluations have no window).
         return queryset.order_by().values_list(
-            Value(kind, output_field=text), "id", "code", "name", F(parent) if parent else Value(None, number)
+            Value(kind, output_field=text), "id", "code", "name", F(parent) if parent else Cast(Value(None), number)
         )
 
     parts = [
