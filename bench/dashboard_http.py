@@ -69,7 +69,9 @@ def main() -> None:
                     run_tag=f"dash-{name}-{run}-{int(time.time())}",
                 )
                 results[name].append(result)
-                stack.log(f"{name} run {run + 1}: {result['rps']:.1f} req/s, p95 {result['p95_ms']} ms, non-2xx {result['non2xx']}")
+                stack.log(
+                    f"{name} run {run + 1}: {result['rps']:.1f} req/s, p95 {result['p95_ms']} ms, non-2xx {result['non2xx']}"
+                )
     finally:
         gunicorn.stop()
     for name, runs in results.items():

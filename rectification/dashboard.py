@@ -177,6 +177,18 @@ def _month_range(prefix: str, month: str) -> dict[str, str]:
     return {f"{prefix}_from": first.isoformat(), f"{prefix}_to": last.isoformat()}
 
 
+def _narrowed(user: User, filters: DashboardFilters, *, department: bool = True) -> dict[str, object]:
+    """The centre and department filters, as the lists a figure opens take them.
+
+    Passed on only where the figure applied them: a centre's own leader is never narrowed by
+    `centre` (see `_scoped`), and the tiles counted over the whole scope take no department.
+    """
+    narrowed: dict[str, object] = {"centre": filters.centre if user.is_city_wide else ""}
+    if department:
+        narrowed["department"] = filters.department or ""
+    return narrowed
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
@@ -403,19 +415,25 @@ def _complaints(
             per_month[buckets[month][0]][category] = n
     total = sum(per_category.values())
     list_url = "complaints:complaint-list"
+    narrowed = _narrowed(user, filters)
     shares = [
         Share(
             key,
             str(labels.get(key, _("未分类"))),
             per_category.get(key, 0),
             _rate(per_category.get(key, 0), total),
-            _url(list_url, {"category": key or "none", "received_from": filters.start, "received_to": filters.end}),
+            _url(
+                list_url,
+                {"category": key or "none", "received_from": filters.start, "received_to": filters.end, **narrowed},
+            ),
         )
         for key in [*ProblemCategory.values, ""]
         if key or per_category.get(key)
     ]
     months = [
-        MonthCounts(month, sum(counts.values()), counts, _url(list_url, _month_range("received", month)))
+        MonthCounts(
+            month, sum(counts.values()), counts, _url(list_url, {**_month_range("received", month), **narrowed})
+        )
         for month, counts in sorted(per_month.items())
     ]
     return shares, months
@@ -461,11 +479,13 @@ def _satisfaction(
     names: dict[str, dict[int, _Named]],
     filters: DashboardFilters,
     *,
-    city_wide: bool,
+    user: User,
 ) -> tuple[list[Satisfaction], ...]:
     """Very satisfied (level 5) and good (level 3 and above) rates by month, window and channel."""
+    city_wide = user.is_city_wide
     list_url = "complaints:evaluation-list"
-    period = {"rated_from": filters.start, "rated_to": filters.end, "excluded": "false"}
+    narrowed = _narrowed(user, filters)
+    period = {"rated_from": filters.start, "rated_to": filters.end, "excluded": "false", **narrowed}
 
     def roll(key_of) -> dict:  # noqa: ANN001
         out: dict = {}
@@ -483,7 +503,7 @@ def _satisfaction(
 
     by_month = roll(lambda g: g.month if g.month >= 0 else None)
     months = [
-        rates(label, label, by_month[i], {**_month_range("rated", label), "excluded": "false"})
+        rates(label, label, by_month[i], {**_month_range("rated", label), "excluded": "false", **narrowed})
         for i, (label, _lower, _upper) in enumerate(buckets)
         if i in by_month
     ]
@@ -575,7 +595,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
             "overdue_measures",
             _("逾期整改措施"),
             values["overdue_measures"],
-            _url("rectification:ledger", {"overdue": 1, "centre": filters.centre}),
+            _url("rectification:ledger", {"overdue": 1, **_narrowed(user, filters)}),
             "danger" if values["overdue_measures"] else "",
         ),
         Figure(
@@ -593,7 +613,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
                 _("办不成事：临近或超过 2/5 个工作日时限"),
                 values["escalations_due"],
                 # The escalation list has no due-date filter yet; it opens the open matters.
-                _url("complaints:escalation-list", {"due": "soon"}),
+                _url("complaints:escalation-list", {"due": "soon", **_narrowed(user, filters, department=False)}),
                 "danger" if values["escalations_due"] else "",
             )
         )
@@ -603,7 +623,9 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
                 "bad_reviews_without_callback",
                 _("差评未回访"),
                 values["bad_reviews_without_callback"],
-                _url("complaints:bad-review-list", {"status": "rectified"}),
+                _url(
+                    "complaints:bad-review-list", {"status": "rectified", **_narrowed(user, filters, department=False)}
+                ),
                 "warn" if values["bad_reviews_without_callback"] else "",
             )
         )
@@ -612,7 +634,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
             "sms_failed",
             _("短信发送失败"),
             values["sms_failed"],
-            _url("notifications:sms-list", {"status": "failed"}),
+            _url("notifications:sms-list", {"status": "failed", **_narrowed(user, filters, department=False)}),
             "warn" if values["sms_failed"] else "",
         )
     )
@@ -623,7 +645,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
     names = _names(
         user=user, windows={g.window_id for g in groups if g.window_id}, channels={g.channel_id for g in groups}
     )
-    by_month, by_window, by_channel = _satisfaction(groups, buckets, names, filters, city_wide=user.is_city_wide)
+    by_month, by_window, by_channel = _satisfaction(groups, buckets, names, filters, user=user)
     return Dashboard(
         start=filters.start.isoformat(),
         end=filters.end.isoformat(),
@@ -636,7 +658,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
         satisfaction_by_month=by_month,
         satisfaction_by_window=by_window,
         satisfaction_by_channel=by_channel,
-        cases=_case_figures(values, filters, missing),
+        cases=_case_figures(values, filters, missing, narrowed=_narrowed(user, filters)),
         staff=_staff_tiles(user, filters, names["centre"], missing),
         missing=missing,
         department_choices=_department_choices(names, city_wide=user.is_city_wide),
@@ -731,8 +753,10 @@ def _case_parts(
     return parts
 
 
-def _case_figures(values: dict[str, int], filters: DashboardFilters, missing: list[str]) -> list[Figure]:
-    period = {"from": filters.start, "to": filters.end}
+def _case_figures(
+    values: dict[str, int], filters: DashboardFilters, missing: list[str], *, narrowed: dict[str, object]
+) -> list[Figure]:
+    period = {"from": filters.start, "to": filters.end, **narrowed}
     url = "cases:case-list"
     result = [Figure("cases_total", _("办件量"), values["cases_total"], _url(url, period))]
     if "cases_deficient" in values:
