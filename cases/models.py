@@ -221,6 +221,39 @@ CLOSED_STATUSES = frozenset(
 )
 
 
+class CaseDayCount(models.Model):
+    """How many cases a centre logged on one local day, by matter and special group (the dashboard's figures).
+
+    Written only by database triggers on the case table, in the same transaction as each insert,
+    update and delete (govservice/rollups.py); `manage.py rebuild_dashboard_rollups` recomputes it.
+    Plain integers to the database (no foreign-key constraints, which would lock the referenced
+    rows on every insert); the relations serve the ORM's joins.
+    """
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    matter_type = models.ForeignKey(
+        MatterType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    is_elderly = models.BooleanField()
+    is_disabled = models.BooleanField()
+    is_other_special = models.BooleanField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "day", "matter_type", "is_elderly", "is_disabled", "is_other_special"],
+                name="case_day_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.matter_type_id}: {self.n}"
+
+
 class RejectReason(models.TextChoices):
     """Grounds for 不予受理. "Not my business" is deliberately absent (首问负责制)."""
 

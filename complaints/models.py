@@ -144,7 +144,7 @@ class EvaluationDayCount(models.Model):
     local day (TIME_ZONE), by window, channel and level: the leader dashboard reads these few
     rows instead of scanning a million evaluations.
 
-    Written only by database triggers on the evaluation table (complaints/rollups.py), in the
+    Written only by database triggers on the evaluation table (govservice/rollups.py), in the
     same transaction as each insert, update and delete, whatever wrote the evaluation: a
     service, bulk_create, QuerySet.update(), a window's deletion setting `window` to NULL, raw
     SQL. `manage.py rebuild_dashboard_rollups` recomputes it from the evaluations.
@@ -300,7 +300,7 @@ class Complaint(TimeStampedModel):
 class ComplaintDayCount(models.Model):
     """How many complaints a centre received on one local day, by category, department and window.
 
-    Kept by database triggers on the complaint table like `EvaluationDayCount` (complaints/rollups.py).
+    Kept by database triggers on the complaint table like `EvaluationDayCount` (govservice/rollups.py).
     """
 
     centre = models.ForeignKey(

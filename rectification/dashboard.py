@@ -384,7 +384,7 @@ def _complaint_groups(
 ) -> list[tuple[str, int, int]]:
     """The period's complaints counted by category and month index: (category, month, n).
 
-    Summed from the complaints' day counts (kept by triggers, complaints/rollups.py), not
+    Summed from the complaints' day counts (kept by triggers, govservice/rollups.py), not
     from the complaints: a few rows per day instead of every complaint of the period.
     """
     from complaints.models import ComplaintDayCount
@@ -453,7 +453,7 @@ def _evaluation_groups(
 ) -> list[_EvaluationGroup]:
     """The period's evaluations (not excluded) counted by window, channel, level and month.
 
-    Summed from the evaluations' day counts (kept by triggers, complaints/rollups.py): at most
+    Summed from the evaluations' day counts (kept by triggers, govservice/rollups.py): at most
     windows × channels × 5 levels rows per day, instead of a scan of every evaluation of the
     period (0.3–0.9 s at a million). Grouped by integer ids and the month's index only (a hash
     aggregate); the groups are bounded by windows × channels × 5 levels × months.
@@ -714,16 +714,24 @@ def _case_parts(
     user: User, filters: DashboardFilters, start: datetime, end: datetime
 ) -> list[tuple[QuerySet, dict[str, Aggregate]]]:
     """Same meanings as the cases list filters (`deficient` = has a written commitment, `assisted` = special group)."""
-    from cases.models import Case
+    from cases.models import Case, CaseDayCount
 
     queryset = _scoped(Case.objects.filter(created_at__gte=start, created_at__lt=end), user, filters)
+    # The totals from the cases' day counts (kept by triggers, govservice/rollups.py), not a
+    # scan of every case of the period; the few commitments and assistance records below are
+    # still joined to their cases.
+    days = _scoped(CaseDayCount.objects.filter(day__gte=filters.start, day__lte=filters.end), user, filters)
     if filters.department:
         queryset = queryset.filter(matter_type__department_id=filters.department)
+        days = days.filter(matter_type__department_id=filters.department)
     special = Q(is_elderly=True) | Q(is_disabled=True) | Q(is_other_special=True)
     commitment = optional_model("cases", "Commitment")
     material = optional_model("cases", "CaseMaterial")
-    figures: dict[str, Aggregate] = {"cases_total": Count("id"), "cases_assisted": Count("id", filter=special)}
-    parts: list[tuple[QuerySet, dict[str, Aggregate]]] = [(queryset, figures)]
+    figures: dict[str, Aggregate] = {
+        "cases_total": Sum("n", default=0),
+        "cases_assisted": Sum("n", filter=special, default=0),
+    }
+    parts: list[tuple[QuerySet, dict[str, Aggregate]]] = [(days, figures)]
     if commitment is not None and material is not None:
         # Counted from the written commitments (one per deficient case), so that the material
         # checks run, and are costed by the planner, per commitment and not per case of the

@@ -1,4 +1,4 @@
-"""Day counts of evaluations and complaints for the leader dashboard, kept by triggers (complaints/rollups.py).
+"""Day counts of evaluations and complaints for the leader dashboard, kept by triggers (govservice/rollups.py).
 
 The triggers are installed for the current TIME_ZONE and the counts filled from the existing
 rows in the same migration (on PostgreSQL each source table is locked against writes
@@ -11,16 +11,16 @@ from django.db import migrations, models
 
 
 def install_and_fill(apps, schema_editor):
-    from complaints import rollups
+    from govservice import rollups
 
-    for rollup in rollups.ROLLUPS:
+    for rollup in (rollups.EVALUATIONS, rollups.COMPLAINTS):
         rollups.rebuild(rollup, using=schema_editor.connection.alias)
 
 
 def uninstall(apps, schema_editor):
-    from complaints import rollups
+    from govservice import rollups
 
-    for rollup in rollups.ROLLUPS:
+    for rollup in (rollups.EVALUATIONS, rollups.COMPLAINTS):
         rollups.uninstall(schema_editor.connection, rollup)
 
 

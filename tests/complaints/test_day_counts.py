@@ -1,4 +1,4 @@
-"""The dashboard's day counts of evaluations and complaints stay equal to the rows, whatever writes them."""
+"""The dashboard's day counts of evaluations, complaints and cases stay equal to the rows, whatever writes them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from complaints import rollups, services
+from complaints import services
 from complaints.models import Complaint, ComplaintDayCount, Evaluation, EvaluationDayCount
+from govservice import rollups
 from tests.factories.complaints import ComplaintFactory, EvaluationFactory
 from tests.factories.staff import DepartmentFactory, WindowFactory
 
@@ -178,3 +179,28 @@ def test_the_command_checks_and_rebuilds_the_counts_and_reinstalls_the_triggers(
     ComplaintFactory(centre=centre, channel=hotline, received_at=FIRST_OF_APRIL)
     _in_step()
     assert _days() == {(date(2026, 4, 1), 5): 4}
+
+
+def test_cases_are_counted_by_local_day_matter_and_special_group(centre, window_staff):
+    from cases.models import Case, CaseDayCount
+    from tests.factories.cases import MatterTypeFactory
+    from tests.factories.complaints import completed_case
+
+    first, second = MatterTypeFactory(centre=centre), MatterTypeFactory(centre=centre)
+    cases = [
+        completed_case(centre=centre, handler=window_staff, matter_type=first, is_elderly=i % 2 == 0) for i in range(4)
+    ]
+    _in_step()
+    Case.objects.filter(id=cases[0].id).update(created_at=LAST_OF_MARCH)
+    Case.objects.filter(id=cases[1].id).update(created_at=FIRST_OF_APRIL, matter_type=second)
+    Case.objects.filter(id__in=[c.id for c in cases[2:]]).update(is_disabled=True)
+    _in_step()
+    assert set(CaseDayCount.objects.filter(day__lt=date(2026, 5, 1)).values_list("day", "matter_type", "n")) == {
+        (date(2026, 3, 31), first.id, 1),
+        (date(2026, 4, 1), second.id, 1),
+    }
+    cases[3].status = Case.Status.IN_PROCESS  # a transition moves no counter
+    cases[3].save(update_fields=["status", "updated_at"])
+    Case.objects.filter(id=cases[2].id).delete()
+    _in_step()
+    assert sum(CaseDayCount.objects.values_list("n", flat=True)) == 3

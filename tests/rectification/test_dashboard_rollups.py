@@ -1,7 +1,8 @@
 """The dashboard computed from the day counts equals the dashboard computed from the raw rows.
 
 The raw side counts every evaluation and complaint in Python, one by one, with its local
-(Asia/Shanghai) day: it replaces the two functions that read the day counts, and the whole
+(Asia/Shanghai) day, and the cases with plain ORM counts: it replaces the three functions that
+read the day counts, and the whole
 dashboards are compared, labels, rates and links included, for several users and filters,
 after each kind of change to the rows.
 """
@@ -14,14 +15,18 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from cases.models import Case
 from complaints import services
 from complaints.models import Channel, Complaint, Evaluation
 from rectification import dashboard
 from rectification.dashboard import DashboardFilters, _EvaluationGroup, dashboard_for
 from staff.selectors import scope_to_user
-from tests.factories.staff import DepartmentFactory, WindowFactory
+from tests.factories.cases import MatterTypeFactory
+from tests.factories.complaints import completed_case
+from tests.factories.staff import DepartmentFactory, UserFactory, WindowFactory
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -62,12 +67,28 @@ def raw_complaint_groups(user, filters: DashboardFilters, buckets) -> list[tuple
     return [(category, month, n) for (category, month), n in counts.items()]
 
 
+_case_parts = dashboard._case_parts
+
+
+def raw_case_parts(user, filters: DashboardFilters, start: datetime, end: datetime) -> list:
+    """The case totals as plain counts of the cases (the other parts are already read from the cases)."""
+    cases = scope_to_user(Case.objects.filter(created_at__gte=start, created_at__lt=end), user)
+    if filters.centre and user.is_city_wide:
+        cases = cases.filter(centre__code=filters.centre)
+    if filters.department:
+        cases = cases.filter(matter_type__department_id=filters.department)
+    special = Q(is_elderly=True) | Q(is_disabled=True) | Q(is_other_special=True)
+    totals = {"cases_total": Count("id"), "cases_assisted": Count("id", filter=special)}
+    return [(cases, totals), *_case_parts(user, filters, start, end)[1:]]
+
+
 def _both(user, query: dict[str, str], monkeypatch) -> tuple[dict, dict]:
     filters = DashboardFilters.from_query(query)
     from_counts = asdict(dashboard_for(user=user, filters=filters))
     with monkeypatch.context() as patch:
         patch.setattr(dashboard, "_evaluation_groups", raw_evaluation_groups)
         patch.setattr(dashboard, "_complaint_groups", raw_complaint_groups)
+        patch.setattr(dashboard, "_case_parts", raw_case_parts)
         from_rows = asdict(dashboard_for(user=user, filters=filters))
     for figures in (from_counts, from_rows):
         figures.pop("computed_at")
@@ -125,7 +146,22 @@ def rows(centre, other_centre, window):
         )
     Evaluation.objects.bulk_create(evaluations)
     Complaint.objects.bulk_create(complaints)
-    return {"department": department, "channels": channels, "windows": windows}
+    handlers = {where.id: UserFactory(centre=where) for where in (centre, other_centre)}
+    matters = {
+        centre.id: [MatterTypeFactory(centre=centre, department=department), MatterTypeFactory(centre=centre)],
+        other_centre.id: [MatterTypeFactory(centre=other_centre)],
+    }
+    for i, moment in enumerate(moments):
+        where = other_centre if i % 4 == 3 else centre
+        case = completed_case(
+            centre=where,
+            handler=handlers[where.id],
+            matter_type=matters[where.id][i % len(matters[where.id])],
+            is_elderly=i % 3 == 0,
+            is_other_special=i % 5 == 0,
+        )
+        Case.objects.filter(id=case.id).update(created_at=moment)  # created_at is set on insert
+    return {"department": department, "channels": channels, "windows": windows, "matters": matters}
 
 
 def _queries(rows, centre, other_centre) -> list[tuple[str, dict[str, str]]]:
@@ -160,8 +196,11 @@ def test_the_dashboard_from_day_counts_equals_the_dashboard_from_the_rows(
     assert [m["key"] for m in april["satisfaction_by_month"]] == ["2026-04"]
     assert april["satisfaction_by_month"][0]["total"] > 0
     assert sum(s["count"] for s in april["complaints_by_category"]) > 0
+    assert {f["key"]: f["value"] for f in april["cases"]}["cases_total"] == 2
     default, _ = _both(request.getfixturevalue("city_leader"), {}, monkeypatch)
     assert len(default["satisfaction_by_month"]) == 6 and len(default["satisfaction_by_window"]) >= 4
+    cases = {f["key"]: f["value"] for f in default["cases"]}
+    assert cases["cases_total"] > cases["cases_assisted"] > 0
 
 
 def test_the_figures_stay_equal_after_evaluations_and_complaints_change(
@@ -188,4 +227,9 @@ def test_the_figures_stay_equal_after_evaluations_and_complaints_change(
     Evaluation.objects.filter(level=4, centre=other_centre).delete()
     Complaint.objects.filter(category="ability").delete()
     Complaint.objects.filter(category="").update(category="efficiency")
+    # Cases: a special group added and removed, another matter (department), across midnight, deleted.
+    Case.objects.filter(is_other_special=True).update(is_other_special=False, is_disabled=True)
+    Case.objects.filter(matter_type=rows["matters"][centre.id][1]).update(matter_type=rows["matters"][centre.id][0])
+    Case.objects.filter(created_at=midnight).update(created_at=midnight - timedelta(seconds=1))
+    Case.objects.filter(centre=other_centre, is_elderly=True).delete()
     _assert_same(request, rows, centre, other_centre, monkeypatch)

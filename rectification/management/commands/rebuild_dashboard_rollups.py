@@ -1,6 +1,6 @@
 """Recompute the dashboard's day counts of evaluations and complaints, or check them (`--check`).
 
-The counts are kept by triggers (complaints/rollups.py) and need no routine rebuild. Run it
+The counts are kept by triggers (govservice/rollups.py) and need no routine rebuild. Run it
 after a change of TIME_ZONE (it reinstalls the triggers for the new zone), after restoring one
 table without the other, or when a write was refused with "out of step".
 """
@@ -11,7 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints import rollups
+from govservice import rollups
 
 
 class Command(BaseCommand):

@@ -1,8 +1,9 @@
-"""Day counts of evaluations and complaints for the leader dashboard: kept by triggers, recomputed by a rebuild.
+"""Day counts for the leader dashboard: kept by database triggers, recomputed by a rebuild.
 
-`EvaluationDayCount` and `ComplaintDayCount` hold, per centre and local day, how many
-evaluations (not excluded) and complaints there are by the dimensions the dashboard groups and
-filters by. The dashboard sums a few thousand of these rows instead of scanning a million.
+`complaints.EvaluationDayCount`, `complaints.ComplaintDayCount` and `cases.CaseDayCount` hold,
+per centre and local day, how many evaluations (not excluded), complaints and cases there are
+by the dimensions the dashboard groups and filters by. The dashboard sums a few thousand of
+these rows instead of scanning a million.
 
 Why triggers, and not a service call or a nightly job: an evaluation is written by many
 paths — the intake API and Open311, the rating page, the follow-up and exclusion services,
@@ -86,7 +87,15 @@ COMPLAINTS = Rollup(
     keys=("category", "department_id", "window_id"),
     nullable=frozenset({"department_id", "window_id"}),
 )
-ROLLUPS = (EVALUATIONS, COMPLAINTS)
+CASES = Rollup(
+    name="cases_case_day_count",
+    source="cases_case",
+    table="cases_casedaycount",
+    time_column="created_at",
+    keys=("matter_type_id", "is_elderly", "is_disabled", "is_other_special"),
+    nullable=frozenset(),
+)
+ROLLUPS = (EVALUATIONS, COMPLAINTS, CASES)
 _TRIGGERS = ("insert", "update", "delete", "truncate")
 
 
