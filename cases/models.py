@@ -166,6 +166,13 @@ class Case(TimeStampedModel):
             models.Index(fields=["first_responder", "status"]),
             # The list: overdue and nearest deadline first, then the newest (selectors.case_list_for).
             models.Index(fields=["centre", "current_deadline", "-created_at"], name="case_centre_deadline_idx"),
+            # The few cases of the special groups (帮办代办): the dashboard joins their assistance
+            # records without scanning every case of the period (partial: others add no entry).
+            models.Index(
+                fields=["centre", "created_at"],
+                condition=models.Q(is_elderly=True) | models.Q(is_disabled=True) | models.Q(is_other_special=True),
+                name="case_special_groups_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
