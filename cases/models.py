@@ -247,12 +247,15 @@ class CaseDayCount(models.Model):
     is_elderly = models.BooleanField()
     is_disabled = models.BooleanField()
     is_other_special = models.BooleanField()
-    n = models.PositiveIntegerField()
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["centre", "day", "matter_type", "is_elderly", "is_disabled", "is_other_special"],
+                fields=["centre", "day", "matter_type", "is_elderly", "is_disabled", "is_other_special", "shard"],
                 name="case_day_count_key",
             ),
         ]

@@ -164,18 +164,22 @@ class EvaluationDayCount(models.Model):
         Channel, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     level = models.PositiveSmallIntegerField(choices=EvaluationLevel.choices)
-    n = models.PositiveIntegerField()
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
 
     class Meta:
         constraints = [
             # The triggers' ON CONFLICT target. A window of NULL is one key (COALESCE), not
-            # distinct NULLs; (centre, day) lead, for the dashboard's range read.
+            # distinct NULLs; (centre, day) lead, for the dashboard's range read; one row per shard.
             models.UniqueConstraint(
                 models.F("centre"),
                 models.F("day"),
                 Coalesce(models.F("window"), models.Value(0)),
                 models.F("channel"),
                 models.F("level"),
+                models.F("shard"),
                 name="evaluation_day_count_key",
             ),
         ]
@@ -314,7 +318,10 @@ class ComplaintDayCount(models.Model):
     window = models.ForeignKey(
         Window, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
-    n = models.PositiveIntegerField()
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
 
     class Meta:
         constraints = [
@@ -324,6 +331,7 @@ class ComplaintDayCount(models.Model):
                 models.F("category"),
                 Coalesce(models.F("department"), models.Value(0)),
                 Coalesce(models.F("window"), models.Value(0)),
+                models.F("shard"),
                 name="complaint_day_count_key",
             ),
         ]

@@ -18,9 +18,13 @@ The cost on the hot path (one evaluation inserted by the intake API) is one stat
 the database: on PostgreSQL a statement-level trigger with a transition table does one
 `INSERT … ON CONFLICT DO UPDATE`; a million-row `INSERT … SELECT` also costs one grouped
 upsert, not a million. SQLite (development, tests) has only row-level triggers: the same
-upsert per row. The row lock of a day's counter is held until the inserting transaction
-commits, so two intakes for the same centre, day, window, channel and level queue there for
-the rest of their transaction (a few statements).
+upsert per row. An upsert holds its counter's row lock until the writing transaction commits;
+so that two intakes for the same centre, day, window, channel and level do not queue there,
+each connection writes its own shard of the counter (`shard` = backend pid % 16) and readers
+sum the shards. A shard may go below zero (one connection counted an evaluation, another
+deleted it); only the sum over the shards means anything, and the dashboard keeps groups
+whose sum is positive. The table therefore has no "never negative" check: `drift()` and
+`rebuild_dashboard_rollups --check` compare the sums with a fresh count instead.
 
 The local day is computed in the database in `settings.TIME_ZONE` (Asia/Shanghai), which is
 written into the trigger: after a change of TIME_ZONE run `manage.py rebuild_dashboard_rollups`,
@@ -59,7 +63,8 @@ class Rollup:
     @property
     def conflict(self) -> str:
         """The ON CONFLICT target: the table's unique index, expression for expression."""
-        return "(" + ", ".join(f"(COALESCE({c}, 0))" if c in self.nullable else c for c in self.key) + ")"
+        keys = [f"(COALESCE({c}, 0))" if c in self.nullable else c for c in self.key]
+        return "(" + ", ".join([*keys, "shard"]) + ")"
 
     @property
     def watched(self) -> tuple[str, ...]:
@@ -97,6 +102,9 @@ CASES = Rollup(
 )
 ROLLUPS = (EVALUATIONS, COMPLAINTS, CASES)
 _TRIGGERS = ("insert", "update", "delete", "truncate")
+SHARDS = 16
+# Each database connection adds to its own shard of a counter (PostgreSQL: by backend pid).
+SHARD_SQL = f"(pg_backend_pid() % {SHARDS})"
 
 
 def _zone() -> str:
@@ -123,55 +131,35 @@ def _postgresql_install(connection: BaseDatabaseWrapper, rollup: Rollup) -> list
     day = _day(connection, rollup.time_column)
     keys = ", ".join(rollup.keys)
     rows = f"SELECT centre_id, {day} AS day, {keys}, {{sign}} AS n FROM {{rows}} WHERE {rollup.counted()}"
-    same_key = " AND ".join(
-        f"COALESCE(t.{c}, 0) = COALESCE(d.{c}, 0)" if c in rollup.nullable else f"t.{c} = d.{c}" for c in rollup.key
-    )
-    out_of_step = f"{table} is out of step with {rollup.source}; run manage.py rebuild_dashboard_rollups"
 
-    def apply_delta(parts: list[str]) -> str:
-        # The net change per key: negative ones lower existing counters (which must exist:
-        # otherwise the counts are out of step, and the write is refused rather than the
-        # figures silently wrong), positive ones are upserted; emptied counters are deleted.
+    def upsert(parts: list[str], *, returning: str = "") -> str:
+        # The net change per key, added to this connection's shard of the counter: two writers
+        # of the same centre, day, window, channel and level (the intake's usual case) do not
+        # queue on one row lock until the other commits. Shards are summed by every reader.
         return f"""
-            WITH delta AS (
-                SELECT {columns}, sum(n)::integer AS n FROM ({" UNION ALL ".join(parts)}) AS c
-                GROUP BY {columns} HAVING sum(n) <> 0
-            ), lowered AS (
-                UPDATE {table} AS t SET n = t.n + d.n FROM delta AS d WHERE d.n < 0 AND {same_key}
-                RETURNING t.id, t.n
-            ), raised AS (
-                INSERT INTO {table} AS t ({columns}, n)
-                SELECT {columns}, n FROM delta WHERE n > 0 ORDER BY {columns}
-                ON CONFLICT {rollup.conflict} DO UPDATE SET n = t.n + EXCLUDED.n
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM delta WHERE n < 0), (SELECT count(*) FROM lowered),
-                   (SELECT array_agg(id) FROM lowered WHERE n = 0)
-            INTO wanted, lowered_count, emptied;
-            IF wanted <> lowered_count THEN
-                RAISE EXCEPTION '{out_of_step}';
-            END IF;
-            IF emptied IS NOT NULL THEN
-                DELETE FROM {table} WHERE id = ANY(emptied) AND n = 0;
-            END IF;"""
+            INSERT INTO {table} AS t ({columns}, shard, n)
+            SELECT {columns}, {SHARD_SQL}, sum(n) FROM ({" UNION ALL ".join(parts)}) AS c
+            GROUP BY {columns} HAVING sum(n) <> 0 ORDER BY {columns}
+            ON CONFLICT {rollup.conflict} DO UPDATE SET n = t.n + EXCLUDED.n{returning}"""
 
     old, new = rows.format(sign="-1", rows="old_rows"), rows.format(sign="1", rows="new_rows")
+    # An update or delete may empty a counter: it is deleted, so that the table keeps only counts.
+    lowering = "WITH changed AS ({}) SELECT array_agg(id) INTO emptied FROM changed WHERE n = 0;"
+    emptied = f"IF emptied IS NOT NULL THEN DELETE FROM {table} WHERE id = ANY(emptied) AND n = 0; END IF;"
     function = f"""
     CREATE OR REPLACE FUNCTION {rollup.name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
-        wanted bigint;
-        lowered_count bigint;
         emptied bigint[];
     BEGIN
         IF TG_OP = 'INSERT' THEN
             -- The hot path (intake): one grouped upsert for the whole statement.
-            INSERT INTO {table} AS t ({columns}, n)
-            SELECT {columns}, count(*) FROM ({new}) AS c GROUP BY {columns} ORDER BY {columns}
-            ON CONFLICT {rollup.conflict} DO UPDATE SET n = t.n + EXCLUDED.n;
+            {upsert([new])};
         ELSIF TG_OP = 'UPDATE' THEN
-            {apply_delta([old, new])}
+            {lowering.format(upsert([old, new], returning=" RETURNING t.id, t.n"))}
+            {emptied}
         ELSIF TG_OP = 'DELETE' THEN
-            {apply_delta([old])}
+            {lowering.format(upsert([old], returning=" RETURNING t.id, t.n"))}
+            {emptied}
         ELSE
             DELETE FROM {table};
         END IF;
@@ -195,6 +183,7 @@ def _postgresql_install(connection: BaseDatabaseWrapper, rollup: Rollup) -> list
 
 
 def _sqlite_install(connection: BaseDatabaseWrapper, rollup: Rollup) -> list[str]:
+    """Row triggers; one shard (0): SQLite has one writer at a time anyway."""
     table, columns = rollup.table, ", ".join(rollup.key)
 
     def value(row: str, column: str) -> str:
@@ -205,23 +194,21 @@ def _sqlite_install(connection: BaseDatabaseWrapper, rollup: Rollup) -> list[str
             f"{c} IS {value(row, c)}" if c in rollup.nullable else f"{c} = {value(row, c)}" for c in rollup.key
         )
 
-    out_of_step = f"{table} is out of step with {rollup.source}; run manage.py rebuild_dashboard_rollups"
-    lower_old = f"""
-        SELECT RAISE(ABORT, '{out_of_step}')
-            WHERE {rollup.counted("OLD.")} AND NOT EXISTS (SELECT 1 FROM {table} WHERE {key_of("OLD")});
-        UPDATE {table} SET n = n - 1 WHERE {rollup.counted("OLD.")} AND {key_of("OLD")};
-        DELETE FROM {table} WHERE {rollup.counted("OLD.")} AND n = 0 AND {key_of("OLD")};"""
-    # The WHERE before ON CONFLICT is needed: SQLite cannot parse an upsert of a SELECT without one.
-    raise_new = f"""
-        INSERT INTO {table} ({columns}, n)
-            SELECT {", ".join(value("NEW", c) for c in rollup.key)}, 1 WHERE {rollup.counted("NEW.")}
-            ON CONFLICT {rollup.conflict} DO UPDATE SET n = n + 1;"""
+    def add(row: str, n: int) -> str:
+        # The WHERE before ON CONFLICT is needed: SQLite cannot parse an upsert of a SELECT without one.
+        return f"""
+        INSERT INTO {table} ({columns}, shard, n)
+            SELECT {", ".join(value(row, c) for c in rollup.key)}, 0, {n} WHERE {rollup.counted(row + ".")}
+            ON CONFLICT {rollup.conflict} DO UPDATE SET n = n + excluded.n;"""
+
+    lower_old = f"""{add("OLD", -1)}
+        DELETE FROM {table} WHERE {rollup.counted("OLD.")} AND n = 0 AND shard = 0 AND {key_of("OLD")};"""
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in rollup.watched)
     name, source = rollup.name, rollup.source
     return [
         *(f"DROP TRIGGER IF EXISTS {name}_{event}" for event in _TRIGGERS),
-        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {source} BEGIN {raise_new} END",
-        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {source} WHEN {changed} BEGIN {lower_old} {raise_new} END",
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {source} BEGIN {add('NEW', 1)} END",
+        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {source} WHEN {changed} BEGIN {lower_old} {add('NEW', 1)} END",
         f"CREATE TRIGGER {name}_delete AFTER DELETE ON {source} BEGIN {lower_old} END",
     ]
 
@@ -258,7 +245,7 @@ def _counted_sql(connection: BaseDatabaseWrapper, rollup: Rollup) -> str:
 
 
 def rebuild(rollup: Rollup, *, using: str = "default") -> int:
-    """Reinstall the rollup's triggers and recompute every count from the source; the number of counters.
+    """Reinstall the rollup's triggers and recompute every count from the source (into shard 0); the number of counters.
 
     On PostgreSQL the source table is locked against writes (reads go on) until the commit, so
     no row written meanwhile is lost between the read and the commit (about a second per
@@ -283,7 +270,7 @@ def rebuild(rollup: Rollup, *, using: str = "default") -> int:
 class Drift:
     table: str
     key: tuple  # centre_id, day (ISO), then the rollup's keys
-    counted: int  # in the count table
+    counted: int  # in the count table, all shards
     actual: int  # in the source rows
 
 
@@ -297,7 +284,8 @@ def drift(rollup: Rollup, *, using: str = "default") -> list[Drift]:
             return {(row[0], str(row[1]), *row[2:-1]): row[-1] for row in cursor.fetchall()}
 
     actual = read(_counted_sql(connection, rollup))
-    counted = read(f"SELECT {', '.join(rollup.key)}, n FROM {rollup.table}")
+    columns = ", ".join(rollup.key)
+    counted = read(f"SELECT {columns}, sum(n) FROM {rollup.table} GROUP BY {columns} HAVING sum(n) <> 0")
     keys = sorted(set(actual) | set(counted), key=repr)
     return [
         Drift(rollup.table, k, counted.get(k, 0), actual.get(k, 0))

@@ -396,8 +396,9 @@ def _complaint_groups(
     return list(
         queryset.order_by()
         .values("category", month=_month_of("day", buckets))
-        .annotate(n=Sum("n"))
-        .values_list("category", "month", "n")
+        .annotate(total=Sum("n"))
+        .filter(total__gt=0)  # shards of a counter may cancel out (govservice/rollups.py)
+        .values_list("category", "month", "total")
     )
 
 
@@ -467,8 +468,9 @@ def _evaluation_groups(
     rows = (
         queryset.order_by()
         .values("window_id", "channel_id", "level", month=_month_of("day", buckets))
-        .annotate(n=Sum("n"))
-        .values_list("window_id", "channel_id", "level", "month", "n")
+        .annotate(total=Sum("n"))
+        .filter(total__gt=0)  # shards of a counter may cancel out (govservice/rollups.py)
+        .values_list("window_id", "channel_id", "level", "month", "total")
     )
     return [_EvaluationGroup(*row) for row in rows]
 

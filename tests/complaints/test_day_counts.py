@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
 from complaints import services
 from complaints.models import Complaint, ComplaintDayCount, Evaluation, EvaluationDayCount
@@ -136,15 +136,26 @@ def test_an_appeal_upheld_takes_the_bad_review_out_of_the_counts(
     _in_step()
 
 
-def test_a_write_that_finds_the_counts_out_of_step_is_refused(centre, qr_channel):
-    evaluation = EvaluationFactory(centre=centre, channel=qr_channel, rated_at=FIRST_OF_APRIL)
-    EvaluationDayCount.objects.all().delete()  # someone emptied the table by hand
-    with pytest.raises(DatabaseError, match="out of step"), transaction.atomic():
-        Evaluation.objects.filter(id=evaluation.id).update(excluded=True)
-    assert Evaluation.objects.get(id=evaluation.id).excluded is False
-    call_command("rebuild_dashboard_rollups", stdout=_Sink())
-    Evaluation.objects.filter(id=evaluation.id).update(excluded=True)
+def test_shards_of_a_counter_are_summed_and_may_cancel_out(client, centre, qr_channel, leader):
+    """Two connections' shards: one counted an evaluation, the other removes it (simulated by moving the row)."""
+    from rectification.dashboard import DashboardFilters, dashboard_for
+
+    kept = EvaluationFactory(centre=centre, channel=qr_channel, level=5, rated_at=FIRST_OF_APRIL)
+    removed = EvaluationFactory(centre=centre, channel=qr_channel, level=4, rated_at=FIRST_OF_APRIL)
+    EvaluationDayCount.objects.update(shard=rollups.SHARDS + 1)  # written by "another connection"
+    removed.delete()  # this connection adds -1 to its own shard
+    kept_again = EvaluationFactory(centre=centre, channel=qr_channel, level=5, rated_at=FIRST_OF_APRIL)
+    assert sorted(EvaluationDayCount.objects.values_list("level", "n")) == [(4, -1), (4, 1), (5, 1), (5, 1)]
     _in_step()
+    assert _days() == {(date(2026, 4, 1), 5): 2, (date(2026, 4, 1), 4): 0}
+    month = dashboard_for(
+        user=leader, filters=DashboardFilters.from_query({"start": "2026-04-01", "end": "2026-04-30"})
+    )
+    # Level 4 sums to nothing: no group for it, as if the counter had never existed.
+    assert [(s.key, s.total, s.very_satisfied_rate) for s in month.satisfaction_by_month] == [("2026-04", 2, 100.0)]
+    call_command("rebuild_dashboard_rollups", stdout=_Sink())  # folds the shards
+    assert sorted(EvaluationDayCount.objects.values_list("level", "shard", "n")) == [(5, 0, 2)]
+    assert kept.id != kept_again.id
 
 
 class _Sink:

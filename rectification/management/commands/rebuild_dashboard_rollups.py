@@ -1,8 +1,9 @@
-"""Recompute the dashboard's day counts of evaluations and complaints, or check them (`--check`).
+"""Recompute the dashboard's day counts of evaluations, complaints and cases, or check them (`--check`).
 
 The counts are kept by triggers (govservice/rollups.py) and need no routine rebuild. Run it
 after a change of TIME_ZONE (it reinstalls the triggers for the new zone), after restoring one
-table without the other, or when a write was refused with "out of step".
+table without the other, or when `--check` (e.g. from a monitoring job) reports a difference.
+A rebuild also folds the per-connection shards of each counter into one row.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from govservice import rollups
 
 
 class Command(BaseCommand):
-    help = "Recompute the leader dashboard's day counts of evaluations and complaints (or --check them)."
+    help = "Recompute the leader dashboard's day counts of evaluations, complaints and cases (or --check them)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--check", action="store_true", help="compare with a fresh count; change nothing")
