@@ -166,6 +166,13 @@ class Case(TimeStampedModel):
             models.Index(fields=["first_responder", "status"]),
             # The list: overdue and nearest deadline first, then the newest (selectors.case_list_for).
             models.Index(fields=["centre", "current_deadline", "-created_at"], name="case_centre_deadline_idx"),
+            # The few cases of the special groups (帮办代办): the dashboard joins their assistance
+            # records without scanning every case of the period (partial: others add no entry).
+            models.Index(
+                fields=["centre", "created_at"],
+                condition=models.Q(is_elderly=True) | models.Q(is_disabled=True) | models.Q(is_other_special=True),
+                name="case_special_groups_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -219,6 +226,42 @@ class Case(TimeStampedModel):
 CLOSED_STATUSES = frozenset(
     {Case.Status.COMPLETED, Case.Status.REJECTED, Case.Status.WITHDRAWN, Case.Status.TERMINATED}
 )
+
+
+class CaseDayCount(models.Model):
+    """How many cases a centre logged on one local day, by matter and special group (the dashboard's figures).
+
+    Written only by database triggers on the case table, in the same transaction as each insert,
+    update and delete (govservice/rollups.py); `manage.py rebuild_dashboard_rollups` recomputes it.
+    Plain integers to the database (no foreign-key constraints, which would lock the referenced
+    rows on every insert); the relations serve the ORM's joins.
+    """
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    matter_type = models.ForeignKey(
+        MatterType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    is_elderly = models.BooleanField()
+    is_disabled = models.BooleanField()
+    is_other_special = models.BooleanField()
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "day", "matter_type", "is_elderly", "is_disabled", "is_other_special", "shard"],
+                name="case_day_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.matter_type_id}: {self.n}"
 
 
 class RejectReason(models.TextChoices):

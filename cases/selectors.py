@@ -41,9 +41,14 @@ def case_list_for(
     assisted: bool = False,
     start: date | None = None,
     end: date | None = None,
+    centre: str = "",
+    department: int | None = None,
     today: date | None = None,
 ) -> QuerySet[Case]:
     """Cases the user may see; `role` = "handler" | "first" | "" (all of the centre).
+
+    `centre` (a code) and `department` (of the matter) narrow the list as the leader
+    dashboard's filters narrow its case figures.
 
     Overdue first, then the nearest deadline, then cases without a running deadline (consultation,
     closed), newest first. The order is by the stored `current_deadline`, which the index
@@ -71,6 +76,10 @@ def case_list_for(
         queryset = queryset.filter(created_at__date__gte=start)
     if end:
         queryset = queryset.filter(created_at__date__lte=end)
+    if centre:
+        queryset = queryset.filter(centre__code=centre)
+    if department:
+        queryset = queryset.filter(matter_type__department_id=department)
     if overdue:
         queryset = queryset.filter(current_deadline__lt=today)
     return queryset.order_by(F("current_deadline").asc(nulls_last=True), "-created_at")

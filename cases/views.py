@@ -91,6 +91,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         assisted=request.GET.get("assisted") == "1",
         start=parse_date(request.GET.get("from", "") or "") if _is_date(request.GET.get("from")) else None,
         end=parse_date(request.GET.get("to", "") or "") if _is_date(request.GET.get("to")) else None,
+        centre=request.GET.get("centre", ""),
+        department=int(department) if (department := request.GET.get("department", "")).isdigit() else None,
     )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     pending_offers = Handover.objects.filter(to_user=request.user, state=Handover.State.OFFERED).select_related(

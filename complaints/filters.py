@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,20 @@ from .models import BadReview, Channel, Complaint, Escalation, Evaluation, Evalu
 COMPLAINT_FINISHED = (Complaint.Status.CLOSED, Complaint.Status.MERGED)
 BAD_REVIEW_FINISHED = (BadReview.Status.CLOSED, BadReview.Status.EXCLUDED)
 ESCALATION_ANSWERED = (Escalation.Status.RESOLVED, Escalation.Status.UNRESOLVED, Escalation.Status.CLOSED)
+
+
+def _centre() -> django_filters.CharFilter:
+    """`centre=<code>`: what the leader dashboard's centre filter passes on to the list it opens.
+
+    Hidden in the list's filter bar (the dashboard sets it); lists are scoped to the user first,
+    so another centre's code lists nothing for a centre's own staff.
+    """
+    return django_filters.CharFilter(label=_("中心"), field_name="centre__code", widget=forms.HiddenInput)
+
+
+def _department(method: str) -> django_filters.NumberFilter:
+    """`department=<id>`: the leader dashboard's department filter, with the dashboard's meaning."""
+    return django_filters.NumberFilter(label=_("部门"), method=method, widget=forms.HiddenInput)
 
 
 def _centre_channels(request: object) -> QuerySet[Channel]:
@@ -42,10 +57,16 @@ class ComplaintFilter(django_filters.FilterSet):
     open = django_filters.BooleanFilter(label=_("未办结"), method="by_open")
     received_from = django_filters.DateFilter(label=_("受理日期自"), field_name="received_at", lookup_expr="date__gte")
     received_to = django_filters.DateFilter(label=_("至"), field_name="received_at", lookup_expr="date__lte")
+    centre = _centre()
+    department = _department("by_department")
 
     class Meta:
         model = Complaint
         fields = ["q", "status", "kind", "category", "channel", "open", "received_from", "received_to"]
+
+    def by_department(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        """The complaint's own department or its window's (as the dashboard counts)."""
+        return queryset.filter(Q(department_id=value) | Q(window__department_id=value))
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(tracking_no__icontains=value) | Q(content__icontains=value))
@@ -79,10 +100,16 @@ class EvaluationFilter(django_filters.FilterSet):
     )
     rated_from = django_filters.DateFilter(label=_("评价日期自"), field_name="rated_at", lookup_expr="date__gte")
     rated_to = django_filters.DateFilter(label=_("至"), field_name="rated_at", lookup_expr="date__lte")
+    centre = _centre()
+    department = _department("by_department")
 
     class Meta:
         model = Evaluation
         fields = ["level", "channel", "window", "excluded", "follow_up", "rated_from", "rated_to"]
+
+    def by_department(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        """The window's department (as the dashboard counts)."""
+        return queryset.filter(window__department_id=value)
 
 
 def bad_review_rectify_overdue(today: date) -> Q:
@@ -107,6 +134,7 @@ class BadReviewFilter(django_filters.FilterSet):
         label=_("评价日期自"), field_name="evaluation__rated_at", lookup_expr="date__gte"
     )
     rated_to = django_filters.DateFilter(label=_("至"), field_name="evaluation__rated_at", lookup_expr="date__lte")
+    centre = _centre()
 
     class Meta:
         model = BadReview
@@ -135,6 +163,7 @@ class EscalationFilter(django_filters.FilterSet):
     )
     solved_from = django_filters.DateFilter(label=_("解决日期自"), field_name="solved_at", lookup_expr="date__gte")
     solved_to = django_filters.DateFilter(label=_("至"), field_name="solved_at", lookup_expr="date__lte")
+    centre = _centre()
 
     class Meta:
         model = Escalation

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -139,6 +140,55 @@ class Evaluation(TimeStampedModel):
         return self.level in BAD_REVIEW_LEVELS
 
 
+class EvaluationDayCount(models.Model):
+    """How many evaluations counted in the statistics (not excluded) a centre received on one
+    local day (TIME_ZONE), by window, channel and level: the leader dashboard reads these few
+    rows instead of scanning a million evaluations.
+
+    Written only by database triggers on the evaluation table (govservice/rollups.py), in the
+    same transaction as each insert, update and delete, whatever wrote the evaluation: a
+    service, bulk_create, QuerySet.update(), a window's deletion setting `window` to NULL, raw
+    SQL. `manage.py rebuild_dashboard_rollups` recomputes it from the evaluations.
+    """
+
+    # Plain integers to the database (no foreign-key constraints): a constraint would lock the
+    # referenced centre, window and channel rows on every evaluation insert. The ORM relations
+    # are kept for joins (the department of a window) and scoping; the unique key is the only index.
+    centre = models.ForeignKey(
+        Centre, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    window = models.ForeignKey(
+        Window, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(choices=EvaluationLevel.choices)
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target. A window of NULL is one key (COALESCE), not
+            # distinct NULLs; (centre, day) lead, for the dashboard's range read; one row per shard.
+            models.UniqueConstraint(
+                models.F("centre"),
+                models.F("day"),
+                Coalesce(models.F("window"), models.Value(0)),
+                models.F("channel"),
+                models.F("level"),
+                models.F("shard"),
+                name="evaluation_day_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.window_id} {self.channel_id} {self.level}: {self.n}"
+
+
 class Complaint(TimeStampedModel):
     class Kind(models.TextChoices):
         COMPLAINT = "complaint", _("投诉")
@@ -250,6 +300,45 @@ class Complaint(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("complaints:complaint-detail", args=[self.public_id])
+
+
+class ComplaintDayCount(models.Model):
+    """How many complaints a centre received on one local day, by category, department and window.
+
+    Kept by database triggers on the complaint table like `EvaluationDayCount` (govservice/rollups.py).
+    """
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    category = models.CharField(max_length=20, choices=ProblemCategory.choices, blank=True)
+    department = models.ForeignKey(
+        Department, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    window = models.ForeignKey(
+        Window, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                models.F("centre"),
+                models.F("day"),
+                models.F("category"),
+                Coalesce(models.F("department"), models.Value(0)),
+                Coalesce(models.F("window"), models.Value(0)),
+                models.F("shard"),
+                name="complaint_day_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.category} {self.department_id} {self.window_id}: {self.n}"
 
 
 class ComplaintEvent(models.Model):

@@ -71,7 +71,11 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: [_("不支持此字段。")] for name in unknown})
+                # Echoed without U+0000: PostgreSQL's jsonb, where the idempotency record keeps
+                # this answer, cannot hold it (the request failed with a 500 instead of this 400).
+                raise serializers.ValidationError(
+                    {name.replace("\x00", "\ufffd"): [_("不支持此字段。")] for name in unknown}
+                )
         return super().to_internal_value(data)
 
 

@@ -19,12 +19,15 @@ def can_see_outbox(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_role(*OUTBOX_ROLES))
 
 
-def sms_list_for(*, user: User, status: str = "") -> QuerySet[SmsMessage]:
+def sms_list_for(*, user: User, status: str = "", centre: str = "") -> QuerySet[SmsMessage]:
+    """The outbox in scope; `centre` (a code) narrows it, as the leader dashboard's centre filter."""
     if not can_see_outbox(user):
         return SmsMessage.objects.none()
     queryset = scope_to_user(SmsMessage.objects.select_related("centre"), user)
     if status in SmsMessage.Status.values:
         queryset = queryset.filter(status=status)
+    if centre:
+        queryset = queryset.filter(centre__code=centre)
     return queryset.order_by("-send_after", "-id")
 
 

@@ -24,7 +24,8 @@ def sms_list(request: HttpRequest) -> HttpResponse:
     if not selectors.can_see_outbox(request.user):
         raise Http404
     status = request.GET.get("status", "")
-    page = Paginator(selectors.sms_list_for(user=request.user, status=status), PAGE_SIZE).get_page(
+    centre = request.GET.get("centre", "")
+    page = Paginator(selectors.sms_list_for(user=request.user, status=status, centre=centre), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {

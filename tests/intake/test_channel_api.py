@@ -144,6 +144,15 @@ def test_an_oversized_body_is_refused_before_parsing(api, settings, monkeypatch)
     assert parsed == []
 
 
+def test_an_unknown_field_named_with_a_nul_character_is_a_400_and_replays(api):
+    """PostgreSQL's jsonb cannot store U+0000: the idempotency record of this answer failed (a 500)."""
+    first = api.post(COMPLAINTS, {"content": "x", "co\x00lour": "red"}, idem="nul-1")
+    again = api.post(COMPLAINTS, {"content": "x", "co\x00lour": "red"}, idem="nul-1")
+    assert first.status_code == again.status_code == 400, first.content
+    assert first.json()["errors"] == again.json()["errors"] == {"co\ufffdlour": ["This field is not supported."]}
+    assert not Complaint.objects.exists()
+
+
 def test_errors_follow_the_requested_language(raw_key):
     zh = ChannelClient(raw_key, language="zh-hans").post(COMPLAINTS, {"content": "x", "colour": "red"})
     en = ChannelClient(raw_key, language="en").post(COMPLAINTS, {"content": "x", "colour": "red"})

@@ -161,3 +161,14 @@ def test_every_dashboard_link_opens_a_page(client, centre, leader, window, probl
     login(client, leader)
     broken = [url for url in urls if not url or client.get(url).status_code != 200]
     assert broken == []
+
+
+def test_a_period_whose_evaluations_have_no_window_is_shown(client, centre, leader):
+    """The names lookup's UNION once failed on PostgreSQL when no window part came first."""
+    from complaints.models import Channel, Evaluation
+
+    channel = Channel.objects.create(code="web", name="网上大厅", kind=Channel.Kind.PORTAL)
+    Evaluation.objects.create(centre=centre, channel=channel, level=4, rated_at=timezone.now())
+    data = dashboard_for(user=leader, filters=DashboardFilters.from_query({}))
+    assert [(s.key, s.total) for s in data.satisfaction_by_channel] == [("web", 1)]
+    assert [(s.key, s.total) for s in data.satisfaction_by_window] == [("", 1)]
