@@ -9,14 +9,16 @@ import json
 import uuid
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from cases.models import Case
-from complaints.models import Channel, Complaint, Evaluation
+from complaints.models import BadReview, Channel, Complaint, Evaluation, EvaluationEvent
 from intake.api import EvaluationCreateApi
+from intake.models import IdempotencyRecord
 
 _channel: dict[str, int] = {}
 
@@ -44,6 +46,48 @@ def insert(request: HttpRequest) -> HttpResponse:
         rated_at=timezone.now(),
     )
     return JsonResponse({"id": str(evaluation.public_id), "level": evaluation.level}, status=201)
+
+
+@csrf_exempt
+def insert_same_work(request: HttpRequest) -> HttpResponse:
+    """The intake POST's writes, bare: the evaluation and its history row (for levels 1-2 also the bad
+    review and its row), then the idempotency record with the answer, in one transaction."""
+    if request.method != "POST":
+        return JsonResponse({"code": "method", "message": "POST only"}, status=405)
+    data = json.loads(request.body)
+    channel_id, centre_id = _channel_ids()
+    now = timezone.now()
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(
+            centre_id=centre_id,
+            channel_id=channel_id,
+            level=int(data["level"]),
+            text=data.get("text", ""),
+            external_id=data.get("external_id", ""),
+            rated_at=now,
+        )
+        EvaluationEvent.objects.create(evaluation=evaluation, action="submitted")
+        if evaluation.level <= 2:
+            today = timezone.localdate()
+            BadReview.objects.create(
+                evaluation=evaluation,
+                centre_id=centre_id,
+                contact_due=today + timedelta(days=1),
+                rectify_due=today + timedelta(days=5),
+            )
+            EvaluationEvent.objects.create(evaluation=evaluation, action="bad_review_opened", new_status="open")
+        body = {"id": str(evaluation.public_id), "level": evaluation.level}
+        IdempotencyRecord.objects.create(
+            channel_id=channel_id,
+            key=request.headers.get("Idempotency-Key", ""),
+            endpoint="bench",
+            request_hash="",
+            state=IdempotencyRecord.State.DONE,
+            response_status=201,
+            response_body=body,
+            completed_at=now,
+        )
+    return JsonResponse(body, status=201)
 
 
 def _require_user(request: HttpRequest) -> HttpResponse | None:

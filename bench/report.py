@@ -35,10 +35,21 @@ def rows(results: Path) -> list[list[str]]:
         out.append(
             [
                 "channel intake POST (key auth, validation, idempotency, history), throttle off, wrk 16 conn",
-                "≥ 0.6 × bare insert; p99 ≤ 150 ms; no non-2xx",
+                "≥ 0.6 × bare view with the same writes; p99 ≤ 150 ms; no non-2xx",
                 f"{_mmm(ip['rps'], ' req/s')}; ratio {_mmm(ip['ratio'])}; p99 {_mmm(ip['p99_ms'], ' ms')}; "
                 f"non-2xx {ip['non2xx']}",
                 _verdict(ok),
+            ]
+        )
+    single = _load(results, "intake_post_vs_single_insert")
+    if single:
+        out.append(
+            [
+                "the same POST against a bare view inserting the evaluation only",
+                "(no target; for the record)",
+                f"{_mmm(single['rps'], ' req/s')}; ratio {_mmm(single['ratio'])}; "
+                f"p99 {_mmm(single['p99_ms'], ' ms')}; non-2xx {single['non2xx']}",
+                "—",
             ]
         )
     it = _load(results, "intake_post_throttled")

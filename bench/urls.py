@@ -8,6 +8,7 @@ from . import baseline
 
 urlpatterns = [
     path("insert/", baseline.insert, name="bench-insert"),
+    path("insert-same-work/", baseline.insert_same_work, name="bench-insert-same-work"),
     path("cases/", baseline.case_list, name="bench-case-list"),
     path("cases/<uuid:public_id>/", baseline.case_detail, name="bench-case-detail"),
     path("dashboard/", baseline.dashboard, name="bench-dashboard"),

@@ -18,9 +18,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from complaints.models import Channel
+from govservice.throttling import SlidingWindowThrottle
 from staff.models import Centre
 
 from .models import KEY_PREFIX_LENGTH, ChannelKey, hash_key
@@ -242,7 +242,7 @@ class ChannelKeySchema(OpenApiAuthenticationExtension):
         }
 
 
-class ChannelThrottle(SimpleRateThrottle):
+class ChannelThrottle(SlidingWindowThrottle):
     """Per channel key, rate `channel`."""
 
     scope = "channel"
@@ -253,7 +253,7 @@ class ChannelThrottle(SimpleRateThrottle):
         return None
 
 
-class PublicThrottle(SimpleRateThrottle):
+class PublicThrottle(SlidingWindowThrottle):
     """Per client IP, rate `public`."""
 
     scope = "public"
