@@ -30,21 +30,24 @@ def _channel_ids() -> tuple[int, int]:
     return _channel["channel"], _channel["centre"]
 
 
-@csrf_exempt
-def insert(request: HttpRequest) -> HttpResponse:
-    """Parse JSON and insert one evaluation: what the channel intake POST must do at the least."""
-    if request.method != "POST":
-        return JsonResponse({"code": "method", "message": "POST only"}, status=405)
-    data = json.loads(request.body)
+def _new_evaluation(data: dict, now) -> Evaluation:
     channel_id, centre_id = _channel_ids()
-    evaluation = Evaluation.objects.create(
+    return Evaluation.objects.create(
         centre_id=centre_id,
         channel_id=channel_id,
         level=int(data["level"]),
         text=data.get("text", ""),
         external_id=data.get("external_id", ""),
-        rated_at=timezone.now(),
+        rated_at=now,
     )
+
+
+@csrf_exempt
+def insert(request: HttpRequest) -> HttpResponse:
+    """Parse JSON and insert one evaluation: what the channel intake POST must do at the least."""
+    if request.method != "POST":
+        return JsonResponse({"code": "method", "message": "POST only"}, status=405)
+    evaluation = _new_evaluation(json.loads(request.body), timezone.now())
     return JsonResponse({"id": str(evaluation.public_id), "level": evaluation.level}, status=201)
 
 
@@ -54,18 +57,10 @@ def insert_same_work(request: HttpRequest) -> HttpResponse:
     review and its row), then the idempotency record with the answer, in one transaction."""
     if request.method != "POST":
         return JsonResponse({"code": "method", "message": "POST only"}, status=405)
-    data = json.loads(request.body)
     channel_id, centre_id = _channel_ids()
     now = timezone.now()
     with transaction.atomic():
-        evaluation = Evaluation.objects.create(
-            centre_id=centre_id,
-            channel_id=channel_id,
-            level=int(data["level"]),
-            text=data.get("text", ""),
-            external_id=data.get("external_id", ""),
-            rated_at=now,
-        )
+        evaluation = _new_evaluation(json.loads(request.body), now)
         EvaluationEvent.objects.create(evaluation=evaluation, action="submitted")
         if evaluation.level <= 2:
             today = timezone.localdate()
