@@ -40,6 +40,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -123,7 +124,10 @@ def _day(connection: BaseDatabaseWrapper, column: str) -> str:
     if connection.vendor == "sqlite":
         # Django registers this function on each of its SQLite connections (stored times are UTC text).
         return f"django_datetime_cast_date({column}, '{zone}', '{connection.timezone_name}')"
-    raise NotImplementedError(f"no day-count triggers for {connection.vendor}")
+    # The project runs on PostgreSQL (production) and SQLite (the embedded default) only.
+    raise ImproperlyConfigured(
+        f"The dashboard's day counts need PostgreSQL or SQLite; DATABASE_URL points to {connection.vendor}."
+    )
 
 
 def _postgresql_install(connection: BaseDatabaseWrapper, rollup: Rollup) -> list[str]:

@@ -215,3 +215,14 @@ def test_cases_are_counted_by_local_day_matter_and_special_group(centre, window_
     Case.objects.filter(id=cases[2].id).delete()
     _in_step()
     assert sum(CaseDayCount.objects.values_list("n", flat=True)) == 3
+
+
+def test_a_database_other_than_postgresql_or_sqlite_is_refused_with_a_clear_error():
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from govservice.rollups import _day
+
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL or SQLite"):
+        _day(SimpleNamespace(vendor="mysql"), "rated_at")
