@@ -74,6 +74,3 @@ class SlidingWindowThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.wait_seconds
-
-    def get_ident(self, request: Request) -> str:
-        return BaseThrottle.get_ident(self, request)
