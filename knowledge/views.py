@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import MatterType
@@ -180,17 +181,18 @@ def manage_edit(request: HttpRequest, question_id: int) -> HttpResponse:
     return render(request, "knowledge/manage_form.html", {"form": form, "question": question})
 
 
+# Lazy: built once at import, shown in each request's language.
 TRANSITION_LABELS = {
-    (S.DRAFT, S.IN_REVIEW): _("提交部门审核"),
-    (S.DRAFT, S.RETIRED): _("下线"),
-    (S.IN_REVIEW, S.PUBLISHED): _("审核通过并发布"),
-    (S.IN_REVIEW, S.LEGAL_REVIEW): _("审核通过，转法制审核"),
-    (S.IN_REVIEW, S.DRAFT): _("退回修改"),
-    (S.LEGAL_REVIEW, S.PUBLISHED): _("法制审核通过并发布"),
-    (S.LEGAL_REVIEW, S.DRAFT): _("退回修改"),
-    (S.PUBLISHED, S.DRAFT): _("撤回为草稿（窗口暂不可见）"),
-    (S.PUBLISHED, S.RETIRED): _("下线"),
-    (S.RETIRED, S.DRAFT): _("恢复为草稿"),
+    (S.DRAFT, S.IN_REVIEW): gettext_lazy("提交部门审核"),
+    (S.DRAFT, S.RETIRED): gettext_lazy("下线"),
+    (S.IN_REVIEW, S.PUBLISHED): gettext_lazy("审核通过并发布"),
+    (S.IN_REVIEW, S.LEGAL_REVIEW): gettext_lazy("审核通过，转法制审核"),
+    (S.IN_REVIEW, S.DRAFT): gettext_lazy("退回修改"),
+    (S.LEGAL_REVIEW, S.PUBLISHED): gettext_lazy("法制审核通过并发布"),
+    (S.LEGAL_REVIEW, S.DRAFT): gettext_lazy("退回修改"),
+    (S.PUBLISHED, S.DRAFT): gettext_lazy("撤回为草稿（窗口暂不可见）"),
+    (S.PUBLISHED, S.RETIRED): gettext_lazy("下线"),
+    (S.RETIRED, S.DRAFT): gettext_lazy("恢复为草稿"),
 }
 
 

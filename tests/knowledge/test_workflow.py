@@ -336,3 +336,13 @@ def test_the_editor_list_takes_the_same_number_of_queries_for_more_rows(centre, 
         question_create(centre=centre, actor=dept_liaison, data=data(question=f"问题{n}", department_id=department.id))
 
     assert queries_for_list() == few  # no query per row (the page's navigation belongs to other apps)
+
+
+def test_the_workflow_buttons_follow_the_reader_s_language(draft, dept_liaison, client):
+    """The labels are built once at import: they must still be translated per request."""
+    client.force_login(dept_liaison)
+    url = reverse("knowledge:manage-detail", args=[draft.id])
+    english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    chinese = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "提交部门审核" not in english and "提交部门审核" in chinese
+    assert "Submit for department review" in english
