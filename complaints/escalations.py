@@ -27,7 +27,7 @@ from .models import (
     EvaluationLevel,
     FeedbackPolicy,
 )
-from .services import _new_tracking_no, is_manager
+from .services.common import _new_tracking_no, is_manager
 
 DEFAULT_DUTY_WEEKDAYS = (DutySlot.Weekday.TUE, DutySlot.Weekday.THU)
 

@@ -13,13 +13,18 @@ from rectification.models import ProblemCategory
 from staff.models import Window
 from staff.selectors import scope_to_user
 
+from .deadlines import (
+    BAD_REVIEW_FINISHED,
+    COMPLAINT_FINISHED,
+    ESCALATION_ANSWERED,
+    bad_review_rectify_overdue,
+    escalation_overdue,
+)
 from .models import BadReview, Channel, Complaint, Escalation, Evaluation, EvaluationLevel
 
 # The dashboards count with these same definitions and link to the lists with these filters:
 # a number and the list it opens must agree row for row.
-COMPLAINT_FINISHED = (Complaint.Status.CLOSED, Complaint.Status.MERGED)
-BAD_REVIEW_FINISHED = (BadReview.Status.CLOSED, BadReview.Status.EXCLUDED)
-ESCALATION_ANSWERED = (Escalation.Status.RESOLVED, Escalation.Status.UNRESOLVED, Escalation.Status.CLOSED)
+# "Finished", "answered" and "overdue" are defined once, in complaints/deadlines.py.
 
 
 def _centre() -> django_filters.CharFilter:
@@ -112,11 +117,6 @@ class EvaluationFilter(django_filters.FilterSet):
         return queryset.filter(window__department_id=value)
 
 
-def bad_review_rectify_overdue(today: date) -> Q:
-    """Still being handled and past its rectification date."""
-    return ~Q(status__in=BAD_REVIEW_FINISHED) & Q(rectify_due__lt=today)
-
-
 class BadReviewFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=BadReview.Status.choices)
     state = django_filters.ChoiceFilter(
@@ -174,5 +174,5 @@ class EscalationFilter(django_filters.FilterSet):
         today = timezone.localdate()
         waiting = queryset.exclude(status__in=ESCALATION_ANSWERED)
         if value == "overdue":
-            return waiting.filter(due_date__lt=today)
+            return queryset.filter(escalation_overdue(today))
         return waiting.filter(due_date__lte=escalation_due_by(today))

@@ -15,7 +15,14 @@ from rectification.models import ProblemCategory
 from staff.models import Role, User
 from staff.selectors import scope_to_user
 
+# Other apps read the deadline and self-rating rules through this module (`X as X`: re-exported);
+# their one definition lives in complaints/deadlines.py and complaints/self_rating.py.
+from .deadlines import ReplyDue as ReplyDue
+from .deadlines import complaint_reply_due as complaint_reply_due
+from .deadlines import end_of_working_day as end_of_working_day
+from .deadlines import escalation_solved_on_time
 from .models import BadReview, Complaint, Escalation, Evaluation, EvaluationLevel
+from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluation_ids
 
 LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]
 
@@ -196,7 +203,7 @@ def escalation_monthly(*, user: User, year: int) -> list[EscalationMonth]:
         queryset.filter(solved_at__year=year)
         .annotate(m=TruncMonth("solved_at"))
         .values("m")
-        .annotate(n=Count("id"), in_time=Count("id", filter=Q(solved_at__date__lte=F("due_date"))))
+        .annotate(n=Count("id"), in_time=Count("id", filter=escalation_solved_on_time()))
     )
     solved = {row["m"].month: (row["n"], row["in_time"]) for row in solved_rows}
     months = sorted(set(received) | set(solved))

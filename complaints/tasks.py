@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from notifications.services import notice_send
 from staff.selectors import leaders_of
 
+from .deadlines import bad_review_contact_overdue, bad_review_rectify_overdue, escalation_overdue
 from .models import BadReview, Complaint, Escalation
 
 
@@ -61,9 +62,7 @@ def feedback_warn_overdue_task() -> int:
     today = timezone.localdate()
     now = timezone.now()
     warned = 0
-    contact_late = BadReview.objects.filter(
-        status=BadReview.Status.OPEN, contact_due__lt=today, contact_warned_at__isnull=True
-    )
+    contact_late = BadReview.objects.filter(bad_review_contact_overdue(today), contact_warned_at__isnull=True)
     for bad_review in contact_late.select_related("owner", "centre"):
         if BadReview.objects.filter(id=bad_review.id, contact_warned_at__isnull=True).update(contact_warned_at=now):
             warned += _warn(
@@ -73,11 +72,7 @@ def feedback_warn_overdue_task() -> int:
                 text=_("差评逾期未联系评价人（时限 %(date)s）。") % {"date": bad_review.contact_due},
                 url=f"/feedback/bad-reviews/{bad_review.id}/",
             )
-    rectify_late = BadReview.objects.filter(
-        status__in=[BadReview.Status.OPEN, BadReview.Status.CONTACTED, BadReview.Status.RECTIFYING],
-        rectify_due__lt=today,
-        rectify_warned_at__isnull=True,
-    )
+    rectify_late = BadReview.objects.filter(bad_review_rectify_overdue(today), rectify_warned_at__isnull=True)
     for bad_review in rectify_late.select_related("owner", "centre"):
         if BadReview.objects.filter(id=bad_review.id, rectify_warned_at__isnull=True).update(rectify_warned_at=now):
             warned += _warn(
@@ -87,11 +82,7 @@ def feedback_warn_overdue_task() -> int:
                 text=_("差评逾期未整改（时限 %(date)s）。") % {"date": bad_review.rectify_due},
                 url=f"/feedback/bad-reviews/{bad_review.id}/",
             )
-    escalations_late = Escalation.objects.filter(
-        status__in=[Escalation.Status.RECEIVED, Escalation.Status.IN_PROGRESS],
-        due_date__lt=today,
-        overdue_warned_at__isnull=True,
-    )
+    escalations_late = Escalation.objects.filter(escalation_overdue(today), overdue_warned_at__isnull=True)
     for escalation in escalations_late.select_related("received_by", "centre"):
         if Escalation.objects.filter(id=escalation.id, overdue_warned_at__isnull=True).update(overdue_warned_at=now):
             warned += _warn(

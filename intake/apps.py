@@ -15,10 +15,14 @@ class IntakeConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from complaints.models import Channel
+        from complaints.signals import record_changed
         from staff.models import Centre
 
-        from . import auth
+        from . import auth, services
         from .models import ChannelKey
+
+        # A complaint or an evaluation's handling changed (sent after commit): feed and webhooks.
+        record_changed.connect(services.on_record_changed, dispatch_uid="intake-record-changed")
 
         # The channel-key cache (intake/auth.py) must forget a key whenever the key, its channel
         # or the channel's centres change, whichever screen or command changed them.

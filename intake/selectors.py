@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from complaints.models import Channel, Complaint
-from govservice import workdays
+from complaints.selectors import complaint_reply_due
 
 from .models import FeedEntry
 
-# The reply promise for a complaint: 12345 practice is 5 working days to handle an order
-# (practice.md §3). The complaints app keeps no per-complaint due date, so intake derives it.
-COMPLAINT_REPLY_WORKING_DAYS = 5
 FEED_PAGE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class Expected:
-    at: datetime
-    provisional: bool
-
-
-def complaint_expected(complaint: Complaint, calendar: workdays.WorkCalendar | None = None) -> Expected:
-    """The reply promise; pass one loaded calendar when computing it for many rows."""
-    start: date = timezone.localtime(complaint.received_at).date()
-    result = (calendar or workdays.WorkCalendar.load()).add_working_days(start, COMPLAINT_REPLY_WORKING_DAYS)
-    end_of_day = timezone.make_aware(datetime.combine(result.date, time(17, 30)))
-    return Expected(at=end_of_day, provisional=result.provisional)
 
 
 def complaint_public_get(*, tracking_no: str) -> Complaint | None:
@@ -56,7 +38,7 @@ def feed_list_for(*, channel: Channel, since: datetime | None, after_id: int | N
 
 
 def public_status(complaint: Complaint) -> dict[str, Any]:
-    expected = complaint_expected(complaint)
+    expected = complaint_reply_due(complaint)
     return {
         "tracking_no": complaint.tracking_no,
         "kind": complaint.kind,

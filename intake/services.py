@@ -131,6 +131,18 @@ def evaluation_status(evaluation: Evaluation) -> str:
     return "excluded" if evaluation.excluded else "recorded"
 
 
+def on_record_changed(sender: type, instance: Complaint | Evaluation, **kwargs: Any) -> None:
+    """Receiver of `complaints.signals.record_changed` (connected in IntakeConfig.ready()).
+
+    It runs after the complaint's transaction committed and never raises into that caller:
+    the write is saved already, and a lost notice must not become a 500.
+    """
+    try:
+        feed_record(obj=instance)
+    except Exception:  # broad on purpose: see the docstring; the log keeps the trace
+        logger.exception("intake: could not record the change of %r", instance)
+
+
 def feed_record(*, obj: Any) -> FeedEntry | None:
     """Append a status change to the feed and queue one webhook delivery per active subscription.
 

@@ -59,7 +59,7 @@ def _complaint() -> str:
 def _rating_page() -> str:
     from django.urls import reverse
 
-    from complaints.models import Window
+    from staff.models import Window
 
     window = Window.objects.filter(centre__code="city").order_by("code").first()
     return reverse("complaints:rate-window", args=[window.public_id])

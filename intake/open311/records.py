@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -11,10 +10,10 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from complaints.models import BadReview, Channel, Complaint, Evaluation
+from complaints.selectors import complaint_reply_due, end_of_working_day
 from govservice.workdays import WorkCalendar
 
 from ..models import ChannelKey
-from ..selectors import complaint_expected
 from .catalog import matter_service_code
 from .formats import iso
 
@@ -26,10 +25,6 @@ OPEN_BAD_REVIEW = (
     BadReview.Status.RECTIFYING,
     BadReview.Status.APPEALED,
 )
-
-
-def end_of_day(day: Any) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(17, 30)))
 
 
 def service_of_complaint(complaint: Complaint) -> tuple[str, str]:
@@ -45,7 +40,7 @@ def service_of_complaint(complaint: Complaint) -> tuple[str, str]:
 
 
 def complaint_notice(complaint: Complaint, expected: Any = None) -> str:
-    expected = expected or complaint_expected(complaint)
+    expected = expected or complaint_reply_due(complaint)
     return _("已受理，编号 %(no)s；将于 %(date)s 前答复（按工作日计算）。") % {
         "no": complaint.tracking_no,
         "date": timezone.localtime(expected.at).date().isoformat(),
@@ -55,7 +50,7 @@ def complaint_notice(complaint: Complaint, expected: Any = None) -> str:
 def complaint_record(complaint: Complaint, *, full: bool, calendar: WorkCalendar | None = None) -> dict[str, Any]:
     from govservice.masking import scrub
 
-    expected = complaint_expected(complaint, calendar)
+    expected = complaint_reply_due(complaint, calendar)
     code, name = service_of_complaint(complaint)
     closed = complaint.status in CLOSED_COMPLAINT
     updated = getattr(complaint, "last_event_at", None) or complaint.updated_at
@@ -95,7 +90,7 @@ def evaluation_record(evaluation: Evaluation, *, full: bool) -> dict[str, Any]:
         "service_notice": _("差评将在规定工作日内联系、核实与整改。") if bad_review else _("感谢您的评价。"),
         "requested_datetime": iso(evaluation.rated_at),
         "updated_datetime": iso(bad_review.updated_at if bad_review else evaluation.rated_at),
-        "expected_datetime": iso(end_of_day(bad_review.rectify_due)) if bad_review else None,
+        "expected_datetime": iso(end_of_working_day(bad_review.rectify_due)) if bad_review else None,
         "address": evaluation.centre.name,
         "address_id": evaluation.window.code if evaluation.window_id else None,
         "zipcode": None,

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
-import intake
-from complaints import services
+from complaints import services, signals
 from complaints.models import BadReview, Channel, Complaint, Evaluation
 from govservice.exceptions import Conflict, ValidationFailed
 from tests.factories.complaints import channel_for
@@ -76,17 +72,24 @@ def test_a_complaint_for_another_centres_matter_is_rejected(centre, other_centre
     assert caught.value.field == "window"
 
 
-def test_the_status_hook_runs_after_commit(centre, window, monkeypatch, django_capture_on_commit_callbacks):
+def test_the_change_signal_is_sent_after_commit(centre, window, django_capture_on_commit_callbacks):
     seen = []
-    fake_hooks = types.ModuleType("intake.hooks")
-    fake_hooks.record_changed = seen.append
-    monkeypatch.setitem(sys.modules, "intake.hooks", fake_hooks)
-    monkeypatch.setattr(intake, "hooks", fake_hooks, raising=False)
-    with django_capture_on_commit_callbacks(execute=True):
-        complaint = services.complaint_submit(
-            centre=centre, channel=channel_for(centre, Channel.Kind.HOTLINE), content="态度差"
-        )
-    assert complaint in seen
+
+    def receiver(sender, instance, **kwargs):
+        seen.append((sender, instance))
+
+    signals.record_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            complaint = services.complaint_submit(
+                centre=centre, channel=channel_for(centre, Channel.Kind.HOTLINE), content="态度差"
+            )
+        assert seen == []  # nothing is told before the commit
+        for callback in callbacks:
+            callback()
+    finally:
+        signals.record_changed.disconnect(receiver)
+    assert seen == [(Complaint, complaint)]
 
 
 def test_a_case_is_rated_once(centre, window_staff):

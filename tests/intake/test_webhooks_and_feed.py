@@ -9,10 +9,10 @@ import json
 import pytest
 from django.utils import timezone
 
+from complaints import signals
 from complaints.models import Complaint
 from complaints.services import complaint_reply
 from intake import services
-from intake.hooks import record_changed
 from intake.models import FeedEntry, WebhookDelivery
 from intake.tasks import webhook_deliver_due
 from tests.factories.intake import subscription
@@ -20,6 +20,11 @@ from tests.factories.intake import subscription
 pytestmark = pytest.mark.django_db
 
 COMPLAINTS = "/api/v1/intake/complaints/"
+
+
+def record_changed(obj: Complaint) -> None:
+    """What complaints' services do after a commit: send the change signal (intake listens)."""
+    signals.record_changed.send(sender=type(obj), instance=obj)
 
 
 class FakeEndpoint:
@@ -80,6 +85,39 @@ def test_a_status_change_by_staff_reaches_the_channel(submitted, leader, endpoin
     statuses = list(FeedEntry.objects.order_by("id").values_list("status", flat=True))
     assert statuses == ["received", "replied"]
     assert json.loads(endpoint.calls[-1][1])["status"] == "replied"
+
+
+def test_a_status_change_reaches_the_feed_through_the_signal_after_commit_only(
+    submitted, leader, django_capture_on_commit_callbacks
+):
+    received = []
+
+    def spy(sender, instance, **kwargs):
+        received.append(instance.status)
+
+    signals.record_changed.connect(spy)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            complaint_reply(complaint_id=submitted.id, reply="已核实并整改", actor=leader)
+        # Before the commit: the signal is not sent and the feed has only the receipt.
+        assert received == []
+        assert list(FeedEntry.objects.values_list("status", flat=True)) == ["received"]
+        for callback in callbacks:
+            callback()
+    finally:
+        signals.record_changed.disconnect(spy)
+    assert received == ["replied"]
+    assert list(FeedEntry.objects.order_by("id").values_list("status", flat=True)) == ["received", "replied"]
+
+
+def test_a_failing_feed_never_reaches_the_caller(submitted, leader, monkeypatch, django_capture_on_commit_callbacks):
+    def broken(**kwargs):
+        raise RuntimeError("feed down")
+
+    monkeypatch.setattr(services, "feed_record", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint_reply(complaint_id=submitted.id, reply="已核实并整改", actor=leader)
+    assert Complaint.objects.get(pk=submitted.pk).status == Complaint.Status.REPLIED
 
 
 def test_a_failed_delivery_is_retried_with_backoff_until_it_lands(

@@ -1,0 +1,188 @@
+"""Complaints and suggestions, their history and daily counts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from govservice.crypto import EncryptedCharField
+from rectification.models import Problem, ProblemCategory
+from staff.models import Centre, Department, TimeStampedModel, Window
+
+from .channels import Channel
+from .evaluations import Evaluation
+
+
+class Complaint(TimeStampedModel):
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("投诉")
+        SUGGESTION = "suggestion", _("建议")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("已受理")
+        ASSIGNED = "assigned", _("已分派")
+        REPLIED = "replied", _("已答复")
+        CLOSED = "closed", _("已办结")
+        REOPENED = "reopened", _("重新办理")
+        MERGED = "merged", _("已合并")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.MERGED}),
+        Status.ASSIGNED: frozenset({Status.REPLIED, Status.MERGED}),
+        Status.REPLIED: frozenset({Status.CLOSED, Status.REOPENED}),
+        Status.REOPENED: frozenset({Status.ASSIGNED, Status.REPLIED}),
+        Status.CLOSED: frozenset(),
+        Status.MERGED: frozenset(),
+    }
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tracking_no = models.CharField(_("编号"), max_length=30, unique=True)
+    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="complaints")
+    channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="complaints")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.COMPLAINT)
+    content = models.TextField(_("内容"))
+    contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
+    contact_phone = EncryptedCharField(_("联系电话"), blank=True)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    category = models.CharField(_("问题类别"), max_length=20, choices=ProblemCategory.choices, blank=True)
+    window = models.ForeignKey(
+        Window, verbose_name=_("涉及窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("涉及人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints_about",
+    )
+    matter_type = models.ForeignKey(
+        "cases.MatterType", verbose_name=_("事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("承办部门"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_complaints",
+    )
+    problem = models.ForeignKey(
+        Problem,
+        verbose_name=_("关联台账问题"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    external_id = models.CharField(_("渠道记录编号"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("受理时间"))
+    evaluation = models.ForeignKey(
+        Evaluation,
+        verbose_name=_("来源评价"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    reply = models.TextField(_("答复内容"), blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    callback_satisfied = models.BooleanField(_("回访满意"), null=True, blank=True)
+    callback_note = models.TextField(_("回访情况"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_sources",
+    )
+
+    class Meta:
+        verbose_name = _("投诉建议")
+        verbose_name_plural = _("投诉建议")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="complaint_external_id_unique_per_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "received_at"]),
+            models.Index(fields=["centre", "category"]),
+            models.Index(fields=["centre", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_no
+
+    def get_absolute_url(self) -> str:
+        return reverse("complaints:complaint-detail", args=[self.public_id])
+
+
+class ComplaintDayCount(models.Model):
+    """How many complaints a centre received on one local day, by category, department and window.
+
+    Kept by database triggers on the complaint table like `EvaluationDayCount` (govservice/rollups.py).
+    """
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    category = models.CharField(max_length=20, choices=ProblemCategory.choices, blank=True)
+    department = models.ForeignKey(
+        Department, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    window = models.ForeignKey(
+        Window, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                models.F("centre"),
+                models.F("day"),
+                models.F("category"),
+                Coalesce(models.F("department"), models.Value(0)),
+                Coalesce(models.F("window"), models.Value(0)),
+                models.F("shard"),
+                name="complaint_day_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.category} {self.department_id} {self.window_id}: {self.n}"
+
+
+class ComplaintEvent(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("投诉记录")
+        verbose_name_plural = _("投诉记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.old_status} → {self.new_status}"

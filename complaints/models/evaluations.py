@@ -1,0 +1,223 @@
+"""Ratings (好差评): the five levels, the rating, its tags, history, daily counts and SMS invitations."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from govservice.crypto import EncryptedCharField
+from rectification.models import ProblemCategory
+from staff.models import Centre, TimeStampedModel, Window
+
+from .channels import Channel
+
+
+class EvaluationLevel(models.IntegerChoices):
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASICALLY_SATISFIED = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
+
+
+BAD_REVIEW_LEVELS = (EvaluationLevel.DISSATISFIED, EvaluationLevel.VERY_DISSATISFIED)
+
+
+class Evaluation(TimeStampedModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="evaluations")
+    channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="evaluations")
+    window = models.ForeignKey(
+        Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluations"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被评价人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evaluations",
+    )
+    matter_type = models.ForeignKey(
+        "cases.MatterType", verbose_name=_("事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=pgettext_lazy("one case", "办件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evaluations",
+    )
+    level = models.PositiveSmallIntegerField(_("评价等级"), choices=EvaluationLevel.choices)
+    text = models.TextField(_("评价内容"), blank=True)
+    tags = models.JSONField(_("评价标签"), default=list, blank=True)
+    is_real_name = models.BooleanField(_("实名评价"), default=False)
+    evaluator_name = models.CharField(_("评价人"), max_length=100, blank=True)
+    evaluator_phone = EncryptedCharField(_("评价人电话"), blank=True)
+    evaluator_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    external_id = models.CharField(_("渠道记录编号"), max_length=100, blank=True)
+    excluded = models.BooleanField(_("不计入统计"), default=False, help_text=_("核实为误评、恶意差评或本人触发的评价"))
+    excluded_reason = models.CharField(_("不计入原因"), max_length=200, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"))
+    follow_up_of = models.OneToOneField(
+        "self",
+        verbose_name=_("追评对象"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_up",
+    )
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价（好差评）")
+        ordering = ["-rated_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="evaluation_level_1_to_5"),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="evaluation_external_id_unique_per_channel",
+            ),
+            # 一事一评: one first rating per case; the follow-up (追评) hangs off it.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(case__isnull=False, follow_up_of__isnull=True),
+                name="evaluation_once_per_case",
+            ),
+        ]
+        indexes = [
+            # Covering: the leader dashboard's satisfaction figures are read from the index alone,
+            # without visiting the wide evaluation rows. Key columns rather than INCLUDE, which
+            # SQLite (tests, development) would ignore with a warning; (centre, rated_at) leads.
+            models.Index(
+                fields=["centre", "rated_at", "window", "channel", "level", "excluded"],
+                name="evaluation_centre_rated_cover",
+            ),
+            models.Index(fields=["staff", "rated_at"]),
+            models.Index(fields=["window", "rated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} · {self.rated_at:%Y-%m-%d}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level in BAD_REVIEW_LEVELS
+
+
+class EvaluationDayCount(models.Model):
+    """How many evaluations counted in the statistics (not excluded) a centre received on one
+    local day (TIME_ZONE), by window, channel and level: the leader dashboard reads these few
+    rows instead of scanning a million evaluations.
+
+    Written only by database triggers on the evaluation table (govservice/rollups.py), in the
+    same transaction as each insert, update and delete, whatever wrote the evaluation: a
+    service, bulk_create, QuerySet.update(), a window's deletion setting `window` to NULL, raw
+    SQL. `manage.py rebuild_dashboard_rollups` recomputes it from the evaluations.
+    """
+
+    # Plain integers to the database (no foreign-key constraints): a constraint would lock the
+    # referenced centre, window and channel rows on every evaluation insert. The ORM relations
+    # are kept for joins (the department of a window) and scoping; the unique key is the only index.
+    centre = models.ForeignKey(
+        Centre, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    window = models.ForeignKey(
+        Window, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(choices=EvaluationLevel.choices)
+    # The writing connection's shard of the counter (govservice/rollups.py): readers sum the
+    # shards, and a shard may go below zero when another connection added what this one removes.
+    shard = models.PositiveSmallIntegerField(db_default=0)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target. A window of NULL is one key (COALESCE), not
+            # distinct NULLs; (centre, day) lead, for the dashboard's range read; one row per shard.
+            models.UniqueConstraint(
+                models.F("centre"),
+                models.F("day"),
+                Coalesce(models.F("window"), models.Value(0)),
+                models.F("channel"),
+                models.F("level"),
+                models.F("shard"),
+                name="evaluation_day_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.window_id} {self.channel_id} {self.level}: {self.n}"
+
+
+class EvaluationTag(models.Model):
+    """A level-specific tag offered on the rating page (e.g. offline: efficiency, competence, attitude)."""
+
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    label = models.CharField(_("名称"), max_length=50)
+    levels = models.JSONField(_("适用等级"), default=list, help_text=_("如 [1, 2] 表示只在差评时出现"))
+    category = models.CharField(_("对应问题类别"), max_length=20, choices=ProblemCategory.choices, blank=True)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("评价标签")
+        verbose_name_plural = _("评价标签")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class EvaluationEvent(models.Model):
+    """History of an evaluation: submitted, excluded, follow-up, and every bad-review step."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("评价记录")
+        verbose_name_plural = _("评价记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}: {self.action}"
+
+
+class EvaluationInvitation(TimeStampedModel):
+    """A personal, tokenised SMS link to rate one completed case without login."""
+
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name=pgettext_lazy("one case", "办件"),
+        on_delete=models.CASCADE,
+        related_name="evaluation_invitation",
+    )
+    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.CASCADE, related_name="+")
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    token = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评价邀请")
+        verbose_name_plural = _("评价邀请")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"

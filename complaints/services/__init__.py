@@ -1,0 +1,83 @@
+"""Writes for evaluations (好差评), the bad-review flow and complaints.
+
+Stable entry points for other apps (the `intake` channel API calls these):
+`evaluation_submit`, `complaint_submit`, `evaluation_invite`. Each locks what it
+changes, checks the rules, records a history row and enqueues follow-ups with
+`transaction.on_commit`, so no SMS or webhook leaves for a rolled-back write.
+
+Every status change of an evaluation's flow or a complaint sends
+`complaints.signals.record_changed` after commit; the webhook side (intake) listens
+to it and this app knows nothing of it.
+
+The modules change for different reasons: `evaluations` (ratings and invitations),
+`bad_reviews` (the handling flow of a bad rating), `complaints` (complaints and
+suggestions), `common` (what they share). Import from this package.
+"""
+
+from __future__ import annotations
+
+from .bad_reviews import (
+    bad_review_callback,
+    bad_review_contact,
+    bad_review_decide_appeal,
+    bad_review_reassign,
+    bad_review_rectify,
+    bad_review_verify,
+    evaluation_follow_up,
+)
+from .common import (
+    CATEGORY_KEYWORDS,
+    MANAGER_ROLES,
+    _new_tracking_no,
+    is_manager,
+    record_changed_after_commit,
+    suggest_category,
+)
+from .complaints import (
+    _complaint_move,
+    complaint_assign,
+    complaint_callback,
+    complaint_classify,
+    complaint_duplicates,
+    complaint_merge,
+    complaint_reply,
+    complaint_submit,
+    complaint_submit_once,
+)
+from .evaluations import (
+    INVITATION_VALID_DAYS,
+    evaluation_invite,
+    evaluation_submit,
+    evaluation_submit_by_invitation,
+    evaluation_submit_once,
+)
+
+__all__ = [
+    "CATEGORY_KEYWORDS",
+    "INVITATION_VALID_DAYS",
+    "MANAGER_ROLES",
+    "_complaint_move",
+    "_new_tracking_no",
+    "bad_review_callback",
+    "bad_review_contact",
+    "bad_review_decide_appeal",
+    "bad_review_reassign",
+    "bad_review_rectify",
+    "bad_review_verify",
+    "complaint_assign",
+    "complaint_callback",
+    "complaint_classify",
+    "complaint_duplicates",
+    "complaint_merge",
+    "complaint_reply",
+    "complaint_submit",
+    "complaint_submit_once",
+    "evaluation_follow_up",
+    "evaluation_invite",
+    "evaluation_submit",
+    "evaluation_submit_by_invitation",
+    "evaluation_submit_once",
+    "is_manager",
+    "record_changed_after_commit",
+    "suggest_category",
+]

@@ -1,0 +1,19 @@
+"""News this app sends upward, to apps that come after it (intake); it never imports them.
+
+`record_changed` is sent after the transaction commits, whenever the status a channel can
+follow changed: a complaint was received or moved, or an evaluation's handling moved (its
+bad review opened or stepped on, a follow-up rating arrived).
+
+    sender:   the model class of the changed row (`Complaint` or `Evaluation`)
+    instance: the changed row, as the service left it
+
+Receivers run after the commit, inside the caller's request or task: they must not raise
+(the write is saved already; a raise would only turn it into an error page) and should
+queue slow work instead of doing it there.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+record_changed = Signal()

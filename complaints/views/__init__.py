@@ -1,0 +1,40 @@
+"""Staff screens for feedback. Thin: read through selectors, write through services.
+
+One module per screen family; urls.py and anything else import the views from here.
+"""
+
+from __future__ import annotations
+
+from .complaints import complaint_action, complaint_detail, complaint_list
+from .escalations import (
+    duty_rota,
+    escalation_action,
+    escalation_detail,
+    escalation_list,
+    escalation_new,
+    escalation_report,
+)
+from .evaluations import bad_review_action, bad_review_detail, bad_review_list, evaluation_list
+from .overview import overview, report
+from .windows import window_qr_list, window_qr_print, window_qr_svg
+
+__all__ = [
+    "bad_review_action",
+    "bad_review_detail",
+    "bad_review_list",
+    "complaint_action",
+    "complaint_detail",
+    "complaint_list",
+    "duty_rota",
+    "escalation_action",
+    "escalation_detail",
+    "escalation_list",
+    "escalation_new",
+    "escalation_report",
+    "evaluation_list",
+    "overview",
+    "report",
+    "window_qr_list",
+    "window_qr_print",
+    "window_qr_svg",
+]

@@ -1,0 +1,113 @@
+"""Staff screens for complaints and suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from govservice.masking import mask_name, mask_phone
+
+from .. import selectors, services
+from ..filters import (
+    ComplaintFilter,
+)
+from ..forms import (
+    AssignForm,
+    CallbackForm,
+    ClassifyForm,
+    MergeForm,
+    ReplyForm,
+)
+from ..models import Complaint
+from .common import _labelled, _page, _run
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.complaint_list_for(user=request.user)
+    filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
+    page = _page(request, filterset.qs)
+    for complaint in page:
+        complaint.masked_phone = mask_phone(complaint.contact_phone)
+    return render(request, "complaints/complaint_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def complaint_detail(request: HttpRequest, public_id: object) -> HttpResponse:
+    complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
+    centre_id = complaint.centre_id
+    duplicates = services.complaint_duplicates(complaint)
+    suggestion = services.suggest_category(complaint.content)
+    context = {
+        "complaint": complaint,
+        "masked_phone": mask_phone(complaint.contact_phone),
+        "masked_name": mask_name(complaint.contact_name),
+        "events": _labelled(complaint.events.select_related("actor"), Complaint.Status),
+        "suggestion": suggestion,
+        "suggestion_label": dict(ClassifyForm.base_fields["category"].choices).get(suggestion, ""),
+        "classify_form": ClassifyForm(
+            centre_id=centre_id,
+            initial={"category": complaint.category or suggestion, "problem": complaint.problem_id},
+        ),
+        "assign_form": AssignForm(
+            centre_id=centre_id, initial={"department": complaint.department_id, "owner": complaint.owner_id}
+        ),
+        "reply_form": ReplyForm(),
+        "callback_form": CallbackForm(),
+        "duplicates": duplicates,
+        "merge_form": MergeForm(candidates=duplicates) if duplicates else None,
+        "sources": complaint.merged_sources.select_related("channel"),
+        "can_manage": services.is_manager(request.user, centre_id),
+    }
+    return render(request, "complaints/complaint_detail.html", context)
+
+
+@login_required
+@require_POST
+def complaint_action(request: HttpRequest, public_id: object, action: str) -> HttpResponse:
+    complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
+    user, cid = request.user, complaint.id
+    forms_and_calls: dict[str, tuple[Any, Callable[[dict], Any], str]] = {
+        "classify": (
+            ClassifyForm(request.POST, centre_id=complaint.centre_id),
+            lambda d: services.complaint_classify(
+                complaint_id=cid, category=d["category"], problem=d["problem"], note=d["note"], actor=user
+            ),
+            _("已归类。"),
+        ),
+        "assign": (
+            AssignForm(request.POST, centre_id=complaint.centre_id),
+            lambda d: services.complaint_assign(
+                complaint_id=cid, department=d["department"], owner=d["owner"], actor=user
+            ),
+            _("已分派。"),
+        ),
+        "reply": (
+            ReplyForm(request.POST),
+            lambda d: services.complaint_reply(complaint_id=cid, reply=d["reply"], actor=user),
+            _("已答复。"),
+        ),
+        "callback": (
+            CallbackForm(request.POST),
+            lambda d: services.complaint_callback(
+                complaint_id=cid, satisfied=d["satisfied"], note=d["note"], actor=user
+            ),
+            _("已记录回访。"),
+        ),
+        "merge": (
+            MergeForm(request.POST, candidates=services.complaint_duplicates(complaint)),
+            lambda d: services.complaint_merge(primary_id=cid, duplicate_id=d["duplicate"].id, actor=user),
+            _("已合并，保留全部来源。"),
+        ),
+    }
+    if action not in forms_and_calls:
+        return redirect(complaint)
+    form, call, success = forms_and_calls[action]
+    _run(request, form, call, success)
+    return redirect(complaint)
