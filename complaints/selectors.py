@@ -17,6 +17,7 @@ from staff.selectors import scope_to_user
 
 # Other apps read the deadline and self-rating rules through this module (`X as X`: re-exported);
 # their one definition lives in complaints/deadlines.py and complaints/self_rating.py.
+from .deadlines import COMPLAINT_FINISHED as COMPLAINT_FINISHED
 from .deadlines import ReplyDue as ReplyDue
 from .deadlines import complaint_reply_due as complaint_reply_due
 from .deadlines import end_of_working_day as end_of_working_day

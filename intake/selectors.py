@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from complaints.models import Channel, Complaint
-from complaints.selectors import complaint_reply_due
+from complaints.selectors import COMPLAINT_FINISHED, complaint_reply_due
 
 from .models import FeedEntry
 
@@ -49,5 +49,5 @@ def public_status(complaint: Complaint) -> dict[str, Any]:
         "received_at": complaint.received_at,
         "updated_at": complaint_last_update(complaint),
         "expected_reply_by": expected.at,
-        "is_closed": complaint.status in (Complaint.Status.CLOSED, Complaint.Status.MERGED),
+        "is_closed": complaint.status in COMPLAINT_FINISHED,
     }

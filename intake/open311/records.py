@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from complaints.models import BadReview, Channel, Complaint, Evaluation
-from complaints.selectors import complaint_reply_due, end_of_working_day
+from complaints.selectors import COMPLAINT_FINISHED, complaint_reply_due, end_of_working_day
 from govservice.workdays import WorkCalendar
 
 from ..models import ChannelKey
@@ -18,7 +18,7 @@ from .catalog import matter_service_code
 from .formats import iso
 
 MAX_DESCRIPTION = 4000
-CLOSED_COMPLAINT = (Complaint.Status.CLOSED, Complaint.Status.MERGED)
+CLOSED_COMPLAINT = COMPLAINT_FINISHED  # Open311 "closed" is complaints' "finished"
 OPEN_BAD_REVIEW = (
     BadReview.Status.OPEN,
     BadReview.Status.CONTACTED,
