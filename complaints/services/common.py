@@ -20,9 +20,6 @@ from ..models import Channel, Complaint, Evaluation
 MANAGER_ROLES = (Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN)
 
 
-# --- shared helpers ---------------------------------------------------------------------
-
-
 def record_changed_after_commit(obj: Complaint | Evaluation) -> None:
     """Send `signals.record_changed` once the transaction commits (apps after this one listen)."""
     transaction.on_commit(lambda: signals.record_changed.send(sender=type(obj), instance=obj))
