@@ -1,4 +1,4 @@
-"""Centres, departments, windows, people and their roles; the working-day calendar."""
+"""Centres, departments, windows, people and their roles."""
 
 from __future__ import annotations
 
@@ -177,40 +177,11 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
-class WorkCalendarYear(models.Model):
-    """A year whose official calendar the centre has entered completely."""
-
-    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
-    is_complete = models.BooleanField(
-        _("已完整录入"), default=False, help_text=_("勾选后，该年截止日期不再标记为“暂定”。")
-    )
-    source = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("如国务院办公厅放假安排通知的文号"))
-
-    class Meta:
-        verbose_name = _("工作日历年度")
-        verbose_name_plural = _("工作日历年度")
-        ordering = ["-year"]
-
-    def __str__(self) -> str:
-        return str(self.year)
-
-
-class WorkCalendarDay(models.Model):
-    """A holiday or an adjusted working day (调休) that overrides the built-in calendar."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("上班"), help_text=_("勾选：调休上班日；不勾选：放假。"))
-    name = models.CharField(_("说明"), max_length=50, blank=True, help_text=_("如“春节”“国庆节调休上班”"))
-
-    class Meta:
-        verbose_name = _("节假日与调休")
-        verbose_name_plural = _("节假日与调休")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
 # Staff development lives in its own modules; imported here so Django registers the models.
+# The working calendar moved to govservice (issue 13). Re-exported only until
+# rectification/dashboard.py imports it from govservice.models (it is being split
+# on another branch); remove this line at that merge.
+from govservice.models import WorkCalendarDay, WorkCalendarYear  # noqa: E402, F401
+
 from .development_models import *  # noqa: E402, F403
 from .scoring_models import *  # noqa: E402, F403
