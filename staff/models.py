@@ -10,8 +10,10 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from govservice import access
 from govservice.crypto import EncryptedCharField
 from govservice.masking import mask_phone
+from govservice.roles import Role
 
 
 class TimeStampedModel(models.Model):
@@ -88,23 +90,6 @@ class Window(TimeStampedModel):
         return f"{self.code} {self.name}"
 
 
-class Role(models.TextChoices):
-    WINDOW_STAFF = "window_staff", _("窗口人员")
-    HELPER = "helper", _("帮办员")
-    MENTOR = "mentor", _("业务导师")
-    LIAISON = "liaison", _("业务科室联络员")
-    LEADER = "leader", _("中心领导")
-    CITY_LEADER = "city_leader", _("市级领导")
-    CENTRE_ADMIN = "centre_admin", _("中心管理员")
-    CITY_ADMIN = "city_admin", _("市级管理员")
-
-
-# Roles that see every centre of the deployment; everyone else sees their own centre.
-CITY_WIDE_ROLES = frozenset({Role.CITY_LEADER, Role.CITY_ADMIN})
-LEADER_ROLES = frozenset({Role.LEADER, Role.CITY_LEADER})
-ADMIN_ROLES = frozenset({Role.CENTRE_ADMIN, Role.CITY_ADMIN})
-
-
 class User(AbstractUser):
     """A member of staff. Citizens never log in."""
 
@@ -146,13 +131,14 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set.intersection(roles))
 
+    # Shorthands for templates; the rules themselves live in govservice.access.
     @property
     def is_city_wide(self) -> bool:
-        return self.is_superuser or self.has_role(*CITY_WIDE_ROLES)
+        return access.is_city_wide(self)
 
     @property
     def is_leader(self) -> bool:
-        return self.has_role(*LEADER_ROLES)
+        return access.is_leader(self)
 
     @property
     def masked_mobile(self) -> str:
@@ -177,11 +163,11 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
-# Staff development lives in its own modules; imported here so Django registers the models.
 # The working calendar moved to govservice (issue 13). Re-exported only until
 # rectification/dashboard.py imports it from govservice.models (it is being split
 # on another branch); remove this line at that merge.
 from govservice.models import WorkCalendarDay, WorkCalendarYear  # noqa: E402, F401
 
+# Staff development lives in its own modules; imported here so Django registers the models.
 from .development_models import *  # noqa: E402, F403
 from .scoring_models import *  # noqa: E402, F403
