@@ -11,8 +11,10 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
+from govservice import access
+from govservice.roles import Role
 from govservice.workdays import WorkCalendar
-from staff.models import Role, User
+from staff.models import User
 from staff.selectors import scope_to_user
 
 from .clock import ClockState, clock_compute
@@ -96,7 +98,7 @@ def _get_in_scope(queryset: QuerySet[Case], *, user: User, public_id: object) ->
             try:
                 return queryset.get(public_id=public_id, centre_id=user.centre_id)
             except Case.DoesNotExist:
-                if not user.is_city_wide:
+                if not access.is_city_wide(user):
                     raise
         return scope_to_user(queryset, user).get(public_id=public_id)
     except (Case.DoesNotExist, ValueError, ValidationError) as exc:
@@ -222,7 +224,7 @@ class HelperMonth:
 def assistance_monthly_for(*, user: User, year: int | None = None) -> list[HelperMonth]:
     """Assisted matters and satisfaction per month and helper: one aggregate query."""
     queryset = scope_to_user(Assistance.objects.all(), user, centre_field="case__centre")
-    if user.has_role(Role.HELPER) and not (user.is_leader or user.is_city_wide or user.is_superuser):
+    if access.sees_only_assisted_cases(user):
         queryset = queryset.filter(helper=user)
     if year:
         queryset = queryset.filter(assigned_at__year=year)

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.exceptions import DomainError
 from govservice.masking import mask_id_number, mask_name, mask_phone
 from notifications.models import SmsMessage
@@ -192,7 +193,7 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     handovers = list(case.handovers.select_related("from_user", "to_user")) if detail.was_handed_over else []
     open_offer = next((h for h in handovers if h.state == Handover.State.OFFERED), None)
     assistance = getattr(case, "assistance", None) if hasattr(case, "assistance") else None
-    can_manage = services.can_manage_case(case, user)
+    can_manage = access.can_manage_case(user, case)
     allowed = [
         (s, Case.Status(s).label)
         for s in Case.TRANSITIONS[case.status]
@@ -232,7 +233,9 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
         if user.id == case.handler_id and case.is_open
         else None,
         "response_form": HandoverResponseForm(),
-        "extend_form": ExtendForm(initial={"days": 2}) if user.is_leader and commitment else None,
+        "extend_form": ExtendForm(initial={"days": 2})
+        if access.can_extend_correction(user, case.centre_id) and commitment
+        else None,
         "call_form": CallOutcomeForm(),
         "assign_form": AssignHelperForm(helpers=selectors.helpers_for(case=case)) if case.is_special_group else None,
         "assist_log_form": AssistanceLogForm() if assistance and assistance.helper_id == user.id else None,

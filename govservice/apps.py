@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class GovserviceConfig(AppConfig):
-    # The project package is an app only so that its templates tags, static
-    # files and cross-cutting management commands are found; it has no models.
+    # The core app: the project package, plus what every other app may use (the
+    # working calendar's models, access rules, crypto, masking, shared UI).
     name = "govservice"
     verbose_name = _("政务服务中心")
 

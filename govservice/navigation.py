@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING
 
 from django.apps import apps
-
-if TYPE_CHECKING:
-    from staff.models import User
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -26,7 +24,7 @@ class NavItem:
     badge: int | None = None
 
 
-def nav_items_for(user: User) -> list[NavItem]:
+def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:
     items: list[NavItem] = []
     if not user.is_authenticated:
         return items

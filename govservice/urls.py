@@ -4,7 +4,8 @@ import os
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
@@ -41,6 +42,12 @@ handler500 = "govservice.views.server_error"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The working calendar's admin pages moved with its models from staff to govservice;
+    # old bookmarks keep working.
+    re_path(
+        r"^admin/staff/(?P<model>workcalendarday|workcalendaryear)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/govservice/%(model)s/%(rest)s", query_string=True, permanent=True),
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,13 +1,13 @@
 """Working days (工作日) on China's official calendar, with adjusted weekends (调休).
 
 Every deadline in the product is computed here. Sources, first match wins:
-1. the admin-editable table `staff.WorkCalendarDay` (holidays and make-up
+1. the admin-editable table `govservice.WorkCalendarDay` (holidays and make-up
    working days the centre enters itself, e.g. next year's calendar as soon as
    the State Council publishes it);
 2. the `chinesecalendar` package (it knows 2004–2026 today);
 3. weekends only — and the result is then *provisional*, so the UI can warn,
    unless the centre marked that year's calendar as complete
-   (`staff.WorkCalendarYear`).
+   (`govservice.WorkCalendarYear`).
 
 Day counting follows the usual rule for 承诺时限: the start day itself is not
 counted, so 5 working days from a Friday lands on the next Friday when there is
@@ -33,6 +33,9 @@ from datetime import date, timedelta
 from chinese_calendar import constants as _cc_constants
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from .models import WorkCalendarDay, WorkCalendarYear
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +91,6 @@ class WorkCalendar:
 
     @classmethod
     def load_from_database(cls) -> WorkCalendar:
-        from staff.models import WorkCalendarDay, WorkCalendarYear
-
         overrides = dict(WorkCalendarDay.objects.values_list("date", "is_workday"))
         complete = frozenset(WorkCalendarYear.objects.filter(is_complete=True).values_list("year", flat=True))
         return cls(overrides, complete)
@@ -162,11 +163,10 @@ def calendar_changed(*, using: str | None = None, **_signal: object) -> None:
 
 
 def connect_invalidation() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    for model in ("staff.WorkCalendarDay", "staff.WorkCalendarYear"):
+    for model in (WorkCalendarDay, WorkCalendarYear):
         for signal in (post_save, post_delete):
-            signal.connect(calendar_changed, sender=model, dispatch_uid=f"workdays-{signal is post_save}-{model}")
+            uid = f"workdays-{signal is post_save}-{model._meta.label}"
+            signal.connect(calendar_changed, sender=model, dispatch_uid=uid)
 
 
 def is_working_day(day: date) -> bool:

@@ -3,14 +3,13 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
 from staff.models import User
 
 
 def nav_items(user: User) -> list[NavItem]:
-    from .views import can_import
-
-    if not can_import(user):
+    if not access.can_import(user):
         return []
     return [
         NavItem(

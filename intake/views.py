@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import Role, User
 from staff.selectors import get_in_scope, scope_to_user
 
 from .forms import ImportUploadForm
@@ -25,15 +25,9 @@ from .importing import (
 )
 from .models import ImportBatch
 
-IMPORT_ROLES = (Role.CENTRE_ADMIN, Role.CITY_ADMIN, Role.LEADER, Role.CITY_LEADER)
-
-
-def can_import(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*IMPORT_ROLES))
-
 
 def _require_importer(request: HttpRequest) -> None:
-    if not can_import(request.user):
+    if not access.can_import(request.user):
         raise PermissionDenied
 
 

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import MatterType
+from govservice.roles import ADMIN_ROLES, Role
 from staff.demo import DemoContext
-from staff.models import ADMIN_ROLES, Centre, Department, Role, User
+from staff.models import Centre, Department, User
 
 from .demo_data import PENDING, QUESTIONS, SYNONYMS
 from .models import AnswerFeedback, Question, QuestionEvent, SynonymGroup

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from cases.models import MatterType
+from govservice import access
 from govservice.exceptions import NotPermitted
-from staff.models import ADMIN_ROLES, Centre, Department, User
+from staff.models import Centre, Department, User
 
 from .models import ImportBatch, Question, QuestionEvent, split_words
 from .segment import normalize
@@ -191,9 +192,7 @@ def question_bank_import(
     on_write: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Validate every row, then write all of them in one transaction — or none."""
-    if not (actor.is_superuser or actor.has_role(*ADMIN_ROLES)) or not (
-        actor.is_city_wide or actor.centre_id == centre.id
-    ):
+    if not access.can_administer_centre(actor, centre.id):
         raise NotPermitted(_("只有中心管理员可以导入题库。"))
     lookup = _Lookup(centre)
     seen: set[str] = set()

@@ -3,10 +3,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
-from staff.models import ADMIN_ROLES, User
-
-from .services import can_review_any
+from staff.models import User
 
 
 def nav_items(user: User) -> list[NavItem]:
@@ -19,7 +18,7 @@ def nav_items(user: User) -> list[NavItem]:
             section=section,
         )
     ]
-    if can_review_any(user):
+    if access.can_review_any_question(user):
         items.append(
             NavItem(
                 _("问答编辑"), reverse("knowledge:manage"), _("起草、修改问答，查看版本与审核记录。"), section=section
@@ -33,6 +32,6 @@ def nav_items(user: User) -> list[NavItem]:
                 section=section,
             )
         )
-    if user.is_superuser or user.has_role(*ADMIN_ROLES):
+    if access.is_administrator(user):
         items.append(NavItem(_("题库导入"), reverse("knowledge:import"), _("从 Excel 导入已有题库。"), section=section))
     return items

@@ -15,13 +15,13 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from govservice import access
 from staff.models import Department, User
 from staff.selectors import scope_to_user
 
 from . import search as search_module
 from .models import AnswerFeedback, Question, ReviewTask, SearchMiss
 from .segment import normalize
-from .services import can_review_any
 
 
 def current_q(on: date) -> Q:
@@ -63,7 +63,7 @@ def search_miss_record(*, user: User, query: str, result_count: int) -> None:
 
 def question_get_for(*, user: User, question_id: int) -> Question:
     """A question to read. Editors and reviewers may open any of their centre's; others only answerable ones."""
-    base = Question.objects.all() if can_review_any(user) else answerable_for(user=user)
+    base = Question.objects.all() if access.can_review_any_question(user) else answerable_for(user=user)
     try:
         return (
             scope_to_user(base, user)
@@ -98,7 +98,7 @@ def questions_for_matter_type(*, user: User, matter_type_id: int, limit: int = 2
 
 
 def question_list_for_editor(*, user: User, status: str = "", department_id: int | None = None) -> QuerySet[Question]:
-    if not can_review_any(user):
+    if not access.can_review_any_question(user):
         return Question.objects.none()
     # A merged revision lives on in its original: listing it again would only repeat the question.
     queryset = (
@@ -120,7 +120,7 @@ def question_list_for_editor(*, user: User, status: str = "", department_id: int
 
 
 def departments_for_editor(*, user: User) -> QuerySet[Department]:
-    if not can_review_any(user):
+    if not access.can_review_any_question(user):
         return Department.objects.none()
     return scope_to_user(Department.objects.all(), user).select_related("centre").order_by("centre__code", "code")
 

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import MatterType
+from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
-from staff.models import ADMIN_ROLES, Centre, Department, Role, User
+from staff.models import Centre, Department, User
 
 from .indexing import question_reindex
 from .models import AnswerFeedback, Question, QuestionEvent, QuestionVariant, QuestionVersion, ReviewTask, Tag
@@ -82,38 +83,13 @@ def _unique(items: Any) -> list[str]:
 # --- permissions --------------------------------------------------------------------------
 
 
-def _is_admin(user: User) -> bool:
-    return user.is_superuser or user.has_role(*ADMIN_ROLES)
-
-
-def _same_centre(user: User, centre_id: int) -> bool:
-    return user.is_city_wide or user.centre_id == centre_id
-
-
-def can_edit(user: User, *, centre_id: int, department_id: int | None) -> bool:
-    if not user.is_authenticated or not _same_centre(user, centre_id):
-        return False
-    if _is_admin(user):
-        return True
-    return user.has_role(Role.LIAISON) and department_id is not None and user.department_id == department_id
-
-
 def can_review(user: User, question: Question) -> bool:
-    if not _same_centre(user, question.centre_id):
-        return False
-    if question.status == S.LEGAL_REVIEW:
-        return _is_admin(user) or user.has_role(Role.LEADER)
-    return can_edit(user, centre_id=question.centre_id, department_id=question.department_id) or user.has_role(
-        Role.LEADER
+    return access.can_review_question(
+        user,
+        centre_id=question.centre_id,
+        department_id=question.department_id,
+        legal_review=question.status == S.LEGAL_REVIEW,
     )
-
-
-def can_edit_any(user: User) -> bool:
-    return _is_admin(user) or user.has_role(Role.LIAISON)
-
-
-def can_review_any(user: User) -> bool:
-    return can_edit_any(user) or user.has_role(Role.LEADER)
 
 
 def _last_author_id(question: Question) -> int | None:
@@ -167,7 +143,7 @@ def question_create(*, centre: Centre, actor: User, data: QuestionData, note: st
     """A new draft, version 1, written by `actor`."""
     data.clean()
     _check_department(centre, data.department_id)
-    if not can_edit(actor, centre_id=centre.id, department_id=data.department_id):
+    if not access.can_edit_question(actor, centre_id=centre.id, department_id=data.department_id):
         raise NotPermitted(_("只有本部门联络员或中心管理员可以起草问答。"))
     question = Question(centre=centre, author=actor, status=S.DRAFT, status_changed_at=timezone.now())
     _apply(question, data)
@@ -188,7 +164,7 @@ def question_update(*, question_id: int, actor: User, data: QuestionData, note: 
     is approved; one in review is sent back to draft first.
     """
     question = Question.objects.select_for_update().get(id=question_id)
-    if not can_edit(actor, centre_id=question.centre_id, department_id=question.department_id):
+    if not access.can_edit_question(actor, centre_id=question.centre_id, department_id=question.department_id):
         raise NotPermitted(_("只有本部门联络员或中心管理员可以修改问答。"))
     if question.status != S.DRAFT:
         message = (
@@ -199,7 +175,7 @@ def question_update(*, question_id: int, actor: User, data: QuestionData, note: 
         raise InvalidTransition(current=question.status, requested=S.DRAFT, message=message)
     data.clean()
     _check_department(question.centre, data.department_id)
-    if not can_edit(actor, centre_id=question.centre_id, department_id=data.department_id):
+    if not access.can_edit_question(actor, centre_id=question.centre_id, department_id=data.department_id):
         raise NotPermitted(_("不能把问答转到您无权编辑的部门。"))
     before = _snapshot(question)
     _apply(question, data)
@@ -238,7 +214,7 @@ def question_revise(*, question_id: int, actor: User) -> Question:
     reviewed; publishing the copy merges it into the original.
     """
     original = Question.objects.select_for_update().get(id=question_id)
-    if not can_edit(actor, centre_id=original.centre_id, department_id=original.department_id):
+    if not access.can_edit_question(actor, centre_id=original.centre_id, department_id=original.department_id):
         raise NotPermitted(_("只有本部门联络员或中心管理员可以修改问答。"))
     if original.revision_of_id is not None:
         raise InvalidTransition(current=original.status, requested=S.DRAFT, message=_("这已是修订稿，请直接修改。"))
@@ -333,7 +309,7 @@ def question_transition(*, question_id: int, to: str, actor: User, note: str = "
             )
         if current == S.IN_REVIEW and to == S.LEGAL_REVIEW and not question.needs_legal_review:
             raise InvalidTransition(current=current, requested=to, message=_("该问答未标记需法制审核。"))
-    elif not can_edit(actor, centre_id=question.centre_id, department_id=question.department_id):
+    elif not access.can_edit_question(actor, centre_id=question.centre_id, department_id=question.department_id):
         raise NotPermitted(_("只有本部门联络员或中心管理员可以提交或下线问答。"))
     now = timezone.now()
     if to == S.PUBLISHED and not question.is_current(timezone.localdate()):
@@ -407,7 +383,7 @@ def review_task_resolve(*, task_id: int, actor: User, resolution: str) -> Review
     task = ReviewTask.objects.select_for_update().select_related("question").get(id=task_id)
     if task.status == ReviewTask.Status.DONE:
         return task
-    if not can_review(actor, task.question) and not can_edit(
+    if not can_review(actor, task.question) and not access.can_edit_question(
         actor, centre_id=task.question.centre_id, department_id=task.question.department_id
     ):
         raise NotPermitted()

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from govservice.roles import ADMIN_ROLES, Role
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send
-from staff.models import ADMIN_ROLES, Role, User
+from staff.models import User
 
 from .models import Question, QuestionEvent, ReviewReminder, ReviewTask
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import MatterType
+from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import ADMIN_ROLES
 from staff.selectors import scope_to_user
 
 from . import selectors, services
@@ -23,10 +23,6 @@ from .forms import FeedbackForm, ImportForm, QuestionForm, ResolveTaskForm, Tran
 from .models import AnswerFeedback, ImportBatch, Question, ReviewTask
 
 S = Question.Status
-
-
-def _can_import(user) -> bool:
-    return user.is_superuser or user.has_role(*ADMIN_ROLES)
 
 
 # --- search and reading -------------------------------------------------------------------
@@ -55,7 +51,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
         "repealed": bool(question.policy_repealed_on and question.policy_repealed_on <= today),
         "my_feedback": mine,
         "feedback_form": FeedbackForm(),
-        "can_manage": services.can_review_any(request.user),
+        "can_manage": access.can_review_any_question(request.user),
     }
     return render(request, "knowledge/question.html", context)
 
@@ -109,7 +105,7 @@ def for_matter_type(request: HttpRequest, matter_type_id: int | None = None) -> 
 
 
 def _require_reviewer(request: HttpRequest) -> None:
-    if not services.can_review_any(request.user):
+    if not access.can_review_any_question(request.user):
         raise Http404
 
 
@@ -137,14 +133,14 @@ def manage_list(request: HttpRequest) -> HttpResponse:
         "statuses": S.choices,
         "department_id": department_id,
         "departments": selectors.departments_for_editor(user=request.user),
-        "can_create": services.can_edit_any(request.user),
+        "can_create": access.can_edit_any_question(request.user),
     }
     return render(request, "knowledge/manage_list.html", context)
 
 
 @login_required
 def manage_create(request: HttpRequest) -> HttpResponse:
-    if not services.can_edit_any(request.user) or request.user.centre_id is None:
+    if not access.can_edit_any_question(request.user) or request.user.centre_id is None:
         raise Http404
     choices = _form_choices(request)
     initial = {"department": request.user.department_id}
@@ -211,7 +207,7 @@ def _actions_for(question: Question) -> list[tuple[str, str]]:
 def manage_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
-    editor = services.can_edit(request.user, centre_id=question.centre_id, department_id=question.department_id)
+    editor = access.can_edit_question(request.user, centre_id=question.centre_id, department_id=question.department_id)
     context = {
         "question": question,
         "versions": question.versions.select_related("author")[:20],
@@ -301,7 +297,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    if not _can_import(request.user) or request.user.centre_id is None:
+    if not access.is_administrator(request.user) or request.user.centre_id is None:
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -323,7 +319,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_status(request: HttpRequest, batch_id: int) -> HttpResponse:
-    if not _can_import(request.user):
+    if not access.is_administrator(request.user):
         raise Http404
     batch = get_object_or_404(scope_to_user(ImportBatch.objects.all(), request.user), id=batch_id)
     running = batch.status in {ImportBatch.Status.PENDING, ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING}

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govservice import access
 from govservice.exceptions import NotFound, NotPermitted
 
 from . import selectors, services
@@ -82,7 +83,7 @@ class SmsListApi(APIView):
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        if not selectors.can_see_outbox(request.user):
+        if not access.can_see_outbox(request.user):
             raise NotPermitted()
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
 from staff.models import User
 
@@ -18,7 +19,7 @@ def nav_items(user: User) -> list[NavItem]:
             badge=selectors.notice_unread_count(user=user) or None,
         )
     ]
-    if selectors.can_see_outbox(user):
+    if access.can_see_outbox(user):
         items.append(
             NavItem(
                 _("短信发件箱"),

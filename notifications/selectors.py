@@ -6,22 +6,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from staff.models import ADMIN_ROLES, LEADER_ROLES, User
+from govservice import access
+from staff.models import User
 from staff.selectors import get_in_scope, scope_to_user
 
 from .models import Notice, SmsMessage, SmsTemplate
 
-# Who may look at the outbox of their centre (city-wide roles: every centre).
-OUTBOX_ROLES = LEADER_ROLES | ADMIN_ROLES
-
-
-def can_see_outbox(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(*OUTBOX_ROLES))
-
 
 def sms_list_for(*, user: User, status: str = "", centre: str = "") -> QuerySet[SmsMessage]:
     """The outbox in scope; `centre` (a code) narrows it, as the leader dashboard's centre filter."""
-    if not can_see_outbox(user):
+    if not access.can_see_outbox(user):
         return SmsMessage.objects.none()
     queryset = scope_to_user(SmsMessage.objects.select_related("centre"), user)
     if status in SmsMessage.Status.values:

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.exceptions import DomainError
 
 from . import selectors, services
@@ -21,7 +22,7 @@ PAGE_SIZE = 50
 
 @login_required
 def sms_list(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_see_outbox(request.user):
+    if not access.can_see_outbox(request.user):
         raise Http404
     status = request.GET.get("status", "")
     centre = request.GET.get("centre", "")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Centre, Department, StaffRole, User, Window, WorkCalendarDay, WorkCalendarYear
+from .models import Centre, Department, StaffRole, User, Window
 
 
 class DepartmentInline(admin.TabularInline):
@@ -56,20 +56,6 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "name", "centre", "password1", "password2")}),
     )
-
-
-@admin.register(WorkCalendarYear)
-class WorkCalendarYearAdmin(admin.ModelAdmin):
-    list_display = ["year", "is_complete", "source"]
-    list_editable = ["is_complete"]
-
-
-@admin.register(WorkCalendarDay)
-class WorkCalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "is_workday", "name"]
-    list_filter = ["is_workday"]
-    date_hierarchy = "date"
-    search_fields = ["name"]
 
 
 # Staff development (scoring schemes, inputs, training, mentors, role-swap).

@@ -1,4 +1,4 @@
-"""Centres, departments, windows, people and their roles; the working-day calendar."""
+"""Centres, departments, windows, people and their roles."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from govservice import access
 from govservice.crypto import EncryptedCharField
 from govservice.masking import mask_phone
+from govservice.roles import Role
 
 
 class TimeStampedModel(models.Model):
@@ -88,23 +90,6 @@ class Window(TimeStampedModel):
         return f"{self.code} {self.name}"
 
 
-class Role(models.TextChoices):
-    WINDOW_STAFF = "window_staff", _("窗口人员")
-    HELPER = "helper", _("帮办员")
-    MENTOR = "mentor", _("业务导师")
-    LIAISON = "liaison", _("业务科室联络员")
-    LEADER = "leader", _("中心领导")
-    CITY_LEADER = "city_leader", _("市级领导")
-    CENTRE_ADMIN = "centre_admin", _("中心管理员")
-    CITY_ADMIN = "city_admin", _("市级管理员")
-
-
-# Roles that see every centre of the deployment; everyone else sees their own centre.
-CITY_WIDE_ROLES = frozenset({Role.CITY_LEADER, Role.CITY_ADMIN})
-LEADER_ROLES = frozenset({Role.LEADER, Role.CITY_LEADER})
-ADMIN_ROLES = frozenset({Role.CENTRE_ADMIN, Role.CITY_ADMIN})
-
-
 class User(AbstractUser):
     """A member of staff. Citizens never log in."""
 
@@ -146,13 +131,14 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set.intersection(roles))
 
+    # Shorthands for templates; the rules themselves live in govservice.access.
     @property
     def is_city_wide(self) -> bool:
-        return self.is_superuser or self.has_role(*CITY_WIDE_ROLES)
+        return access.is_city_wide(self)
 
     @property
     def is_leader(self) -> bool:
-        return self.has_role(*LEADER_ROLES)
+        return access.is_leader(self)
 
     @property
     def masked_mobile(self) -> str:
@@ -177,39 +163,10 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
-class WorkCalendarYear(models.Model):
-    """A year whose official calendar the centre has entered completely."""
-
-    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
-    is_complete = models.BooleanField(
-        _("已完整录入"), default=False, help_text=_("勾选后，该年截止日期不再标记为“暂定”。")
-    )
-    source = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("如国务院办公厅放假安排通知的文号"))
-
-    class Meta:
-        verbose_name = _("工作日历年度")
-        verbose_name_plural = _("工作日历年度")
-        ordering = ["-year"]
-
-    def __str__(self) -> str:
-        return str(self.year)
-
-
-class WorkCalendarDay(models.Model):
-    """A holiday or an adjusted working day (调休) that overrides the built-in calendar."""
-
-    date = models.DateField(_("日期"), unique=True)
-    is_workday = models.BooleanField(_("上班"), help_text=_("勾选：调休上班日；不勾选：放假。"))
-    name = models.CharField(_("说明"), max_length=50, blank=True, help_text=_("如“春节”“国庆节调休上班”"))
-
-    class Meta:
-        verbose_name = _("节假日与调休")
-        verbose_name_plural = _("节假日与调休")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
+# The working calendar moved to govservice (issue 13). Re-exported only until
+# rectification/dashboard.py imports it from govservice.models (it is being split
+# on another branch); remove this line at that merge.
+from govservice.models import WorkCalendarDay, WorkCalendarYear  # noqa: E402, F401
 
 # Staff development lives in its own modules; imported here so Django registers the models.
 from .development_models import *  # noqa: E402, F403

@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
 
-from .models import ADMIN_ROLES, Role, User
+from .models import User
 
 
 def nav_items(user: User) -> list[NavItem]:
     items = [NavItem(_("首页"), reverse("home"))]
-    if user.is_staff and (user.is_superuser or user.has_role(*ADMIN_ROLES)):
+    if access.can_use_admin_site(user):
         items.append(
             NavItem(
                 _("基础数据管理"),
@@ -27,16 +28,16 @@ def development_nav_items(user: User) -> list[NavItem]:
     """Service-star scores, training, mentors and role-swap, by role."""
     items = []
     section = _("队伍建设")
-    if user.has_role(Role.WINDOW_STAFF):
+    if access.is_window_staff(user):
         items.append(
             NavItem(
                 _("我的服务之星评分"), reverse("staff:my-score"), _("每月得分、各项指标的计分依据和申诉。"), section
             )
         )
-    manager = user.is_superuser or user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
-    if not manager and user.has_role(Role.MENTOR):
+    manager = access.has_management_role(user)
+    if not manager and access.is_mentor(user):
         items.append(NavItem(_("我的学员"), reverse("staff:mentors"), _("登记现场指导、案例复盘和模拟考核。"), section))
-    if not manager and user.has_role(Role.WINDOW_STAFF):
+    if not manager and access.is_window_staff(user):
         items.append(NavItem(_("换位体验"), reverse("staff:role-swap"), _("本人的换位体验计划和报告。"), section))
     if manager:
         items += [

@@ -10,13 +10,15 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from govservice import access
+
 from .models import Centre, Role, User, Window
 
 
 def scope_to_user[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
-    if user.is_city_wide:
+    if access.is_city_wide(user):
         return queryset
     if user.centre_id is None:
         return queryset.none()
@@ -32,7 +34,7 @@ def get_in_scope[M: Model](queryset: QuerySet[M], user: User, *, centre_field: s
 
 
 def centre_list_for(*, user: User) -> QuerySet[Centre]:
-    if user.is_city_wide:
+    if access.is_city_wide(user):
         return Centre.objects.all()
     return Centre.objects.filter(id=user.centre_id) if user.centre_id else Centre.objects.none()
 

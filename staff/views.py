@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from govservice import access
 from govservice.workdays import WorkCalendar
 
 from .models import Role
@@ -19,6 +20,6 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = [label for value, label in Role.choices if value in user.role_set]
     context = {
         "roles": roles,
-        "today_provisional": not calendar.is_known_year(next_year) and user.has_role("centre_admin", "city_admin"),
+        "today_provisional": not calendar.is_known_year(next_year) and access.is_administrator(user),
     }
     return render(request, "staff/home.html", context)

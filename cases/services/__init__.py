@@ -16,7 +16,6 @@ from ._common import (
     NOT_MY_BUSINESS,
     PHONE_RE,
     applicant_validate,
-    can_manage_case,
     case_clock,
     tracking_number_allocate,
 )
@@ -60,7 +59,6 @@ __all__ = [
     "assistance_assign",
     "assistance_log_add",
     "assistance_rate",
-    "can_manage_case",
     "can_see_full_pii",
     "case_accept",
     "case_accept_with_deficiencies",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
+from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import scrub
 from govservice.workdays import WorkCalendar
@@ -30,18 +31,8 @@ NOT_MY_BUSINESS = re.compile(r"不归我|不是我的|不属于我|非本窗口|
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
-def can_manage_case(case: Case, actor: User) -> bool:
-    if actor.is_superuser:
-        return True
-    if actor.is_city_wide:
-        return actor.is_leader
-    if actor.centre_id != case.centre_id:
-        return False
-    return actor.id == case.handler_id or actor.is_leader
-
-
 def _ensure_can_manage(case: Case, actor: User | None) -> None:
-    if actor is not None and not can_manage_case(case, actor):
+    if actor is not None and not access.can_manage_case(actor, case):
         raise NotPermitted(_("只有当前承办人或中心领导可以办理此办件。"))
 
 

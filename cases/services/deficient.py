@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from govservice.masking import mask_id_number
 from govservice.workdays import WorkCalendar
@@ -105,7 +106,7 @@ def case_material_receive(*, case_id: int, case_material_id: int, actor: User) -
     case = _lock(case_id)
     if case.status != S.AWAITING_CORRECTION:
         raise InvalidTransition(current=case.status, requested=S.IN_PROCESS, message=_("该办件不在待补正状态。"))
-    if actor.centre_id != case.centre_id and not actor.is_city_wide:
+    if not access.sees_centre(actor, case.centre_id):
         raise NotPermitted()
     material = CaseMaterial.objects.select_for_update().filter(id=case_material_id, case=case).first()
     if material is None:
@@ -137,7 +138,7 @@ def case_correction_extend(*, case_id: int, actor: User, days: int, reason: str)
     """A leader extends the correction deadline once, with a reason, within the promised time."""
     reason = _typed(reason)
     case = _lock(case_id)
-    if not actor.is_leader or (actor.centre_id != case.centre_id and not actor.is_city_wide):
+    if not access.can_extend_correction(actor, case.centre_id):
         raise NotPermitted(_("只有中心领导可以延长补正期限。"))
     if case.status != S.AWAITING_CORRECTION:
         raise InvalidTransition(

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
-from staff.models import Role, User
+from govservice.roles import Role
+from staff.models import User
 
 from ..models import (
     Assistance,
@@ -26,16 +28,13 @@ S = Case.Status
 
 def can_see_full_pii(case: Case, user: User) -> bool:
     """Those who must call or identify the applicant: handler, first responder, assigned helper, leaders."""
-    if user.is_superuser:
-        return True
-    if user.centre_id != case.centre_id:
-        return False
-    if user.id in (case.handler_id, case.first_responder_id) or user.is_leader:
+    if access.can_reveal_personal_data(user, case):
         return True
     try:
-        return case.assistance.helper_id == user.id  # selected with the case on its page
+        helper_id = case.assistance.helper_id  # selected with the case on its page
     except Assistance.DoesNotExist:
         return False
+    return access.can_reveal_personal_data(user, case, helper_id=helper_id)
 
 
 @transaction.atomic
@@ -56,7 +55,7 @@ def case_pii_reveal(*, case: Case, viewer: User, field: str) -> str:
 @transaction.atomic
 def assistance_assign(*, case_id: int, actor: User, helper_id: int) -> Assistance:
     case = _lock(case_id)
-    if actor.centre_id != case.centre_id and not actor.is_city_wide:
+    if not access.sees_centre(actor, case.centre_id):
         raise NotPermitted()
     if not case.is_special_group:
         raise ValidationFailed(_("帮办代办面向老年人、残疾人等特殊群体。"), field="case")
@@ -98,7 +97,7 @@ def assistance_rate(*, case_id: int, actor: User, satisfaction: int) -> Assistan
     assistance = Assistance.objects.select_for_update().select_related("case").filter(case_id=case_id).first()
     if assistance is None:
         raise ValidationFailed(_("该办件没有帮办代办记录。"), field="case")
-    if actor.centre_id != assistance.case.centre_id and not actor.is_city_wide:
+    if not access.sees_centre(actor, assistance.case.centre_id):
         raise NotPermitted()
     if assistance.case.status != S.COMPLETED:
         raise ValidationFailed(_("办结后才能记录满意度。"), field="satisfaction")

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send, sms_cancel, sms_enqueue
@@ -94,7 +95,7 @@ def reminders_plan(*, case: Case, now: datetime | None = None) -> list[tuple[dat
 @transaction.atomic
 def reminder_call_record(*, call_id: int, actor: User, outcome: str, note: str = "") -> ReminderCall:
     call = ReminderCall.objects.select_for_update().select_related("case").get(id=call_id)
-    if actor.centre_id != call.case.centre_id and not actor.is_city_wide:
+    if not access.sees_centre(actor, call.case.centre_id):
         raise NotPermitted()
     if outcome not in ReminderCall.Outcome.values or outcome in (
         ReminderCall.Outcome.PENDING,

@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from cases import selectors, services
 from cases.models import Case, CaseMaterial
+from govservice.models import WorkCalendarDay, WorkCalendarYear
 from govservice.workdays import WorkCalendar
-from staff.models import WorkCalendarDay, WorkCalendarYear
 from tests.conftest import login
 from tests.factories.cases import matter_with_materials
 
@@ -136,7 +136,7 @@ def test_a_make_up_working_day_added_in_the_admin_moves_a_running_case_deadline_
         assert staff_client.get(url).json()["clock"]["due_date"] == "2025-11-28"  # calendar now cached
 
         response = login(Client(), admin).post(
-            reverse("admin:staff_workcalendarday_add"),
+            reverse("admin:govservice_workcalendarday_add"),
             {"date": "2025-11-15", "is_workday": "on", "name": "调休上班"},
         )
         assert response.status_code == 302, response.content[:500]

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from govservice.models import WorkCalendarDay, WorkCalendarYear
 from govservice.workdays import WorkCalendar, add_working_days, count_working_days, is_working_day
-from staff.models import WorkCalendarDay, WorkCalendarYear
 
 pytestmark = pytest.mark.django_db
 
