@@ -16,7 +16,7 @@ from .auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey
 
 
 def max_body_bytes() -> int:
-    return getattr(settings, "INTAKE_MAX_BODY_BYTES", 64 * 1024)
+    return settings.INTAKE_MAX_BODY_BYTES
 
 
 class BodyTooLarge(exceptions.APIException):
