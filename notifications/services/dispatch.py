@@ -103,10 +103,10 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
         ]
         candidates = candidates.filter(template_code__in=night_codes)
     candidates = candidates.order_by("send_after", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True)
-    # (SQLite has no row locks: its writes are serialised, and the UPDATE's own
-    # `status = queued` condition decides who gets a row.)
+    # On PostgreSQL the dispatchers skip each other's locked rows. SQLite has no row locks and
+    # Django ignores select_for_update() there (documented): its writes are serialised, and the
+    # UPDATE's own `status = queued` condition decides who gets a row.
+    candidates = candidates.select_for_update(skip_locked=True)
     deferred: list[int] = []
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -115,6 +115,8 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
             # 87 ms at 30 k queued) instead of reading the first n entries of sms_status_due_idx,
             # which is already in (send_after, id) order (0.6 ms). Discouraging a sort for this
             # one transaction keeps the index plan whatever the statistics say.
+            # Kept (docs/private-api.md): a planner switch, no ORM equivalent; it serves the
+            # "reminder dispatch" figure of docs/benchmarks.md.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_sort = off")
         if cap:

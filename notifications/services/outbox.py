@@ -275,6 +275,9 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     bulk_create() spends per value (preparing each field of each object),
     which was a quarter of a batch's send time.
     """
+    # Kept (docs/private-api.md): hand-written SQL and connection.ops instead of bulk_create(); it
+    # serves the "reminder dispatch" figure of docs/benchmarks.md (bulk_create was a quarter of a
+    # batch's send time). A test pins EVENT_COLUMNS to the model's columns.
     meta = SmsEvent._meta
     columns = [*EVENT_COLUMNS, meta.get_field("created_at").column]
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -300,6 +303,9 @@ def _update_returning(queryset: QuerySet[SmsMessage], **updates: Any) -> list[tu
     meta = SmsMessage._meta
     fields = [meta.get_field("id"), meta.get_field("attempts")]
     if connection.features.can_return_rows_from_update:
+        # Kept (docs/private-api.md): Django's private UpdateQuery and compiler, because
+        # QuerySet.update() cannot say which rows it changed and exactly-once rests on that; it
+        # serves the "reminder dispatch" figure of docs/benchmarks.md (one statement per batch).
         query = queryset.query.chain(UpdateQuery)
         query.add_update_values(updates)
         query.annotations = {}
