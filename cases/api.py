@@ -99,6 +99,8 @@ _datetime = serializers.DateTimeField().to_representation
 _date = serializers.DateField().to_representation
 
 
+# Kept (docs/private-api.md): a serializer's output built by hand, for the "case detail GET" figure of
+# docs/benchmarks.md; tests/cases pins it equal to CaseDetailOutputSerializer, which stays the schema.
 def case_detail_output(detail: selectors.CaseDetail) -> dict:
     """`CaseDetailOutputSerializer`'s output, written out. A serializer instance deep-copies and binds
     its ~40 declared fields on every response; on the most-read endpoint that was as much CPU as

@@ -1,19 +1,19 @@
 """The printable commitment (承诺书) and material-correction list (补正材料清单).
 
 The same text feeds the HTML print view and the PDF. The PDF needs a real CJK
-font: the first file found in CJK_FONT_CANDIDATES (or CASES_CJK_FONT in the
-environment) is embedded. With none on the machine, `pdf_available()` is False
+font: the first file found in CJK_FONT_CANDIDATES (or the CASES_CJK_FONT
+setting) is embedded. With none on the machine, `pdf_available()` is False
 and the screen offers the print view only — it never crashes.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,7 @@ CJK_FONT_CANDIDATES: list[tuple[str, int]] = [
 
 @cache
 def cjk_font() -> tuple[str, int] | None:
-    configured = os.environ.get("CASES_CJK_FONT", "")
+    configured = settings.CASES_CJK_FONT
     candidates = ([(configured, 0)] if configured else []) + CJK_FONT_CANDIDATES
     for path, index in candidates:
         if Path(path).is_file():

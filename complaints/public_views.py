@@ -25,8 +25,8 @@ from .models import BadReview, Channel, Evaluation, EvaluationInvitation
 
 DEVICE_COOKIE = "gs_rate_device"
 # A device may rate a few times an hour (a family at one window); an IP more (a hall's shared NAT).
-RATE_LIMIT_DEVICE = getattr(settings, "COMPLAINTS_RATE_LIMIT_DEVICE", 5)
-RATE_LIMIT_IP = getattr(settings, "COMPLAINTS_RATE_LIMIT_IP", 60)
+RATE_LIMIT_DEVICE = settings.COMPLAINTS_RATE_LIMIT_DEVICE
+RATE_LIMIT_IP = settings.COMPLAINTS_RATE_LIMIT_IP
 RATE_LIMIT_WINDOW_SECONDS = 3600
 
 

@@ -15,6 +15,8 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
 
+# Kept (docs/private-api.md): overrides Django's private RedisCacheClient hooks (_get_connection_pool,
+# _client, RedisCache._class), for the "channel intake POST" figure of docs/benchmarks.md.
 class ReusingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Where the running project keeps its files (SQLite, SMS files, media, broker); outside the source tree.
 VAR_DIR = Path(os.environ.get("GOVSERVICE_VAR_DIR", BASE_DIR / "var"))
 
 
@@ -374,20 +375,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 # --- SMS ---------------------------------------------------------------------------------
 
+# Dotted path of the SMS backend class (notifications/backends): file, locmem, console or the HTTP gateway.
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.file.FileBackend")
+# Directory the file backend writes its messages to (one line each).
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# The HTTP gateway's endpoint; used only by the HTTP backend.
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+# The signature (签名) the provider prints in front of every message.
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "政务服务中心")
+# Bearer token the HTTP backend sends to the gateway.
 SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
+# Seconds the HTTP backend waits for the gateway before counting a failed attempt.
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
 # Shared secret the gateway sends with delivery receipts; without it every receipt is refused.
 SMS_RECEIPT_TOKEN = env_str("SMS_RECEIPT_TOKEN")
+# At most this many messages a day to one number (0: no cap); the rest wait for 08:00 tomorrow.
 SMS_DAILY_CAP_PER_NUMBER = env_int("SMS_DAILY_CAP_PER_NUMBER", 10)
+# Attempts the provider may refuse with a temporary error before a message fails.
 SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 5)
 # A message "sending" longer than this is taken to belong to a dead worker and is queued again.
 SMS_SENDING_TIMEOUT_SECONDS = env_int("SMS_SENDING_TIMEOUT_SECONDS", 600)
 # A message taken back this many times before it ever reached the provider (worker or broker down) fails.
 SMS_MAX_REAPS = env_int("SMS_MAX_REAPS", 24)
+# Message ids per send task.
+SMS_SEND_BATCH_SIZE = env_int("SMS_SEND_BATCH_SIZE", 250)
+# Claimed messages that may wait for a worker before the dispatcher stops claiming; keep it below the
+# backend's messages per second × SMS_SENDING_TIMEOUT_SECONDS / 2 (notifications/README.md).
+SMS_DISPATCH_MAX_IN_FLIGHT = env_int("SMS_DISPATCH_MAX_IN_FLIGHT", 10_000)
 
 # --- Logging -----------------------------------------------------------------------------
 
@@ -421,3 +435,17 @@ LOGGING = {
 
 # Where citizens reach the public pages (QR codes print this origin).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# A font file with Chinese glyphs for the PDF documents of cases; empty: the usual system paths are tried.
+CASES_CJK_FONT = env_str("CASES_CJK_FONT")
+# Public rating page: ratings a device may send per hour (a family at one window) ...
+COMPLAINTS_RATE_LIMIT_DEVICE = env_int("COMPLAINTS_RATE_LIMIT_DEVICE", 5)
+# ... and ratings an address may send per hour (a hall's shared NAT).
+COMPLAINTS_RATE_LIMIT_IP = env_int("COMPLAINTS_RATE_LIMIT_IP", 60)
+# Largest request body the channel API and Open311 accept, in bytes (larger: 413).
+INTAKE_MAX_BODY_BYTES = env_int("INTAKE_MAX_BODY_BYTES", 64 * 1024)
+# Days after a ledger problem is closed out until its 回头看 re-check is due.
+RECTIFICATION_RECHECK_DAYS = env_int("RECTIFICATION_RECHECK_DAYS", 30)
+# A measure is "near due" this many working days before its deadline.
+RECTIFICATION_NEAR_DUE_WORKING_DAYS = env_int("RECTIFICATION_NEAR_DUE_WORKING_DAYS", 3)
+# Largest evidence file a ledger measure accepts, in bytes.
+RECTIFICATION_EVIDENCE_MAX_BYTES = env_int("RECTIFICATION_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)

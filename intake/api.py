@@ -123,6 +123,8 @@ class EvaluationCreateApi(ChannelApiView):
         def get_status(self, obj: Evaluation) -> str:
             return evaluation_status(obj)
 
+    # Kept (docs/private-api.md): a serializer's output built by hand, for the "channel intake POST"
+    # figure of docs/benchmarks.md; a test pins it equal to OutputSerializer.
     @staticmethod
     def render(evaluation: Evaluation) -> dict[str, Any]:
         """OutputSerializer's fields, built directly: the serializer (kept for the schema) copies its

@@ -88,6 +88,8 @@ def _restore(snapshot: dict[str, Any]) -> ChannelKey:
     channel = Channel.from_db(db, _CHANNEL_FIELDS, snapshot["channel"])
     centres = [Centre.from_db(db, _CENTRE_FIELDS, values) for values in snapshot["centres"]]
     # What prefetch_related("centres") leaves behind, so channel.centres.all() needs no query.
+    # Kept (docs/private-api.md): Django's private prefetch caches, for the "channel intake POST"
+    # figure of docs/benchmarks.md (a cache hit answers the key, its channel and centres in no query).
     queryset = channel.centres.all()
     queryset._result_cache = centres
     queryset._prefetch_done = True

@@ -46,7 +46,7 @@ class SmsReceiptsApi(APIView):
 
     @extend_schema(request=InputSerializer(many=True), responses=OutputSerializer, auth=[])
     def post(self, request: Request) -> Response:
-        expected = getattr(settings, "SMS_RECEIPT_TOKEN", "")
+        expected = settings.SMS_RECEIPT_TOKEN
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             raise NotPermitted()

@@ -35,9 +35,9 @@ CODE_PREFIX = {
     ProblemCategory.DISCIPLINE: "JL",
 }
 
-RECHECK_DAYS = getattr(settings, "RECTIFICATION_RECHECK_DAYS", 30)
-NEAR_DUE_WORKING_DAYS = getattr(settings, "RECTIFICATION_NEAR_DUE_WORKING_DAYS", 3)
-EVIDENCE_MAX_BYTES = getattr(settings, "RECTIFICATION_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+RECHECK_DAYS = settings.RECTIFICATION_RECHECK_DAYS
+NEAR_DUE_WORKING_DAYS = settings.RECTIFICATION_NEAR_DUE_WORKING_DAYS
+EVIDENCE_MAX_BYTES = settings.RECTIFICATION_EVIDENCE_MAX_BYTES
 
 # Extension → accepted MIME types. The extension decides; the browser's claim must agree.
 EVIDENCE_TYPES: dict[str, frozenset[str]] = {

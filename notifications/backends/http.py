@@ -37,8 +37,8 @@ class HttpGatewayBackend(BaseSmsBackend):
         self.url = url or settings.SMS_GATEWAY_URL
         if urlsplit(self.url).scheme not in {"http", "https"}:
             raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s) URL")
-        self.token = token if token is not None else getattr(settings, "SMS_GATEWAY_TOKEN", "")
-        self.timeout = timeout if timeout is not None else getattr(settings, "SMS_GATEWAY_TIMEOUT", 10)
+        self.token = token if token is not None else settings.SMS_GATEWAY_TOKEN
+        self.timeout = timeout if timeout is not None else settings.SMS_GATEWAY_TIMEOUT
 
     def send(self, sms: OutgoingSms) -> str:
         body = json.dumps(

@@ -19,16 +19,12 @@ from __future__ import annotations
 
 from .dispatch import (
     ClaimResult,
-    SendResult,
     max_in_flight,
     send_batch_size,
     sms_claim_due,
     sms_dispatch,
     sms_dispatch_top_up,
     sms_in_flight,
-    sms_reap_stuck,
-    sms_send,
-    sms_send_batch,
 )
 from .notices import notice_mark_read, notice_send
 from .outbox import (
@@ -43,7 +39,9 @@ from .outbox import (
     sms_enqueue,
     sms_requeue,
 )
+from .reaper import max_reaps, sms_reap_stuck
 from .receipts import Receipt, sms_receipts_apply
+from .send import SendResult, sms_send, sms_send_batch
 from .templates import sms_template_current, sms_template_publish, template_check, template_missing_params
 
 __all__ = [
@@ -55,6 +53,7 @@ __all__ = [
     "in_send_window",
     "max_attempts",
     "max_in_flight",
+    "max_reaps",
     "next_window_start",
     "normalize_phone",
     "notice_mark_read",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet, Value
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
@@ -34,7 +36,7 @@ SEND_WINDOW = (time(8, 0), time(20, 0))  # Asia/Shanghai: no SMS at night
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "SMS_MAX_ATTEMPTS", 5))
+    return settings.SMS_MAX_ATTEMPTS
 
 
 def sending_timeout() -> timedelta:
@@ -42,7 +44,7 @@ def sending_timeout() -> timedelta:
 
     Far above the gateway time-out, so a slow but live worker is not overtaken.
     """
-    return timedelta(seconds=int(getattr(settings, "SMS_SENDING_TIMEOUT_SECONDS", 600)))
+    return timedelta(seconds=settings.SMS_SENDING_TIMEOUT_SECONDS)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -273,6 +275,9 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     bulk_create() spends per value (preparing each field of each object),
     which was a quarter of a batch's send time.
     """
+    # Kept (docs/private-api.md): hand-written SQL and connection.ops instead of bulk_create(); it
+    # serves the "reminder dispatch" figure of docs/benchmarks.md (bulk_create was a quarter of a
+    # batch's send time). A test pins EVENT_COLUMNS to the model's columns.
     meta = SmsEvent._meta
     columns = [*EVENT_COLUMNS, meta.get_field("created_at").column]
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -298,6 +303,9 @@ def _update_returning(queryset: QuerySet[SmsMessage], **updates: Any) -> list[tu
     meta = SmsMessage._meta
     fields = [meta.get_field("id"), meta.get_field("attempts")]
     if connection.features.can_return_rows_from_update:
+        # Kept (docs/private-api.md): Django's private UpdateQuery and compiler, because
+        # QuerySet.update() cannot say which rows it changed and exactly-once rests on that; it
+        # serves the "reminder dispatch" figure of docs/benchmarks.md (one statement per batch).
         query = queryset.query.chain(UpdateQuery)
         query.add_update_values(updates)
         query.annotations = {}
@@ -308,6 +316,28 @@ def _update_returning(queryset: QuerySet[SmsMessage], **updates: Any) -> list[tu
             return []
         SmsMessage.objects.filter(id__in=ids).update(**updates)
         return list(SmsMessage.objects.filter(id__in=ids).values_list("id", "attempts"))
+
+
+def _ids(moved: list[tuple[int, int]]) -> list[int]:
+    return [message_id for message_id, _attempt in moved]
+
+
+def _by(messages: Iterable[SmsMessage], key: Any) -> dict[Any, list[SmsMessage]]:
+    groups: dict[Any, list[SmsMessage]] = defaultdict(list)
+    for message in messages:
+        groups[key(message)].append(message)
+    return groups
+
+
+def _per_row(values: dict[int, str]) -> RawSQL:
+    """`CASE id WHEN … THEN … END`: each row of one UPDATE gets its own value (e.g. the provider's id).
+
+    One raw expression with parameters rather than a Case() of When()s: Django
+    resolves each When() like a filter, which cost more than the send itself.
+    """
+    sql = "CASE id " + " ".join("WHEN %s THEN %s" for _ in values) + " END"
+    params = [item for pair in values.items() for item in pair]
+    return RawSQL(sql, params, output_field=CharField())  # noqa: S611 - values are parameters, never SQL
 
 
 # --- The sending window ----------------------------------------------------------------------------
