@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "knowledge",
     "intake",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

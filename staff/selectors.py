@@ -7,10 +7,12 @@ record out of scope looks exactly like one that does not exist.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from .models import Centre, Role, User, Window
+from .models import Centre, Department, Role, User, Window, WorkCalendarDay
 
 
 def scope_to_user[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:
@@ -57,3 +59,21 @@ def window_list_for(*, user: User) -> QuerySet[Window]:
 
 def leaders_of(centre: Centre) -> QuerySet[User]:
     return User.objects.filter(is_active=True, centre=centre, roles__role=Role.LEADER)
+
+
+# --- for the leaders' dashboard (dashboard app) ------------------------------------------------
+
+
+def window_list_by_ids(*, ids: set[int]) -> QuerySet[Window]:
+    """The given windows (active or not), unscoped: the caller names windows its own scoped rows point to."""
+    return Window.objects.filter(id__in=ids)
+
+
+def department_list_for(*, user: User) -> QuerySet[Department]:
+    return scope_to_user(Department.objects.all(), user)
+
+
+def work_calendar_overrides(*, after: date, until: date) -> dict[date, bool]:
+    """The calendar's days off and extra working days in (after, until], by date: one query."""
+    nearby = WorkCalendarDay.objects.filter(date__gt=after, date__lte=until)
+    return dict(nearby.values_list("date", "is_workday"))
