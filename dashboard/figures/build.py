@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import (
-    Aggregate,
-    Count,
-    QuerySet,
-)
+from django.db.models import Aggregate, Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import (
-    Aggregate,
-    Count,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from cases import selectors as cases_selectors

@@ -8,16 +8,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Case,
-    CharField,
-    F,
-    IntegerField,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Aggregate, Case, CharField, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 

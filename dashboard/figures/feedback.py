@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import (
-    Q,
-    Sum,
-)
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from complaints import selectors as complaints_selectors
