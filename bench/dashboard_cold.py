@@ -35,7 +35,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from rectification.dashboard import DashboardFilters, dashboard_for  # noqa: E402
+from dashboard.figures import DashboardFilters, dashboard_for  # noqa: E402
 from staff.models import Department, User  # noqa: E402
 
 

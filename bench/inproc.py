@@ -91,7 +91,7 @@ def querycounts(context: dict) -> dict:
             lists[name] = {"many": count_queries(big, target), "one": count_queries(small, target)}
     out["lists"] = lists
     dashboards = {}
-    for name in ["api:ledger-dashboard", "rectification:dashboard"]:
+    for name in ["api:ledger-dashboard", "dashboard:dashboard"]:
         if target := url(name):
             dashboards[name] = count_queries(big, target)
     out["dashboard"] = dashboards

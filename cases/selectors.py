@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -18,7 +18,17 @@ from staff.models import User
 from staff.selectors import scope_to_user
 
 from .clock import ClockState, clock_compute
-from .models import CLOSED_STATUSES, Assistance, Case, CaseEvent, CaseMaterial, MatterType, ReminderCall
+from .models import (
+    CLOSED_STATUSES,
+    Assistance,
+    Case,
+    CaseDayCount,
+    CaseEvent,
+    CaseMaterial,
+    Commitment,
+    MatterType,
+    ReminderCall,
+)
 
 
 def matter_type_list_for(*, user: User) -> QuerySet[MatterType]:
@@ -250,3 +260,32 @@ def assistance_monthly_for(*, user: User, year: int | None = None) -> list[Helpe
         )
         for row in rows
     ]
+
+
+# --- for the leaders' dashboard (dashboard app): unscoped, the dashboard scopes and filters ---
+
+
+def cases_created_between(*, start: datetime, end: datetime) -> QuerySet[Case]:
+    return Case.objects.filter(created_at__gte=start, created_at__lt=end)
+
+
+def case_day_counts_between(*, start: date, end: date) -> QuerySet[CaseDayCount]:
+    """The cases' day counts (kept by triggers, govservice/rollups.py) of the days [start, end]."""
+    return CaseDayCount.objects.filter(day__gte=start, day__lte=end)
+
+
+def commitments_with_correction_facts(*, cases: QuerySet[Case]) -> QuerySet[Commitment]:
+    """The written commitments (one per deficient case) of `cases`, with `still_deferred` and `corrected_late`.
+
+    Counted per commitment, not per case of the period, so that the planner costs the material
+    checks per commitment: costed per case they made PostgreSQL JIT-compile the query (0.5 s at 100 k cases).
+    """
+    materials = CaseMaterial.objects.filter(case=OuterRef("case_id"))
+    return Commitment.objects.filter(case__in=cases.values("id")).annotate(
+        still_deferred=Exists(materials.filter(state="deferred")),
+        corrected_late=Exists(materials.filter(received_at__date__gt=OuterRef("deadline"))),
+    )
+
+
+def assistance_for_cases(*, cases: QuerySet[Case]) -> QuerySet[Assistance]:
+    return Assistance.objects.filter(case__in=cases.values("id"))

@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("评价与投诉")
+
+    def ready(self) -> None:
+        from . import ledger_hooks
+
+        ledger_hooks.connect()

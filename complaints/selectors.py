@@ -22,7 +22,16 @@ from .deadlines import ReplyDue as ReplyDue
 from .deadlines import complaint_reply_due as complaint_reply_due
 from .deadlines import end_of_working_day as end_of_working_day
 from .deadlines import escalation_solved_on_time
-from .models import BadReview, Complaint, Escalation, Evaluation, EvaluationLevel
+from .models import (
+    BadReview,
+    Channel,
+    Complaint,
+    ComplaintDayCount,
+    Escalation,
+    Evaluation,
+    EvaluationDayCount,
+    EvaluationLevel,
+)
 from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluation_ids
 
 LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]
@@ -233,3 +242,34 @@ def bad_review_callback_rate(*, user: User, start: date | None = None) -> Callba
         queryset = queryset.filter(evaluation__rated_at__date__gte=start)
     counts = queryset.aggregate(n=Count("id"), done=Count("id", filter=Q(status=BadReview.Status.CLOSED)))
     return CallbackRate(counts["n"], counts["done"])
+
+
+# --- for the leaders' dashboard (dashboard app): unscoped, the dashboard scopes and filters ---
+
+
+def channel_list_by_ids(*, ids: set[int]) -> QuerySet[Channel]:
+    return Channel.objects.filter(id__in=ids)
+
+
+def complaint_day_counts_between(*, start: date, end: date) -> QuerySet[ComplaintDayCount]:
+    """The complaints' day counts (kept by triggers, govservice/rollups.py) of the days [start, end]."""
+    return ComplaintDayCount.objects.filter(day__gte=start, day__lte=end)
+
+
+def evaluation_day_counts_between(*, start: date, end: date) -> QuerySet[EvaluationDayCount]:
+    """The evaluations' day counts (kept by triggers, govservice/rollups.py) of the days [start, end]."""
+    return EvaluationDayCount.objects.filter(day__gte=start, day__lte=end)
+
+
+def escalations_open_due_by(*, day: date) -> QuerySet[Escalation]:
+    """Escalations whose 2/5-working-day clock still runs and is due by `day`.
+
+    Answered (resolved, or reported as not solvable) or closed: the clock has stopped.
+    """
+    done = (Escalation.Status.RESOLVED, Escalation.Status.UNRESOLVED, Escalation.Status.CLOSED)
+    return Escalation.objects.exclude(status__in=done).filter(due_date__lte=day)
+
+
+def bad_reviews_awaiting_callback() -> QuerySet[BadReview]:
+    """Rectified and waiting for the citizen to be called back (已整改待回访)."""
+    return BadReview.objects.filter(status=BadReview.Status.RECTIFIED)

@@ -1,8 +1,8 @@
 """Navigation by role, contributed by each app.
 
 Each app may have a `nav.py` with `nav_items(user) -> list[NavItem]`; the base
-template shows the items of every installed app, in INSTALLED_APPS order, and
-the home page shows them as cards with their descriptions.
+template shows the items of every installed app, in INSTALLED_APPS order grouped by
+section, and the home page shows them as cards with their descriptions.
 """
 
 from __future__ import annotations
@@ -36,4 +36,9 @@ def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:
                 raise
             continue
         items.extend(module.nav_items(user))
-    return items
+    # One heading per section: an app later in INSTALLED_APPS (the dashboard, after the ledger)
+    # joins the section an earlier app opened. Stable: the order inside a section is kept.
+    # Items without a section stay where their app put them.
+    first_seen: dict[str, int] = {}
+    order = [first_seen.setdefault(item.section, i) if item.section else i for i, item in enumerate(items)]
+    return [item for _key, _i, item in sorted(zip(order, range(len(items)), items, strict=True))]

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "notifications",
     "knowledge",
     "intake",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

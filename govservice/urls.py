@@ -23,6 +23,7 @@ APPS_WITH_SCREENS = {
     "notifications": "notifications/",
     "knowledge": "knowledge/",
     "intake": "",  # its own paths: /open311/v2/..., /feedback-status/...
+    "dashboard": "ledger/",  # /ledger/dashboard/ beside the ledger it reports on
 }
 
 

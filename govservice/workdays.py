@@ -184,3 +184,9 @@ def count_working_days(start: date, end: date) -> WorkdayCount:
 def is_provisional(day: date) -> bool:
     """True when `day`'s year is known to neither the package nor the centre's table."""
     return not WorkCalendar.load().is_known_year(day.year)
+
+
+def work_calendar_overrides(*, after: date, until: date) -> dict[date, bool]:
+    """The calendar's days off and extra working days in (after, until], by date: one query."""
+    nearby = WorkCalendarDay.objects.filter(date__gt=after, date__lte=until)
+    return dict(nearby.values_list("date", "is_workday"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
@@ -84,3 +85,8 @@ def notice_list_for(*, user: User, unread_only: bool = False) -> QuerySet[Notice
 
 def notice_unread_count(*, user: User) -> int:
     return notice_list_for(user=user, unread_only=True).count()
+
+
+def sms_failed_between(*, start: datetime, end: datetime) -> QuerySet[SmsMessage]:
+    """Messages that failed, created in [start, end), unscoped: the leader dashboard scopes them itself."""
+    return SmsMessage.objects.filter(status=SmsMessage.Status.FAILED, created_at__gte=start, created_at__lt=end)

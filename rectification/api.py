@@ -1,13 +1,9 @@
-"""JSON API of the ledger and the dashboard: validate → service/selector → serialize."""
+"""JSON API of the ledger: validate → service/selector → serialize."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -164,19 +160,3 @@ class ProgressUpdateCreateApi(APIView):
             measure_id=measure.id, actor=request.user, files=request.FILES.getlist("files"), **data.validated_data
         )
         return Response(self.OutputSerializer(update).data, status=201)
-
-
-class DashboardApi(APIView):
-    """The dashboard's figures as JSON, for the city's big screen and reporting systems."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
-        from .dashboard import DashboardFilters, dashboard_cached_for
-        from .dashboard_views import DASHBOARD_ROLES
-
-        if not request.user.has_role(*DASHBOARD_ROLES):
-            raise NotFound  # the same answer as the page: leaders and administrators only
-        data = dashboard_cached_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))
-        return Response(asdict(data))

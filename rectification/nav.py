@@ -20,13 +20,4 @@ def nav_items(user: User) -> list[NavItem]:
                 section=_("作风建设"),
             )
         )
-    if user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN):
-        items.append(
-            NavItem(
-                _("领导驾驶舱"),
-                reverse("rectification:dashboard"),
-                _("今日待决策事项、投诉与满意度、整改进展、办件与帮办。"),
-                section=_("作风建设"),
-            )
-        )
     return items

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.apps import apps
-from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -26,12 +23,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from staff.models import User
 from staff.selectors import get_in_scope, scope_to_user
 
+from .hooks import problem_counter
 from .models import EvidenceFile, Measure, Problem, ProblemCategory, ProblemEvent, ProgressUpdate
 
 
@@ -69,14 +67,6 @@ class LedgerFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def optional_model(app_label: str, name: str) -> type[models.Model] | None:
-    """A model another app may not have built yet; the ledger shows what exists."""
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
 def _sub(queryset: QuerySet, expression: object, output_field: object) -> Subquery:
     """A correlated one-value aggregate: avoids join fan-out when several aggregates meet."""
     return Subquery(
@@ -92,35 +82,15 @@ def with_ledger_figures(queryset: QuerySet[Problem], *, today: date | None = Non
     weighted = _sub(measures, Sum(F("progress") * F("weight")), IntegerField())
     weights = _sub(measures, Sum("weight"), IntegerField())
     overdue = _sub(measures.filter(completed_at__isnull=True, deadline__lt=today), Count("id"), IntegerField())
-    from complaints.models import Complaint
-
-    complaint_count = Subquery(
-        Complaint.objects.filter(problem=OuterRef("pk"))
-        .order_by()
-        .values("problem")
-        .annotate(c=Count("id"))
-        .values("c")[:1],
-        output_field=IntegerField(),
-    )
-    review_count: Any = Value(0)
-    bad_review_model = optional_model("complaints", "BadReview")
-    if bad_review_model is not None and hasattr(bad_review_model, "problem"):
-        review_count = Subquery(
-            bad_review_model.objects.filter(problem=OuterRef("pk"))
-            .order_by()
-            .values("problem")
-            .annotate(c=Count("id"))
-            .values("c")[:1],
-            output_field=IntegerField(),
-        )
     return queryset.annotate(
         progress_pct=Coalesce(
             Cast(weighted, FloatField()) / Cast(weights, FloatField()), Value(0.0), output_field=FloatField()
         ),
         deadline=_sub(measures, Max("deadline"), DateField()),
         overdue_measures=Coalesce(overdue, 0),
-        complaint_count=Coalesce(complaint_count, 0),
-        review_count=Coalesce(review_count, 0),
+        # Counted by the apps that hold the voices (complaints), through the ledger's hooks.
+        complaint_count=Coalesce(problem_counter("complaint_count"), 0),
+        review_count=Coalesce(problem_counter("review_count"), 0),
         measure_count=Coalesce(_sub(measures, Count("id"), IntegerField()), 0),
     )
 
@@ -215,3 +185,35 @@ def evidence_get_for(*, user: User, evidence_id: int) -> EvidenceFile:
 
 def measure_get_for(*, user: User, measure_id: int) -> Measure:
     return get_in_scope(Measure.objects.select_related("problem"), user, centre_field="problem__centre", pk=measure_id)
+
+
+# --- for the leaders' dashboard (dashboard app): unscoped, the dashboard scopes by centre ---
+
+
+def problem_list_unscoped() -> QuerySet[Problem]:
+    return Problem.objects.all()
+
+
+@dataclass(frozen=True)
+class ProblemDeadlineFacts:
+    problems: QuerySet[Problem]  # annotated: last_deadline, has_overdue, closed_on
+    overdue_measures: QuerySet[Measure]  # open measures past their deadline, of problems not closed
+
+
+def problem_deadline_facts(*, problems: QuerySet[Problem], department: int | None, today: date) -> ProblemDeadlineFacts:
+    """`problems` (a department's: responsible, or owning a measure) with what the on-time figures need."""
+    measures = Measure.objects.filter(problem=OuterRef("pk"))
+    if department:
+        problems = problems.filter(
+            Q(responsible_department_id=department) | Q(Exists(measures.filter(owner_department_id=department)))
+        )
+    deadline = Subquery(
+        measures.order_by().values("problem").annotate(d=Max("deadline")).values("d")[:1], output_field=DateField()
+    )
+    annotated = problems.annotate(
+        last_deadline=deadline,
+        has_overdue=Exists(measures.filter(completed_at__isnull=True, deadline__lt=today)),
+        closed_on=TruncDate("closed_at"),
+    )
+    overdue = Measure.objects.filter(problem__in=problems, completed_at__isnull=True, deadline__lt=today)
+    return ProblemDeadlineFacts(annotated, overdue.exclude(problem__status=Problem.Status.CLOSED))

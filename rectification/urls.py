@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import api, dashboard_views, views
+from . import api, views
 
 app_name = "rectification"
 
@@ -21,7 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("problems/<int:pk>/measures/", views.measure_create, name="measure-create"),
     path("measures/<int:measure_id>/progress/", views.progress_create, name="progress-create"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
@@ -29,5 +28,4 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("ledger/problems/<int:pk>/", api.ProblemDetailApi.as_view(), name="ledger-problem-detail"),
     path("ledger/problems/<int:pk>/transitions/", api.ProblemTransitionApi.as_view(), name="ledger-problem-transition"),
     path("ledger/measures/<int:pk>/progress/", api.ProgressUpdateCreateApi.as_view(), name="ledger-progress-create"),
-    path("ledger/dashboard/", api.DashboardApi.as_view(), name="ledger-dashboard"),
 ]

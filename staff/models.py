@@ -162,12 +162,3 @@ class StaffRole(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
 
-
-# The working calendar moved to govservice (issue 13). Re-exported only until
-# rectification/dashboard.py imports it from govservice.models (it is being split
-# on another branch); remove this line at that merge.
-from govservice.models import WorkCalendarDay, WorkCalendarYear  # noqa: E402, F401
-
-# Staff development lives in its own modules; imported here so Django registers the models.
-from .development_models import *  # noqa: E402, F403
-from .scoring_models import *  # noqa: E402, F403

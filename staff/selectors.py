@@ -12,7 +12,7 @@ from django.http import Http404
 
 from govservice import access
 
-from .models import Centre, Role, User, Window
+from .models import Centre, Department, Role, User, Window
 
 
 def scope_to_user[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:
@@ -59,3 +59,15 @@ def window_list_for(*, user: User) -> QuerySet[Window]:
 
 def leaders_of(centre: Centre) -> QuerySet[User]:
     return User.objects.filter(is_active=True, centre=centre, roles__role=Role.LEADER)
+
+
+# --- for the leaders' dashboard (dashboard app) ------------------------------------------------
+
+
+def window_list_by_ids(*, ids: set[int]) -> QuerySet[Window]:
+    """The given windows (active or not), unscoped: the caller names windows its own scoped rows point to."""
+    return Window.objects.filter(id__in=ids)
+
+
+def department_list_for(*, user: User) -> QuerySet[Department]:
+    return scope_to_user(Department.objects.all(), user)

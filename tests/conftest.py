@@ -8,8 +8,10 @@ Personas (STYLE.md): `centre` and `other_centre`; `window_staff` and
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from govservice.celery import app as celery_app
 from staff.models import Role, User
@@ -31,6 +33,18 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language.
+
+    A request in English (Accept-Language or the switcher) leaves English active in the worker's
+    thread; the next test on that worker would then get English messages where it expects Chinese.
+    """
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

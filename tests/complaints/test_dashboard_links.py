@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import BadReview, Complaint, Escalation, Evaluation
-from rectification.dashboard import DashboardFilters, dashboard_for
+from dashboard.figures import DashboardFilters, dashboard_for
 from tests.factories.complaints import ComplaintFactory, EvaluationFactory
 from tests.factories.staff import WindowFactory
 

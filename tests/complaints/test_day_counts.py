@@ -138,7 +138,7 @@ def test_an_appeal_upheld_takes_the_bad_review_out_of_the_counts(
 
 def test_shards_of_a_counter_are_summed_and_may_cancel_out(client, centre, qr_channel, leader):
     """Two connections' shards: one counted an evaluation, the other removes it (simulated by moving the row)."""
-    from rectification.dashboard import DashboardFilters, dashboard_for
+    from dashboard.figures import DashboardFilters, dashboard_for
 
     kept = EvaluationFactory(centre=centre, channel=qr_channel, level=5, rated_at=FIRST_OF_APRIL)
     removed = EvaluationFactory(centre=centre, channel=qr_channel, level=4, rated_at=FIRST_OF_APRIL)

@@ -44,7 +44,7 @@ def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
     # Let the post-login home page finish, or leaving it early shows up as an aborted request.
     page.wait_for_url(f"{page.live_server_url}/")
     page.wait_for_load_state("networkidle")
-    nav(page, reverse("rectification:dashboard"))
+    nav(page, reverse("dashboard:dashboard"))
     assert page.locator("[data-testid=decision-close_out_waiting] .value").inner_text() == "1"
     assert page.locator("svg").count() >= 1
     screen(page, "dashboard")

@@ -83,9 +83,9 @@ def test_evidence_type_is_checked(problem, responsible, name, content, content_t
 
 
 def test_evidence_size_is_checked(problem, responsible, settings, monkeypatch):
-    from rectification import services
+    from rectification.services import evidence
 
-    monkeypatch.setattr(services, "EVIDENCE_MAX_BYTES", 10)
+    monkeypatch.setattr(evidence, "EVIDENCE_MAX_BYTES", 10)
     with pytest.raises(ValidationFailed):
         progress_update_add(
             measure_id=problem.measures.get().id,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rectification.dashboard import DashboardFilters, dashboard_for
+from dashboard.figures import DashboardFilters, dashboard_for
 from rectification.models import Measure, Problem
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory

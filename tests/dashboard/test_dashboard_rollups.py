@@ -21,8 +21,9 @@ from django.utils import timezone
 from cases.models import Case
 from complaints import services
 from complaints.models import Channel, Complaint, Evaluation
-from rectification import dashboard
-from rectification.dashboard import DashboardFilters, _EvaluationGroup, dashboard_for
+from dashboard.figures import DashboardFilters, build, dashboard_for, feedback
+from dashboard.figures import cases as case_figures
+from dashboard.figures.feedback import _EvaluationGroup
 from staff.selectors import scope_to_user
 from tests.factories.cases import MatterTypeFactory
 from tests.factories.complaints import completed_case
@@ -67,7 +68,7 @@ def raw_complaint_groups(user, filters: DashboardFilters, buckets) -> list[tuple
     return [(category, month, n) for (category, month), n in counts.items()]
 
 
-_case_parts = dashboard._case_parts
+_case_parts = case_figures._case_parts
 
 
 def raw_case_parts(user, filters: DashboardFilters, start: datetime, end: datetime) -> list:
@@ -86,9 +87,10 @@ def _both(user, query: dict[str, str], monkeypatch) -> tuple[dict, dict]:
     filters = DashboardFilters.from_query(query)
     from_counts = asdict(dashboard_for(user=user, filters=filters))
     with monkeypatch.context() as patch:
-        patch.setattr(dashboard, "_evaluation_groups", raw_evaluation_groups)
-        patch.setattr(dashboard, "_complaint_groups", raw_complaint_groups)
-        patch.setattr(dashboard, "_case_parts", raw_case_parts)
+        # Patched where dashboard_for (build) and _complaints (feedback) look them up.
+        patch.setattr(build, "_evaluation_groups", raw_evaluation_groups)
+        patch.setattr(feedback, "_complaint_groups", raw_complaint_groups)
+        patch.setattr(build, "_case_parts", raw_case_parts)
         from_rows = asdict(dashboard_for(user=user, filters=filters))
     for figures in (from_counts, from_rows):
         figures.pop("computed_at")

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import Channel, Complaint, Evaluation
-from rectification.dashboard import DashboardFilters, dashboard_for
+from dashboard.figures import DashboardFilters, dashboard_for
 from rectification.models import Measure, Problem
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
@@ -255,9 +255,9 @@ def test_figures_are_kept_a_minute_per_scope_and_filters_and_say_when_computed(
 def test_the_escalation_tile_uses_the_work_calendar_next_working_day():
     from datetime import date
 
+    from dashboard.figures.build import _next_working_day
     from govservice.models import WorkCalendarDay
     from govservice.workdays import WorkCalendar
-    from rectification.dashboard import _next_working_day
 
     # The centre's own entries win: a make-up Saturday and an extra day off.
     WorkCalendarDay.objects.create(date=date(2026, 3, 7), is_workday=True)

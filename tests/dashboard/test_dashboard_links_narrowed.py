@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from cases.models import Commitment
 from complaints.models import BadReview, Channel, Complaint, Escalation, Evaluation
+from dashboard.figures import DashboardFilters, dashboard_for
 from notifications.models import SmsMessage
-from rectification.dashboard import DashboardFilters, dashboard_for
 from rectification.models import Problem
 from tests.factories.cases import MatterTypeFactory
 from tests.factories.complaints import completed_case

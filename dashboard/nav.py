@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from govservice.navigation import NavItem
+from staff.models import User
+
+from .views import DASHBOARD_ROLES
+
+
+def nav_items(user: User) -> list[NavItem]:
+    if not user.has_role(*DASHBOARD_ROLES):
+        return []
+    return [
+        NavItem(
+            _("领导驾驶舱"),
+            reverse("dashboard:dashboard"),
+            _("今日待决策事项、投诉与满意度、整改进展、办件与帮办。"),
+            section=_("作风建设"),
+        )
+    ]

@@ -1,0 +1,150 @@
+"""Periodic checks (Celery beat): measures near or past their deadline, 回头看 dates, recurrence after close-out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govservice.workdays import WorkCalendar
+
+from ..hooks import new_voice_after_close_out
+from ..models import Measure, Problem, ProblemEvent
+from ._shared import (
+    Status,
+    _event,
+    _tell,
+)
+
+NEAR_DUE_WORKING_DAYS = settings.RECTIFICATION_NEAR_DUE_WORKING_DAYS
+
+# --- periodic checks -------------------------------------------------------------------------
+
+
+def measures_flag_due(*, today: date | None = None, calendar: WorkCalendar | None = None) -> dict[str, int]:
+    """Find overdue and near-due measures, claim each with compare-and-set, tell the people.
+
+    Running it again changes nothing: a measure is claimed once per deadline
+    (the flags are cleared when the deadline changes), and the notices carry
+    natural keys.
+    """
+    today = today or timezone.localdate()
+    calendar = calendar or WorkCalendar.load()
+    now = timezone.now()
+    near_limit = calendar.add_working_days(today, NEAR_DUE_WORKING_DAYS).date
+    live = Measure.objects.filter(completed_at__isnull=True).exclude(problem__status=Status.CLOSED)
+    counts = {"overdue": 0, "near_due": 0}
+
+    for measure_id in live.filter(deadline__lt=today, overdue_flagged_at__isnull=True).values_list("id", flat=True):
+        with transaction.atomic():
+            claimed = Measure.objects.filter(id=measure_id, overdue_flagged_at__isnull=True).update(
+                overdue_flagged_at=now
+            )
+            if claimed != 1:
+                continue
+            measure = Measure.objects.select_related("problem").get(id=measure_id)
+            _event(
+                measure.problem,
+                None,
+                ProblemEvent.Kind.OVERDUE,
+                note=_("措施逾期：%(m)s（时限 %(d)s）") % {"m": str(measure), "d": measure.deadline},
+            )
+            transaction.on_commit(lambda mid=measure_id: _notify_measure(mid, "overdue"))
+            counts["overdue"] += 1
+
+    near = live.filter(
+        deadline__gte=today, deadline__lte=near_limit, near_due_warned_at__isnull=True, overdue_flagged_at__isnull=True
+    )
+    for measure_id in near.values_list("id", flat=True):
+        with transaction.atomic():
+            claimed = Measure.objects.filter(id=measure_id, near_due_warned_at__isnull=True).update(
+                near_due_warned_at=now
+            )
+            if claimed != 1:
+                continue
+            transaction.on_commit(lambda mid=measure_id: _notify_measure(mid, "near_due"))
+            counts["near_due"] += 1
+    return counts
+
+
+def _notify_measure(measure_id: int, what: str) -> None:
+    measure = Measure.objects.select_related("owner", "problem__responsible_leader", "problem__centre").get(
+        id=measure_id
+    )
+    problem = measure.problem
+    if what == "overdue":
+        text = _("整改措施已逾期：%(p)s · %(m)s（时限 %(d)s）")
+        template = "ledger_measure_overdue"
+    else:
+        text = _("整改措施临近时限：%(p)s · %(m)s（时限 %(d)s）")
+        template = "ledger_measure_near_due"
+    text = text % {"p": problem.code, "m": str(measure)[:30], "d": measure.deadline.isoformat()}
+    key = f"ledger:measure:{measure.id}:{what}:{measure.deadline.isoformat()}"
+    people = {measure.owner_id: measure.owner, problem.responsible_leader_id: problem.responsible_leader}
+    for person in people.values():
+        _tell(person, key=key, text=text, url=problem.get_absolute_url(), sms_template=template, centre=problem.centre)
+
+
+def problems_recheck_due(*, today: date | None = None) -> int:
+    """Remind the responsible leader when a closed problem's 回头看 date has come (once per date)."""
+    today = today or timezone.localdate()
+    due = Problem.objects.filter(status=Status.CLOSED, recheck_on__lte=today, rechecked_at__isnull=True)
+    told = 0
+    for problem in due.select_related("responsible_leader"):
+        key = f"ledger:problem:{problem.id}:recheck:{problem.recheck_on.isoformat()}"
+        from notifications.models import Notice
+
+        if Notice.objects.filter(recipient=problem.responsible_leader, key=key).exists():
+            continue
+        _tell(
+            problem.responsible_leader,
+            key=key,
+            text=_("%(p)s 已到回头看日期（%(d)s），请核查整改成效。") % {"p": problem.code, "d": problem.recheck_on},
+            url=problem.get_absolute_url(),
+        )
+        told += 1
+    return told
+
+
+def problems_flag_recurrence(*, now: Any = None) -> int:
+    """Flag closed problems when a new complaint or bad review arrives in the same category and window.
+
+    Complaints count when their category matches (and their window, if the
+    problem names one); bad reviews carry no category, so they count when they
+    were given at the problem's window. Claimed with compare-and-set.
+    """
+    flagged = 0
+    candidates = Problem.objects.filter(
+        status=Status.CLOSED, recurrence_flagged_at__isnull=True, closed_at__isnull=False
+    )
+    for problem in candidates.only("id", "centre_id", "category", "window_id", "closed_at", "recheck_on"):
+        # The voices live in higher apps (complaints), which register through rectification.hooks.
+        note = new_voice_after_close_out(problem)
+        if not note:
+            continue
+        with transaction.atomic():
+            if (
+                Problem.objects.filter(id=problem.id, recurrence_flagged_at__isnull=True).update(
+                    recurrence_flagged_at=timezone.now(), recurrence_note=note[:300]
+                )
+                != 1
+            ):
+                continue
+            _event(problem, None, ProblemEvent.Kind.RECURRENCE, note=note)
+            transaction.on_commit(lambda pid=problem.id, n=note: _notify_recurrence(pid, n))
+            flagged += 1
+    return flagged
+
+
+def _notify_recurrence(problem_id: int, note: str) -> None:
+    problem = Problem.objects.select_related("responsible_leader").get(id=problem_id)
+    _tell(
+        problem.responsible_leader,
+        key=f"ledger:problem:{problem.id}:recurrence:{problem.closed_at:%Y%m%d}",
+        text=_("%(p)s 疑似反弹：%(n)s") % {"p": problem.code, "n": note},
+        url=problem.get_absolute_url(),
+    )
