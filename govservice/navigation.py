@@ -30,12 +30,20 @@ def nav_items_for(user: User) -> list[NavItem]:
     items: list[NavItem] = []
     if not user.is_authenticated:
         return items
-    for config in apps.get_app_configs():
+    configs = list(apps.get_app_configs())
+    position = {config.label: index for index, config in enumerate(configs)}
+    modules: list[tuple[float, object]] = []
+    for index, config in enumerate(configs):
         try:
             module = import_module(f"{config.name}.nav")
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.nav":
                 raise
             continue
-        items.extend(module.nav_items(user))
+        # An app may ask to be shown right after a lower app (NAV_AFTER = "staff"): the menu keeps
+        # its order when a section moves into a new, higher app.
+        after = getattr(module, "NAV_AFTER", None)
+        modules.append((position[after] + 0.5 if after else float(index), module))
+    for _order, module in sorted(modules, key=lambda pair: pair[0]):
+        items.extend(module.nav_items(user))  # type: ignore[attr-defined]
     return items

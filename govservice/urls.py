@@ -22,6 +22,7 @@ APPS_WITH_SCREENS = {
     "notifications": "notifications/",
     "knowledge": "knowledge/",
     "intake": "",  # its own paths: /open311/v2/..., /feedback-status/...
+    "development": "",  # /scores/..., /training/..., /mentors/..., /role-swap/..., /board/...; namespace "staff"
 }
 
 

@@ -70,7 +70,3 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["is_workday"]
     date_hierarchy = "date"
     search_fields = ["name"]
-
-
-# Staff development (scoring schemes, inputs, training, mentors, role-swap).
-from . import development_admin  # noqa: E402, F401

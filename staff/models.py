@@ -209,8 +209,3 @@ class WorkCalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
-
-
-# Staff development lives in its own modules; imported here so Django registers the models.
-from .development_models import *  # noqa: E402, F403
-from .scoring_models import *  # noqa: E402, F403
