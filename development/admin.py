@@ -83,7 +83,15 @@ class DimensionInline(admin.TabularInline):
 
 @admin.register(ScoringScheme)
 class ScoringSchemeAdmin(admin.ModelAdmin):
-    list_display = ["name", "centre", "valid_from", "min_evaluations"]
+    list_display = [
+        "name",
+        "centre",
+        "valid_from",
+        "min_evaluations",
+        "star_share",
+        "bottom_share",
+        "bottom_min_headcount",
+    ]
     list_filter = ["centre"]
     inlines = [DimensionInline, IndicatorInline]
 

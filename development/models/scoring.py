@@ -96,6 +96,29 @@ class ScoringScheme(TimeStampedModel):
     min_evaluations = models.PositiveSmallIntegerField(
         _("参与排名的最少评价数"), default=10, help_text=_("当月有效评价少于此数的人员列为“不参与排名”")
     )
+    # The ranking policy: a centre may change it with a new scheme version, so a locked month keeps
+    # the policy it was ranked with. The defaults are the original rule (10 %, 5 %, at least 1 from 20).
+    star_share = models.DecimalField(
+        _("服务之星比例"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.10"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("参与排名人数的该比例（向上取整）评为服务之星，如 0.10 即 10%"),
+    )
+    bottom_share = models.DecimalField(
+        _("末位比例"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.05"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("参与排名人数的该比例（向下取整）列为末位，如 0.05 即 5%"),
+    )
+    bottom_min_headcount = models.PositiveSmallIntegerField(
+        _("至少一名末位的排名人数"),
+        default=20,
+        help_text=_("参与排名人数达到此数时，按比例不足一人也列一名末位"),
+    )
     notes = models.TextField(_("说明"), blank=True)
 
     class Meta:

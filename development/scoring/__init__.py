@@ -11,7 +11,7 @@ from __future__ import annotations
 from .appeals import score_appeal_decide, score_appeal_file
 from .figures import collect_figures, self_rated_evaluation_ids, window_staff_of
 from .follow_ups import centre_head, follow_up_complete
-from .ranking import BOTTOM_MIN_HEADCOUNT, BOTTOM_SHARE, STAR_SHARE, RankRow, bottom_count, rank_rows, star_count
+from .ranking import DEFAULT_POLICY, RankingPolicy, RankRow, bottom_count, rank_rows, star_count
 from .rules import explain, indicator_score, metric_value, month_bounds, normalised
 from .runs import (
     is_first_working_day_of_month,
@@ -23,10 +23,9 @@ from .runs import (
 from .schemes import manual_entry_record, scheme_errors, scheme_for, scheme_new_version, spot_check_record
 
 __all__ = [
-    "BOTTOM_MIN_HEADCOUNT",
-    "BOTTOM_SHARE",
-    "STAR_SHARE",
+    "DEFAULT_POLICY",
     "RankRow",
+    "RankingPolicy",
     "bottom_count",
     "centre_head",
     "collect_figures",

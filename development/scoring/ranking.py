@@ -8,11 +8,32 @@ from decimal import Decimal
 
 from staff.models import User
 
-from ..models import IndicatorScore
+from ..models import IndicatorScore, ScoringScheme
 
-STAR_SHARE = Decimal("0.10")
-BOTTOM_SHARE = Decimal("0.05")
-BOTTOM_MIN_HEADCOUNT = 20
+
+@dataclass(frozen=True)
+class RankingPolicy:
+    """How many stars and bottom places a month has: the scheme's numbers (a centre may change them)."""
+
+    star_share: Decimal
+    bottom_share: Decimal
+    bottom_min_headcount: int
+
+    @classmethod
+    def of(cls, scheme: ScoringScheme) -> RankingPolicy:
+        return cls(scheme.star_share, scheme.bottom_share, scheme.bottom_min_headcount)
+
+
+def _field_default(name: str) -> object:
+    return ScoringScheme._meta.get_field(name).default
+
+
+# A new scheme's numbers, read from the model so that the rule is written down once.
+DEFAULT_POLICY = RankingPolicy(
+    star_share=Decimal(str(_field_default("star_share"))),
+    bottom_share=Decimal(str(_field_default("bottom_share"))),
+    bottom_min_headcount=int(str(_field_default("bottom_min_headcount"))),
+)
 
 
 @dataclass
@@ -31,18 +52,18 @@ class RankRow:
     is_bottom: bool = False
 
 
-def star_count(ranked: int) -> int:
-    return math.ceil(Decimal(ranked) * STAR_SHARE) if ranked else 0
+def star_count(ranked: int, policy: RankingPolicy = DEFAULT_POLICY) -> int:
+    return math.ceil(Decimal(ranked) * policy.star_share) if ranked else 0
 
 
-def bottom_count(ranked: int) -> int:
-    count = math.floor(Decimal(ranked) * BOTTOM_SHARE)
-    if ranked >= BOTTOM_MIN_HEADCOUNT:
+def bottom_count(ranked: int, policy: RankingPolicy = DEFAULT_POLICY) -> int:
+    count = math.floor(Decimal(ranked) * policy.bottom_share)
+    if ranked >= policy.bottom_min_headcount:
         count = max(count, 1)
     return count
 
 
-def rank_rows(rows: list[RankRow]) -> None:
+def rank_rows(rows: list[RankRow], policy: RankingPolicy = DEFAULT_POLICY) -> None:
     """Competition ranking (ties share a rank) and positions by the tie-break rule."""
     ranked = [r for r in rows if r.ranked]
     ranked.sort(
@@ -60,8 +81,8 @@ def rank_rows(rows: list[RankRow]) -> None:
         row.position = position
         row.rank = position if row.total != previous_total else ranked[position - 2].rank
         previous_total = row.total
-    stars = star_count(len(ranked))
-    bottoms = bottom_count(len(ranked))
+    stars = star_count(len(ranked), policy)
+    bottoms = bottom_count(len(ranked), policy)
     for row in ranked[:stars]:
         row.is_star = True
     for row in ranked[len(ranked) - bottoms :] if bottoms else []:

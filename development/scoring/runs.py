@@ -17,8 +17,9 @@ Scoring rules (also shown to staff on their breakdown):
 - ties share the rank; the order inside a tie (which decides star and bottom
   places) is: higher citizen-evaluation points, then more valid evaluations,
   then more completed cases, then staff number / username.
-- stars: top 10 % of the ranked, rounded up; bottom: 5 %, rounded down, but
-  at least 1 once 20 or more are ranked.
+- stars: the scheme's star share (10 % unless changed) of the ranked, rounded up;
+  bottom: its bottom share (5 %), rounded down, but at least 1 once its minimum
+  headcount (20) or more are ranked.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from ..models import (
 )
 from .figures import collect_figures, window_staff_of
 from .follow_ups import follow_ups_for, is_centre_leader
-from .ranking import RankRow, rank_rows
+from .ranking import RankingPolicy, RankRow, rank_rows
 from .rules import _q2, indicator_score, metric_value, normalised
 from .schemes import scheme_errors, scheme_for
 
@@ -208,7 +209,7 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> 
                 indicator_rows=indicator_rows,
             )
         )
-    rank_rows(rows)
+    rank_rows(rows, RankingPolicy.of(scheme))
     step("save")
     # Delete and re-create in one transaction: a re-run never leaves duplicates or stale rows.
     StaffMonthScore.objects.filter(run=run).delete()

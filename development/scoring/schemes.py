@@ -54,6 +54,9 @@ def scheme_new_version(*, scheme: ScoringScheme, valid_from: date, actor: User, 
         name=name or scheme.name,
         valid_from=valid_from,
         min_evaluations=scheme.min_evaluations,
+        star_share=scheme.star_share,
+        bottom_share=scheme.bottom_share,
+        bottom_min_headcount=scheme.bottom_min_headcount,
         notes=scheme.notes,
     )
     dimension_map = {}

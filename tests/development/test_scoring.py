@@ -20,6 +20,8 @@ from development.models import (
     StaffMonthScore,
 )
 from development.scoring import (
+    DEFAULT_POLICY,
+    RankingPolicy,
     RankRow,
     bottom_count,
     is_first_working_day_of_month,
@@ -500,3 +502,22 @@ def test_the_rerun_button_requeues_only_a_stale_run(twenty, centre, leader, djan
         scoring_run_request(centre=centre, month=JAN, actor=leader)
     run.refresh_from_db()
     assert run.status == ScoringRun.Status.PREVIEW and run.staff_count == 20
+
+
+def test_a_new_scheme_ranks_by_the_original_numbers():
+    assert (
+        RankingPolicy(star_share=Decimal("0.10"), bottom_share=Decimal("0.05"), bottom_min_headcount=20)
+        == DEFAULT_POLICY
+    )
+
+
+def test_the_scheme_numbers_decide_the_stars_and_the_bottom_places():
+    policy = RankingPolicy(star_share=Decimal("0.20"), bottom_share=Decimal("0.10"), bottom_min_headcount=5)
+    assert star_count(10, policy) == 2
+    assert bottom_count(10, policy) == 1
+    assert bottom_count(4, policy) == 0
+    assert bottom_count(5, policy) == 1
+    rows = _rows([90 - i for i in range(10)])
+    rank_rows(rows, policy)
+    assert [r.staff.username for r in rows if r.is_star] == ["u00", "u01"]
+    assert [r.staff.username for r in rows if r.is_bottom] == ["u09"]
