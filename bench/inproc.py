@@ -104,9 +104,9 @@ def scoring(context: dict, runs: int) -> dict:
     from staff.models import Centre, User
 
     try:
-        from staff.scoring import scoring_run_month
+        from development.scoring import scoring_run_month
     except ImportError:
-        return {"skipped": "staff.scoring.scoring_run_month not found"}
+        return {"skipped": "development.scoring.scoring_run_month not found"}
     centre = Centre.objects.get(id=context["centre_id"])
     actor = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser(
         username="bench-admin", password=None, name="基准管理员"

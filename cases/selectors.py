@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
@@ -289,3 +290,28 @@ def commitments_with_correction_facts(*, cases: QuerySet[Case]) -> QuerySet[Comm
 
 def assistance_for_cases(*, cases: QuerySet[Case]) -> QuerySet[Assistance]:
     return Assistance.objects.filter(case__in=cases.values("id"))
+def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Per handler of one centre: cases completed and accepted in [start, end) and, of the completed ones,
+    those with a due date, on time and overdue by the local completion day. One grouped query
+    (the service-star run reads it; cases counted by the whole month, never row by row)."""
+    completed = Q(status="completed", completed_at__gte=start, completed_at__lt=end)
+    accepted = Q(accepted_at__gte=start, accepted_at__lt=end)
+    return list(
+        Case.objects.filter(centre_id=centre_id)
+        .filter(completed | accepted)
+        .alias(completed_day=TruncDate("completed_at", tzinfo=timezone.get_default_timezone()))
+        .values("handler_id")
+        .annotate(
+            completed=Count("id", filter=completed),
+            accepted=Count("id", filter=accepted),
+            with_due=Count("id", filter=completed & Q(due_date__isnull=False)),
+            on_time=Count("id", filter=completed & Q(due_date__isnull=False, completed_day__lte=F("due_date"))),
+            overdue=Count("id", filter=completed & Q(due_date__isnull=False, completed_day__gt=F("due_date"))),
+        )
+        .order_by()
+    )
+
+
+def case_ids_by_applicant_phone_hashes(*, phone_hashes: set[str]) -> QuerySet[Case]:
+    """The cases whose applicant's phone has one of these keyed hashes, as a subquery of ids."""
+    return Case.objects.filter(applicant_phone_hash__in=phone_hashes).values("id")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
+from types import ModuleType
 
 from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -28,13 +29,21 @@ def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:
     items: list[NavItem] = []
     if not user.is_authenticated:
         return items
-    for config in apps.get_app_configs():
+    configs = list(apps.get_app_configs())
+    position = {config.label: index for index, config in enumerate(configs)}
+    modules: list[tuple[float, ModuleType]] = []
+    for index, config in enumerate(configs):
         try:
             module = import_module(f"{config.name}.nav")
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.nav":
                 raise
             continue
+        # An app may ask to be shown right after a lower app (NAV_AFTER = "staff"): the menu keeps
+        # its order when a section moves into a new, higher app.
+        after = getattr(module, "NAV_AFTER", None)
+        modules.append((position[after] + 0.5 if after else float(index), module))
+    for _order, module in sorted(modules, key=lambda pair: pair[0]):
         items.extend(module.nav_items(user))
     # One heading per section: an app later in INSTALLED_APPS (the dashboard, after the ledger)
     # joins the section an earlier app opened. Stable: the order inside a section is kept.

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "notifications",
     "knowledge",
     "intake",
+    "development",
     "dashboard",
 ]
 
@@ -359,7 +360,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "rectification-flag-due-measures": {"task": "rectification.tasks.ledger_flag_due_measures", "schedule": 3600.0},
     # Every hour, flag closed problems that got a new complaint or bad review of the same kind (possible recurrence).
     "rectification-flag-recurrences": {"task": "rectification.tasks.ledger_flag_recurrences", "schedule": 3600.0},
-    # --- staff: monthly service-star run on the first working day of the month.
+    # --- development: monthly service-star run on the first working day of the month (the task keeps
+    # the name it had in staff, so queued messages and this schedule still find it).
     # Once a day: on the first working day of a month, compute last month's service-star scores as a preview.
     "staff-scoring-monthly": {"task": "staff.tasks.scoring_monthly_task", "schedule": 24 * 60 * 60.0},
     # --- knowledge: weekly review queue reminders.

@@ -77,7 +77,7 @@ def _problem() -> str:
 def _score_month() -> str:
     from django.urls import reverse
 
-    from staff.scoring_models import ScoringRun
+    from development.models import ScoringRun
 
     run = ScoringRun.objects.filter(centre__code="city").order_by("-month").first()
     return reverse("staff:score-month", args=[run.month.strftime("%Y-%m")])

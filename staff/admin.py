@@ -58,5 +58,3 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
-# Staff development (scoring schemes, inputs, training, mentors, role-swap).
-from . import development_admin  # noqa: E402, F401

@@ -177,8 +177,3 @@ def load(ctx: DemoContext) -> None:
         ("admin", "市级管理员 city administrator (superuser)"),
         ("gxq-staff01", "窗口人员 window staff (高新区)"),
     ]
-
-    # Staff development: scoring scheme and inputs, training, mentors, role-swap.
-    from .demo_development import load as load_development
-
-    load_development(ctx)

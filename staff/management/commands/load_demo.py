@@ -1,7 +1,9 @@
 """Load the demo data of every app, idempotently, with a progress bar.
 
 Each app may have a `demo.py` with `load(ctx: DemoContext) -> None`; they run in
-the order of DEMO_APPS, after `staff.demo` has created centres and people. A
+INSTALLED_APPS order (lowest app first), so `staff.demo` creates centres and people
+before the others, and an app's demo finds the data of every app below it. The
+apps are found through the app registry: staff names none of the higher apps. A
 second run changes nothing that is already there.
 """
 
@@ -9,11 +11,10 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from staff.demo import DEMO_PASSWORD, DemoContext
-
-DEMO_APPS = ["staff", "cases", "complaints", "rectification", "notifications", "knowledge", "intake"]
 
 
 class Command(BaseCommand):
@@ -24,20 +25,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         ctx = DemoContext(stdout=self.stdout, show_progress=not options["quiet_progress"])
-        for app_label in DEMO_APPS:
+        for config in apps.get_app_configs():
             try:
-                module = import_module(f"{app_label}.demo")
+                module = import_module(f"{config.name}.demo")
             except ModuleNotFoundError as exc:
-                if exc.name != f"{app_label}.demo":
+                if exc.name != f"{config.name}.demo":
                     raise
                 continue
-            self.stdout.write(f"· {app_label}")
+            self.stdout.write(f"· {config.label}")
             module.load(ctx)
-        # Last month's service-star scores read cases and feedback, which load after staff.
-        from staff.demo_development import load_scores
-
-        self.stdout.write("· scores")
-        load_scores(ctx)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for username, description in ctx.logins:
             self.stdout.write(f"  {username:<14} {description}")

@@ -1,0 +1,236 @@
+"""Admin for staff development: scoring schemes (validated), inputs, training, mentors, role-swap."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Appraisal,
+    Attendance,
+    Dimension,
+    FollowUp,
+    Indicator,
+    ManualEntry,
+    MentorDuty,
+    MentorPairing,
+    RoleSwapFinding,
+    RoleSwapPlan,
+    RoleSwapReport,
+    ScoreAppeal,
+    ScoringRun,
+    ScoringScheme,
+    SpotCheck,
+    TrainingPlan,
+    TrainingSession,
+)
+from .scoring import scheme_errors
+
+
+class IndicatorInlineFormSet(forms.BaseInlineFormSet):
+    """Weights must add up to 100 and every indicator needs a source, checked across the whole scheme."""
+
+    def clean(self) -> None:
+        super().clean()
+        total = 0
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE") or not form.cleaned_data:
+                continue
+            if not form.cleaned_data.get("source"):
+                raise forms.ValidationError(_("每个指标都必须有数据来源。"))
+            total += form.cleaned_data.get("weight") or 0
+        if total != 100:
+            raise forms.ValidationError(_("指标权重合计为 %(total)s，应为 100。") % {"total": total})
+        if self.instance.pk and self.instance.is_frozen and self.has_changed():
+            raise forms.ValidationError(_("该方案已用于锁定的月份，不能再修改；请新建一个版本。"))
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    formset = IndicatorInlineFormSet
+    extra = 0
+    fields = [
+        "dimension",
+        "code",
+        "name",
+        "source",
+        "metric",
+        "formula",
+        "threshold",
+        "target",
+        "lower_is_better",
+        "per_unit",
+        "weight",
+        "normalise_by_volume",
+        "complaint_category",
+        "order",
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "dimension":
+            scheme_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = (
+                Dimension.objects.filter(scheme_id=scheme_id) if scheme_id else Dimension.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DimensionInline(admin.TabularInline):
+    model = Dimension
+    extra = 0
+
+
+@admin.register(ScoringScheme)
+class ScoringSchemeAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "centre",
+        "valid_from",
+        "min_evaluations",
+        "star_share",
+        "bottom_share",
+        "bottom_min_headcount",
+    ]
+    list_filter = ["centre"]
+    inlines = [DimensionInline, IndicatorInline]
+
+    actions = ["new_version_next_month"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or request.user.is_city_wide:
+            return queryset
+        return queryset.filter(centre_id=request.user.centre_id)
+
+    @admin.action(description=_("复制为下月起用的新版本"))
+    def new_version_next_month(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        from govservice.exceptions import DomainError
+
+        from .models import month_start, next_month
+        from .scoring import scheme_new_version
+
+        start = next_month(month_start(timezone.localdate()))
+        for scheme in queryset:
+            try:
+                new = scheme_new_version(scheme=scheme, valid_from=start, actor=request.user)
+                messages.success(request, _("已建立新版本：%(scheme)s") % {"scheme": new})
+            except DomainError as exc:
+                messages.error(request, exc.message)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "centre":
+            from staff.selectors import centre_list_for
+
+            kwargs["queryset"] = centre_list_for(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change) -> None:  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        for problem in scheme_errors(form.instance):
+            messages.warning(request, problem)
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(admin.ModelAdmin):
+    list_display = ["checked_at", "staff", "response_seconds", "etiquette_score", "notification_correct", "inspector"]
+    list_filter = ["centre"]
+    raw_id_fields = ["staff", "inspector"]
+
+
+@admin.register(ManualEntry)
+class ManualEntryAdmin(admin.ModelAdmin):
+    list_display = ["month", "staff", "indicator_code", "value", "author"]
+    list_filter = ["centre", "month"]
+    raw_id_fields = ["staff", "author"]
+
+
+@admin.register(ScoringRun)
+class ScoringRunAdmin(admin.ModelAdmin):
+    list_display = ["centre", "month", "status", "scheme", "staff_count", "ranked_count", "computed_at"]
+    list_filter = ["centre", "status"]
+    readonly_fields = [f.name for f in ScoringRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ScoreAppeal)
+class ScoreAppealAdmin(admin.ModelAdmin):
+    list_display = ["month", "staff", "indicator_code", "status", "decided_by"]
+    list_filter = ["centre", "status"]
+    readonly_fields = ["staff", "month", "reason", "status", "decided_by", "decided_at"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["month", "staff", "kind", "assignee", "due_date", "status"]
+    list_filter = ["centre", "status", "kind"]
+
+
+@admin.register(Appraisal)
+class AppraisalAdmin(admin.ModelAdmin):
+    list_display = ["staff", "year", "grade"]
+    list_filter = ["year", "grade"]
+    raw_id_fields = ["staff"]
+
+
+@admin.register(TrainingPlan)
+class TrainingPlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "year",
+        "centre",
+        "session_type",
+        "position_type",
+        "band",
+        "planned_sessions",
+        "planned_attendances",
+    ]
+    list_filter = ["centre", "year", "session_type"]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    raw_id_fields = ["staff"]
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "topic", "session_type", "trainer", "position_type", "band", "centre"]
+    list_filter = ["centre", "session_type"]
+    inlines = [AttendanceInline]
+
+
+@admin.register(MentorPairing)
+class MentorPairingAdmin(admin.ModelAdmin):
+    list_display = ["mentor", "mentee", "slot", "reason", "started_on", "ended_on", "independent_on"]
+    list_filter = ["centre"]
+    raw_id_fields = ["mentor", "mentee"]
+
+
+@admin.register(MentorDuty)
+class MentorDutyAdmin(admin.ModelAdmin):
+    list_display = ["pairing", "kind", "done_on"]
+    list_filter = ["kind"]
+
+
+@admin.register(RoleSwapPlan)
+class RoleSwapPlanAdmin(admin.ModelAdmin):
+    list_display = ["year", "quarter", "staff", "matter", "planned_on", "centre"]
+    list_filter = ["centre", "year", "quarter"]
+    raw_id_fields = ["staff"]
+
+
+class RoleSwapFindingInline(admin.TabularInline):
+    model = RoleSwapFinding
+    extra = 0
+    readonly_fields = ["problem"]
+
+
+@admin.register(RoleSwapReport)
+class RoleSwapReportAdmin(admin.ModelAdmin):
+    list_display = ["plan", "done_on", "minutes_taken"]
+    inlines = [RoleSwapFindingInline]

@@ -1,0 +1,104 @@
+"""Every source of a centre-month, aggregated per person with one grouped query each."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+
+from cases.selectors import case_counts_by_handler
+from complaints.selectors import complaint_counts_by_staff, evaluation_counts_by_staff, evaluation_own_phone_rows
+from govservice.crypto import lookup_hash
+from staff.models import Centre, Role, User
+
+from ..models import Indicator, ManualEntry, Metric, Source, SpotCheck
+from .rules import StaffFigures, month_bounds
+
+
+def window_staff_of(centre: Centre) -> QuerySet[User]:
+    return User.objects.filter(centre=centre, is_active=True, roles__role=Role.WINDOW_STAFF).distinct()
+
+
+def self_rated_evaluation_ids(*, staff: list[User], start: datetime, end: datetime) -> set[int]:
+    """Ratings triggered on one's own case: the evaluator's phone, or the case applicant's phone,
+    is the rated staff member's own. Staff phones are encrypted, so their keyed hashes are built
+    here (one per person) and only the few matching evaluations are read."""
+    own_hash = {user.id: lookup_hash(user.mobile) for user in staff if user.mobile}
+    hashes = {h for h in own_hash.values() if h}
+    if not hashes:
+        return set()
+    rows = evaluation_own_phone_rows(phone_hashes=hashes, start=start, end=end)
+    return {pk for pk, staff_id, ev_hash, case_hash in rows if own_hash.get(staff_id) in (ev_hash, case_hash)}
+
+
+def collect_figures(
+    *, centre: Centre, month: date, staff: list[User], indicators: list[Indicator]
+) -> tuple[dict[int, StaffFigures], dict[str, int]]:
+    """Every source, aggregated per person with one grouped query each."""
+    start, end = month_bounds(month)
+    figures: dict[int, StaffFigures] = {u.id: StaffFigures() for u in staff}
+    sources = {i.source for i in indicators}
+    stats = {"self_rated_excluded": 0}
+
+    # Evaluations: verified-invalid ones (excluded) and self-triggered ones are left out.
+    eval_thresholds = sorted(
+        {int(i.threshold) for i in indicators if i.metric == Metric.EVAL_LEVEL_SHARE and i.threshold is not None}
+    )
+    self_rated = self_rated_evaluation_ids(staff=staff, start=start, end=end)
+    stats["self_rated_excluded"] = len(self_rated)
+    for row in evaluation_counts_by_staff(
+        centre_id=centre.id, start=start, end=end, level_thresholds=eval_thresholds, exclude_ids=self_rated
+    ):
+        if row["staff_id"] in figures:
+            figures[row["staff_id"]].evaluations = dict(row)
+
+    if Source.COMPLAINTS in sources:
+        categories = sorted({i.complaint_category for i in indicators if i.complaint_category})
+        for row in complaint_counts_by_staff(centre_id=centre.id, start=start, end=end, categories=categories):
+            if row["staff_id"] in figures:
+                figures[row["staff_id"]].complaints = dict(row)
+
+    # Cases are always read: their volume normalises other indicators.
+    for case_row in case_counts_by_handler(centre_id=centre.id, start=start, end=end):
+        if case_row["handler_id"] in figures:
+            figures[case_row["handler_id"]].cases = dict(case_row)
+
+    if Source.SPOT_CHECKS in sources:
+        seconds = sorted(
+            {
+                int(i.threshold)
+                for i in indicators
+                if i.metric == Metric.SPOT_RESPONSE_WITHIN_SHARE and i.threshold is not None
+            }
+        )
+        spot = (
+            SpotCheck.objects.filter(centre=centre, checked_at__gte=start, checked_at__lt=end)
+            .values("staff_id")
+            .annotate(
+                n=Count("id"),
+                resp_n=Count("response_seconds"),
+                resp_avg=Avg("response_seconds"),
+                notif_n=Count("notification_correct"),
+                notif_ok=Count("id", filter=Q(notification_correct=True)),
+                etiq_n=Count("etiquette_score"),
+                etiq_avg=Avg("etiquette_score"),
+                violations=Sum("discipline_violations"),
+                **{f"within{s}": Count("id", filter=Q(response_seconds__lte=s)) for s in seconds},
+            )
+            .order_by()
+        )
+        for row in spot:
+            if row["staff_id"] in figures:
+                figures[row["staff_id"]].spot = dict(row)
+
+    if Source.MANUAL in sources:
+        manual = (
+            ManualEntry.objects.filter(centre=centre, month=month)
+            .values("staff_id", "indicator_code")
+            .annotate(n=Count("id"), total=Sum("value"), avg=Avg("value"))
+            .order_by()
+        )
+        for row in manual:
+            if row["staff_id"] in figures:
+                figures[row["staff_id"]].manual[row["indicator_code"]] = dict(row)
+    return figures, stats

@@ -1,0 +1,281 @@
+"""The monthly service-star run: request, compute, lock, and the first-working-day beat.
+
+The run reads every source with a handful of grouped aggregate queries (one per
+source, `values("staff_id").annotate(...)`), never a Python loop over evaluation
+or case rows; only the per-person × per-indicator arithmetic runs in Python.
+
+Scoring rules (also shown to staff on their breakdown):
+- ratio:     weight × min(1, value / target)
+- average:   weight × min(1, value / target); lower-is-better: full marks at or
+             below the target, else weight × target / value
+- count:     weight × min(1, value / target)
+- deduction: max(0, weight − per_unit × value)
+- no data for a ratio or average (e.g. no spot check this month): full marks,
+  flagged "no data" — absence of evidence is not held against anyone.
+- normalise by volume (count / deduction): value per 100 completed cases.
+- ranked only with at least `scheme.min_evaluations` valid evaluations.
+- ties share the rank; the order inside a tie (which decides star and bottom
+  places) is: higher citizen-evaluation points, then more valid evaluations,
+  then more completed cases, then staff number / username.
+- stars: the scheme's star share (10 % unless changed) of the ranked, rounded up;
+  bottom: its bottom share (5 %), rounded down, but at least 1 once its minimum
+  headcount (20) or more are ranked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from govservice.workdays import WorkCalendar
+from staff.models import Centre, Role, User
+
+from ..models import (
+    IndicatorScore,
+    ScoreAppeal,
+    ScoringRun,
+    ScoringRunEvent,
+    ScoringScheme,
+    Source,
+    StaffMonthScore,
+    month_start,
+    previous_month,
+)
+from .figures import collect_figures, window_staff_of
+from .follow_ups import follow_ups_for, is_centre_leader
+from .ranking import RankingPolicy, RankRow, rank_rows
+from .rules import _q2, indicator_score, metric_value, normalised
+from .schemes import scheme_errors, scheme_for
+
+logger = logging.getLogger(__name__)
+
+STALE_RUN_AFTER = timedelta(minutes=15)  # a queued/running run older than this lost its worker
+
+Progress = Callable[[str], None]
+
+
+def _transition(run: ScoringRun, to: str, *, actor: User | None, note: str = "") -> None:
+    if run.status == to:
+        return
+    if to not in ScoringRun.TRANSITIONS[run.status]:
+        raise InvalidTransition(current=run.get_status_display(), requested=str(ScoringRun.Status(to).label))
+    ScoringRunEvent.objects.create(run=run, old_status=run.status, new_status=to, actor=actor, note=note)
+    run.status = to
+
+
+def _may_run(actor: User | None, centre: Centre) -> bool:
+    if actor is None:  # the beat task
+        return True
+    if actor.is_superuser or actor.is_city_wide:
+        return True
+    return actor.centre_id == centre.id and actor.has_role(Role.LEADER, Role.CENTRE_ADMIN)
+
+
+def scoring_run_request(*, centre: Centre, month: date, actor: User) -> ScoringRun:
+    """The manual re-run button: queue the month and compute it in the worker."""
+    from ..tasks import scoring_run_month_task
+
+    if not _may_run(actor, centre):
+        raise NotPermitted()
+    month = month_start(month)
+    with transaction.atomic():
+        run, _created = ScoringRun.objects.select_for_update().get_or_create(centre=centre, month=month)
+        if run.is_locked:
+            raise Conflict(_("该月评分已锁定，只能通过申诉更正。"))
+        busy = run.status in (ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING)
+        if busy and not _created and run.updated_at > timezone.now() - STALE_RUN_AFTER:
+            return run  # already on its way; a second click queues nothing
+        _transition(run, ScoringRun.Status.QUEUED, actor=actor, note=_("手动重新计算"))
+        run.save(update_fields=["status", "updated_at"])
+        transaction.on_commit(lambda: scoring_run_month_task.delay(centre.id, month.isoformat(), actor.id))
+    return run
+
+
+def scoring_run_month(
+    *,
+    centre: Centre,
+    month: date,
+    actor: User | None,
+    progress: Progress | None = None,
+    for_appeal: bool = False,
+) -> ScoringRun:
+    """Compute (or re-compute) one centre-month. Idempotent: same inputs, same rows, no duplicates."""
+    month = month_start(month)
+    if not _may_run(actor, centre):
+        raise NotPermitted()
+    step = progress or (lambda _label: None)
+    scheme = scheme_for(centre=centre, month=month)
+    if scheme is None:
+        raise ValidationFailed(_("%(month)s 没有适用的评分方案。") % {"month": f"{month:%Y-%m}"})
+    errors = scheme_errors(scheme)
+    if errors:
+        raise ValidationFailed("；".join(errors))
+
+    # Mark it running in its own short transaction so the month view can show the state.
+    with transaction.atomic():
+        run, _created = ScoringRun.objects.select_for_update().get_or_create(centre=centre, month=month)
+        if run.is_locked and not for_appeal:
+            raise Conflict(_("该月评分已锁定，只能通过申诉更正。"))
+        if not run.is_locked:
+            _transition(run, ScoringRun.Status.RUNNING, actor=actor)
+            run.save(update_fields=["status", "updated_at"])
+    step("staff")
+    try:
+        with transaction.atomic():
+            run = ScoringRun.objects.select_for_update().get(id=run.id)
+            _compute_into(run=run, scheme=scheme, step=step)
+            if not run.is_locked:
+                _transition(run, ScoringRun.Status.PREVIEW, actor=actor)
+            run.error = ""
+            run.save()
+            if run.is_locked:
+                follow_ups_for(run)
+    except Exception as exc:
+        logger.exception("scoring run failed for centre %s month %s", centre.id, month)
+        with transaction.atomic():
+            failed = ScoringRun.objects.select_for_update().get(id=run.id)
+            if not failed.is_locked:
+                _transition(failed, ScoringRun.Status.FAILED, actor=actor, note=str(exc)[:500])
+                failed.error = str(exc)[:2000]
+                failed.save(update_fields=["status", "error", "updated_at"])
+        raise
+    step("done")
+    return run
+
+
+def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> None:
+    indicators = list(scheme.indicators.select_related("dimension").order_by("dimension__order", "order", "id"))
+    staff = list(window_staff_of(run.centre).order_by("username"))
+    step("figures")
+    figures, _stats = collect_figures(centre=run.centre, month=run.month, staff=staff, indicators=indicators)
+    appeals = {
+        (a.staff_id, a.indicator_code): a
+        for a in ScoreAppeal.objects.filter(
+            centre=run.centre, month=run.month, status=ScoreAppeal.Status.UPHELD
+        ).exclude(indicator_code="")
+    }
+    step("scores")
+    rows: list[RankRow] = []
+    for user in staff:
+        fig = figures[user.id]
+        cases_completed = int(fig.cases.get("completed", 0))
+        evaluation_count = int(fig.evaluations.get("n", 0))
+        indicator_rows = []
+        total = Decimal(0)
+        evaluation_points = Decimal(0)
+        for indicator in indicators:
+            measured = metric_value(indicator, fig)
+            value = normalised(indicator, measured.value, cases_completed)
+            appeal = appeals.get((user.id, indicator.code))
+            if appeal is not None:
+                value = appeal.corrected_value
+            score = indicator_score(indicator, value)
+            total += score
+            if indicator.source == Source.EVALUATIONS:
+                evaluation_points += score
+            indicator_rows.append(
+                IndicatorScore(
+                    indicator=indicator,
+                    value=value,
+                    score=score,
+                    source_count=measured.count,
+                    hit_count=measured.hits,
+                    appeal=appeal,
+                )
+            )
+        ranked = evaluation_count >= scheme.min_evaluations
+        reason = (
+            ""
+            if ranked
+            else _("有效评价 %(count)d 条，少于参与排名所需的 %(min)d 条")
+            % {"count": evaluation_count, "min": scheme.min_evaluations}
+        )
+        rows.append(
+            RankRow(
+                staff=user,
+                total=_q2(total),
+                evaluation_count=evaluation_count,
+                cases_completed=cases_completed,
+                evaluation_points=evaluation_points,
+                ranked=ranked,
+                not_ranked_reason=reason,
+                indicator_rows=indicator_rows,
+            )
+        )
+    rank_rows(rows, RankingPolicy.of(scheme))
+    step("save")
+    # Delete and re-create in one transaction: a re-run never leaves duplicates or stale rows.
+    StaffMonthScore.objects.filter(run=run).delete()
+    scores = StaffMonthScore.objects.bulk_create(
+        [
+            StaffMonthScore(
+                run=run,
+                staff=r.staff,
+                window_id=r.staff.window_id,
+                total=r.total,
+                evaluation_count=r.evaluation_count,
+                cases_completed=r.cases_completed,
+                ranked=r.ranked,
+                not_ranked_reason=r.not_ranked_reason,
+                rank=r.rank,
+                position=r.position,
+                is_star=r.is_star,
+                is_bottom=r.is_bottom,
+            )
+            for r in rows
+        ]
+    )
+    children = []
+    for month_score, row in zip(scores, rows, strict=True):
+        for child in row.indicator_rows:
+            child.staff_score = month_score
+            children.append(child)
+    IndicatorScore.objects.bulk_create(children, batch_size=2000)
+    run.scheme = scheme
+    run.staff_count = len(rows)
+    run.ranked_count = sum(1 for r in rows if r.ranked)
+    run.computed_at = timezone.now()
+    run.compute_count += 1
+
+
+@transaction.atomic
+def scoring_run_lock(*, run_id: int, actor: User) -> ScoringRun:
+    run = ScoringRun.objects.select_for_update().select_related("centre").get(id=run_id)
+    if not is_centre_leader(actor, run.centre):
+        raise NotPermitted(_("只有中心领导可以锁定月度评分。"))
+    if run.is_locked:
+        return run
+    _transition(run, ScoringRun.Status.LOCKED, actor=actor)
+    run.locked_at = timezone.now()
+    run.locked_by = actor
+    run.save(update_fields=["status", "locked_at", "locked_by", "updated_at"])
+    follow_ups_for(run)
+    return run
+
+
+def is_first_working_day_of_month(day: date, calendar: WorkCalendar | None = None) -> bool:
+    calendar = calendar or WorkCalendar.load()
+    if not calendar.is_working_day(day):
+        return False
+    probe = day.replace(day=1)
+    while probe < day:
+        if calendar.is_working_day(probe):
+            return False
+        probe += timedelta(days=1)
+    return True
+
+
+def scoring_monthly_centres(today: date) -> Iterable[Centre]:
+    month = previous_month(month_start(today))
+    return (
+        Centre.objects.filter(scoring_schemes__valid_from__lte=month)
+        .exclude(scoring_runs__month=month, scoring_runs__status=ScoringRun.Status.LOCKED)
+        .distinct()
+    )
