@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from govservice.celery import app as celery_app
 from staff.models import Role, User
@@ -31,6 +32,15 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language: a request in English leaves English active in the
+    thread (LocaleMiddleware does not reset it), and a later test's message would come out in English."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
