@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_ENV := GOVSERVICE_TESTING=1 SECRET_KEY=test-only-secret DEBUG=0
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint format migrate demo messages screenshots browser clean
+.PHONY: run test install install-dev lint typecheck format migrate demo messages screenshots browser clean
 
 $(VENV)/bin/python:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -52,6 +52,12 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(MANAGE) check
+
+# mypy with django-stubs and djangorestframework-stubs over the tree (pyproject.toml). The scripts without a .py
+# suffix are each checked on their own: every one of them is module `__main__` to mypy.
+typecheck: install-dev
+	$(VENV)/bin/mypy
+	@for script in scripts/app-graph scripts/check-upgrade; do echo "mypy $$script"; $(VENV)/bin/mypy "$$script" || exit 1; done
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,7 +27,10 @@ _channel: dict[str, int] = {}
 def _channel_ids() -> tuple[int, int]:
     if not _channel:
         channel = Channel.objects.get(code="bench-hotline")
-        _channel.update(channel=channel.id, centre=channel.centres.values_list("id", flat=True).first())
+        centre_id = channel.centres.values_list("id", flat=True).first()
+        if centre_id is None:
+            raise RuntimeError("the bench channel serves no centre: seed the bench data first (bench/seed.py)")
+        _channel.update(channel=channel.id, centre=centre_id)
     return _channel["channel"], _channel["centre"]
 
 
@@ -85,20 +89,23 @@ def insert_same_work(request: HttpRequest) -> HttpResponse:
     return JsonResponse(body, status=201)
 
 
-def _require_user(request: HttpRequest) -> HttpResponse | None:
-    if not request.user.is_authenticated:
+def _user_centre(request: HttpRequest) -> int | HttpResponse:
+    """The signed-in user's centre id, or the 403 the API answers to a visitor (or to a user of no centre)."""
+    user = request.user
+    if isinstance(user, AnonymousUser) or user.centre_id is None:
         return JsonResponse({"code": "not_authenticated", "message": "login"}, status=403)
-    return None
+    return user.centre_id
 
 
 def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """One case with its centre, matter and people, and its history: the rows the detail API shows."""
-    if denied := _require_user(request):
-        return denied
+    centre_id = _user_centre(request)
+    if isinstance(centre_id, HttpResponse):
+        return centre_id
     case = (
         Case.objects.select_related("centre", "matter_type", "window", "handler", "first_responder")
         .prefetch_related("events")
-        .get(public_id=public_id, centre_id=request.user.centre_id)
+        .get(public_id=public_id, centre_id=centre_id)
     )
     return JsonResponse(
         {
@@ -115,9 +122,10 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     """20 cases of the user's centre with their related rows, and the count: one page of the list API."""
-    if denied := _require_user(request):
-        return denied
-    queryset = Case.objects.filter(centre_id=request.user.centre_id).select_related(
+    centre_id = _user_centre(request)
+    if isinstance(centre_id, HttpResponse):
+        return centre_id
+    queryset = Case.objects.filter(centre_id=centre_id).select_related(
         "matter_type", "handler", "first_responder", "centre"
     )
     count = queryset.count()
@@ -130,9 +138,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The aggregates a leader dashboard needs, as plain ORM aggregates over the centre's volume."""
-    if denied := _require_user(request):
-        return denied
-    centre_id = request.user.centre_id
+    centre_id = _user_centre(request)
+    if isinstance(centre_id, HttpResponse):
+        return centre_id
     since = timezone.now() - timedelta(days=30)
     evaluations = Evaluation.objects.filter(centre_id=centre_id, rated_at__gte=since, excluded=False).aggregate(
         total=Count("id"), bad=Count("id", filter=Q(level__lte=2))

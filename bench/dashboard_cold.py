@@ -46,7 +46,11 @@ def main() -> None:
     args = parser.parse_args()
     leader = User.objects.get(username="city-leader1")
     city = User.objects.get(username="cityleader")
-    department = Department.objects.filter(centre_id=leader.centre_id).order_by("id").first()
+    department = (
+        Department.objects.filter(centre_id=leader.centre_id).order_by("id").first() if leader.centre_id else None
+    )
+    if department is None:
+        raise SystemExit("city-leader1 has no centre with a department: seed the bench data first (bench/seed.py)")
     cases = [
         ("centre leader, default period", leader, {}),
         ("centre leader, one department", leader, {"department": str(department.id)}),

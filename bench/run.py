@@ -20,7 +20,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,15 +38,16 @@ DB = os.environ.get("BENCH_DB", "govservice_bench")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "5"))
 
 
-def stats(values: list[float]) -> dict:
-    values = [v for v in values if v is not None]
-    if not values:
+def stats(values: Sequence[float | None]) -> dict:
+    """min, median, max of the figures that exist (a run whose baseline served nothing has no ratio)."""
+    present = [v for v in values if v is not None]
+    if not present:
         return {"min": None, "median": None, "max": None, "n": 0}
     return {
-        "min": round(min(values), 3),
-        "median": round(statistics.median(values), 3),
-        "max": round(max(values), 3),
-        "n": len(values),
+        "min": round(min(present), 3),
+        "median": round(statistics.median(present), 3),
+        "max": round(max(present), 3),
+        "n": len(present),
     }
 
 
@@ -161,7 +164,7 @@ class Bench:
         runs: int | None = None,
     ) -> dict:
         runs = runs or self.args.runs
-        per_run = []
+        per_run: list[dict[str, Any]] = []  # {"target": wrk figures, "baseline": wrk figures, "ratio": float | None}
         for i in range(runs):
             tag = f"{name}-{int(time.time())}-{i}"
             b = wrk(

@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,6 +28,9 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+if TYPE_CHECKING:
+    from staff.models import Centre
 
 BASE_BATCH = 5000
 PHONE = "13912345678"
@@ -95,19 +99,14 @@ def seed(args: argparse.Namespace) -> dict:
         User.objects.bulk_create(new, batch_size=1000)
         created = User.objects.filter(username__startswith="bench-staff-")
         StaffRole.objects.bulk_create(
-            [StaffRole(user=u, role=Role.WINDOW_STAFF, centre=centre) for u in created]
-            if _has_centre(StaffRole)
-            else [StaffRole(user=u, role=Role.WINDOW_STAFF) for u in created],
-            ignore_conflicts=True,
+            [StaffRole(user=u, role=Role.WINDOW_STAFF, **_role_centre(centre)) for u in created], ignore_conflicts=True
         )
     staff = list(User.objects.filter(centre=centre, window__isnull=False).values_list("id", "window_id"))
     leader = User.objects.get(username="city-leader1")
     small_leader, _ = User.objects.get_or_create(
         username="bench1-leader", defaults={"name": "单行领导", "centre": small, "password": password}
     )
-    StaffRole.objects.get_or_create(
-        user=small_leader, role=Role.LEADER, **({"centre": small} if _has_centre(StaffRole) else {})
-    )
+    StaffRole.objects.get_or_create(user=small_leader, role=Role.LEADER, **_role_centre(small))
 
     matter = {}
     for c in (centre, small):
@@ -217,6 +216,8 @@ def seed(args: argparse.Namespace) -> dict:
         )
         Evaluation.objects.create(centre=small, channel=one_channel, level=5, rated_at=now)
     sample_case = Case.objects.filter(centre=centre).order_by("id").first()
+    if sample_case is None:
+        raise RuntimeError("no case was seeded in the bench centre: --cases must be at least 1")
 
     def cookie(user) -> str:
         client = Client()
@@ -242,8 +243,12 @@ def seed(args: argparse.Namespace) -> dict:
     }
 
 
-def _has_centre(model) -> bool:
-    return any(f.name == "centre" for f in model._meta.concrete_fields)
+def _role_centre(centre: Centre) -> dict[str, Any]:
+    """A role's centre, for a schema whose roles are per centre; nothing where a role is the user's alone."""
+    from staff.models import StaffRole
+
+    has_centre = any(f.name == "centre" for f in StaffRole._meta.concrete_fields)
+    return {"centre": centre} if has_centre else {}
 
 
 def main() -> None:

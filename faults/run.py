@@ -56,7 +56,9 @@ def env(**extra: str) -> dict[str, str]:
         "THROTTLE_CHANNEL": "1000000/min",
     }
     settings.update(extra)
-    return stack.stack_env(db=DB, var_dir=VAR, **settings)
+    environment = stack.stack_env(db=DB, var_dir=VAR)
+    environment.update(settings)  # as stack_env's **extra would: these win over its defaults
+    return environment
 
 
 # --- a private Redis we may restart --------------------------------------------------------------

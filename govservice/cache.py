@@ -9,15 +9,27 @@ own, so one per pool serves every call the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+
+if TYPE_CHECKING:
+    from redis.connection import ConnectionPool
 
 
 # Kept (docs/private-api.md): overrides Django's private RedisCacheClient hooks (_get_connection_pool,
 # _client, RedisCache._class), for the "channel intake POST" figure of docs/benchmarks.md.
 class ReusingRedisCacheClient(RedisCacheClient):
+    # Django's RedisCacheClient sets and defines these, but django-stubs leaves private members out;
+    # declared for the type checker only, so the runtime class keeps Django's own.
+    _client: Callable[..., Any]  # redis.Redis, set in RedisCacheClient.__init__
+
+    if TYPE_CHECKING:
+
+        def _get_connection_pool(self, write: bool) -> ConnectionPool: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

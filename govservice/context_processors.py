@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from .navigation import NavItem, nav_items_for
@@ -22,7 +23,10 @@ class LazyNavigation:
 
     @cached_property
     def items(self) -> list[NavItem]:
-        return nav_items_for(self.request.user)
+        user = self.request.user
+        if isinstance(user, AnonymousUser):  # nothing to show before login (nav_items_for says so too)
+            return []
+        return nav_items_for(user)
 
     def __iter__(self) -> Iterator[NavItem]:
         return iter(self.items)

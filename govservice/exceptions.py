@@ -31,7 +31,7 @@ RETRY_AFTER_SECONDS = 5
 class DomainError(Exception):
     """A business rule said no. Subclasses set the HTTP status and code."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "domain_error"
     default_message = gettext_lazy("操作不符合业务规则。")
 
@@ -108,11 +108,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # The connection was lost or refused (a database restart): the transaction did not commit, and
         # the same request (with its Idempotency-Key) can be sent again. Say so, instead of a bare 500.
         logger.warning("database unavailable during %s: %s", type(context.get("view")).__name__, exc.__class__.__name__)
-        response = Response(
+        unavailable = Response(
             error_body("unavailable", _("服务暂时不可用，请稍后重试。")), status=status.HTTP_503_SERVICE_UNAVAILABLE
         )
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return unavailable
     if isinstance(exc, DomainError):
         errors = {exc.field: [exc.message]} if exc.field else None
         return Response(error_body(exc.code, exc.message, errors), status=exc.status_code)

@@ -9,10 +9,24 @@ from __future__ import annotations
 import logging
 import re
 
-# Mainland mobile numbers, optionally with +86 / 86, not glued to other digits.
-PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-# 18-character resident ID (GB 11643) and the legacy 15-digit form.
-ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])|(?<!\d)(\d{6})(\d{5})(\d{4})(?!\d)")
+# A digit as people type it: ASCII or full-width (１３８…, what a Chinese input method gives in full-width
+# mode). Separators between groups: a space or a hyphen, either width. A number spelled this way is still
+# the number, so it is masked like the ASCII one.
+_D = "[0-9\uff10-\uff19]"
+_SEP = "[- \u3000\uff0d]?"
+_X = "[0-9\uff10-\uff19Xx\uff38\uff58]"  # the ID's check character: a digit or X
+_ALNUM = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+# Mainland mobile numbers, optionally with +86 / 86 / 0086, not glued to other digits.
+PHONE_RE = re.compile(
+    rf"(?<!{_D})(?:(?:[+\uff0b]|[0\uff10]{{2}})?[8\uff18][6\uff16]{_SEP})?"
+    rf"([1\uff11][3-9\uff13-\uff19]{_D}){_SEP}({_D}{{4}}){_SEP}({_D}{{4}})(?!{_D})"
+)
+# 18-character resident ID (GB 11643, groups 6-8-4 as often written) and the legacy 15-digit form,
+# not glued to letters or digits (a longer code that merely contains 18 digits is not an ID).
+ID_RE = re.compile(
+    rf"(?<![{_ALNUM}])({_D}{{6}}){_SEP}({_D}{{8}}){_SEP}({_D}{{3}}{_X})(?![{_ALNUM}])"
+    rf"|(?<!{_D})([1-9\uff11-\uff19]{_D}{{5}}){_SEP}({_D}{{5}}){_SEP}({_D}{{4}})(?!{_D})"
+)
 
 
 def mask_phone(value: str | None) -> str:
@@ -50,9 +64,16 @@ def mask_name(value: str | None) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask every phone or ID-card number inside free text (log lines, notes)."""
-    text = ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
+    """Mask every phone or ID-card number inside free text (log lines, notes), in whatever spelling.
+
+    The kept digits are written as they were typed (ASCII stays ASCII); separators and a +86 prefix go."""
+    text = ID_RE.sub(_mask_id_match, text)
     return PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+def _mask_id_match(match: re.Match[str]) -> str:
+    groups = [group for group in match.groups() if group is not None]
+    return mask_id_number("".join(groups))
 
 
 class MaskingLogFilter(logging.Filter):

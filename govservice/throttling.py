@@ -24,52 +24,57 @@ class SlidingWindowThrottle(BaseThrottle):
     """Subclasses set `scope` (a key of DEFAULT_THROTTLE_RATES) and `get_cache_key()`, as with SimpleRateThrottle."""
 
     cache = default_cache
-    timer = time.time
+    timer = staticmethod(time.time)  # a plain function, not a method: self.timer() is the clock
     cache_format = "throttle2_%(scope)s_%(ident)s"
     scope: str = ""
 
     def __init__(self) -> None:
         # DRF's own rates table (DEFAULT_THROTTLE_RATES), so one setting and one override point serve both.
         rate = SimpleRateThrottle.THROTTLE_RATES.get(self.scope)
-        self.num_requests, self.duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]
+        # parse_rate does not read self; calling it unbound keeps DRF's rate syntax without a throttle instance.
+        self.num_requests, self.duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]  # self unused
         self.wait_seconds: float | None = None
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if self.num_requests is None or self.duration is None:
+        limit, duration = self.num_requests, self.duration
+        if limit is None or duration is None:  # no rate for this scope: no limit
             return True
         key = self.get_cache_key(request, view)
         if key is None:
             return True
         now = self.timer()
-        window = int(now // self.duration)
+        window = int(now // duration)
         current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
         counts = self.cache.get_many([current_key, previous_key])
         current, previous = int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
-        into = (now - window * self.duration) / self.duration  # how far into this window, 0..1
-        if previous * (1 - into) + current >= self.num_requests:
-            self.wait_seconds = self._wait(current=current, previous=previous, into=into)
+        into = (now - window * duration) / duration  # how far into this window, 0..1
+        if previous * (1 - into) + current >= limit:
+            self.wait_seconds = self._wait(
+                current=current, previous=previous, into=into, limit=limit, duration=duration
+            )
             return False
-        self._count(current_key)
+        self._count(current_key, duration=duration)
         return True
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, *, duration: int) -> None:
         # A counter lives two windows: long enough to be the next window's "previous".
-        if self.cache.add(key, 1, timeout=2 * self.duration + 1):
+        if self.cache.add(key, 1, timeout=2 * duration + 1):
             return
         try:
             self.cache.incr(key)
         except ValueError:  # expired between add() and incr()
-            self.cache.add(key, 1, timeout=2 * self.duration + 1)
+            self.cache.add(key, 1, timeout=2 * duration + 1)
 
-    def _wait(self, *, current: int, previous: int, into: float) -> float:
+    @staticmethod
+    def _wait(*, current: int, previous: int, into: float, limit: int, duration: int) -> float:
         """Seconds until the estimate drops below the limit (assuming no further requests)."""
-        if current >= self.num_requests or not previous:
-            return (1 - into) * self.duration  # only the next window helps
+        if current >= limit or not previous:
+            return (1 - into) * duration  # only the next window helps
         # previous × (1 − into − t/d) + current < limit  ⇔  t > d × (1 − into − (limit − current) / previous)
-        needed = self.duration * (1 - into - (self.num_requests - current) / previous)
+        needed = duration * (1 - into - (limit - current) / previous)
         return max(needed, 1.0)
 
     def wait(self) -> float | None:

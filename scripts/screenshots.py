@@ -36,11 +36,18 @@ class Shot:
     full_page: bool = False
 
 
+def _demo[T](row: T | None, what: str) -> T:
+    """The demo row a screenshot shows; without it the demo data is missing, which is worth saying plainly."""
+    if row is None:
+        raise RuntimeError(f"the demo data has no {what}: run `make demo` (load_demo) first")
+    return row
+
+
 def _case_awaiting_correction() -> str:
     from cases.models import Case
 
     case = Case.objects.filter(centre__code="city", status="awaiting_correction").order_by("-id").first()
-    return case.get_absolute_url()
+    return _demo(case, "case awaiting correction").get_absolute_url()
 
 
 def _correction_list() -> str:
@@ -53,7 +60,7 @@ def _complaint() -> str:
     from complaints.models import Complaint
 
     complaint = Complaint.objects.filter(centre__code="city").order_by("-id").first()
-    return reverse("complaints:complaint-detail", args=[complaint.public_id])
+    return reverse("complaints:complaint-detail", args=[_demo(complaint, "complaint").public_id])
 
 
 def _rating_page() -> str:
@@ -62,7 +69,7 @@ def _rating_page() -> str:
     from staff.models import Window
 
     window = Window.objects.filter(centre__code="city").order_by("code").first()
-    return reverse("complaints:rate-window", args=[window.public_id])
+    return reverse("complaints:rate-window", args=[_demo(window, "window").public_id])
 
 
 def _problem() -> str:
@@ -71,7 +78,7 @@ def _problem() -> str:
     from rectification.models import Problem
 
     problem = Problem.objects.filter(centre__code="city").order_by("code").first()
-    return reverse("rectification:problem-detail", args=[problem.id])
+    return reverse("rectification:problem-detail", args=[_demo(problem, "ledger problem").id])
 
 
 def _score_month() -> str:
@@ -80,7 +87,7 @@ def _score_month() -> str:
     from development.models import ScoringRun
 
     run = ScoringRun.objects.filter(centre__code="city").order_by("-month").first()
-    return reverse("staff:score-month", args=[run.month.strftime("%Y-%m")])
+    return reverse("staff:score-month", args=[_demo(run, "scoring run").month.strftime("%Y-%m")])
 
 
 SHOTS = [

@@ -8,7 +8,6 @@ Personas (STYLE.md): `centre` and `other_centre`; `window_staff` and
 from __future__ import annotations
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -37,14 +36,11 @@ def _clean_cache():
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """Each test starts in the site's default language.
-
-    A request in English (Accept-Language or the switcher) leaves English active in the worker's
-    thread; the next test on that worker would then get English messages where it expects Chinese.
-    """
-    translation.activate(django_settings.LANGUAGE_CODE)
+    """Each test starts and ends in the default language: a request in English leaves English active in the
+    thread (LocaleMiddleware does not reset it), and a later test's message would come out in English."""
+    translation.deactivate()
     yield
-    translation.activate(django_settings.LANGUAGE_CODE)
+    translation.deactivate()
 
 
 @pytest.fixture
