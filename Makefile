@@ -48,6 +48,7 @@ browser:
 	  else echo "chromium not found; browser tests will be skipped (under CI=true they fail)"; fi; }
 
 lint: install-dev
+	$(PY) scripts/app-graph
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run

@@ -1,8 +1,9 @@
 """Load the demo data of every app, idempotently, with a progress bar.
 
 Each app may have a `demo.py` with `load(ctx: DemoContext) -> None`; they run in
-INSTALLED_APPS order (lowest app first), so `staff.demo` creates centres and people
-before the others, and an app's demo finds the data of every app below it. The
+INSTALLED_APPS order (staff first, development and dashboard last), so `staff.demo`
+creates centres and people before the others and an app's demo finds the data of the
+apps listed before it. The
 apps are found through the app registry: staff names none of the higher apps. A
 second run changes nothing that is already there.
 """
