@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import mask_name, mask_phone
 from rectification.models import Problem, ProblemCategory
@@ -239,7 +240,7 @@ class EvaluationDistributionApi(APIView):
         responses=DistributionOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        if not selectors.sees_all_feedback(request.user):
+        if not access.can_work_on_feedback(request.user):
             raise NotPermitted()
 
         class Query(StrictSerializer):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice import workdays
+from govservice import access, workdays
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from staff.models import Centre, Department, Role, User
@@ -27,7 +27,7 @@ from .models import (
     EvaluationLevel,
     FeedbackPolicy,
 )
-from .services.common import _new_tracking_no, is_manager
+from .services.common import _new_tracking_no
 
 DEFAULT_DUTY_WEEKDAYS = (DutySlot.Weekday.TUE, DutySlot.Weekday.THU)
 
@@ -58,14 +58,14 @@ def duty_rota_seed(*, centre: Centre) -> list[DutySlot]:
 @transaction.atomic
 def duty_slot_set(*, centre: Centre, weekday: int, half: str, leader: User | None, actor: User) -> DutySlot | None:
     """Edit the rota: put a leader on a weekday half-day, or clear it (leader=None)."""
-    if not is_manager(actor, centre.id):
+    if not access.can_manage_centre(actor, centre.id):
         raise NotPermitted()
     if weekday not in DutySlot.Weekday.values or half not in DutySlot.Half.values:
         raise ValidationFailed(_("值班时段无效。"), field="weekday")
     if leader is None:
         DutySlot.objects.filter(centre=centre, weekday=weekday, half=half).delete()
         return None
-    if leader.centre_id != centre.id or not leader.is_leader:
+    if not access.is_leader_of(leader, centre.id):
         raise ValidationFailed(_("值班人员须为本中心领导。"), field="leader")
     slot, _created = DutySlot.objects.update_or_create(
         centre=centre, weekday=weekday, half=half, defaults={"leader": leader}
@@ -76,9 +76,9 @@ def duty_slot_set(*, centre: Centre, weekday: int, half: str, leader: User | Non
 @transaction.atomic
 def duty_swap(*, centre: Centre, on: date, half: str, leader: User, actor: User, note: str = "") -> DutySwap:
     """One date's substitute (调班); the regular rota stays as it is."""
-    if not is_manager(actor, centre.id):
+    if not access.can_manage_centre(actor, centre.id):
         raise NotPermitted()
-    if leader.centre_id != centre.id or not leader.is_leader:
+    if not access.is_leader_of(leader, centre.id):
         raise ValidationFailed(_("值班人员须为本中心领导。"), field="leader")
     if half not in DutySlot.Half.values:
         raise ValidationFailed(_("值班时段无效。"), field="half")
@@ -94,9 +94,9 @@ def escalation_due(*, centre: Centre, kind: str, received_on: date) -> workdays.
     return workdays.add_working_days(received_on, days)
 
 
-def _require_leader(actor: User, centre_id: int) -> None:
-    # Leaders of the centre (and centre/city admins) run the window; is_manager covers both.
-    if not is_manager(actor, centre_id):
+def _require_centre_manager(actor: User, centre_id: int) -> None:
+    # Leaders of the centre (and centre/city admins) run the window.
+    if not access.can_manage_centre(actor, centre_id):
         raise NotPermitted()
 
 
@@ -114,7 +114,8 @@ def escalation_register(
     received_at: datetime | None = None,
 ) -> Escalation:
     """The leader on duty registers a matter; its answer deadline follows from its kind."""
-    if not (actor.is_leader and actor.centre_id == centre.id) and not is_manager(actor, centre.id):
+    # The leader on duty is always a manager of the centre (is_leader_of implies can_manage_centre).
+    if not access.can_manage_centre(actor, centre.id):
         raise NotPermitted(_("办不成事反映由值班领导登记。"))
     if kind not in Escalation.Kind.values:
         raise ValidationFailed(_("类型无效。"), field="kind")
@@ -167,7 +168,7 @@ def _move(escalation: Escalation, to: str, *, actor: User, note: str = "") -> No
 def escalation_reclassify(*, escalation_id: int, kind: str, actor: User) -> Escalation:
     """General ↔ complex; the deadline is recounted from the day the matter was received."""
     escalation = _lock(escalation_id)
-    _require_leader(actor, escalation.centre_id)
+    _require_centre_manager(actor, escalation.centre_id)
     if kind not in Escalation.Kind.values:
         raise ValidationFailed(_("类型无效。"), field="kind")
     due = escalation_due(
@@ -187,7 +188,7 @@ def escalation_reclassify(*, escalation_id: int, kind: str, actor: User) -> Esca
 @transaction.atomic
 def escalation_add_department(*, escalation_id: int, department: Department, part: str, actor: User) -> Escalation:
     escalation = _lock(escalation_id)
-    _require_leader(actor, escalation.centre_id)
+    _require_centre_manager(actor, escalation.centre_id)
     if department.centre_id != escalation.centre_id:
         raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field="department")
     if not part.strip():
@@ -203,7 +204,9 @@ def escalation_add_department(*, escalation_id: int, department: Department, par
 @transaction.atomic
 def escalation_department_answer(*, item_id: int, answer: str, actor: User) -> EscalationDepartment:
     item = EscalationDepartment.objects.select_for_update().select_related("escalation").get(id=item_id)
-    if not (is_manager(actor, item.escalation.centre_id) or actor.department_id == item.department_id):
+    if not access.can_answer_for_department(
+        actor, centre_id=item.escalation.centre_id, department_id=item.department_id
+    ):
         raise NotPermitted()
     if not answer.strip():
         raise ValidationFailed(_("请填写答复内容。"), field="answer")
@@ -220,7 +223,7 @@ def escalation_department_answer(*, item_id: int, answer: str, actor: User) -> E
 def escalation_write_report(*, escalation_id: int, report: str, actor: User) -> Escalation:
     """The special report (专题报告) of a complex matter, written in the app and printable."""
     escalation = _lock(escalation_id)
-    _require_leader(actor, escalation.centre_id)
+    _require_centre_manager(actor, escalation.centre_id)
     escalation.report = report.strip()
     escalation.save(update_fields=["report", "updated_at"])
     EscalationEvent.objects.create(escalation=escalation, actor=actor, note=_("更新专题报告"))
@@ -230,7 +233,7 @@ def escalation_write_report(*, escalation_id: int, report: str, actor: User) -> 
 @transaction.atomic
 def escalation_resolve(*, escalation_id: int, solved: bool, outcome: str, actor: User) -> Escalation:
     escalation = _lock(escalation_id)
-    _require_leader(actor, escalation.centre_id)
+    _require_centre_manager(actor, escalation.centre_id)
     if not outcome.strip():
         raise ValidationFailed(_("请填写办理结果。"), field="outcome")
     if solved and escalation.kind == Escalation.Kind.COMPLEX and not escalation.report.strip():
@@ -247,7 +250,7 @@ def escalation_resolve(*, escalation_id: int, solved: bool, outcome: str, actor:
 def escalation_close(*, escalation_id: int, satisfaction: int, actor: User, note: str = "") -> Escalation:
     """The citizen's satisfaction is recorded at the callback and the matter closes."""
     escalation = _lock(escalation_id)
-    _require_leader(actor, escalation.centre_id)
+    _require_centre_manager(actor, escalation.centre_id)
     if satisfaction not in EvaluationLevel.values:
         raise ValidationFailed(_("评价等级须为 1 到 5。"), field="satisfaction")
     _move(escalation, Escalation.Status.CLOSED, actor=actor, note=note)

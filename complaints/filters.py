@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govservice import access
 from govservice.workdays import WorkCalendar
 from rectification.models import ProblemCategory
 from staff.models import Window
@@ -46,7 +47,7 @@ def _centre_channels(request: object) -> QuerySet[Channel]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Channel.objects.none()
-    if user.is_city_wide:
+    if access.is_city_wide(user):
         return Channel.objects.all()
     return Channel.objects.filter(centres=user.centre_id).distinct()
 

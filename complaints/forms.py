@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rectification.models import Problem, ProblemCategory
-from staff.models import Department, User
+from staff.models import Department, Role, User
 
 from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
 
@@ -181,7 +181,7 @@ class DutySlotForm(forms.Form):
     def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["leader"].queryset = User.objects.filter(
-            centre_id=centre_id, is_active=True, roles__role="leader"
+            centre_id=centre_id, is_active=True, roles__role=Role.LEADER
         ).distinct()
 
 

@@ -3,17 +3,18 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
-from staff.models import Role, User
+from staff.models import User
 
 from .models import BadReview, Complaint
-from .selectors import bad_review_list_for, complaint_list_for, sees_all_feedback
+from .selectors import bad_review_list_for, complaint_list_for
 
 
 def nav_items(user: User) -> list[NavItem]:
     section = _("评价与投诉")
     items: list[NavItem] = []
-    if sees_all_feedback(user):
+    if access.can_work_on_feedback(user):
         items.append(
             NavItem(
                 _("评价与投诉概览"),
@@ -27,7 +28,7 @@ def nav_items(user: User) -> list[NavItem]:
             status__in=[Complaint.Status.RECEIVED, Complaint.Status.ASSIGNED, Complaint.Status.REOPENED]
         )
     ).count()
-    if sees_all_feedback(user) or open_complaints:
+    if access.can_work_on_feedback(user) or open_complaints:
         items.append(
             NavItem(
                 _("投诉建议"),
@@ -41,7 +42,7 @@ def nav_items(user: User) -> list[NavItem]:
         status__in=[BadReview.Status.OPEN, BadReview.Status.CONTACTED, BadReview.Status.RECTIFYING]
     )
     open_bad_count = open_bad.count()
-    if sees_all_feedback(user) or open_bad_count:
+    if access.can_work_on_feedback(user) or open_bad_count:
         items.append(
             NavItem(
                 _("差评处置"),
@@ -54,14 +55,11 @@ def nav_items(user: User) -> list[NavItem]:
     items.append(
         NavItem(_("评价记录"), reverse("complaints:evaluation-list"), _("好差评明细（五级）。"), section=section)
     )
-    if sees_all_feedback(user):
+    if access.can_work_on_feedback(user):
         items.append(NavItem(_("评价统计"), reverse("complaints:report"), section=section))
         items.append(NavItem(_("窗口评价二维码"), reverse("complaints:window-qr-list"), section=section))
     # Liaisons see the matters their department takes part in (the selector narrows the list).
-    if (
-        user.has_role(Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN, Role.LIAISON)
-        or user.is_superuser
-    ):
+    if access.can_work_on_feedback(user):
         items.append(
             NavItem(
                 _("办不成事反映窗口"),

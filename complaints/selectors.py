@@ -13,8 +13,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cases.selectors import case_ids_by_applicant_phone_hashes
+from govservice import access
 from rectification.models import ProblemCategory
-from staff.models import Role, User
+from staff.models import User
 from staff.selectors import scope_to_user
 
 # Other apps read the deadline and self-rating rules through this module (`X as X`: re-exported);
@@ -39,17 +40,9 @@ from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluat
 LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]
 
 
-FEEDBACK_ROLES = (Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN, Role.LIAISON)
-
-
-def sees_all_feedback(user: User) -> bool:
-    """Leaders, admins and liaisons see the centre's feedback; everyone else only what concerns them."""
-    return user.is_superuser or user.has_role(*FEEDBACK_ROLES)
-
-
 def complaint_list_for(*, user: User) -> QuerySet[Complaint]:
     queryset = scope_to_user(Complaint.objects.all(), user)
-    if not sees_all_feedback(user):
+    if not access.can_work_on_feedback(user):
         queryset = queryset.filter(Q(owner=user) | Q(staff=user))
     return queryset.select_related("centre", "channel", "window", "department", "owner", "problem", "matter_type")
 
@@ -68,14 +61,14 @@ def complaint_get_for(*, user: User, public_id: object) -> Complaint:
 
 def evaluation_list_for(*, user: User) -> QuerySet[Evaluation]:
     queryset = scope_to_user(Evaluation.objects.all(), user)
-    if not sees_all_feedback(user):
+    if not access.can_work_on_feedback(user):
         queryset = queryset.filter(staff=user)
     return queryset.select_related("centre", "channel", "window", "staff", "matter_type")
 
 
 def bad_review_list_for(*, user: User) -> QuerySet[BadReview]:
     queryset = scope_to_user(BadReview.objects.all(), user)
-    if not sees_all_feedback(user):
+    if not access.can_work_on_feedback(user):
         queryset = queryset.filter(Q(owner=user) | Q(evaluation__staff=user))
     return queryset.select_related("evaluation__channel", "evaluation__window", "evaluation__staff", "owner", "problem")
 
@@ -86,7 +79,7 @@ def bad_review_get_for(*, user: User, pk: int) -> BadReview:
 
 def escalation_list_for(*, user: User) -> QuerySet[Escalation]:
     queryset = scope_to_user(Escalation.objects.all(), user)
-    if not sees_all_feedback(user):
+    if not access.can_work_on_feedback(user):
         queryset = queryset.filter(departments__department_id=user.department_id or 0).distinct()
     return queryset.select_related("centre", "received_by", "matter_type")
 

@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govservice import access
+
 from .figures import DashboardFilters, dashboard_cached_for
-from .views import DASHBOARD_ROLES
 
 
 class DashboardApi(APIView):
@@ -23,7 +24,7 @@ class DashboardApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        if not request.user.has_role(*DASHBOARD_ROLES):
+        if not access.has_management_role(request.user):
             raise NotFound  # the same answer as the page: leaders and administrators only
         data = dashboard_cached_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))
         return Response(asdict(data))

@@ -3,14 +3,13 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
 from staff.models import User
 
-from .views import DASHBOARD_ROLES
-
 
 def nav_items(user: User) -> list[NavItem]:
-    if not user.has_role(*DASHBOARD_ROLES):
+    if not access.has_management_role(user):
         return []
     return [
         NavItem(

@@ -6,18 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from staff.models import Role
+from govservice import access
 
 from .charts import bar_chart, column_chart
 from .figures import DashboardFilters, dashboard_cached_for
-
-DASHBOARD_ROLES = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.has_role(*DASHBOARD_ROLES):
+    if not access.has_management_role(user):
         raise Http404
     filters = DashboardFilters.from_query(request.GET)
     data = dashboard_cached_for(user=user, filters=filters)

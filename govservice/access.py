@@ -57,6 +57,8 @@ class CaseLike(InCentre, Protocol):
 
 
 class ComplaintLike(InCentre, Protocol):
+    """A record someone answers for in a centre: a complaint, a bad review."""
+
     @property
     def owner_id(self) -> int | None: ...
 
@@ -89,6 +91,15 @@ def _is_superuser(user: Actor | None) -> bool:
 
 def _centre_of(user: Actor | None) -> int | None:
     return getattr(user, "centre_id", None) if user is not None and user.is_authenticated else None
+
+
+def _is_one_of(user: Actor | None, *person_ids: int | None) -> bool:
+    # An anonymous or unsaved user has no id, and an empty field (no owner yet) names nobody:
+    # None must never match None.
+    if user is None or not user.is_authenticated:
+        return False
+    own_id = getattr(user, "id", None)
+    return own_id is not None and own_id in person_ids
 
 
 # --- who someone is ------------------------------------------------------------------------
@@ -240,7 +251,13 @@ def can_reveal_personal_data(user: StaffMember, case: CaseLike, *, helper_id: in
 
 def can_handle_complaint(user: StaffMember, complaint: ComplaintLike) -> bool:
     """Work on a complaint: its owner, or a manager of its centre."""
-    return user.id == complaint.owner_id or can_manage_centre(user, complaint.centre_id)
+    return _is_one_of(user, complaint.owner_id) or can_manage_centre(user, complaint.centre_id)
+
+
+def can_handle_bad_review(user: StaffMember, bad_review: ComplaintLike) -> bool:
+    """Work through a bad review (contact, verify, rectify, call back): the person answering for
+    it, or a manager of its centre. Reassigning it and deciding its appeal are separate rules."""
+    return _is_one_of(user, bad_review.owner_id) or can_manage_centre(user, bad_review.centre_id)
 
 
 def can_classify_complaint(user: StaffMember, complaint: ComplaintLike) -> bool:
@@ -269,7 +286,7 @@ def can_manage_problem(
     the owners of its measures (`owns_a_measure` is asked last: it costs a query)."""
     if has_management_role(user):
         return True
-    if user.id in (problem.responsible_person_id, problem.responsible_leader_id):
+    if _is_one_of(user, problem.responsible_person_id, problem.responsible_leader_id):
         return True
     return owns_a_measure is not None and owns_a_measure()
 

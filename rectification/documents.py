@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 
+from govservice import access
 from govservice.exceptions import ValidationFailed
-from staff.models import Centre, Department, Role, User
+from staff.models import Centre, Department, User
 
 from .models import Problem, ProblemCategory, ProblemSource
 
@@ -225,7 +226,7 @@ def ledger_import(*, data: bytes, centre: Centre, actor: User) -> ImportResult:
         return result
     if not parsed:
         raise ValidationFailed(_("文件中没有台账数据。"), field="file")
-    leader = actor if actor.has_role(Role.LEADER, Role.CITY_LEADER) else None
+    leader = actor if access.is_leader(actor) else None
     with transaction.atomic():
         for row in parsed:
             problem = services.problem_create(

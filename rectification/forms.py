@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from govservice.roles import LEADER_ROLES
 from staff.models import Department, User
 
 from .models import Problem, ProblemCategory, ProblemSource
@@ -76,7 +77,7 @@ class ProblemForm(forms.Form):
     def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         people = User.objects.filter(centre_id=centre_id, is_active=True).order_by("name")
-        self.fields["responsible_leader"].queryset = people.filter(roles__role__in=["leader", "city_leader"]).distinct()
+        self.fields["responsible_leader"].queryset = people.filter(roles__role__in=LEADER_ROLES).distinct()
         self.fields["responsible_person"].queryset = people
         self.fields["responsible_department"].queryset = Department.objects.filter(centre_id=centre_id)
 

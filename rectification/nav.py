@@ -3,15 +3,15 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.navigation import NavItem
-from staff.models import Role, User
+from staff.models import User
 
 
 def nav_items(user: User) -> list[NavItem]:
     items: list[NavItem] = []
-    managers = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN, Role.LIAISON)
     # No query here: every page builds the nav. Owners of measures reach them through their notices.
-    if user.has_role(*managers):
+    if access.can_work_on_feedback(user):
         items.append(
             NavItem(
                 _("整改台账"),

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import Centre, Department, Role
+from staff.models import Centre, Department
 from staff.selectors import centre_list_for, scope_to_user
 
 from . import documents, services
@@ -42,19 +43,19 @@ def _filter_context(request: HttpRequest, filters: LedgerFilters) -> dict:
         "departments": scope_to_user(Department.objects.all(), user)
         .select_related("centre")
         .order_by("centre", "name"),
-        "centres": centre_list_for(user=user) if user.is_city_wide else [],
+        "centres": centre_list_for(user=user) if access.is_city_wide(user) else [],
     }
-
-
-def _can_register(user) -> bool:  # noqa: ANN001
-    return user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
 
 
 @login_required
 def ledger_list(request: HttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     page = Paginator(problem_list_for(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "can_register": _can_register(request.user), **_filter_context(request, filters)}
+    context = {
+        "page": page,
+        "can_register": access.has_management_role(request.user),
+        **_filter_context(request, filters),
+    }
     return render(request, "rectification/ledger_list.html", context)
 
 
@@ -75,7 +76,7 @@ def ledger_print(request: HttpRequest) -> HttpResponse:
 
 def _title(request: HttpRequest, filters: LedgerFilters) -> str:
     user = request.user
-    centre = user.centre.name if user.centre and not user.is_city_wide else _("全市")
+    centre = user.centre.name if user.centre and not access.is_city_wide(user) else _("全市")
     if filters.centre:
         centre = Centre.objects.filter(code=filters.centre).values_list("name", flat=True).first() or centre
     return _("%(c)s窗口作风建设问题整改台账") % {"c": centre}
@@ -115,7 +116,7 @@ def _pdf_response(request: HttpRequest, problems, title: str, name: str, *, deta
 @login_required
 def ledger_import(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not _can_register(user):
+    if not access.has_management_role(user):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[int, str]] = []
@@ -139,7 +140,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def problem_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not _can_register(user) or user.centre_id is None:
+    if not access.has_management_role(user) or user.centre_id is None:
         raise Http404
     form = ProblemForm(request.POST or None, centre_id=user.centre_id)
     if request.method == "POST" and form.is_valid():
@@ -155,7 +156,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
-    if not services.can_manage(request.user, problem):
+    if not services.can_manage_problem(request.user, problem):
         raise Http404
     initial = {name: getattr(problem, name) for name in services.PROBLEM_EDITABLE if name != "window"}
     form = ProblemForm(request.POST or None, centre_id=problem.centre_id, initial={**initial, "code": problem.code})
@@ -176,14 +177,15 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     user = request.user
-    can_manage = services.can_manage(user, problem)
+    can_manage = services.can_manage_problem(user, problem)
+    can_recheck = access.can_recheck(user)
     transitions = []
     # Forward moves first (verify before send back), in a stable order.
     order = list(Problem.Status.values)
     for to in sorted(Problem.TRANSITIONS[problem.status], key=order.index, reverse=True):
-        if problem.status == Problem.Status.CLOSE_OUT_APPLIED and not services.can_verify(user, problem):
+        if problem.status == Problem.Status.CLOSE_OUT_APPLIED and not access.can_close_out(user, problem):
             continue
-        if problem.status == Problem.Status.CLOSED and not user.is_leader:
+        if problem.status == Problem.Status.CLOSED and not can_recheck:
             continue
         if problem.status in (Problem.Status.OPEN, Problem.Status.IN_RECTIFICATION) and not can_manage:
             continue
@@ -200,7 +202,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "measure_form": MeasureForm(problem=problem)
         if can_manage and problem.status != Problem.Status.CLOSED
         else None,
-        "can_recheck": problem.status == Problem.Status.CLOSED and user.is_leader,
+        "can_recheck": problem.status == Problem.Status.CLOSED and can_recheck,
         "today": timezone.localdate(),
     }
     return render(request, "rectification/problem_detail.html", context)

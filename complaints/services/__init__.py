@@ -27,9 +27,7 @@ from .bad_reviews import (
 )
 from .common import (
     CATEGORY_KEYWORDS,
-    MANAGER_ROLES,
     _new_tracking_no,
-    is_manager,
     record_changed_after_commit,
     suggest_category,
 )
@@ -55,7 +53,6 @@ from .evaluations import (
 __all__ = [
     "CATEGORY_KEYWORDS",
     "INVITATION_VALID_DAYS",
-    "MANAGER_ROLES",
     "_complaint_move",
     "_new_tracking_no",
     "bad_review_callback",
@@ -77,7 +74,6 @@ __all__ = [
     "evaluation_submit",
     "evaluation_submit_by_invitation",
     "evaluation_submit_once",
-    "is_manager",
     "record_changed_after_commit",
     "suggest_category",
 ]

@@ -8,13 +8,13 @@ from django.db.models import Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice import workdays
+from govservice import access, workdays
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from rectification.models import Problem
 from staff.models import Centre, Role, User
 
 from ..models import BadReview, Evaluation, EvaluationEvent, EvaluationLevel, FeedbackPolicy
-from .common import _local_date, _require_manager, is_manager, record_changed_after_commit
+from .common import _local_date, record_changed_after_commit
 
 
 def _default_owner(centre: Centre) -> User | None:
@@ -73,7 +73,8 @@ def _lock_bad_review(bad_review_id: int) -> BadReview:
 def bad_review_contact(*, bad_review_id: int, actor: User, note: str = "") -> BadReview:
     """The citizen was contacted (first step, due within the policy's contact days)."""
     bad_review = _lock_bad_review(bad_review_id)
-    _require_manager(actor, bad_review.centre_id, owner_id=bad_review.owner_id)
+    if not access.can_handle_bad_review(actor, bad_review):
+        raise NotPermitted()
     if bad_review.status == BadReview.Status.CONTACTED:
         return bad_review
     _bad_review_move(bad_review, BadReview.Status.CONTACTED, actor=actor, action="contacted", note=note)
@@ -99,7 +100,8 @@ def bad_review_verify(
     mistaken / malicious → the appeal route, decided by a leader.
     """
     bad_review = _lock_bad_review(bad_review_id)
-    _require_manager(actor, bad_review.centre_id, owner_id=bad_review.owner_id)
+    if not access.can_handle_bad_review(actor, bad_review):
+        raise NotPermitted()
     if verdict not in BadReview.Verdict.values:
         raise ValidationFailed(_("核实结论无效。"), field="verdict")
     if problem is not None and problem.centre_id != bad_review.centre_id:
@@ -132,7 +134,8 @@ def bad_review_verify(
 @transaction.atomic
 def bad_review_rectify(*, bad_review_id: int, rectification: str, actor: User) -> BadReview:
     bad_review = _lock_bad_review(bad_review_id)
-    _require_manager(actor, bad_review.centre_id, owner_id=bad_review.owner_id)
+    if not access.can_handle_bad_review(actor, bad_review):
+        raise NotPermitted()
     if not rectification.strip():
         raise ValidationFailed(_("请填写整改措施。"), field="rectification")
     _bad_review_move(bad_review, BadReview.Status.RECTIFIED, actor=actor, action="rectified", note=rectification)
@@ -146,7 +149,8 @@ def bad_review_rectify(*, bad_review_id: int, rectification: str, actor: User) -
 def bad_review_callback(*, bad_review_id: int, satisfied: bool, note: str, actor: User) -> BadReview:
     """The callback (回访) closes the flow; the citizen may then give one follow-up rating."""
     bad_review = _lock_bad_review(bad_review_id)
-    _require_manager(actor, bad_review.centre_id, owner_id=bad_review.owner_id)
+    if not access.can_handle_bad_review(actor, bad_review):
+        raise NotPermitted()
     _bad_review_move(bad_review, BadReview.Status.CLOSED, actor=actor, action="called_back", note=note)
     bad_review.callback_satisfied = satisfied
     bad_review.callback_note = note.strip()
@@ -159,7 +163,7 @@ def bad_review_callback(*, bad_review_id: int, satisfied: bool, note: str, actor
 def bad_review_decide_appeal(*, bad_review_id: int, upheld: bool, decision: str, actor: User) -> BadReview:
     """A leader decides an appeal (申诉复核): upheld → the evaluation no longer counts; rejected → rectify."""
     bad_review = _lock_bad_review(bad_review_id)
-    if not (actor.is_leader and is_manager(actor, bad_review.centre_id)):
+    if not access.can_decide_appeal(actor, bad_review):
         raise NotPermitted(_("申诉复核须由中心领导决定。"))
     if not decision.strip():
         raise ValidationFailed(_("请填写复核意见。"), field="decision")
@@ -182,7 +186,8 @@ def bad_review_decide_appeal(*, bad_review_id: int, upheld: bool, decision: str,
 @transaction.atomic
 def bad_review_reassign(*, bad_review_id: int, owner: User, actor: User) -> BadReview:
     bad_review = _lock_bad_review(bad_review_id)
-    _require_manager(actor, bad_review.centre_id)
+    if not access.can_manage_centre(actor, bad_review.centre_id):
+        raise NotPermitted()
     if owner.centre_id != bad_review.centre_id:
         raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field="owner")
     EvaluationEvent.objects.create(

@@ -1,4 +1,4 @@
-"""Helpers every feedback service shares: the change signal, scoping checks, the manager rule."""
+"""Helpers every feedback service shares: the change signal, scoping checks, tracking numbers."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice.exceptions import NotPermitted, ValidationFailed
+from govservice.exceptions import ValidationFailed
 from rectification.models import ProblemCategory
-from staff.models import Centre, Role, User
+from staff.models import Centre
 
 from .. import signals
 from ..models import Channel, Complaint, Evaluation
-
-MANAGER_ROLES = (Role.LEADER, Role.CENTRE_ADMIN, Role.CITY_LEADER, Role.CITY_ADMIN)
 
 
 def record_changed_after_commit(obj: Complaint | Evaluation) -> None:
@@ -41,21 +39,6 @@ def _serves(channel: Channel, centre: Centre) -> bool:
 def _check_channel(channel: Channel, centre: Centre) -> None:
     if not channel.is_active or not _serves(channel, centre):
         raise ValidationFailed(_("该渠道未启用或不服务于该中心。"), field="channel")
-
-
-def is_manager(user: User | None, centre_id: int | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser or user.has_role(Role.CITY_LEADER, Role.CITY_ADMIN):
-        return True
-    return user.centre_id == centre_id and user.has_role(Role.LEADER, Role.CENTRE_ADMIN)
-
-
-def _require_manager(user: User | None, centre_id: int, *, owner_id: int | None = None) -> None:
-    if user is not None and owner_id is not None and user.id == owner_id:
-        return
-    if not is_manager(user, centre_id):
-        raise NotPermitted()
 
 
 def _local_date(moment: datetime) -> Any:

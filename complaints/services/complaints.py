@@ -9,18 +9,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from rectification.models import Problem, ProblemCategory
-from staff.models import Centre, Department, Role, User, Window
+from staff.models import Centre, Department, User, Window
 
 from ..models import Channel, Complaint, ComplaintEvent, Evaluation, FeedbackPolicy
 from .common import (
     _check_channel,
     _check_same_centre,
     _new_tracking_no,
-    _require_manager,
-    is_manager,
     record_changed_after_commit,
 )
 
@@ -200,9 +199,8 @@ def _complaint_move(complaint: Complaint, to: str, *, actor: User | None, note: 
 
 
 def _require_complaint_staff(actor: User, complaint: Complaint) -> None:
-    if is_manager(actor, complaint.centre_id) or complaint.owner_id == actor.id:
-        return
-    raise NotPermitted()
+    if not access.can_handle_complaint(actor, complaint):
+        raise NotPermitted()
 
 
 @transaction.atomic
@@ -211,7 +209,7 @@ def complaint_classify(
 ) -> Complaint:
     """Staff decide the ProblemCategory (a keyword suggestion is only a hint) and may link a ledger problem."""
     complaint = _lock_complaint(complaint_id)
-    if not (is_manager(actor, complaint.centre_id) or complaint.owner_id == actor.id or actor.has_role(Role.LIAISON)):
+    if not access.can_classify_complaint(actor, complaint):
         raise NotPermitted()
     if category not in ProblemCategory.values:
         raise ValidationFailed(_("问题类别无效。"), field="category")
@@ -233,7 +231,8 @@ def complaint_classify(
 @transaction.atomic
 def complaint_assign(*, complaint_id: int, department: Department, owner: User, actor: User) -> Complaint:
     complaint = _lock_complaint(complaint_id)
-    _require_manager(actor, complaint.centre_id)
+    if not access.can_manage_centre(actor, complaint.centre_id):
+        raise NotPermitted()
     if department.centre_id != complaint.centre_id:
         raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field="department")
     if owner.centre_id != complaint.centre_id or not owner.is_active:
@@ -294,7 +293,8 @@ def complaint_merge(*, primary_id: int, duplicate_id: int, actor: User) -> Compl
     primary, duplicate = rows.get(primary_id), rows.get(duplicate_id)
     if primary is None or duplicate is None or primary.centre_id != duplicate.centre_id:
         raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field="duplicate")
-    _require_manager(actor, primary.centre_id)
+    if not access.can_manage_centre(actor, primary.centre_id):
+        raise NotPermitted()
     if primary.status == Complaint.Status.MERGED:
         raise ValidationFailed(_("不能合并到已被合并的记录。"), field="primary")
     _complaint_move(duplicate, Complaint.Status.MERGED, actor=actor, note=primary.tracking_no)

@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from govservice import access
 from govservice.exceptions import DomainError
 
-from .. import selectors
 from ..models import BadReview
 
 PAGE_SIZE = 50
@@ -53,7 +53,7 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
 
 
 def _require_feedback_staff(request: HttpRequest) -> None:
-    if not selectors.sees_all_feedback(request.user):
+    if not access.can_work_on_feedback(request.user):
         raise PermissionDenied
 
 

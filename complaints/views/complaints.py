@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.masking import mask_name, mask_phone
 
 from .. import selectors, services
@@ -63,7 +64,7 @@ def complaint_detail(request: HttpRequest, public_id: object) -> HttpResponse:
         "duplicates": duplicates,
         "merge_form": MergeForm(candidates=duplicates) if duplicates else None,
         "sources": complaint.merged_sources.select_related("channel"),
-        "can_manage": services.is_manager(request.user, centre_id),
+        "can_manage": access.can_manage_centre(request.user, centre_id),
     }
     return render(request, "complaints/complaint_detail.html", context)
 

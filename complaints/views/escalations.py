@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.exceptions import DomainError
 from govservice.masking import mask_name, mask_phone
 
 from .. import escalations as esc
-from .. import selectors, services
+from .. import selectors
 from ..deadlines import (
     escalations_with_overdue_flag,
 )
@@ -52,7 +53,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
         "on_duty": on_duty,
         "months": selectors.escalation_monthly(user=request.user, year=today.year),
         "year": today.year,
-        "can_register": centre is not None and services.is_manager(request.user, centre.id),
+        "can_register": centre is not None and access.can_manage_centre(request.user, centre.id),
     }
     context["solved_this_year"] = sum(m.solved for m in context["months"])
     return render(request, "complaints/escalation_list.html", context)
@@ -61,7 +62,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def escalation_new(request: HttpRequest) -> HttpResponse:
     centre = request.user.centre
-    if centre is None or not services.is_manager(request.user, centre.id):
+    if centre is None or not access.can_manage_centre(request.user, centre.id):
         raise PermissionDenied
     on_duty = esc.duty_leader_on(centre=centre, when=timezone.now())
     form = EscalationForm(request.POST or None)
@@ -90,7 +91,7 @@ def escalation_detail(request: HttpRequest, public_id: object) -> HttpResponse:
         "resolve_form": ResolveForm(),
         "close_form": CloseForm(),
         "today": timezone.localdate(),
-        "can_manage": services.is_manager(request.user, escalation.centre_id),
+        "can_manage": access.can_manage_centre(request.user, escalation.centre_id),
     }
     return render(request, "complaints/escalation_detail.html", context)
 
@@ -113,7 +114,7 @@ def escalation_report(request: HttpRequest, public_id: object) -> HttpResponse:
         "escalation": escalation,
         "form": form,
         "departments": escalation.departments.select_related("department"),
-        "can_manage": services.is_manager(request.user, escalation.centre_id),
+        "can_manage": access.can_manage_centre(request.user, escalation.centre_id),
     }
     return render(request, "complaints/escalation_report.html", context)
 
@@ -171,7 +172,7 @@ def duty_rota(request: HttpRequest) -> HttpResponse:
     centre = request.user.centre
     if centre is None:
         raise PermissionDenied
-    can_edit = services.is_manager(request.user, centre.id)
+    can_edit = access.can_manage_centre(request.user, centre.id)
     slot_form = DutySlotForm(centre_id=centre.id)
     swap_form = DutySwapForm(centre_id=centre.id)
     if request.method == "POST":

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.masking import mask_name, mask_phone
 
 from .. import selectors, services
@@ -76,10 +77,11 @@ def bad_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "callback_form": CallbackForm(),
         "appeal_form": AppealDecisionForm(),
         "reassign_form": ReassignForm(centre_id=bad_review.centre_id, initial={"owner": bad_review.owner_id}),
-        "can_manage": services.is_manager(request.user, bad_review.centre_id),
+        "can_manage": access.can_manage_centre(request.user, bad_review.centre_id),
         "follow_up": getattr(evaluation, "follow_up", None),
         "today": timezone.localdate(),
-        "is_leader": request.user.is_leader,
+        # The same rule as bad_review_decide_appeal: the form shows exactly when the decision is allowed.
+        "can_decide_appeal": access.can_decide_appeal(request.user, bad_review),
     }
     return render(request, "complaints/bad_review_detail.html", context)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import selectors as complaints_selectors
+from govservice import access
 from govservice.workdays import WorkCalendar, work_calendar_overrides
 from notifications import selectors as notifications_selectors
 from staff.models import User
@@ -55,7 +56,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
     waiting = _scoped(complaints_selectors.bad_reviews_awaiting_callback(), user, filters)
     singles.append((waiting, {"bad_reviews_without_callback": Count("*")}))
     sms = notifications_selectors.sms_failed_between(start=start, end=end)
-    sms = sms if user.is_city_wide and not filters.centre else _scoped(sms, user, filters)
+    sms = sms if access.is_city_wide(user) and not filters.centre else _scoped(sms, user, filters)
     singles.append((sms, {"sms_failed": Count("*")}))
     singles += _case_parts(user, filters, start, end)
     values = _single_rows(*singles)
@@ -112,7 +113,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
         decisions=decisions,
         ledger=ledger.rows,
         ledger_total=ledger.total,
-        centres=_centre_rows(ledger, names["centre"], filters) if user.is_city_wide else [],
+        centres=_centre_rows(ledger, names["centre"], filters) if access.is_city_wide(user) else [],
         complaints_by_category=complaints_by_category,
         complaints_by_month=complaints_by_month,
         satisfaction_by_month=by_month,
@@ -121,9 +122,9 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
         cases=_case_figures(values, filters, narrowed=_narrowed(user, filters)),
         staff=_staff_tiles(user, filters, names["centre"], missing),
         missing=missing,
-        department_choices=_department_choices(names, city_wide=user.is_city_wide),
+        department_choices=_department_choices(names, city_wide=access.is_city_wide(user)),
         centre_choices=[Choice(c.code, c.name) for c in sorted(names["centre"].values(), key=lambda c: c.code)]
-        if user.is_city_wide
+        if access.is_city_wide(user)
         else [],
         computed_at=timezone.now(),
     )

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from govservice import access
 from staff.models import User
 
 from .build import dashboard_for
@@ -27,7 +28,7 @@ def dashboard_cached_for(*, user: User, filters: DashboardFilters) -> Dashboard:
     today = timezone.localdate()
     # What the figures depend on: the scope (city-wide or one centre, see scope_to_user), the
     # user's own centre (the service-star tile), the filters, the day and the language of the labels.
-    scope = (user.is_authenticated and user.is_active, user.is_city_wide, user.centre_id)
+    scope = (user.is_authenticated and user.is_active, access.is_city_wide(user), user.centre_id)
     facts = repr((scope, filters.start, filters.end, filters.department, filters.centre, today, get_language()))
     key = "rectification:dashboard:" + hashlib.sha256(facts.encode()).hexdigest()
     data = cache.get(key)

@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 
 from complaints import selectors as complaints_selectors
+from govservice import access
 from staff.models import User
 from staff.selectors import centre_list_for, department_list_for, scope_to_user, window_list_by_ids
 
@@ -41,7 +42,7 @@ def _narrowed(user: User, filters: DashboardFilters, *, department: bool = True)
     Passed on only where the figure applied them: a centre's own leader is never narrowed by
     `centre` (see `_scoped`), and the tiles counted over the whole scope take no department.
     """
-    narrowed: dict[str, object] = {"centre": filters.centre if user.is_city_wide else ""}
+    narrowed: dict[str, object] = {"centre": filters.centre if access.is_city_wide(user) else ""}
     if department:
         narrowed["department"] = filters.department or ""
     return narrowed
@@ -109,7 +110,7 @@ def _names(*, user: User, windows: set[int], channels: set[int]) -> dict[str, di
 
 def _scoped(queryset: QuerySet, user: User, filters: DashboardFilters, centre_field: str = "centre") -> QuerySet:
     queryset = scope_to_user(queryset, user, centre_field=centre_field)
-    if filters.centre and user.is_city_wide:
+    if filters.centre and access.is_city_wide(user):
         queryset = queryset.filter(**{f"{centre_field}__code": filters.centre})
     return queryset
 

@@ -9,6 +9,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from complaints import selectors as complaints_selectors
+from govservice import access
 from rectification.models import ProblemCategory
 from staff.models import User
 
@@ -117,7 +118,7 @@ def _satisfaction(
     user: User,
 ) -> tuple[list[Satisfaction], ...]:
     """Very satisfied (level 5) and good (level 3 and above) rates by month, window and channel."""
-    city_wide = user.is_city_wide
+    city_wide = access.is_city_wide(user)
     list_url = "complaints:evaluation-list"
     narrowed = _narrowed(user, filters)
     period = {"rated_from": filters.start, "rated_to": filters.end, "excluded": "false", **narrowed}

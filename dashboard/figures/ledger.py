@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from govservice import access
 from rectification import selectors as rectification_selectors
 from rectification.models import Problem, ProblemCategory
 from staff.models import User
@@ -54,12 +55,12 @@ def _ledger(user: User, filters: DashboardFilters, today: date) -> _Ledger:
         "closed_on_time": Count("id", filter=Q(status=S.CLOSED, closed_on__lte=F("last_deadline"))),
     }
     # One query: by category, and for city-wide users by centre × category, rolled up here.
-    keys = ["centre_id", "category"] if user.is_city_wide else ["category"]
+    keys = ["centre_id", "category"] if access.is_city_wide(user) else ["category"]
     by_category: dict[str, dict[str, int]] = {}
     by_centre: dict[int, dict[str, int]] = {}
     for group in facts.problems.order_by().values(*keys).annotate(**counts):
         buckets = [by_category.setdefault(group["category"], {})]
-        if user.is_city_wide:
+        if access.is_city_wide(user):
             buckets.append(by_centre.setdefault(group["centre_id"], {}))
         for bucket in buckets:
             for k in counts:

@@ -7,7 +7,7 @@ The modules split what changes together; the names stay importable from here.
 
 from __future__ import annotations
 
-from ._shared import Status, can_manage, can_verify
+from ._shared import Status, can_manage_problem
 from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_flag_recurrence, problems_recheck_due
 from .evidence import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_check, evidence_store
 from .measures import MEASURE_EDITABLE, measure_add, measure_update, progress_update_add
@@ -31,8 +31,7 @@ __all__ = [
     "PROBLEM_EDITABLE",
     "RECHECK_DAYS",
     "Status",
-    "can_manage",
-    "can_verify",
+    "can_manage_problem",
     "evidence_check",
     "evidence_store",
     "measure_add",

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import NotFound, NotPermitted, ValidationFailed
-from staff.models import Centre, Department, Role, User, Window
+from staff.models import Centre, Department, User, Window
 from staff.selectors import scope_to_user
 
 from ..models import Problem, ProblemEvent
@@ -25,26 +26,13 @@ def _load_for_update(problem_id: int, actor: User) -> Problem:
     return problem
 
 
-def can_manage(user: User, problem: Problem) -> bool:
-    """Leaders, centre admins and the people responsible may edit a problem and report progress."""
-    if user.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN):
-        return True
-    if user.id in (problem.responsible_person_id, problem.responsible_leader_id):
-        return True
-    return problem.measures.filter(owner=user).exists()
-
-
-def can_verify(user: User, problem: Problem) -> bool:
-    """Only a leader who is neither the responsible person nor the applicant verifies a close-out."""
-    return (
-        user.is_leader
-        and user.id != problem.responsible_person_id
-        and (problem.close_out_applied_by_id is None or user.id != problem.close_out_applied_by_id)
-    )
+def can_manage_problem(user: User, problem: Problem) -> bool:
+    """govservice.access.can_manage_problem, with the ledger's own query for the measures' owners."""
+    return access.can_manage_problem(user, problem, owns_a_measure=lambda: problem.measures.filter(owner=user).exists())
 
 
 def _require_manage(user: User, problem: Problem) -> None:
-    if not can_manage(user, problem):
+    if not can_manage_problem(user, problem):
         raise NotPermitted(_("您不是该问题的责任人或中心领导。"))
 
 
@@ -90,7 +78,9 @@ def _tell(
 
 def _check_same_centre(centre: Centre, **people: User | Department | Window | None) -> None:
     for field, obj in people.items():
-        if obj is not None and obj.centre_id != centre.id and not getattr(obj, "is_city_wide", False):
+        # City-wide people (a city leader as responsible leader) belong to every centre.
+        city_wide = isinstance(obj, User) and access.is_city_wide(obj)
+        if obj is not None and obj.centre_id != centre.id and not city_wide:
             raise ValidationFailed(_("必须是本中心的人员或部门。"), field=field)
 
 

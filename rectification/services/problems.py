@@ -13,8 +13,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import InvalidTransition, NotFound, NotPermitted, ValidationFailed
-from staff.models import Centre, Department, Role, User, Window
+from staff.models import Centre, Department, User, Window
 
 from ..models import Problem, ProblemCategory, ProblemEvent
 from ._shared import (
@@ -25,7 +26,6 @@ from ._shared import (
     _load_for_update,
     _require_manage,
     _tell,
-    can_verify,
 )
 from .evidence import evidence_store
 
@@ -65,9 +65,9 @@ def problem_create(
     window: Window | None = None,
     code: str = "",
 ) -> Problem:
-    if not actor.has_role(Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN):
+    if not access.has_management_role(actor):
         raise NotPermitted(_("只有中心领导或管理员可以登记问题。"))
-    if not actor.is_city_wide and actor.centre_id != centre.id:
+    if not access.sees_centre(actor, centre.id):
         raise NotFound(_("未找到该中心。"))
     if category not in ProblemCategory.values:
         raise ValidationFailed(_("问题类别无效。"), field="category")
@@ -161,7 +161,7 @@ def problem_transition(
         problem.close_out_applied_at, problem.close_out_applied_by = now, actor
         fields += ["close_out_applied_at", "close_out_applied_by"]
     elif old == Status.CLOSE_OUT_APPLIED:
-        if not can_verify(actor, problem):
+        if not access.can_close_out(actor, problem):
             raise NotPermitted(_("销号须由责任人和申请人以外的中心领导验收。"))
         if to == Status.CLOSED:
             problem.closed_at, problem.verified_by = now, actor
@@ -181,7 +181,7 @@ def problem_transition(
                 raise ValidationFailed(_("退回须说明理由。"), field="note")
     elif old == Status.CLOSED:
         # 回头看 found the problem is back: only a leader re-opens, with the reason.
-        if not actor.is_leader:
+        if not access.can_recheck(actor):
             raise NotPermitted(_("只有中心领导可以重新打开已销号的问题。"))
         if not note:
             raise ValidationFailed(_("重新打开须说明回头看发现的情况。"), field="note")
@@ -222,7 +222,7 @@ def problem_recheck_confirm(*, problem_id: int, actor: User, note: str = "") -> 
     problem = _load_for_update(problem_id, actor)
     if problem.status != Status.CLOSED:
         raise ValidationFailed(_("只有已销号的问题才能回头看。"))
-    if not actor.is_leader:
+    if not access.can_recheck(actor):
         raise NotPermitted(_("只有中心领导可以确认回头看。"))
     problem.rechecked_at = timezone.now()
     problem.save(update_fields=["rechecked_at", "updated_at"])

@@ -163,3 +163,16 @@ def test_another_centres_window_is_not_offered_as_a_filter(as_user, leader, wind
     assert window.name in body and foreign.name not in body
     response = as_user(leader).get(reverse("complaints:evaluation-list"), {"window": foreign.pk})
     assert response.context["page"].paginator.count == 0
+
+
+def test_the_appeal_decision_form_shows_exactly_to_who_may_decide(
+    as_user, centre, qr_channel, window_staff, centre_admin, leader
+):
+    bad_review = services.evaluation_submit(centre=centre, channel=qr_channel, level=1, staff=window_staff).bad_review
+    services.bad_review_contact(bad_review_id=bad_review.id, actor=centre_admin)
+    services.bad_review_verify(bad_review_id=bad_review.id, verdict="mistaken", note="误点", actor=centre_admin)
+    url = reverse("complaints:bad-review-detail", args=[bad_review.id])
+    appeal = reverse("complaints:bad-review-action", args=[bad_review.id, "appeal"])
+    assert appeal in as_user(leader).get(url).content.decode()
+    # The administrator handles the review but the decision is a leader's (bad_review_decide_appeal refuses it).
+    assert appeal not in as_user(centre_admin).get(url).content.decode()

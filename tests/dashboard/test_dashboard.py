@@ -14,6 +14,7 @@ from dashboard.figures import DashboardFilters, dashboard_for
 from rectification.models import Measure, Problem
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
+from tests.factories.staff import UserFactory
 
 S = Problem.Status
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,12 @@ def test_a_centre_leader_never_sees_another_centre_on_the_dashboard(
 def test_window_staff_have_no_dashboard(client, window_staff):
     login(client, window_staff)
     assert client.get("/ledger/dashboard/").status_code == 404
+
+
+def test_a_superuser_without_roles_reaches_the_dashboard_like_every_management_screen(client, centre):
+    # govservice.access.has_management_role: a role-less operator account passes the management screens.
+    login(client, UserFactory(centre=centre, username="operator", is_staff=True, is_superuser=True, roles=[]))
+    assert client.get("/ledger/dashboard/").status_code == 200
 
 
 def test_satisfaction_rates_by_month_window_and_channel(centre, leader, window):

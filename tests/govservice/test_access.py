@@ -22,7 +22,7 @@ DEPARTMENT, OTHER_DEPARTMENT = 7, 8
 
 @dataclass(frozen=True)
 class Person:
-    id: int
+    id: int | None
     roles: tuple[str, ...] = ()
     is_superuser: bool = False
     is_staff: bool = False
@@ -210,6 +210,27 @@ def test_a_complaint_is_also_classified_by_any_liaison():
         "liaison",
     }
     assert access.can_classify_complaint(OWNER, own)
+
+
+def test_a_bad_review_is_worked_through_by_its_owner_or_a_manager_of_its_centre():
+    own = Record(centre_id=OWN, owner_id=OWNER.id)
+    other = Record(centre_id=OTHER, owner_id=OWNER.id)
+    assert who(lambda person: access.can_handle_bad_review(person, own)) == MANAGERS
+    assert who(lambda person: access.can_handle_bad_review(person, other)) == {"city_leader", "city_admin", "superuser"}
+    assert access.can_handle_bad_review(OWNER, own)
+    # The person answering for it keeps it in another centre's record too (it was assigned to them).
+    assert access.can_handle_bad_review(OWNER, other)
+    assert not access.can_handle_bad_review(PEOPLE["liaison"], own)
+
+
+def test_a_record_without_an_owner_is_not_owned_by_someone_without_an_id():
+    unowned = Record(centre_id=OWN, owner_id=None)
+    nobody = Person(None, (Role.WINDOW_STAFF,))  # an unsaved user has no id
+    assert not access.can_handle_complaint(nobody, unowned)
+    assert not access.can_handle_bad_review(nobody, unowned)
+    assert not access.can_handle_complaint(AnonymousUser(), unowned)
+    assert not access.can_handle_bad_review(AnonymousUser(), unowned)
+    assert not access.can_manage_problem(nobody, Record(responsible_person_id=None))
 
 
 def test_an_escalation_is_answered_for_a_department_by_its_members_or_a_centre_manager():
