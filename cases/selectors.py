@@ -290,6 +290,8 @@ def commitments_with_correction_facts(*, cases: QuerySet[Case]) -> QuerySet[Comm
 
 def assistance_for_cases(*, cases: QuerySet[Case]) -> QuerySet[Assistance]:
     return Assistance.objects.filter(case__in=cases.values("id"))
+
+
 def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Per handler of one centre: cases completed and accepted in [start, end) and, of the completed ones,
     those with a due date, on time and overdue by the local completion day. One grouped query
