@@ -6,11 +6,14 @@ so the admin cannot be a back door around the state machine.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +22,8 @@ from staff.models import Centre
 from staff.selectors import centre_list_for, scope_to_user
 
 from .catalogue import catalogue_export, catalogue_import
+from .forms import model_choice_field
+from .http import admin_user
 from .models import ApplicantRecord, Case, CaseEvent, CaseMaterial, Material, MatterType, PiiAccess
 
 
@@ -31,6 +36,10 @@ class MaterialInline(admin.TabularInline):
 class CatalogueImportForm(forms.Form):
     centre = forms.ModelChoiceField(label=_("中心"), queryset=Centre.objects.none())
     file = forms.FileField(label=_("Excel 文件 (.xlsx)"))
+
+    def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "centre").queryset = centres
 
 
 @admin.register(MatterType)
@@ -51,10 +60,10 @@ class MatterTypeAdmin(admin.ModelAdmin):
     actions = ["export_excel"]
     change_list_template = "cases/admin/mattertype_change_list.html"
 
-    def get_queryset(self, request: HttpRequest):
-        return scope_to_user(super().get_queryset(request), request.user)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MatterType]:
+        return scope_to_user(super().get_queryset(request), admin_user(request))
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="cases_mattertype_import"),
             path("export/", self.admin_site.admin_view(self.export_view), name="cases_mattertype_export"),
@@ -62,8 +71,14 @@ class MatterTypeAdmin(admin.ModelAdmin):
         ]
 
     @admin.action(description=_("导出所选中心的事项目录（Excel）"))
-    def export_excel(self, request: HttpRequest, queryset):
-        centre = queryset.first().centre if queryset.exists() else request.user.centre
+    def export_excel(self, request: HttpRequest, queryset: QuerySet[MatterType]) -> HttpResponse | None:
+        first = queryset.first()
+        centre = first.centre if first is not None else admin_user(request).centre
+        if centre is None:
+            # an account without a centre and no rows: Django runs an action only on a non-empty selection,
+            # so this guards the type; a message rather than a crash if it ever happens
+            messages.error(request, _("没有可导出的中心。"))
+            return None
         return self._excel(centre)
 
     def _excel(self, centre: Centre) -> HttpResponse:
@@ -78,8 +93,9 @@ class MatterTypeAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             return redirect("admin:index")
-        centres = centre_list_for(user=request.user)
-        centre = centres.filter(code=request.GET.get("centre", "")).first() or request.user.centre or centres.first()
+        user = admin_user(request)
+        centres = centre_list_for(user=user)
+        centre = centres.filter(code=request.GET.get("centre", "")).first() or user.centre or centres.first()
         if centre is None:
             messages.error(request, _("没有可导出的中心。"))
             return redirect("admin:cases_mattertype_changelist")
@@ -88,8 +104,9 @@ class MatterTypeAdmin(admin.ModelAdmin):
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             return redirect("admin:index")
-        form = CatalogueImportForm(request.POST or None, request.FILES or None)
-        form.fields["centre"].queryset = centre_list_for(user=request.user)
+        form = CatalogueImportForm(
+            request.POST or None, request.FILES or None, centres=centre_list_for(user=admin_user(request))
+        )
         errors: list[str] = []
         if request.method == "POST" and form.is_valid():
             result = catalogue_import(centre=form.cleaned_data["centre"], data=form.cleaned_data["file"].read())
@@ -113,8 +130,8 @@ class MatterTypeAdmin(admin.ModelAdmin):
 class CaseMaterialInline(admin.TabularInline):
     model = CaseMaterial
     extra = 0
-    fields = ["name", "is_core", "state", "received_at"]
-    readonly_fields = fields
+    readonly_fields = ("name", "is_core", "state", "received_at")
+    fields = readonly_fields  # all shown, none editable (a tuple: the two attributes' types differ)
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -124,8 +141,8 @@ class CaseMaterialInline(admin.TabularInline):
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["created_at", "kind", "old_status", "new_status", "clock", "actor", "note"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "old_status", "new_status", "clock", "actor", "note")
+    fields = readonly_fields  # all shown, none editable (a tuple: the two attributes' types differ)
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -147,7 +164,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_filter = ["centre", "status", "matter_type"]
     search_fields = ["tracking_no"]
-    fields = [
+    readonly_fields = (
         "tracking_no",
         "centre",
         "matter_type",
@@ -158,16 +175,16 @@ class CaseAdmin(admin.ModelAdmin):
         "accepted_at",
         "due_date",
         "completed_at",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields  # all shown, none editable (a tuple: the two attributes' types differ)
     inlines = [CaseMaterialInline, CaseEventInline]
 
     @admin.display(description=_("申请人"))
     def masked_applicant(self, obj: Case) -> str:
         return mask_name(obj.applicant_name)
 
-    def get_queryset(self, request: HttpRequest):
-        return scope_to_user(super().get_queryset(request), request.user).select_related(
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return scope_to_user(super().get_queryset(request), admin_user(request)).select_related(
             "matter_type", "handler", "first_responder"
         )
 
@@ -184,8 +201,8 @@ class ApplicantRecordAdmin(admin.ModelAdmin):
     list_filter = ["centre", "kind"]
     readonly_fields = ["id_masked", "case", "created_at"]
 
-    def get_queryset(self, request: HttpRequest):
-        return scope_to_user(super().get_queryset(request), request.user)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicantRecord]:
+        return scope_to_user(super().get_queryset(request), admin_user(request))
 
 
 @admin.register(PiiAccess)
@@ -194,8 +211,8 @@ class PiiAccessAdmin(admin.ModelAdmin):
     list_filter = ["field"]
     readonly_fields = ["viewed_at", "viewer", "case", "field"]
 
-    def get_queryset(self, request: HttpRequest):
-        return scope_to_user(super().get_queryset(request), request.user, centre_field="case__centre")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PiiAccess]:
+        return scope_to_user(super().get_queryset(request), admin_user(request), centre_field="case__centre")
 
     def has_add_permission(self, request) -> bool:
         return False

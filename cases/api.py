@@ -6,12 +6,13 @@ only on the logged HTML reveal path.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +20,7 @@ from govservice.exceptions import ValidationFailed
 from govservice.masking import mask_id_number, mask_name, mask_phone
 
 from . import selectors, services
+from .http import AuthenticatedRequest
 from .models import Case, CaseMaterial, Commitment, Handover, RejectReason
 
 
@@ -171,7 +173,7 @@ class CaseCollectionApi(APIView):
         provided_materials = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
     @extend_schema(parameters=[FilterSerializer], responses=CaseOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.case_list_for(user=request.user, **filters.validated_data)
@@ -180,7 +182,7 @@ class CaseCollectionApi(APIView):
         return paginator.get_paginated_response(CaseOutputSerializer(page, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: CaseOutputSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -195,7 +197,7 @@ class CaseCollectionApi(APIView):
 
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutputSerializer)
-    def get(self, request: Request, public_id) -> Response:
+    def get(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         detail = selectors.case_detail_for(user=request.user, public_id=public_id)
         return Response(case_detail_output(detail))
 
@@ -215,7 +217,7 @@ class CaseTransitionApi(APIView):
         correction_days = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
     @extend_schema(request=InputSerializer, responses=CaseDetailOutputSerializer)
-    def post(self, request: Request, public_id) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         case = selectors.case_get_for(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -244,7 +246,7 @@ class CaseTransitionApi(APIView):
 
 class CaseMaterialReceivedApi(APIView):
     @extend_schema(request=None, responses=CaseDetailOutputSerializer)
-    def post(self, request: Request, public_id, material_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: UUID, material_id: int) -> Response:
         case = selectors.case_get_for(user=request.user, public_id=public_id)
         if not CaseMaterial.objects.filter(id=material_id, case=case).exists():
             raise ValidationFailed(field="material")
@@ -270,12 +272,12 @@ class CaseHandoverOfferApi(APIView):
         reason = serializers.CharField(max_length=300)
 
     @extend_schema(responses=HandoverOutputSerializer(many=True))
-    def get(self, request: Request, public_id) -> Response:
+    def get(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         case = selectors.case_get_for(user=request.user, public_id=public_id)
         return Response(HandoverOutputSerializer(case.handovers.select_related("from_user", "to_user"), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: HandoverOutputSerializer})
-    def post(self, request: Request, public_id) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: UUID) -> Response:
         case = selectors.case_get_for(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -294,7 +296,7 @@ class CaseHandoverRespondApi(APIView):
         reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
 
     @extend_schema(request=InputSerializer, responses=HandoverOutputSerializer)
-    def post(self, request: Request, public_id, handover_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: UUID, handover_id: int) -> Response:
         case = selectors.case_get_for(user=request.user, public_id=public_id)
         handover = Handover.objects.filter(id=handover_id, case=case).first()
         if handover is None:

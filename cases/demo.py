@@ -209,7 +209,8 @@ def _write_cases(ctx, centre, matters, materials, staff, helpers, calendar, toda
     Case.objects.bulk_create([s.case for s in stories])
     Case.objects.bulk_update([s.case for s in stories], ["created_at"])  # auto_now_add overwrote it
     for story in stories:
-        for item in (*story.events, *story.materials):
+        items: list[CaseEvent | CaseMaterial] = [*story.events, *story.materials]
+        for item in items:
             item.case = story.case
         if story.commitment:
             story.commitment.case = story.case

@@ -1,15 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Assistance, AssistanceLog, Case, Commitment, RejectReason, ReminderCall
+from staff.models import User
+
+from .models import Assistance, AssistanceLog, Case, Commitment, MatterType, RejectReason, ReminderCall
+
+
+def model_choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """The form's own copy of a declared ModelChoiceField (`form.fields` is typed as plain Fields)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - the form class declares it as one
+    return field
 
 
 class CaseLogForm(forms.Form):
     """One screen: matter type first, then the checklist (rendered separately), applicant, special groups."""
 
-    matter_type = forms.ModelChoiceField(label=_("事项"), queryset=None, empty_label=_("— 请先选择事项 —"))
+    matter_type: forms.ModelChoiceField[MatterType] = forms.ModelChoiceField(
+        label=_("事项"), queryset=None, empty_label=_("— 请先选择事项 —")
+    )
     applicant_kind = forms.ChoiceField(label=_("申请人类型"), choices=Case.ApplicantKind.choices, initial="person")
     applicant_name = forms.CharField(label=_("申请人（个人姓名或企业名称）"), max_length=100)
     applicant_id_number = forms.CharField(label=_("身份证号码 / 统一社会信用代码"), max_length=30, required=False)
@@ -21,10 +35,11 @@ class CaseLogForm(forms.Form):
         label=_("容缺材料补交方式"), choices=Commitment.SubmitMethod.choices, initial="window", required=False
     )
 
-    def __init__(self, *args, matter_types=None, **kwargs) -> None:
+    def __init__(self, *args: Any, matter_types: QuerySet[MatterType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["matter_type"].queryset = matter_types
-        self.fields["matter_type"].widget.attrs.update(
+        field = model_choice_field(self, "matter_type")
+        field.queryset = matter_types
+        field.widget.attrs.update(
             {
                 "hx-get": "",
                 "hx-target": "#materials",
@@ -43,12 +58,14 @@ class TransitionForm(forms.Form):
 
 
 class HandoverOfferForm(forms.Form):
-    to_user = forms.ModelChoiceField(label=_("转交给"), queryset=None, empty_label=_("— 请选择接收人 —"))
+    to_user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("转交给"), queryset=None, empty_label=_("— 请选择接收人 —")
+    )
     reason = forms.CharField(label=_("转交理由"), max_length=300)
 
-    def __init__(self, *args, candidates=None, **kwargs) -> None:
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = candidates
+        model_choice_field(self, "to_user").queryset = candidates
 
 
 class HandoverResponseForm(forms.Form):
@@ -72,11 +89,13 @@ class CallOutcomeForm(forms.Form):
 
 
 class AssignHelperForm(forms.Form):
-    helper = forms.ModelChoiceField(label=_("帮办员"), queryset=None, empty_label=_("— 请选择帮办员 —"))
+    helper: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("帮办员"), queryset=None, empty_label=_("— 请选择帮办员 —")
+    )
 
-    def __init__(self, *args, helpers=None, **kwargs) -> None:
+    def __init__(self, *args: Any, helpers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["helper"].queryset = helpers
+        model_choice_field(self, "helper").queryset = helpers
 
 
 class AssistanceLogForm(forms.Form):

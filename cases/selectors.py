@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
@@ -98,7 +99,7 @@ def case_list_for(
     return queryset.order_by(F("current_deadline").asc(nulls_last=True), "-created_at")
 
 
-def _get_in_scope(queryset: QuerySet[Case], *, user: User, public_id: object) -> Case:
+def _get_in_scope(queryset: QuerySet[Case], *, user: User, public_id: UUID | str) -> Case:
     """`scope_to_user`'s rule, in the order that reads least: a case of the user's own centre is in
     scope whatever their roles, so the roles (a query) are read only when the centres differ —
     for city-wide users. Out of scope looks exactly like "not found"."""
@@ -116,7 +117,7 @@ def _get_in_scope(queryset: QuerySet[Case], *, user: User, public_id: object) ->
         raise Http404 from exc
 
 
-def case_get_for(*, user: User, public_id: object) -> Case:
+def case_get_for(*, user: User, public_id: UUID | str) -> Case:
     """One case in the user's scope (another centre's case looks like a missing one)."""
     return _get_in_scope(Case.objects.select_related(*_RELATED), user=user, public_id=public_id)
 
@@ -154,7 +155,7 @@ _EVENT_FIELDS = [field.name for field in CaseEvent._meta.concrete_fields]
 _ACTOR_FIELDS = ["actor__username", "actor__name"]  # what a history line shows of its author (str(user))
 
 
-def case_detail_for(*, user: User, public_id: object, page: bool = False) -> CaseDetail:
+def case_detail_for(*, user: User, public_id: UUID | str, page: bool = False) -> CaseDetail:
     """One case in scope with what the detail API shows, in 3 queries: the case with its matter and
     people; its materials; its history with actors. `page=True` adds the commitment and the
     assisted-handling row the HTML page shows (joins, not queries).
@@ -292,7 +293,18 @@ def assistance_for_cases(*, cases: QuerySet[Case]) -> QuerySet[Assistance]:
     return Assistance.objects.filter(case__in=cases.values("id"))
 
 
-def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
+class HandlerCaseCounts(TypedDict):
+    """One row of `case_counts_by_handler`."""
+
+    handler_id: int
+    completed: int
+    accepted: int
+    with_due: int
+    on_time: int
+    overdue: int
+
+
+def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) -> list[HandlerCaseCounts]:
     """Per handler of one centre: cases completed and accepted in [start, end) and, of the completed ones,
     those with a due date, on time and overdue by the local completion day. One grouped query
     (the service-star run reads it; cases counted by the whole month, never row by row)."""
@@ -314,6 +326,6 @@ def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) ->
     )
 
 
-def case_ids_by_applicant_phone_hashes(*, phone_hashes: set[str]) -> QuerySet[Case]:
+def case_ids_by_applicant_phone_hashes(*, phone_hashes: set[str]) -> QuerySet[Case, int]:
     """The cases whose applicant's phone has one of these keyed hashes, as a subquery of ids."""
-    return Case.objects.filter(applicant_phone_hash__in=phone_hashes).values("id")
+    return Case.objects.filter(applicant_phone_hash__in=phone_hashes).values_list("id", flat=True)

@@ -19,6 +19,7 @@ from govservice.exceptions import DomainError
 
 from . import selectors, services
 from .backends import get_backend_class
+from .http import admin_user
 from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
 
 
@@ -37,7 +38,8 @@ class SmsTemplateForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean() returns; its stub says it may be None
         if "param_names" in data and "text" in data:
             try:
                 services.template_check(text=data["text"], param_names=data["param_names"])
@@ -134,7 +136,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
                 text=obj.text,
                 allow_night=obj.allow_night,
                 is_active=obj.is_active,
-                actor=request.user,
+                actor=admin_user(request),
             )
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
@@ -149,8 +151,8 @@ class SmsEventInline(admin.TabularInline):
     model = SmsEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "old_status", "new_status", "attempt", "actor", "note"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "old_status", "new_status", "attempt", "actor", "note")
+    fields = readonly_fields  # all shown, none editable (a tuple: the two attributes' types differ)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -176,7 +178,7 @@ class SmsMessageAdmin(admin.ModelAdmin):
     list_filter = ["status", "template_code", "centre"]
     search_fields = ["key", "provider_message_id"]
     date_hierarchy = "send_after"
-    fields = [
+    readonly_fields = (
         "key",
         "phone_masked",
         "centre",
@@ -193,8 +195,8 @@ class SmsMessageAdmin(admin.ModelAdmin):
         "delivered_at",
         "provider_message_id",
         "last_error",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields  # all shown, none editable (a tuple: the two attributes' types differ)
     inlines = [SmsEventInline]
 
     @admin.display(description=_("手机号"))

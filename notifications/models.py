@@ -149,12 +149,13 @@ class SmsMessage(TimeStampedModel):
 
     @property
     def status_css(self) -> str:
-        return {
+        css: dict[str, str] = {
             self.Status.DELIVERED: "status-ok",
             self.Status.SENT: "status-ok",
             self.Status.FAILED: "status-danger",
             self.Status.SENDING: "status-warn",
-        }.get(self.status, "")
+        }
+        return css.get(self.status, "")
 
 
 class SmsEvent(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,13 +15,14 @@ from govservice import access
 from govservice.exceptions import DomainError
 
 from . import selectors, services
+from .http import AuthenticatedHttpRequest
 from .models import SmsMessage
 
 PAGE_SIZE = 50
 
 
 @login_required
-def sms_list(request: HttpRequest) -> HttpResponse:
+def sms_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.can_see_outbox(request.user):
         raise Http404
     status = request.GET.get("status", "")
@@ -40,7 +41,7 @@ def sms_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sms_detail(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
+def sms_detail(request: AuthenticatedHttpRequest, id: int) -> HttpResponse:  # noqa: A002
     message = selectors.sms_get_for(user=request.user, id=id)
     return render(
         request,
@@ -51,7 +52,7 @@ def sms_detail(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
 
 @login_required
 @require_POST
-def sms_requeue(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
+def sms_requeue(request: AuthenticatedHttpRequest, id: int) -> HttpResponse:  # noqa: A002
     """A leader sends a failed message of their centre again."""
     message = selectors.sms_get_for(user=request.user, id=id)
     try:
@@ -64,7 +65,7 @@ def sms_requeue(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
 
 
 @login_required
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notice_list_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -75,7 +76,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_open(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
+def notice_open(request: AuthenticatedHttpRequest, id: int) -> HttpResponse:  # noqa: A002
     """Mark one notice read and follow its link (only to this site)."""
     notice = selectors.notice_list_for(user=request.user).filter(id=id).first()
     if notice is None:
@@ -88,6 +89,6 @@ def notice_open(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
 
 @login_required
 @require_POST
-def notice_read_all(request: HttpRequest) -> HttpResponse:
+def notice_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.notice_mark_read(user=request.user)
     return redirect("notifications:notice-list")

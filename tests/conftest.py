@@ -7,6 +7,8 @@ Personas (STYLE.md): `centre` and `other_centre`; `window_staff` and
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -75,44 +77,46 @@ def foreign_staff(other_centre) -> User:
 
 @pytest.fixture
 def helper(centre) -> User:
-    return UserFactory(centre=centre, username="helper", name="赵敏", roles=[Role.HELPER])
+    return UserFactory.create(centre=centre, username="helper", name="赵敏", roles=[Role.HELPER])
 
 
 @pytest.fixture
 def mentor(centre, window) -> User:
-    return UserFactory(
+    return UserFactory.create(
         centre=centre, window=window, username="mentor", name="陈静", roles=[Role.MENTOR, Role.WINDOW_STAFF]
     )
 
 
 @pytest.fixture
 def liaison(centre) -> User:
-    return UserFactory(centre=centre, username="liaison", name="杨洋", roles=[Role.LIAISON])
+    return UserFactory.create(centre=centre, username="liaison", name="杨洋", roles=[Role.LIAISON])
 
 
 @pytest.fixture
 def leader(centre) -> User:
-    return UserFactory(centre=centre, username="leader", name="刘军", roles=[Role.LEADER])
+    return UserFactory.create(centre=centre, username="leader", name="刘军", roles=[Role.LEADER])
 
 
 @pytest.fixture
 def other_leader(other_centre) -> User:
-    return UserFactory(centre=other_centre, username="leader2", name="黄磊", roles=[Role.LEADER])
+    return UserFactory.create(centre=other_centre, username="leader2", name="黄磊", roles=[Role.LEADER])
 
 
 @pytest.fixture
 def city_leader(centre) -> User:
-    return UserFactory(centre=centre, username="cityleader", name="周建国", roles=[Role.CITY_LEADER])
+    return UserFactory.create(centre=centre, username="cityleader", name="周建国", roles=[Role.CITY_LEADER])
 
 
 @pytest.fixture
 def centre_admin(centre) -> User:
-    return UserFactory(centre=centre, username="centreadmin", name="吴涛", is_staff=True, roles=[Role.CENTRE_ADMIN])
+    return UserFactory.create(
+        centre=centre, username="centreadmin", name="吴涛", is_staff=True, roles=[Role.CENTRE_ADMIN]
+    )
 
 
 @pytest.fixture
 def admin(centre) -> User:
-    return UserFactory(
+    return UserFactory.create(
         centre=centre, username="admin", name="管理员", is_staff=True, is_superuser=True, roles=[Role.CITY_ADMIN]
     )
 
@@ -205,7 +209,8 @@ class BrowserPages:
         self.browser = browser
         self.live_server = live_server
         self.shots = shots
-        self.opened: list[tuple[object, object]] = []
+        # Playwright's context and page, with the attributes `describe` adds (problems, shots, ...)
+        self.opened: list[tuple[Any, Any]] = []
 
     def open(self, viewport: str = "desktop", language: str = "zh-hans"):
         context = self.browser.new_context(locale=BROWSER_LOCALES[language], **VIEWPORTS[viewport])

@@ -247,11 +247,11 @@ class CaseEvent(models.Model):
 
     @property
     def old_status_label(self) -> str:
-        return Case.Status(self.old_status).label if self.old_status else ""
+        return str(Case.Status(self.old_status).label) if self.old_status else ""
 
     @property
     def new_status_label(self) -> str:
-        return Case.Status(self.new_status).label if self.new_status else ""
+        return str(Case.Status(self.new_status).label) if self.new_status else ""
 
 
 class TrackingCounter(models.Model):

@@ -42,7 +42,8 @@ S = Case.Status
 
 
 # Clock marks written when a case enters a status (see cases/clock.py).
-CLOCK_ON_ENTER = {
+# keyed by the status a case enters (str: `to` arrives as a plain string from forms and the API)
+CLOCK_ON_ENTER: dict[str, str] = {
     S.ACCEPTED: CaseEvent.Clock.START,
     S.ACCEPTED_DEFICIENT: CaseEvent.Clock.START,
     S.AWAITING_CORRECTION: CaseEvent.Clock.PAUSE,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,16 +28,17 @@ from ..forms import (
     SatisfactionForm,
     TransitionForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import Case, CaseMaterial, Handover, ReminderCall
 
 
-def _case_action(view: Callable) -> Callable:
+def _case_action(view: Callable[..., HttpResponse | None]) -> Callable[..., HttpResponse]:
     """POST on one case in scope; DomainError → a message; always back to the case page."""
 
     @login_required
     @require_POST
     @wraps(view)
-    def wrapper(request: HttpRequest, public_id, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, public_id: UUID, *args: Any, **kwargs: Any) -> HttpResponse:
         case = selectors.case_get_for(user=request.user, public_id=public_id)
         try:
             result = view(request, case, *args, **kwargs)
@@ -51,7 +54,7 @@ def _case_action(view: Callable) -> Callable:
 
 
 @_case_action
-def case_transition(request: HttpRequest, case: Case) -> None:
+def case_transition(request: AuthenticatedHttpRequest, case: Case) -> None:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("提交的数据有误。"))
@@ -68,7 +71,7 @@ def case_transition(request: HttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_accept(request: HttpRequest, case: Case) -> None:
+def case_accept(request: AuthenticatedHttpRequest, case: Case) -> None:
     """A consultation case accepted from its page once the applicant brings the materials."""
     provided = [int(v) for v in request.POST.getlist("provided") if v.isdigit()]
     with transaction.atomic():
@@ -87,7 +90,7 @@ def case_accept(request: HttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_material_received(request: HttpRequest, case: Case, material_id: int) -> None:
+def case_material_received(request: AuthenticatedHttpRequest, case: Case, material_id: int) -> None:
     case = services.case_material_receive(case_id=case.id, case_material_id=material_id, actor=request.user)
     if case.status == Case.Status.IN_PROCESS:
         messages.success(request, _("材料已收齐，办件恢复办理，提醒已取消。"))
@@ -96,7 +99,7 @@ def case_material_received(request: HttpRequest, case: Case, material_id: int) -
 
 
 @_case_action
-def case_handover_offer(request: HttpRequest, case: Case) -> None:
+def case_handover_offer(request: AuthenticatedHttpRequest, case: Case) -> None:
     form = HandoverOfferForm(request.POST, candidates=selectors.handover_candidates_for(case=case))
     if not form.is_valid():
         messages.error(request, _("请选择接收人并写明理由。"))
@@ -111,7 +114,7 @@ def case_handover_offer(request: HttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_handover_respond(request: HttpRequest, case: Case, handover_id: int) -> None:
+def case_handover_respond(request: AuthenticatedHttpRequest, case: Case, handover_id: int) -> None:
     handover = get_object_or_404(Handover, id=handover_id, case=case)
     if request.POST.get("withdraw"):
         services.case_handover_withdraw(handover_id=handover.id, actor=request.user)
@@ -131,7 +134,7 @@ def case_handover_respond(request: HttpRequest, case: Case, handover_id: int) ->
 
 
 @_case_action
-def case_extend(request: HttpRequest, case: Case) -> None:
+def case_extend(request: AuthenticatedHttpRequest, case: Case) -> None:
     form = ExtendForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写延长天数和理由。"))
@@ -143,12 +146,12 @@ def case_extend(request: HttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_call_outcome(request: HttpRequest, case: Case, call_id: int) -> None:
+def case_call_outcome(request: AuthenticatedHttpRequest, case: Case, call_id: int) -> HttpResponse | None:
     call = get_object_or_404(ReminderCall, id=call_id, case=case)
     form = CallOutcomeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择通话结果。"))
-        return
+        return None
     services.reminder_call_record(
         call_id=call.id, actor=request.user, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
     )
@@ -159,7 +162,7 @@ def case_call_outcome(request: HttpRequest, case: Case, call_id: int) -> None:
 
 
 @_case_action
-def case_assign_helper(request: HttpRequest, case: Case) -> None:
+def case_assign_helper(request: AuthenticatedHttpRequest, case: Case) -> None:
     form = AssignHelperForm(request.POST, helpers=selectors.helpers_for(case=case))
     if not form.is_valid():
         messages.error(request, _("请选择帮办员。"))
@@ -169,7 +172,7 @@ def case_assign_helper(request: HttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_assist_log(request: HttpRequest, case: Case) -> None:
+def case_assist_log(request: AuthenticatedHttpRequest, case: Case) -> None:
     form = AssistanceLogForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择帮办内容。"))
@@ -181,7 +184,7 @@ def case_assist_log(request: HttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_assist_rate(request: HttpRequest, case: Case) -> None:
+def case_assist_rate(request: AuthenticatedHttpRequest, case: Case) -> None:
     form = SatisfactionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择满意度。"))
@@ -192,7 +195,7 @@ def case_assist_rate(request: HttpRequest, case: Case) -> None:
 
 @login_required
 @require_POST
-def case_reveal(request: HttpRequest, public_id, field: str) -> HttpResponse:
+def case_reveal(request: AuthenticatedHttpRequest, public_id: UUID, field: str) -> HttpResponse:
     """The full value, for a role that needs it; logged. Rendered as a fragment, never put in a message."""
     case = selectors.case_get_for(user=request.user, public_id=public_id)
     try:

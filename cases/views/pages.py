@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,12 +30,15 @@ from ..forms import (
     SatisfactionForm,
     TransitionForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import CLOSED_STATUSES, Case, CaseMaterial, Commitment, Handover
 
 
 def _is_date(value: str | None) -> bool:
+    if not value:
+        return False
     try:
-        return bool(value) and parse_date(value) is not None
+        return parse_date(value) is not None
     except ValueError:
         return False
 
@@ -44,7 +47,7 @@ def _is_date(value: str | None) -> bool:
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     role = request.GET.get("role", "handler")
     if role not in ("handler", "first", "all"):
         role = "handler"
@@ -88,7 +91,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     matter_types = selectors.matter_type_list_for(user=request.user)
     data = request.POST if request.method == "POST" else None
     initial = {"matter_type": request.GET.get("matter_type")} if request.GET.get("matter_type") else None
@@ -150,7 +153,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, public_id) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
     detail = selectors.case_detail_for(user=request.user, public_id=public_id, page=True)
     case, events, materials = detail.case, detail.events, detail.materials
     user = request.user
@@ -221,7 +224,7 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
 # --- documents ---------------------------------------------------------------------------------------------
 
 
-def _document(request: HttpRequest, public_id, kind: str) -> HttpResponse:
+def _document(request: AuthenticatedHttpRequest, public_id, kind: str) -> HttpResponse:
     case = selectors.case_get_for(user=request.user, public_id=public_id)
     if not hasattr(case, "commitment"):
         raise Http404
@@ -242,12 +245,12 @@ def _document(request: HttpRequest, public_id, kind: str) -> HttpResponse:
 
 
 @login_required
-def case_commitment(request: HttpRequest, public_id) -> HttpResponse:
+def case_commitment(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
     return _document(request, public_id, "commitment")
 
 
 @login_required
-def case_correction_list(request: HttpRequest, public_id) -> HttpResponse:
+def case_correction_list(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
     return _document(request, public_id, "correction")
 
 
@@ -255,13 +258,13 @@ def case_correction_list(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @login_required
-def call_list(request: HttpRequest) -> HttpResponse:
+def call_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     calls = selectors.reminder_call_list_for(user=request.user)[:200]
     return render(request, "cases/call_list.html", {"calls": calls, "form": CallOutcomeForm()})
 
 
 @login_required
-def assistance_overview(request: HttpRequest) -> HttpResponse:
+def assistance_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = selectors.assistance_monthly_for(user=request.user)
     mine = (
         selectors.case_list_for(user=request.user, role="")

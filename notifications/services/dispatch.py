@@ -18,11 +18,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,9 +142,9 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
                 )
                 won = set(_ids(moved))
                 deferred = [i for i in to_defer if i in won]
-            ids: Any = to_claim
+            ids: list[int] | QuerySet[SmsMessage, int] = to_claim
         else:
-            ids = candidates.values("id")[:limit]
+            ids = candidates.values_list("id", flat=True)[:limit]
         moved = _move_many(
             ids=ids,
             from_status=Status.QUEUED,
@@ -177,9 +176,9 @@ def sms_in_flight(*, up_to: int | None = None) -> int:
     `up_to` stops counting there (a bounded count stays cheap however long the queue).
     """
     waiting = SmsMessage.objects.filter(status=Status.SENDING, handed_over_at__isnull=True).order_by()
-    if up_to is not None:
-        waiting = waiting.values("id")[:up_to]
-    return waiting.count()
+    if up_to is None:
+        return waiting.count()
+    return waiting.values("id")[:up_to].count()
 
 
 def sms_dispatch(*, now: datetime | None = None, max_batches: int = 200) -> ClaimResult:

@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -143,7 +143,7 @@ def sms_requeue(*, message_id: int, actor: User, note: str = "") -> SmsMessage:
     """
     message = SmsMessage.objects.select_for_update().get(id=message_id)
     if message.status != Status.FAILED:
-        raise InvalidTransition(current=message.get_status_display(), requested=Status.QUEUED.label)
+        raise InvalidTransition(current=message.get_status_display(), requested=str(Status.QUEUED.label))
     _move(
         message_id=message_id,
         from_status=Status.FAILED,
@@ -195,7 +195,7 @@ def _move(
 
 def _move_many(
     *,
-    ids: Sequence[int] | QuerySet[SmsMessage],
+    ids: Sequence[int] | QuerySet[SmsMessage, int],
     from_status: str,
     to: str,
     kind: str,
@@ -248,7 +248,7 @@ def _move_many(
     return moved
 
 
-def _by_ids(ids: Sequence[int] | QuerySet[SmsMessage], *, status: str) -> QuerySet[SmsMessage]:
+def _by_ids(ids: Sequence[int] | QuerySet[SmsMessage, int], *, status: str) -> QuerySet[SmsMessage]:
     """The messages with these ids that are in `status`, found through the primary key.
 
     The status test is written so that the (status, send_after) index cannot
@@ -279,7 +279,9 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     # serves the "reminder dispatch" figure of docs/benchmarks.md (bulk_create was a quarter of a
     # batch's send time). A test pins EVENT_COLUMNS to the model's columns.
     meta = SmsEvent._meta
-    columns = [*EVENT_COLUMNS, meta.get_field("created_at").column]
+    created_at_column = meta.get_field("created_at").column
+    assert created_at_column is not None  # noqa: S101 - only a non-concrete field has no column
+    columns = [*EVENT_COLUMNS, created_at_column]
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
     quote = connection.ops.quote_name
     # Table and column names come from the model, quoted; every value is a parameter.
@@ -306,7 +308,8 @@ def _update_returning(queryset: QuerySet[SmsMessage], **updates: Any) -> list[tu
         # Kept (docs/private-api.md): Django's private UpdateQuery and compiler, because
         # QuerySet.update() cannot say which rows it changed and exactly-once rests on that; it
         # serves the "reminder dispatch" figure of docs/benchmarks.md (one statement per batch).
-        query = queryset.query.chain(UpdateQuery)
+        # chain(klass) returns a klass; the stubs type it as the base Query
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
         query.add_update_values(updates)
         query.annotations = {}
         return [(row[0], row[1]) for row in query.get_compiler(queryset.db).execute_returning_sql(fields)]

@@ -68,7 +68,7 @@ def sms_reap_stuck(*, now: datetime | None = None) -> list[int]:
     # A hand-over younger than this may still be on its way to the provider: asked now, the provider
     # could answer "not received" for a message about to arrive. Those wait for a later run.
     settled_before = now - timedelta(seconds=backend.settle_after_seconds)
-    groups: dict[tuple[int, datetime, bool], list[int]] = defaultdict(list)
+    groups: dict[tuple[int, datetime | None, bool], list[int]] = defaultdict(list)
     for message_id, attempts, claimed_at, handed_over_at in stuck:
         if backend.can_reconcile and handed_over_at is not None and handed_over_at > settled_before:
             continue

@@ -145,14 +145,14 @@ def sms_send_batch(*, message_ids: Sequence[int], now: datetime | None = None) -
             "请在管理后台填写服务商审核通过的模板编号后重新发送。"
         ) % {"code": code, "version": template.version}
         _fail_before_sending(group, note=text, last_error=text, result=result)
-    for (code, missing), group in missing_params.items():
+    for (code, missing_names), group in missing_params.items():
         template = templates[code]
         assert template is not None  # noqa: S101 - sorted above
         # The template gained a parameter in the admin after these messages were queued.
         _fail_before_sending(
             group,
-            note=_("短信模板 %(code)s 缺少参数：%(names)s") % {"code": code, "names": "、".join(missing)},
-            last_error=f"template {code} v{template.version} needs {', '.join(missing)}",
+            note=_("短信模板 %(code)s 缺少参数：%(names)s") % {"code": code, "names": "、".join(missing_names)},
+            last_error=f"template {code} v{template.version} needs {', '.join(missing_names)}",
             result=result,
         )
 

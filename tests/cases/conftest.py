@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cases import services
@@ -20,7 +22,7 @@ def log_case(matter):
         matter_type = matter_type or matter
         materials = matter_type.materials.all()
         ids = [m.id for m in materials if provided == "all" or (provided == "core" and m.is_core)]
-        data = {
+        data: dict[str, Any] = {
             "applicant_kind": Case.ApplicantKind.PERSON,
             "applicant_name": "王小明",
             "applicant_phone": PHONE,

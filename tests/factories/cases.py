@@ -11,7 +11,7 @@ VALID_USCC = "91110000600037341L"
 PHONE = "13812341234"
 
 
-class MatterTypeFactory(factory.django.DjangoModelFactory):
+class MatterTypeFactory(factory.django.DjangoModelFactory[MatterType]):
     class Meta:
         model = MatterType
 
@@ -23,7 +23,7 @@ class MatterTypeFactory(factory.django.DjangoModelFactory):
     correction_days = 5
 
 
-class MaterialFactory(factory.django.DjangoModelFactory):
+class MaterialFactory(factory.django.DjangoModelFactory[Material]):
     class Meta:
         model = Material
 

@@ -11,7 +11,7 @@ from staff.models import Centre
 from tests.factories.staff import CentreFactory
 
 
-class ChannelFactory(factory.django.DjangoModelFactory):
+class ChannelFactory(factory.django.DjangoModelFactory[Channel]):
     class Meta:
         model = Channel
         django_get_or_create = ("code",)
@@ -28,10 +28,10 @@ class ChannelFactory(factory.django.DjangoModelFactory):
 
 
 def channel_for(centre: Centre, kind: str = Channel.Kind.QR_CODE, **kwargs: object) -> Channel:
-    return ChannelFactory(code=f"{centre.code}-{kind}", kind=kind, centres=[centre], **kwargs)
+    return ChannelFactory.create(code=f"{centre.code}-{kind}", kind=kind, centres=[centre], **kwargs)
 
 
-class EvaluationFactory(factory.django.DjangoModelFactory):
+class EvaluationFactory(factory.django.DjangoModelFactory[Evaluation]):
     class Meta:
         model = Evaluation
 
@@ -41,7 +41,7 @@ class EvaluationFactory(factory.django.DjangoModelFactory):
     rated_at = factory.LazyFunction(timezone.now)
 
 
-class ComplaintFactory(factory.django.DjangoModelFactory):
+class ComplaintFactory(factory.django.DjangoModelFactory[Complaint]):
     class Meta:
         model = Complaint
 

@@ -20,7 +20,7 @@ def at(y: int, m: int, d: int, hour: int = 10) -> datetime:
     return datetime(y, m, d, hour, tzinfo=TZ)
 
 
-class SchemeFactory(factory.django.DjangoModelFactory):
+class SchemeFactory(factory.django.DjangoModelFactory[ScoringScheme]):
     class Meta:
         model = ScoringScheme
 
@@ -33,7 +33,7 @@ def scheme_with(
     centre: Centre, indicators: list[dict], *, valid_from: date = date(2026, 1, 1), **kwargs
 ) -> ScoringScheme:
     """A scheme with one dimension per source and the given indicators."""
-    scheme = SchemeFactory(centre=centre, valid_from=valid_from, **kwargs)
+    scheme = SchemeFactory.create(centre=centre, valid_from=valid_from, **kwargs)
     dims: dict[str, Dimension] = {}
     for order, spec in enumerate(indicators, start=1):
         spec = dict(spec)
@@ -44,6 +44,12 @@ def scheme_with(
         spec["weight"] = Decimal(str(spec["weight"]))
         Indicator.objects.create(scheme=scheme, dimension=dims[source], order=order, **spec)
     return scheme
+
+
+def _centre_of(staff: User) -> Centre:
+    """The centre the scored staff work in: every scoring fixture's staff have one."""
+    assert staff.centre is not None, f"{staff.username} has no centre"
+    return staff.centre
 
 
 def _channel(centre: Centre):
@@ -57,9 +63,10 @@ def _channel(centre: Centre):
 def evaluation(staff: User, level: int, rated_at: datetime, **kwargs):
     from complaints.models import Evaluation
 
+    centre = _centre_of(staff)
     return Evaluation.objects.create(
-        centre=staff.centre,
-        channel=_channel(staff.centre),
+        centre=centre,
+        channel=_channel(centre),
         window=staff.window,
         staff=staff,
         level=level,
@@ -81,10 +88,11 @@ def case(handler: User, *, completed_at: datetime | None = None, due_date: date 
     from cases.models import Case
 
     n = next(_seq)
+    centre = _centre_of(handler)
     return Case.objects.create(
         tracking_no=f"T-{n:06d}",
-        centre=handler.centre,
-        matter_type=_matter(handler.centre),
+        centre=centre,
+        matter_type=_matter(centre),
         window=handler.window,
         applicant_kind="person",
         applicant_name="申请人",
@@ -101,10 +109,11 @@ def complaint(staff: User, received_at: datetime, category: str = "", **kwargs):
     from complaints.models import Complaint
 
     n = next(_seq)
+    centre = _centre_of(staff)
     return Complaint.objects.create(
         tracking_no=f"TS-{n:06d}",
-        centre=staff.centre,
-        channel=_channel(staff.centre),
+        centre=centre,
+        channel=_channel(centre),
         content="投诉内容",
         category=category,
         window=staff.window,
@@ -116,5 +125,5 @@ def complaint(staff: User, received_at: datetime, category: str = "", **kwargs):
 
 def spot_check(staff: User, inspector: User, checked_at: datetime, **kwargs) -> SpotCheck:
     return SpotCheck.objects.create(
-        centre=staff.centre, staff=staff, inspector=inspector, checked_at=checked_at, **kwargs
+        centre=_centre_of(staff), staff=staff, inspector=inspector, checked_at=checked_at, **kwargs
     )

@@ -8,7 +8,7 @@ from tests.factories.complaints import ChannelFactory
 
 
 def hotline_channel(*centres: Centre, code: str = "hotline-api") -> Channel:
-    return ChannelFactory(code=code, name="12345热线接口", kind=Channel.Kind.HOTLINE, centres=list(centres))
+    return ChannelFactory.create(code=code, name="12345热线接口", kind=Channel.Kind.HOTLINE, centres=list(centres))
 
 
 def issued_key(channel: Channel) -> str:

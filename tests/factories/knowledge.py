@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -42,4 +42,4 @@ def synonyms(*words: str) -> SynonymGroup:
 
 
 def days_ago(n: int) -> date:
-    return timezone.localdate() - timezone.timedelta(days=n)
+    return timezone.localdate() - timedelta(days=n)

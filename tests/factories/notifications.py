@@ -10,7 +10,7 @@ from notifications.models import Notice, SmsMessage, SmsTemplate
 from tests.factories.staff import CentreFactory, UserFactory
 
 
-class SmsTemplateFactory(factory.django.DjangoModelFactory):
+class SmsTemplateFactory(factory.django.DjangoModelFactory[SmsTemplate]):
     class Meta:
         model = SmsTemplate
         django_get_or_create = ("code", "version")
@@ -26,7 +26,7 @@ class SmsTemplateFactory(factory.django.DjangoModelFactory):
     is_active = True
 
 
-class SmsMessageFactory(factory.django.DjangoModelFactory):
+class SmsMessageFactory(factory.django.DjangoModelFactory[SmsMessage]):
     class Meta:
         model = SmsMessage
 
@@ -41,7 +41,7 @@ class SmsMessageFactory(factory.django.DjangoModelFactory):
     send_after = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
 
 
-class NoticeFactory(factory.django.DjangoModelFactory):
+class NoticeFactory(factory.django.DjangoModelFactory[Notice]):
     class Meta:
         model = Notice
 

@@ -8,7 +8,7 @@ from rectification.models import Measure, Problem, ProblemCategory, ProblemSourc
 from tests.factories.staff import CentreFactory, UserFactory
 
 
-class ProblemFactory(factory.django.DjangoModelFactory):
+class ProblemFactory(factory.django.DjangoModelFactory[Problem]):
     class Meta:
         model = Problem
 
@@ -23,7 +23,7 @@ class ProblemFactory(factory.django.DjangoModelFactory):
     responsible_person = factory.SubFactory(UserFactory, centre=factory.SelfAttribute("..centre"))
 
 
-class MeasureFactory(factory.django.DjangoModelFactory):
+class MeasureFactory(factory.django.DjangoModelFactory[Measure]):
     class Meta:
         model = Measure
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import factory
 from django.contrib.auth.hashers import make_password
@@ -12,7 +13,7 @@ PASSWORD = "correct-horse-battery"  # noqa: S105
 _PASSWORD_HASH = make_password(PASSWORD, hasher="default")
 
 
-class CentreFactory(factory.django.DjangoModelFactory):
+class CentreFactory(factory.django.DjangoModelFactory[Centre]):
     class Meta:
         model = Centre
         django_get_or_create = ("code",)
@@ -23,7 +24,7 @@ class CentreFactory(factory.django.DjangoModelFactory):
     level = Centre.Level.DISTRICT
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     class Meta:
         model = Department
 
@@ -32,7 +33,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"部门{n}")
 
 
-class WindowFactory(factory.django.DjangoModelFactory):
+class WindowFactory(factory.django.DjangoModelFactory[Window]):
     class Meta:
         model = Window
 
@@ -43,7 +44,7 @@ class WindowFactory(factory.django.DjangoModelFactory):
     kind = PositionType.PROFESSIONAL
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -55,17 +56,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     started_on = date(2020, 1, 1)
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+    # factory_boy calls this with the built User, not the factory: hence `user`, not `self`
+    def roles(user: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
             for role in extracted:
-                StaffRole.objects.get_or_create(user=self, role=role)
-            self.__dict__.pop("role_set", None)
+                StaffRole.objects.get_or_create(user=user, role=role)
+            user.__dict__.pop("role_set", None)
 
 
-def window_staff(**kwargs: object) -> User:
-    centre = kwargs.pop("centre", None) or CentreFactory()
-    window = kwargs.pop("window", None) or WindowFactory(centre=centre)
-    return UserFactory(
+def window_staff(**kwargs: Any) -> User:
+    centre: Centre = kwargs.pop("centre", None) or CentreFactory.create()
+    window: Window = kwargs.pop("window", None) or WindowFactory.create(centre=centre)
+    return UserFactory.create(
         centre=centre,
         window=window,
         department=window.department,

@@ -216,7 +216,8 @@ def _revoke_by_admin_action(key: ChannelKey, channel: Channel) -> None:
     from intake.admin import ChannelKeyAdmin
 
     request = RequestFactory().post("/")
-    request._messages = type("M", (), {"add": lambda *a, **k: None})()  # the action's success message
+    swallow = type("M", (), {"add": lambda *a, **k: None})()  # takes the action's success message
+    request._messages = swallow  # type: ignore[attr-defined]  # MessageMiddleware's; RequestFactory runs none
     ChannelKeyAdmin(ChannelKey, site).revoke(request, ChannelKey.objects.filter(pk=key.pk))
 
 
@@ -234,7 +235,9 @@ def _remove_centre_from_channel(key: ChannelKey, channel: Channel) -> None:
 
 
 def _remove_channel_from_centre(key: ChannelKey, channel: Channel) -> None:
-    channel.centres.first().channels.remove(channel)
+    centre = channel.centres.first()
+    assert centre is not None  # the fixture's channel serves one centre
+    centre.channels.remove(channel)
 
 
 @pytest.mark.django_db

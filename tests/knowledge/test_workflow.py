@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -23,8 +25,8 @@ def draft(centre, dept_liaison, department):
     )
 
 
-def data(**overrides) -> QuestionData:
-    values = {"question": "食品经营许可证怎么申请", "answer": "通过一网通办提交申请。"}
+def data(**overrides: Any) -> QuestionData:
+    values: dict[str, Any] = {"question": "食品经营许可证怎么申请", "answer": "通过一网通办提交申请。"}
     values.update(overrides)
     return QuestionData(**values)
 
