@@ -33,6 +33,7 @@ from ..forms import (
     DutySwapForm,
     EscalationDepartmentForm,
     EscalationForm,
+    ReportForm,
     ResolveForm,
 )
 from ..models import DutySlot, DutySwap, Escalation
@@ -100,8 +101,6 @@ def escalation_detail(request: HttpRequest, public_id: object) -> HttpResponse:
 def escalation_report(request: HttpRequest, public_id: object) -> HttpResponse:
     """The special report of a complex matter: edited here, printed from the same page."""
     escalation = selectors.escalation_get_for(user=request.user, public_id=public_id)
-    from .forms import ReportForm
-
     form = ReportForm(request.POST or None, initial={"report": escalation.report})
     if request.method == "POST" and _run(
         request,
