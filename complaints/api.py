@@ -15,7 +15,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +25,7 @@ from rectification.models import Problem, ProblemCategory
 
 from . import selectors, services
 from .filters import ComplaintFilter, EvaluationFilter
+from .http import AuthenticatedRequest
 from .models import Complaint, Evaluation
 
 
@@ -113,20 +113,22 @@ class ComplaintListApi(APIView):
         ],
         responses=ComplaintOutputSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filterset = ComplaintFilter(
             request.query_params, queryset=selectors.complaint_list_for(user=request.user), request=request
         )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         paginator = FeedbackPagination()
-        page = paginator.paginate_queryset(filterset.qs.select_related("merged_into"), request, view=self)
+        page: list[Complaint] | None = paginator.paginate_queryset(
+            filterset.qs.select_related("merged_into"), request, view=self
+        )
         return paginator.get_paginated_response(ComplaintOutputSerializer(page, many=True).data)
 
 
 class ComplaintDetailApi(APIView):
     @extend_schema(responses=ComplaintDetailOutputSerializer)
-    def get(self, request: Request, public_id: str) -> Response:
+    def get(self, request: AuthenticatedRequest, public_id: str) -> Response:
         complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
         return Response(ComplaintDetailOutputSerializer(complaint).data)
 
@@ -140,7 +142,7 @@ class ComplaintClassifyApi(APIView):
         note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
     @extend_schema(request=InputSerializer, responses=ComplaintDetailOutputSerializer)
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -166,7 +168,7 @@ class ComplaintAnswerApi(APIView):
         reply = serializers.CharField(max_length=2000)
 
     @extend_schema(request=InputSerializer, responses=ComplaintDetailOutputSerializer)
-    def post(self, request: Request, public_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, public_id: str) -> Response:
         complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -208,20 +210,22 @@ class EvaluationListApi(APIView):
         ],
         responses=EvaluationOutputSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filterset = EvaluationFilter(
             request.query_params, queryset=selectors.evaluation_list_for(user=request.user), request=request
         )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         paginator = FeedbackPagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        page: list[Evaluation] | None = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(EvaluationOutputSerializer(page, many=True).data)
 
 
 class DistributionOutputSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    # The API's field is named "label". Serializer's metaclass moves declared fields off the class, so
+    # Field.label (which the stub sees it override) is not shadowed at run time.
+    label = serializers.CharField()  # type: ignore[assignment]  # see the comment above
     counts = serializers.DictField(child=serializers.IntegerField())
     total = serializers.IntegerField()
     very_satisfied_rate = serializers.FloatField()
@@ -239,7 +243,7 @@ class EvaluationDistributionApi(APIView):
         ],
         responses=DistributionOutputSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not access.can_work_on_feedback(request.user):
             raise NotPermitted()
 

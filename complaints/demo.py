@@ -6,6 +6,7 @@ centre since January). Volume rows go in with bulk_create; a second run adds not
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -77,7 +78,8 @@ CHANNEL_WEIGHTS = [
     (Channel.Kind.THIRD_PARTY, 2),
 ]
 
-COMPLAINT_TEXTS = {
+# Keyed by category value (ProblemCategory members are those str values; a complaint's category is a str).
+COMPLAINT_TEXTS: dict[str, list[str]] = {
     ProblemCategory.ATTITUDE: [
         "窗口工作人员态度冷漠，问了两遍都爱答不理。",
         "咨询政策时工作人员很不耐烦，语气生硬。",
@@ -124,7 +126,7 @@ ESCALATIONS = [
 ]
 
 
-def _category_cycle(ctx: DemoContext):  # noqa: ANN202
+def _category_cycle(ctx: DemoContext) -> Iterator[ProblemCategory]:
     """Categories in shuffled blocks of 25 (8 attitude = 32 %, 7 ability, 7 efficiency, 3 discipline),
     so the attitude share of any demo month stays close to the brief's 32 %."""
     block = [category for category, weight in CATEGORY_WEIGHTS for _ in range(weight * 25 // 100 or 1)]
@@ -135,7 +137,7 @@ def _category_cycle(ctx: DemoContext):  # noqa: ANN202
         yield from block
 
 
-def _weighted(ctx: DemoContext, pairs: list[tuple[object, int]]) -> object:
+def _weighted[T](ctx: DemoContext, pairs: Sequence[tuple[T, float]]) -> T:
     values, weights = zip(*pairs, strict=True)
     return ctx.rng.choices(values, weights=weights)[0]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,22 @@ from staff.models import Department, Role, User
 from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
 
 PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's own copy of a declared ModelChoiceField (`form.fields` is typed as plain Fields)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):  # the form class declares it as one
+        raise TypeError(f"{name} is not a ModelChoiceField")
+    return field
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's own copy of a declared ChoiceField, whose choices are set per request."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):  # the form class declares it as one
+        raise TypeError(f"{name} is not a ChoiceField")
+    return field
 
 
 def _clean_phone(value: str) -> str:
@@ -34,10 +51,10 @@ class RateForm(forms.Form):
     complain = forms.BooleanField(label=_("我要投诉，请工作人员联系我"), required=False)
     contact_phone = forms.CharField(label=_("联系电话（选填）"), required=False, max_length=20)
 
-    def __init__(self, *args: object, allow_complaint: bool = True, **kwargs: object) -> None:
+    def __init__(self, *args: Any, allow_complaint: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tag_objects = list(EvaluationTag.objects.filter(is_active=True))
-        self.fields["tags"].choices = [(t.code, t.label) for t in self.tag_objects]
+        choice_field(self, "tags").choices = [(t.code, t.label) for t in self.tag_objects]
         if not allow_complaint:
             del self.fields["complain"]
             del self.fields["contact_phone"]
@@ -45,8 +62,9 @@ class RateForm(forms.Form):
     def clean_contact_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("contact_phone", ""))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns, typed without its Optional
         level = data.get("level")
         if level:
             allowed = {t.code for t in self.tag_objects if not t.levels or level in t.levels}
@@ -61,19 +79,23 @@ class ClassifyForm(forms.Form):
     problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=Problem.objects.none(), required=False)
     note = forms.CharField(label=_("说明"), required=False, max_length=500)
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem"].queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
+        model_choice_field(self, "problem").queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
 
 
 class AssignForm(forms.Form):
     department = forms.ModelChoiceField(label=_("承办部门"), queryset=Department.objects.none())
     owner = forms.ModelChoiceField(label=_("承办人"), queryset=User.objects.none())
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(centre_id=centre_id).order_by("code")
-        self.fields["owner"].queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by("username")
+        model_choice_field(self, "department").queryset = Department.objects.filter(centre_id=centre_id).order_by(
+            "code"
+        )
+        model_choice_field(self, "owner").queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by(
+            "username"
+        )
 
 
 class ReplyForm(forms.Form):
@@ -93,9 +115,9 @@ class CallbackForm(forms.Form):
 class MergeForm(forms.Form):
     duplicate = forms.ModelChoiceField(label=_("合并的重复件"), queryset=Complaint.objects.none())
 
-    def __init__(self, *args: object, candidates: list[Complaint], **kwargs: object) -> None:
+    def __init__(self, *args: Any, candidates: list[Complaint], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["duplicate"].queryset = Complaint.objects.filter(id__in=[c.id for c in candidates])
+        model_choice_field(self, "duplicate").queryset = Complaint.objects.filter(id__in=[c.id for c in candidates])
 
 
 class VerifyForm(forms.Form):
@@ -104,9 +126,9 @@ class VerifyForm(forms.Form):
     is_complex = forms.BooleanField(label=_("复杂问题（纳入整改台账）"), required=False)
     problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=Problem.objects.none(), required=False)
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["problem"].queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
+        model_choice_field(self, "problem").queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
 
 
 class NoteForm(forms.Form):
@@ -142,9 +164,11 @@ class EscalationDepartmentForm(forms.Form):
     department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.none())
     part = forms.CharField(label=_("承担工作"), max_length=1000)
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(centre_id=centre_id).order_by("code")
+        model_choice_field(self, "department").queryset = Department.objects.filter(centre_id=centre_id).order_by(
+            "code"
+        )
 
 
 class AnswerForm(forms.Form):
@@ -178,9 +202,9 @@ class DutySlotForm(forms.Form):
     half = forms.ChoiceField(label=_("时段"), choices=DutySlot.Half.choices)
     leader = forms.ModelChoiceField(label=_("值班领导"), queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = User.objects.filter(
+        model_choice_field(self, "leader").queryset = User.objects.filter(
             centre_id=centre_id, is_active=True, roles__role=Role.LEADER
         ).distinct()
 
@@ -189,7 +213,7 @@ class DutySwapForm(DutySlotForm):
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("说明"), required=False, max_length=200)
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, centre_id=centre_id, **kwargs)
         del self.fields["weekday"]
         self.fields["leader"].required = True
@@ -198,6 +222,8 @@ class DutySwapForm(DutySlotForm):
 class ReassignForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by("username")
+        model_choice_field(self, "owner").queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by(
+            "username"
+        )

@@ -167,7 +167,7 @@ def _follow_up(request: HttpRequest, invitation: EvaluationInvitation, context: 
         and bad_review.status in (BadReview.Status.RECTIFIED, BadReview.Status.CLOSED)
         and not Evaluation.objects.filter(follow_up_of=evaluation).exists()
     )
-    if not open_for_follow_up:
+    if evaluation is None or not open_for_follow_up:  # (no evaluation means no bad review: not open)
         return render(request, "complaints/rate_done.html", context)
     device, fresh = _device_id(request)
     context = {**context, "follow_up": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -125,6 +126,8 @@ def evaluation_distribution(
         queryset = queryset.filter(rated_at__date__gte=start)
     if end:
         queryset = queryset.filter(rated_at__date__lte=end)
+    # Rows of values(): "k" (the month, window or channel), "level" and the count "n".
+    rows: QuerySet[Evaluation, Mapping[str, Any]]
     if by == "month":
         rows = queryset.annotate(k=TruncMonth("rated_at")).values("k", "level").annotate(n=Count("id")).order_by("k")
         label_of = {}
@@ -288,7 +291,7 @@ def evaluation_own_phone_rows(
 
 def evaluation_counts_by_staff(
     *, centre_id: int, start: datetime, end: datetime, level_thresholds: list[int], exclude_ids: set[int]
-) -> list[dict[str, Any]]:
+) -> list[Mapping[str, Any]]:
     """Per rated person of one centre in [start, end): count, average level, bad ones (level ≤ 2) and,
     per threshold t, those at level ≥ t (as `ge<t>`); excluded (verified invalid) ones and
     `exclude_ids` left out. One grouped query."""
@@ -310,7 +313,7 @@ def evaluation_counts_by_staff(
 
 def complaint_counts_by_staff(
     *, centre_id: int, start: datetime, end: datetime, categories: list[str]
-) -> list[dict[str, Any]]:
+) -> list[Mapping[str, Any]]:
     """Per person of one centre: complaints received in [start, end) (merged ones left out), in all
     and per category (as `cat_<category>`). One grouped query."""
     annotations = {

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govservice import access
 from govservice.masking import mask_name, mask_phone
+from rectification.models import ProblemCategory
 
 from .. import selectors, services
 from ..filters import (
@@ -25,12 +26,13 @@ from ..forms import (
     MergeForm,
     ReplyForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import Complaint
 from .common import _labelled, _page, _run
 
 
 @login_required
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = selectors.complaint_list_for(user=request.user)
     filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
@@ -40,7 +42,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def complaint_detail(request: HttpRequest, public_id: object) -> HttpResponse:
+def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> HttpResponse:
     complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
     centre_id = complaint.centre_id
     duplicates = services.complaint_duplicates(complaint)
@@ -51,7 +53,7 @@ def complaint_detail(request: HttpRequest, public_id: object) -> HttpResponse:
         "masked_name": mask_name(complaint.contact_name),
         "events": _labelled(complaint.events.select_related("actor"), Complaint.Status),
         "suggestion": suggestion,
-        "suggestion_label": dict(ClassifyForm.base_fields["category"].choices).get(suggestion, ""),
+        "suggestion_label": dict(ProblemCategory.choices).get(suggestion, ""),
         "classify_form": ClassifyForm(
             centre_id=centre_id,
             initial={"category": complaint.category or suggestion, "problem": complaint.problem_id},
@@ -71,7 +73,7 @@ def complaint_detail(request: HttpRequest, public_id: object) -> HttpResponse:
 
 @login_required
 @require_POST
-def complaint_action(request: HttpRequest, public_id: object, action: str) -> HttpResponse:
+def complaint_action(request: AuthenticatedHttpRequest, public_id: object, action: str) -> HttpResponse:
     complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
     user, cid = request.user, complaint.id
     forms_and_calls: dict[str, tuple[Any, Callable[[dict], Any], str]] = {

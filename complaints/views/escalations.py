@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,14 +33,16 @@ from ..forms import (
     DutySwapForm,
     EscalationDepartmentForm,
     EscalationForm,
+    ReportForm,
     ResolveForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import DutySlot, DutySwap, Escalation
 from .common import _labelled, _page, _run
 
 
 @login_required
-def escalation_list(request: HttpRequest) -> HttpResponse:
+def escalation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = selectors.escalation_list_for(user=request.user)
     filterset = EscalationFilter(request.GET, queryset=queryset, request=request)
     today = timezone.localdate()
@@ -60,7 +62,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def escalation_new(request: HttpRequest) -> HttpResponse:
+def escalation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = request.user.centre
     if centre is None or not access.can_manage_centre(request.user, centre.id):
         raise PermissionDenied
@@ -78,7 +80,7 @@ def escalation_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def escalation_detail(request: HttpRequest, public_id: object) -> HttpResponse:
+def escalation_detail(request: AuthenticatedHttpRequest, public_id: object) -> HttpResponse:
     escalation = selectors.escalation_get_for(user=request.user, public_id=public_id)
     context = {
         "escalation": escalation,
@@ -97,11 +99,9 @@ def escalation_detail(request: HttpRequest, public_id: object) -> HttpResponse:
 
 
 @login_required
-def escalation_report(request: HttpRequest, public_id: object) -> HttpResponse:
+def escalation_report(request: AuthenticatedHttpRequest, public_id: object) -> HttpResponse:
     """The special report of a complex matter: edited here, printed from the same page."""
     escalation = selectors.escalation_get_for(user=request.user, public_id=public_id)
-    from .forms import ReportForm
-
     form = ReportForm(request.POST or None, initial={"report": escalation.report})
     if request.method == "POST" and _run(
         request,
@@ -121,7 +121,7 @@ def escalation_report(request: HttpRequest, public_id: object) -> HttpResponse:
 
 @login_required
 @require_POST
-def escalation_action(request: HttpRequest, public_id: object, action: str) -> HttpResponse:
+def escalation_action(request: AuthenticatedHttpRequest, public_id: object, action: str) -> HttpResponse:
     escalation = selectors.escalation_get_for(user=request.user, public_id=public_id)
     user, eid = request.user, escalation.id
     table: dict[str, tuple[Any, Callable[[dict], Any], str]] = {
@@ -168,7 +168,7 @@ def escalation_action(request: HttpRequest, public_id: object, action: str) -> H
 
 
 @login_required
-def duty_rota(request: HttpRequest) -> HttpResponse:
+def duty_rota(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = request.user.centre
     if centre is None:
         raise PermissionDenied

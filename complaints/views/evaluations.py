@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +31,13 @@ from ..forms import (
     RectifyForm,
     VerifyForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import BadReview, EvaluationTag
 from .common import _labelled, _page, _run
 
 
 @login_required
-def evaluation_list(request: HttpRequest) -> HttpResponse:
+def evaluation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = selectors.evaluation_list_for(user=request.user)
     filterset = EvaluationFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
@@ -47,7 +48,7 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def bad_review_list(request: HttpRequest) -> HttpResponse:
+def bad_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     queryset = selectors.bad_review_list_for(user=request.user)
     filterset = BadReviewFilter(request.GET, queryset=queryset, request=request)
     return render(
@@ -62,7 +63,7 @@ def bad_review_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def bad_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def bad_review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     bad_review = selectors.bad_review_get_for(user=request.user, pk=pk)
     evaluation = bad_review.evaluation
     context = {
@@ -88,7 +89,7 @@ def bad_review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def bad_review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def bad_review_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     bad_review = selectors.bad_review_get_for(user=request.user, pk=pk)
     user, bid = request.user, bad_review.id
     table: dict[str, tuple[Any, Callable[[dict], Any], str]] = {

@@ -6,7 +6,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -16,12 +16,13 @@ from ..deadlines import (
     COMPLAINT_FINISHED,
     bad_review_rectify_overdue,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import EvaluationLevel
 from .common import _require_feedback_staff
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     start = today.replace(day=1)
     totals = selectors.evaluation_totals(user=request.user, start=start)
@@ -30,6 +31,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     year_start = today.replace(month=1, day=1)
     # Each tile links to the list filtered to exactly the rows it counts (the same definitions
     # as the list filters in complaints/filters.py).
+    links: dict[str, dict[str, object]] = {
+        "evaluations": {"rated_from": start, "excluded": "false", "follow_up": "false"},
+        "callback": {"real_name": "true", "state": "valid", "rated_from": start},
+        "escalations_solved": {"solved_from": year_start, "solved_to": year_start.replace(month=12, day=31)},
+    }
     context = {
         "totals": totals,
         "month": start,
@@ -40,18 +46,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         "shares": selectors.complaint_category_shares(user=request.user),
         "callback": selectors.bad_review_callback_rate(user=request.user, start=start),
         "escalations_solved": sum(m.solved for m in selectors.escalation_monthly(user=request.user, year=today.year)),
-        "links": {
-            "evaluations": {"rated_from": start, "excluded": "false", "follow_up": "false"},
-            "callback": {"real_name": "true", "state": "valid", "rated_from": start},
-            "escalations_solved": {"solved_from": year_start, "solved_to": year_start.replace(month=12, day=31)},
-        },
+        "links": {name: urlencode(query) for name, query in links.items()},
     }
-    context["links"] = {name: urlencode(query) for name, query in context["links"].items()}
     return render(request, "complaints/overview.html", context)
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_feedback_staff(request)
     by = request.GET.get("by", "month")
     if by not in ("month", "window", "channel"):

@@ -8,12 +8,13 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from staff.selectors import get_in_scope, window_list_for
 
+from ..http import AuthenticatedHttpRequest
 from ..models import Channel
 from .common import _require_feedback_staff
 
@@ -23,7 +24,7 @@ def _rate_url(window: Any) -> str:
 
 
 @login_required
-def window_qr_list(request: HttpRequest) -> HttpResponse:
+def window_qr_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_feedback_staff(request)
     windows = window_list_for(user=request.user).order_by("centre__code", "code")
     has_channel = set(
@@ -33,7 +34,7 @@ def window_qr_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def window_qr_svg(request: HttpRequest, pk: int) -> HttpResponse:
+def window_qr_svg(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     window = get_in_scope(window_list_for(user=request.user), request.user, pk=pk)
     buffer = io.BytesIO()
     segno.make(_rate_url(window), error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
@@ -43,6 +44,6 @@ def window_qr_svg(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def window_qr_print(request: HttpRequest, pk: int) -> HttpResponse:
+def window_qr_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     window = get_in_scope(window_list_for(user=request.user), request.user, pk=pk)
     return render(request, "complaints/window_qr_print.html", {"window": window, "url": _rate_url(window)})

@@ -119,7 +119,7 @@ def test_the_uncategorised_link_asks_for_category_none(as_user, leader, feedback
     assert links["unclassified"].endswith("?category=none")
 
 
-def _dashboard_links(leader) -> list[tuple[str, int, str]]:
+def _dashboard_links(leader) -> list[tuple[str, int | float | None, str]]:
     data = dashboard_for(user=leader, filters=DashboardFilters.from_query({}))
     feedback_lists = ("/feedback/",)
     figures = [(f.key, f.value, f.url) for f in data.decisions]

@@ -176,3 +176,15 @@ def test_the_appeal_decision_form_shows_exactly_to_who_may_decide(
     assert appeal in as_user(leader).get(url).content.decode()
     # The administrator handles the review but the decision is a leader's (bad_review_decide_appeal refuses it).
     assert appeal not in as_user(centre_admin).get(url).content.decode()
+
+
+def test_the_special_report_is_edited_and_saved_on_its_own_screen(as_user, centre, leader):
+    from complaints import escalations as esc
+
+    escalation = esc.escalation_register(centre=centre, content="跨部门事项", actor=leader, kind="complex")
+    client = as_user(leader)
+    url = reverse("complaints:escalation-report", args=[escalation.public_id])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"report": "一、基本情况"}).status_code == 302
+    escalation.refresh_from_db()
+    assert escalation.report == "一、基本情况"
