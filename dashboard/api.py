@@ -8,13 +8,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govservice import access
 
 from .figures import DashboardFilters, dashboard_cached_for
+from .http import AuthenticatedRequest
 
 
 class DashboardApi(APIView):
@@ -23,7 +23,7 @@ class DashboardApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not access.has_management_role(request.user):
             raise NotFound  # the same answer as the page: leaders and administrators only
         data = dashboard_cached_for(user=request.user, filters=DashboardFilters.from_query(request.query_params))

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from govservice import access
 
 from .charts import bar_chart, column_chart
 from .figures import DashboardFilters, dashboard_cached_for
+from .http import AuthenticatedHttpRequest
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not access.has_management_role(user):
         raise Http404

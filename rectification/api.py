@@ -6,13 +6,20 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
-from .models import Problem
-from .selectors import LedgerFilters, measure_get_for, measure_list_for_problem, problem_get_for, problem_list_for
+from .http import AuthenticatedRequest
+from .models import Problem, ProgressUpdate
+from .selectors import (
+    LedgerFilters,
+    LedgerProblem,
+    measure_get_for,
+    measure_list_for_problem,
+    problem_get_for,
+    problem_list_for,
+)
 
 
 class ProblemOutput(serializers.Serializer):
@@ -23,7 +30,8 @@ class ProblemOutput(serializers.Serializer):
     category_label = serializers.CharField(source="get_category_display")
     title = serializers.CharField()
     description = serializers.CharField()
-    source = serializers.CharField()
+    # The API's key "source"; DRF's metaclass moves declared fields off the class, so Field.source is untouched.
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.source, see above
     status = serializers.CharField()
     status_label = serializers.CharField(source="get_status_display")
     responsible_leader = serializers.CharField(source="responsible_leader.name")
@@ -37,13 +45,13 @@ class ProblemOutput(serializers.Serializer):
     recheck_on = serializers.DateField(allow_null=True)
     possible_recurrence = serializers.SerializerMethodField()
 
-    def get_progress(self, obj: Problem) -> int:
+    def get_progress(self, obj: LedgerProblem) -> int:
         return round(obj.progress_pct or 0)
 
-    def get_evidence_records(self, obj: Problem) -> int:
+    def get_evidence_records(self, obj: LedgerProblem) -> int:
         return obj.complaint_count + obj.review_count
 
-    def get_possible_recurrence(self, obj: Problem) -> bool:
+    def get_possible_recurrence(self, obj: LedgerProblem) -> bool:
         return obj.recurrence_flagged_at is not None
 
 
@@ -68,7 +76,7 @@ class ProblemListApi(APIView):
         parameters=_LEDGER_FILTERS,
         responses=inline_serializer("ProblemListOutput", {"results": ProblemOutput(many=True)}),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = LedgerFilters.from_query(request.query_params)
         problems = problem_list_for(user=request.user, filters=filters)[:500]
         return Response({"results": ProblemOutput(problems, many=True).data})
@@ -97,9 +105,9 @@ class ProblemDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="ledger_problems_retrieve", responses=ProblemDetailOutput)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         problem = problem_get_for(user=request.user, problem_id=pk)
-        problem.scoped_measures = measure_list_for_problem(problem)  # type: ignore[attr-defined]
+        problem.scoped_measures = measure_list_for_problem(problem)  # type: ignore[attr-defined]  # read by ProblemDetailOutput.measures
         return Response(ProblemDetailOutput(problem).data)
 
 
@@ -114,7 +122,7 @@ class ProblemTransitionApi(APIView):
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses=ProblemOutput)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         problem_get_for(user=request.user, problem_id=pk)  # out of scope → 404
@@ -145,14 +153,14 @@ class ProgressUpdateCreateApi(APIView):
         created_at = serializers.DateTimeField()
         files = serializers.SerializerMethodField()
 
-        def get_files(self, obj: object) -> list[dict]:
+        def get_files(self, obj: ProgressUpdate) -> list[dict]:
             return [
                 {"name": f.original_name, "sha256": f.sha256, "size": f.size, "uploaded_at": f.uploaded_at}
-                for f in obj.files.all()  # type: ignore[attr-defined]
+                for f in obj.files.all()
             ]
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         measure = measure_get_for(user=request.user, measure_id=pk)

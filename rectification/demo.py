@@ -450,6 +450,7 @@ def _load_centre(ctx: DemoContext, centre: Centre, plan: list) -> None:
             )
         if state == S.CLOSED:
             verifier = main_leader if main_leader.id != person.id else other_leaders[0]
+            assert problem.close_out_applied_at is not None  # noqa: S101 - a closed problem is done: applied above
             problem.closed_at = problem.close_out_applied_at + timedelta(days=2)
             problem.verified_by = verifier
             problem.recheck_on = timezone.localdate(problem.closed_at) + timedelta(days=30)
@@ -475,16 +476,18 @@ def _load_centre(ctx: DemoContext, centre: Centre, plan: list) -> None:
     # auto_now_add stamps "now" on create; the history should show when things happened.
     for event in events:
         problem = event.problem
-        event.created_at = {
+        stamps: dict[str, datetime | None] = {
             S.OPEN: _at(problem.found_on, 9),
             S.IN_RECTIFICATION: _at(problem.found_on + timedelta(days=3)),
             S.CLOSE_OUT_APPLIED: problem.close_out_applied_at,
             S.CLOSED: problem.closed_at,
-        }.get(event.new_status) or _at(problem.found_on)
+        }
+        event.created_at = stamps.get(event.new_status) or _at(problem.found_on)
     ProblemEvent.objects.bulk_update(events, ["created_at"])
 
     # Progress updates: one or two per started measure, dated before today.
-    updates = []
+    updates: list[ProgressUpdate] = []
+    days: list[date] = []  # the day each update (same index) happened
     for measure in Measure.objects.filter(problem__in=problems).select_related("problem"):
         if measure.progress == 0:
             continue
@@ -505,11 +508,11 @@ def _load_centre(ctx: DemoContext, centre: Centre, plan: list) -> None:
                     ]
                 ),
             )
-            update.demo_day = measure.problem.found_on + timedelta(days=20 + 25 * step_index)
             updates.append(update)
+            days.append(measure.problem.found_on + timedelta(days=20 + 25 * step_index))
     ProgressUpdate.objects.bulk_create(updates)
-    for update in updates:
-        update.created_at = _at(min(update.demo_day, today))
+    for update, day in zip(updates, days, strict=True):
+        update.created_at = _at(min(day, today))
     ProgressUpdate.objects.bulk_update(updates, ["created_at"])
 
     # One small evidence file per problem that applied for close-out.

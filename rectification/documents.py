@@ -19,6 +19,7 @@ from govservice.exceptions import ValidationFailed
 from staff.models import Centre, Department, User
 
 from .models import Problem, ProblemCategory, ProblemSource
+from .selectors import LedgerProblem
 
 # The customary ledger columns (the order inspections expect).
 LEDGER_COLUMNS = (
@@ -38,10 +39,12 @@ def _measures_text(problem: Problem) -> str:
     return "\n".join(f"{i}. {m.description}" for i, m in enumerate(problem.measures.all(), 1))
 
 
-def _progress_text(problem: Problem) -> str:
+def _progress_text(problem: LedgerProblem) -> str:
     lines = [_("总体进度 %(p)d%%") % {"p": round(problem.progress_pct or 0)}]
     for i, measure in enumerate(problem.measures.all(), 1):
-        latest = measure.update_list[0] if getattr(measure, "update_list", None) else None
+        # update_list is the newest-first prefetch of problem_list_with_measures_for, absent otherwise.
+        updates = getattr(measure, "update_list", None)
+        latest = updates[0] if updates else None
         text = f"{i}. {measure.progress}%"
         if latest:
             text += f" {latest.created_at:%Y-%m-%d} {latest.text}"
@@ -49,7 +52,7 @@ def _progress_text(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-def close_out_text(problem: Problem) -> str:
+def close_out_text(problem: LedgerProblem) -> str:
     status = problem.get_status_display()
     if problem.status == Problem.Status.CLOSED and problem.closed_at:
         text = _("%(s)s（%(d)s，验收人 %(v)s）") % {
@@ -65,7 +68,7 @@ def close_out_text(problem: Problem) -> str:
     return str(status)
 
 
-def ledger_rows(problems: Iterable[Problem]) -> list[list[object]]:
+def ledger_rows(problems: Iterable[LedgerProblem]) -> list[list[object]]:
     rows = []
     for number, problem in enumerate(problems, 1):
         departments = problem.responsible_department.name if problem.responsible_department else ""
@@ -90,7 +93,7 @@ def ledger_rows(problems: Iterable[Problem]) -> list[list[object]]:
     return rows
 
 
-def ledger_xlsx(problems: Iterable[Problem], *, title: str) -> bytes:
+def ledger_xlsx(problems: Iterable[LedgerProblem], *, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "整改台账"
@@ -216,6 +219,8 @@ def ledger_import(*, data: bytes, centre: Centre, actor: User) -> ImportResult:
         if errors:
             result.errors.append((index, "；".join(errors)))
             continue
+        # Each of these being None added an error above, so a row without errors has all three.
+        assert category is not None and person is not None and deadline is not None  # noqa: S101 - see above
         title, _sep, description = text.partition("\n")
         parsed.append(
             ImportRow(
@@ -276,7 +281,7 @@ class NoCJKFont(Exception):
     pass
 
 
-def ledger_pdf(problems: Iterable[Problem], *, title: str, detailed: bool) -> bytes:
+def ledger_pdf(problems: Iterable[LedgerProblem], *, title: str, detailed: bool) -> bytes:
     """A dossier for inspections: the ledger, and for each problem its measures, progress and history."""
     from fpdf import FPDF
 
@@ -286,8 +291,8 @@ def ledger_pdf(problems: Iterable[Problem], *, title: str, detailed: bool) -> by
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     # Noto CJK .ttc: collection index 2 is Simplified Chinese (SC) in Debian's build.
-    font_options = {"collection_font_number": 2} if font.suffix == ".ttc" and "Noto" in font.name else {}
-    pdf.add_font("cjk", "", str(font), **font_options)
+    collection_font_number = 2 if font.suffix == ".ttc" and "Noto" in font.name else 0  # 0: fpdf's default
+    pdf.add_font("cjk", "", str(font), collection_font_number=collection_font_number)
     pdf.set_font("cjk", size=10)
     pdf.set_title(title)
     pdf.add_page()

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from govservice.roles import LEADER_ROLES
@@ -16,15 +19,22 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: object, initial: object = None) -> list:
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         if not data:
             return []
         items = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+def _model_choices(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's field `name`, declared as a ModelChoiceField (form.fields holds plain Fields)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - the form class declares it as one
+    return field
 
 
 EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.gif,.webp,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
@@ -33,7 +43,9 @@ EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.gif,.webp,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.p
 class ProgressForm(forms.Form):
     text = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 3}))
     percentage = forms.IntegerField(label=_("完成进度(%)"), min_value=0, max_value=100)
-    files = MultipleFileField(
+    # The form field "files" (the upload's name in the page); the metaclass moves declared fields into
+    # base_fields, so BaseForm.files stays the request's upload dict.
+    files = MultipleFileField(  # type: ignore[assignment]  # a field named like BaseForm.files, see above
         label=_("佐证材料"),
         widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
         help_text=_("图片、PDF 或 Office 文档，单个不超过 20 MB"),
@@ -43,7 +55,9 @@ class ProgressForm(forms.Form):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Problem.Status.choices, widget=forms.HiddenInput)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    files = MultipleFileField(label=_("佐证材料"), widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}))
+    files = MultipleFileField(  # type: ignore[assignment]  # a field named like BaseForm.files, as in ProgressForm
+        label=_("佐证材料"), widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT})
+    )
 
 
 class MeasureForm(forms.Form):
@@ -55,10 +69,11 @@ class MeasureForm(forms.Form):
     working_days = forms.IntegerField(label=_("工作日时限"), required=False, min_value=1, max_value=365)
     weight = forms.IntegerField(label=_("权重"), min_value=1, max_value=100, initial=1)
 
-    def __init__(self, *args: object, problem: Problem, **kwargs: object) -> None:
+    def __init__(self, *args: Any, problem: Problem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(centre=problem.centre, is_active=True).order_by("name")
-        self.fields["owner_department"].queryset = Department.objects.filter(centre=problem.centre)
+        owners = User.objects.filter(centre=problem.centre, is_active=True).order_by("name")
+        _model_choices(self, "owner").queryset = owners
+        _model_choices(self, "owner_department").queryset = Department.objects.filter(centre=problem.centre)
 
 
 class ProblemForm(forms.Form):
@@ -74,12 +89,12 @@ class ProblemForm(forms.Form):
     )
     responsible_person = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
 
-    def __init__(self, *args: object, centre_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = User.objects.filter(centre_id=centre_id, is_active=True).order_by("name")
-        self.fields["responsible_leader"].queryset = people.filter(roles__role__in=LEADER_ROLES).distinct()
-        self.fields["responsible_person"].queryset = people
-        self.fields["responsible_department"].queryset = Department.objects.filter(centre_id=centre_id)
+        _model_choices(self, "responsible_leader").queryset = people.filter(roles__role__in=LEADER_ROLES).distinct()
+        _model_choices(self, "responsible_person").queryset = people
+        _model_choices(self, "responsible_department").queryset = Department.objects.filter(centre_id=centre_id)
 
 
 class ImportForm(forms.Form):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
     Count,
     DateField,
     Exists,
+    Expression,
     F,
+    Field,
     FloatField,
     IntegerField,
     Max,
@@ -43,8 +47,8 @@ class LedgerFilters:
     q: str = ""
 
     @classmethod
-    def from_query(cls, params: object) -> LedgerFilters:
-        get = params.get  # type: ignore[attr-defined]
+    def from_query(cls, params: Mapping[str, str]) -> LedgerFilters:
+        get = params.get
         department = get("department") or ""
         return cls(
             category=get("category") or "",
@@ -67,7 +71,29 @@ class LedgerFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def _sub(queryset: QuerySet, expression: object, output_field: object) -> Subquery:
+class LedgerFigures(TypedDict):
+    """What `with_ledger_figures` annotates on each problem."""
+
+    progress_pct: float
+    deadline: date | None
+    overdue_measures: int
+    complaint_count: int
+    review_count: int
+    measure_count: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A problem read through the ledger's selectors: the row with its figures.
+    type LedgerProblem = WithAnnotations[Problem, LedgerFigures]
+else:
+    # django_stubs_ext comes with django-stubs, a development requirement only; at run time the row is a
+    # Problem, and the name must exist because drf-spectacular evaluates the serializers' hints.
+    LedgerProblem = Problem
+
+
+def _sub(queryset: QuerySet[Measure], expression: Expression, output_field: Field[Any, Any]) -> Subquery:
     """A correlated one-value aggregate: avoids join fan-out when several aggregates meet."""
     return Subquery(
         queryset.order_by().values("problem").annotate(v=expression).values("v")[:1],
@@ -75,7 +101,7 @@ def _sub(queryset: QuerySet, expression: object, output_field: object) -> Subque
     )
 
 
-def with_ledger_figures(queryset: QuerySet[Problem], *, today: date | None = None) -> QuerySet[Problem]:
+def with_ledger_figures(queryset: QuerySet[Problem], *, today: date | None = None) -> QuerySet[LedgerProblem]:
     """Annotate progress (weighted by measure), deadline, overdue measures and evidence counts in the DB."""
     today = today or timezone.localdate()
     measures = Measure.objects.filter(problem=OuterRef("pk"))
@@ -97,7 +123,7 @@ def with_ledger_figures(queryset: QuerySet[Problem], *, today: date | None = Non
 
 def problem_list_for(
     *, user: User, filters: LedgerFilters | None = None, today: date | None = None
-) -> QuerySet[Problem]:
+) -> QuerySet[LedgerProblem]:
     filters = filters or LedgerFilters()
     today = today or timezone.localdate()
     queryset = scope_to_user(Problem.objects.all(), user).select_related(
@@ -130,7 +156,7 @@ def problem_list_for(
     return with_ledger_figures(queryset, today=today).order_by("centre__code", category_order, "code")
 
 
-def problem_list_with_measures_for(*, user: User, filters: LedgerFilters | None = None) -> QuerySet[Problem]:
+def problem_list_with_measures_for(*, user: User, filters: LedgerFilters | None = None) -> QuerySet[LedgerProblem]:
     """For exports and the print view: problems with measures and their latest update, in 3 queries."""
     updates = ProgressUpdate.objects.order_by("-created_at", "-id")
     return problem_list_for(user=user, filters=filters).prefetch_related(
@@ -144,7 +170,7 @@ def problem_list_with_measures_for(*, user: User, filters: LedgerFilters | None 
     )
 
 
-def problem_get_for(*, user: User, problem_id: int) -> Problem:
+def problem_get_for(*, user: User, problem_id: int) -> LedgerProblem:
     queryset = with_ledger_figures(
         Problem.objects.select_related(
             "centre",

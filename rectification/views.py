@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +20,11 @@ from staff.selectors import centre_list_for, scope_to_user
 
 from . import documents, services
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
+from .http import AuthenticatedHttpRequest
 from .models import Problem, ProblemCategory
 from .selectors import (
     LedgerFilters,
+    LedgerProblem,
     event_list_for_problem,
     evidence_get_for,
     measure_get_for,
@@ -33,7 +37,7 @@ from .selectors import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _filter_context(request: HttpRequest, filters: LedgerFilters) -> dict:
+def _filter_context(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> dict:
     user = request.user
     return {
         "filters": filters,
@@ -48,7 +52,7 @@ def _filter_context(request: HttpRequest, filters: LedgerFilters) -> dict:
 
 
 @login_required
-def ledger_list(request: HttpRequest) -> HttpResponse:
+def ledger_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     page = Paginator(problem_list_for(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
     context = {
@@ -60,7 +64,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_print(request: HttpRequest) -> HttpResponse:
+def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     problems = problem_list_with_measures_for(user=request.user, filters=filters)
     return render(
@@ -74,7 +78,7 @@ def ledger_print(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _title(request: HttpRequest, filters: LedgerFilters) -> str:
+def _title(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> str:
     user = request.user
     centre = user.centre.name if user.centre and not access.is_city_wide(user) else _("全市")
     if filters.centre:
@@ -83,7 +87,7 @@ def _title(request: HttpRequest, filters: LedgerFilters) -> str:
 
 
 @login_required
-def ledger_export(request: HttpRequest) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     problems = problem_list_with_measures_for(user=request.user, filters=filters)
     data = documents.ledger_xlsx(problems, title=_title(request, filters))
@@ -93,13 +97,15 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_pdf(request: HttpRequest) -> HttpResponse:
+def ledger_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     problems = problem_list_with_measures_for(user=request.user, filters=filters)
     return _pdf_response(request, problems, _title(request, filters), "ledger", detailed=False)
 
 
-def _pdf_response(request: HttpRequest, problems, title: str, name: str, *, detailed: bool) -> HttpResponse:  # noqa: ANN001
+def _pdf_response(
+    request: AuthenticatedHttpRequest, problems: Iterable[LedgerProblem], title: str, name: str, *, detailed: bool
+) -> HttpResponse:
     try:
         data = documents.ledger_pdf(problems, title=title, detailed=detailed)
     except documents.NoCJKFont:
@@ -114,7 +120,7 @@ def _pdf_response(request: HttpRequest, problems, title: str, name: str, *, deta
 
 
 @login_required
-def ledger_import(request: HttpRequest) -> HttpResponse:
+def ledger_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not access.has_management_role(user):
         raise Http404
@@ -138,12 +144,14 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def problem_create(request: HttpRequest) -> HttpResponse:
+def problem_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not access.has_management_role(user) or user.centre_id is None:
         raise Http404
     form = ProblemForm(request.POST or None, centre_id=user.centre_id)
     if request.method == "POST" and form.is_valid():
+        if user.centre is None:  # the same as centre_id above, read as the object
+            raise Http404
         try:
             problem = services.problem_create(actor=user, centre=user.centre, **form.cleaned_data)
         except DomainError as exc:
@@ -154,7 +162,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def problem_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     if not services.can_manage_problem(request.user, problem):
         raise Http404
@@ -174,7 +182,7 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     user = request.user
     can_manage = services.can_manage_problem(user, problem)
@@ -210,7 +218,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _transition_button(current: str, to: str) -> dict:
     S = Problem.Status
-    labels = {
+    labels: dict[tuple[str, str], tuple[str, bool, bool]] = {
         (S.OPEN, S.IN_RECTIFICATION): (_("开始整改"), False, False),
         (S.IN_RECTIFICATION, S.CLOSE_OUT_APPLIED): (_("申请销号"), False, True),
         (S.CLOSE_OUT_APPLIED, S.CLOSED): (_("验收通过，销号"), False, False),
@@ -222,7 +230,7 @@ def _transition_button(current: str, to: str) -> dict:
 
 
 @login_required
-def problem_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def problem_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     problems = problem_list_with_measures_for(user=request.user).filter(pk=problem.pk)
     return _pdf_response(request, problems, _("整改问题档案 %(c)s") % {"c": problem.code}, problem.code, detailed=True)
@@ -230,7 +238,7 @@ def problem_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def problem_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     form = TransitionForm(request.POST, request.FILES)
     if form.is_valid():
@@ -253,7 +261,7 @@ def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def problem_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+def problem_recheck(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     try:
         services.problem_recheck_confirm(problem_id=problem.id, actor=request.user, note=request.POST.get("note", ""))
@@ -266,7 +274,7 @@ def problem_recheck(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+def measure_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     form = MeasureForm(request.POST, problem=problem)
     if form.is_valid():
@@ -278,14 +286,14 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已新增整改措施。"))
     else:
         messages.error(
-            request, _("提交的数据有误：%(e)s") % {"e": "; ".join(" ".join(v) for v in form.errors.values())}
+            request, _("提交的数据有误：%(e)s") % {"e": "; ".join(" ".join(map(str, v)) for v in form.errors.values())}
         )
     return redirect(problem)
 
 
 @login_required
 @require_POST
-def progress_create(request: HttpRequest, measure_id: int) -> HttpResponse:
+def progress_create(request: AuthenticatedHttpRequest, measure_id: int) -> HttpResponse:
     measure = measure_get_for(user=request.user, measure_id=measure_id)
     form = ProgressForm(request.POST, request.FILES)
     if form.is_valid():
@@ -297,13 +305,13 @@ def progress_create(request: HttpRequest, measure_id: int) -> HttpResponse:
             messages.success(request, _("已填报进展。"))
     else:
         messages.error(
-            request, _("提交的数据有误：%(e)s") % {"e": "; ".join(" ".join(v) for v in form.errors.values())}
+            request, _("提交的数据有误：%(e)s") % {"e": "; ".join(" ".join(map(str, v)) for v in form.errors.values())}
         )
     return redirect(measure.problem)
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     evidence = evidence_get_for(user=request.user, evidence_id=pk)
     return FileResponse(
         evidence.file.open("rb"),

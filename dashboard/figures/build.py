@@ -138,6 +138,6 @@ def _department_choices(names: dict[str, dict[int, _Named]], *, city_wide: bool)
         names["department"].items(),
         key=lambda item: (centres[item[1].parent].code if item[1].parent in centres else "", item[1].name),
     ):
-        centre = centres.get(department.parent) if city_wide else None
+        centre = centres.get(department.parent) if city_wide and department.parent is not None else None
         choices.append(Choice(pk, f"{centre.name} · {department.name}" if centre else department.name))
     return choices

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from staff.selectors import centre_list_for, department_list_for, scope_to_user,
 from .types import DashboardFilters, _Named
 
 
-def _url(name: str, query: dict[str, object] | None = None, *args: object) -> str:
+def _url(name: str, query: Mapping[str, object] | None = None, *args: object) -> str:
     try:
         base = reverse(name, args=args or None)
     except NoReverseMatch:

@@ -152,7 +152,7 @@ def _satisfaction(
         window = names["window"].get(window_id) if window_id else None
         if window is None:
             return ("", ""), rates("", f" {_('未关联窗口')}", counts, {**period, "window": "none"})
-        centre = names["centre"].get(window.parent, no_centre) if city_wide else no_centre
+        centre = names["centre"].get(window.parent, no_centre) if city_wide and window.parent is not None else no_centre
         label = f"{window.code} {window.name}"
         label = f"{centre.name} · {label}" if centre.name else label
         return (centre.code, window.code), rates(window.code, label, counts, {**period, "window": window_id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,8 +23,18 @@ S = Problem.Status
 _LEDGER_COUNTS = ("open", "in_rectification", "close_out_applied", "closed", "overdue", "closed_on_time")
 
 
-def _ledger_row(key: str, label: str, values: dict[str, int], query: dict[str, object]) -> LedgerRow:
-    item = LedgerRow(key=key, label=label, **{k: values.get(k) or 0 for k in _LEDGER_COUNTS})
+def _ledger_row(key: str, label: str, values: dict[str, int], query: Mapping[str, object]) -> LedgerRow:
+    counts = {k: values.get(k) or 0 for k in _LEDGER_COUNTS}
+    item = LedgerRow(
+        key=key,
+        label=label,
+        open=counts["open"],
+        in_rectification=counts["in_rectification"],
+        close_out_applied=counts["close_out_applied"],
+        closed=counts["closed"],
+        overdue=counts["overdue"],
+        closed_on_time=counts["closed_on_time"],
+    )
     item.on_time_rate = _rate(item.closed_on_time, item.closed + item.overdue)
     item.urls = {
         "total": _url("rectification:ledger", query),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,8 +17,8 @@ class DashboardFilters:
     centre: str = ""
 
     @classmethod
-    def from_query(cls, params: object, today: date | None = None) -> DashboardFilters:
-        get = params.get  # type: ignore[attr-defined]
+    def from_query(cls, params: Mapping[str, str], today: date | None = None) -> DashboardFilters:
+        get = params.get
         today = today or timezone.localdate()
         default_start = (today.replace(day=1) - timedelta(days=150)).replace(day=1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -53,7 +54,7 @@ def measures_flag_due(*, today: date | None = None, calendar: WorkCalendar | Non
                 ProblemEvent.Kind.OVERDUE,
                 note=_("措施逾期：%(m)s（时限 %(d)s）") % {"m": str(measure), "d": measure.deadline},
             )
-            transaction.on_commit(lambda mid=measure_id: _notify_measure(mid, "overdue"))
+            transaction.on_commit(partial(_notify_measure, measure_id, "overdue"))
             counts["overdue"] += 1
 
     near = live.filter(
@@ -66,7 +67,7 @@ def measures_flag_due(*, today: date | None = None, calendar: WorkCalendar | Non
             )
             if claimed != 1:
                 continue
-            transaction.on_commit(lambda mid=measure_id: _notify_measure(mid, "near_due"))
+            transaction.on_commit(partial(_notify_measure, measure_id, "near_due"))
             counts["near_due"] += 1
     return counts
 
@@ -95,7 +96,9 @@ def problems_recheck_due(*, today: date | None = None) -> int:
     due = Problem.objects.filter(status=Status.CLOSED, recheck_on__lte=today, rechecked_at__isnull=True)
     told = 0
     for problem in due.select_related("responsible_leader"):
-        key = f"ledger:problem:{problem.id}:recheck:{problem.recheck_on.isoformat()}"
+        recheck_on = problem.recheck_on
+        assert recheck_on is not None  # noqa: S101 - the filter above: recheck_on__lte=today
+        key = f"ledger:problem:{problem.id}:recheck:{recheck_on.isoformat()}"
         from notifications.models import Notice
 
         if Notice.objects.filter(recipient=problem.responsible_leader, key=key).exists():
@@ -135,7 +138,7 @@ def problems_flag_recurrence(*, now: Any = None) -> int:
             ):
                 continue
             _event(problem, None, ProblemEvent.Kind.RECURRENCE, note=note)
-            transaction.on_commit(lambda pid=problem.id, n=note: _notify_recurrence(pid, n))
+            transaction.on_commit(partial(_notify_recurrence, problem.id, note))
             flagged += 1
     return flagged
 

@@ -142,8 +142,8 @@ def problem_transition(
         return problem  # a repeated request is a no-op
     if to not in Status.values or to not in Problem.TRANSITIONS[problem.status]:
         raise InvalidTransition(
-            current=Status(problem.status).label,
-            requested=Status(to).label if to in Status.values else to,
+            current=str(Status(problem.status).label),
+            requested=str(Status(to).label) if to in Status.values else to,
         )
     note = note.strip()
     old = problem.status

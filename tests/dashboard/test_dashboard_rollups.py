@@ -50,7 +50,7 @@ def _in_filters(row, day: date, user, filters: DashboardFilters, departments: se
 
 
 def raw_evaluation_groups(user, filters: DashboardFilters, buckets) -> list[_EvaluationGroup]:
-    counts: Counter = Counter()
+    counts: Counter[tuple[int | None, int, int, int]] = Counter()  # window, channel, level, month
     for e in scope_to_user(Evaluation.objects.filter(excluded=False), user).select_related("centre", "window"):
         day = _local_day(e.rated_at)
         if _in_filters(e, day, user, filters, {e.window.department_id if e.window else None}):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from govservice import rollups
 
@@ -18,7 +18,7 @@ from govservice import rollups
 class Command(BaseCommand):
     help = "Recompute the leader dashboard's day counts of evaluations, complaints and cases (or --check them)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="compare with a fresh count; change nothing")
         parser.add_argument("--database", default="default")
 
