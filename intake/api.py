@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 from complaints.models import Complaint, Evaluation
 from govservice.exceptions import NotFound
 
-from .auth import LookupThrottle
+from .auth import LookupThrottle, channel_of
 from .idempotency import idempotency_key_from, run_idempotent
 from .models import WebhookDelivery, WebhookSubscription
 from .selectors import FEED_PAGE_SIZE, feed_list_for, public_status
@@ -68,7 +69,7 @@ def receive_new_record(*, request: Request, endpoint: str, handle: Callable[[boo
     back whole, having written nothing else, and the request is answered by a second
     attempt with a savepoint, which finds the first record or raises the case's Conflict.
     """
-    channel = request.auth.channel
+    channel = channel_of(request)
     key = idempotency_key_from(request.META)
 
     def attempt(savepoint: bool) -> Response:
@@ -148,7 +149,7 @@ class EvaluationCreateApi(ChannelApiView):
         tags=["intake"],
     )
     def post(self, request: Request) -> Response:
-        channel = request.auth.channel
+        channel = channel_of(request)
         data = request.data
 
         def handle(savepoint: bool) -> Response:
@@ -190,7 +191,7 @@ class ComplaintCreateApi(ChannelApiView):
         tags=["intake"],
     )
     def post(self, request: Request) -> Response:
-        channel = request.auth.channel
+        channel = channel_of(request)
         data = request.data
 
         def handle(savepoint: bool) -> Response:
@@ -245,7 +246,7 @@ class UpdateFeedApi(ChannelApiView):
         filters.is_valid(raise_exception=True)
         entries = list(
             feed_list_for(
-                channel=request.auth.channel,
+                channel=channel_of(request),
                 since=filters.validated_data.get("since"),
                 after_id=filters.validated_data.get("after"),
             )[: FEED_PAGE_SIZE + 1]
@@ -278,7 +279,7 @@ class WebhookListCreateApi(ChannelApiView):
         tags=["intake"],
     )
     def get(self, request: Request) -> Response:
-        subscriptions = WebhookSubscription.objects.filter(channel=request.auth.channel).order_by("id")
+        subscriptions = WebhookSubscription.objects.filter(channel=channel_of(request)).order_by("id")
         return Response(self.OutputSerializer(subscriptions, many=True).data)
 
     @extend_schema(
@@ -298,7 +299,7 @@ class WebhookListCreateApi(ChannelApiView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        subscription = webhook_subscription_create(channel=request.auth.channel, url=serializer.validated_data["url"])
+        subscription = webhook_subscription_create(channel=channel_of(request), url=serializer.validated_data["url"])
         return Response(self.CreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
 
@@ -313,7 +314,7 @@ class WebhookDeleteApi(ChannelApiView):
     def delete(self, request: Request, subscription_id: str) -> Response:
         if not subscription_id.isdigit():
             raise NotFound()  # a malformed id is "no such subscription", in the one error shape
-        webhook_subscription_deactivate(channel=request.auth.channel, subscription_id=int(subscription_id))
+        webhook_subscription_deactivate(channel=channel_of(request), subscription_id=int(subscription_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -338,7 +339,7 @@ class WebhookDeliveryListApi(ChannelApiView):
         tags=["intake"],
     )
     def get(self, request: Request) -> Response:
-        deliveries = WebhookDelivery.objects.filter(subscription__channel=request.auth.channel).select_related(
+        deliveries = WebhookDelivery.objects.filter(subscription__channel=channel_of(request)).select_related(
             "subscription", "entry"
         )[:100]
         return Response(self.OutputSerializer(deliveries, many=True).data)
@@ -375,7 +376,7 @@ class StatusLookupApi(APIView):
 
         complaint = complaint_public_get(tracking_no=tracking_no)
         if complaint is None:
-            raise NotFound(_("未找到该编号的反馈。"))
+            raise NotFound(gettext("未找到该编号的反馈。"))
         return Response(self.OutputSerializer(public_status(complaint)).data)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from complaints.models import Channel
@@ -92,8 +93,8 @@ def _restore(snapshot: dict[str, Any]) -> ChannelKey:
     # figure of docs/benchmarks.md (a cache hit answers the key, its channel and centres in no query).
     queryset = channel.centres.all()
     queryset._result_cache = centres
-    queryset._prefetch_done = True
-    channel._prefetched_objects_cache = {"centres": queryset}
+    queryset._prefetch_done = True  # type: ignore[attr-defined]  # private prefetch state, absent from the stubs
+    channel._prefetched_objects_cache = {"centres": queryset}  # type: ignore[attr-defined]  # as above
     key.channel = channel
     return key
 
@@ -210,16 +211,20 @@ class ChannelKeyAuthentication(BaseAuthentication):
             raw = value.strip()
             if not raw:
                 raise exceptions.AuthenticationFailed(_("渠道密钥无效。"))
-        elif getattr(request, "_open311_api_key", None) is not None:
-            raw = request._open311_api_key
+        else:
+            raw = self.key_without_header(request)
         if not raw:
             return None
         return AnonymousUser(), channel_key_lookup(raw)
 
+    def key_without_header(self, request: Request) -> str:
+        """The key of a request with no Authorization header: none here; Open311 has other places."""
+        return ""
+
     # No authenticate_header(): DRF then answers a missing or bad key with 403, as Open311 requires.
 
 
-class HasChannelKey:
+class HasChannelKey(BasePermission):
     """Permission: the request carries an active channel key."""
 
     message = _("需要有效的渠道密钥。")
@@ -229,6 +234,13 @@ class HasChannelKey:
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         return True
+
+
+def channel_of(request: Request) -> Channel:
+    """The channel whose key authenticated `request`; behind HasChannelKey there always is one."""
+    if not isinstance(request.auth, ChannelKey):
+        raise exceptions.PermissionDenied(HasChannelKey.message)
+    return request.auth.channel
 
 
 class ChannelKeySchema(OpenApiAuthenticationExtension):

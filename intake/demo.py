@@ -41,9 +41,9 @@ def load(ctx: DemoContext) -> None:
         if not ChannelKey.objects.filter(channel=channel).exists():
             channel_key_create(channel=channel, label="演示：密钥未显示；调用接口请新建密钥")
     for centre in centres:
-        channel = Channel.objects.filter(kind=Channel.Kind.HOTLINE, centres=centre).first()
-        if channel is not None:
-            _example_import(ctx, centre, channel)
+        hotline = Channel.objects.filter(kind=Channel.Kind.HOTLINE, centres=centre).first()
+        if hotline is not None:
+            _example_import(ctx, centre, hotline)
 
 
 def _rows(ctx: DemoContext, centre: Centre, count: int, bad_every: int) -> bytes:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +28,11 @@ class ImportUploadForm(forms.Form):
         from staff.selectors import centre_list_for
 
         centres = centre_list_for(user=user)
-        self.fields["centre"].queryset = centres
-        self.fields["channel"].queryset = Channel.objects.filter(is_active=True, centres__in=centres).distinct()
+        # Both declared above as ModelChoiceFields; the stubs type `fields` values as the Field base.
+        centre_field = cast(forms.ModelChoiceField, self.fields["centre"])
+        channel_field = cast(forms.ModelChoiceField, self.fields["channel"])
+        centre_field.queryset = centres
+        channel_field.queryset = Channel.objects.filter(is_active=True, centres__in=centres).distinct()
         if centres.count() == 1:
             self.fields["centre"].initial = centres.first()
 
@@ -42,7 +45,8 @@ class ImportUploadForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() returns; its stub says it may be None
         channel, centre = data.get("channel"), data.get("centre")
         if channel and centre and not channel.centres.filter(pk=centre.pk).exists():
             self.add_error("channel", _("该渠道不服务于此中心。"))

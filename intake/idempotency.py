@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -58,7 +59,7 @@ def idempotency_key_from(meta: dict[str, Any]) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed(_("Idempotency-Key 长度须为 1–255 个字符。"), field="Idempotency-Key")
+        raise ValidationFailed(gettext("Idempotency-Key 长度须为 1–255 个字符。"), field="Idempotency-Key")
     return key
 
 

@@ -59,7 +59,10 @@ SURVEY_COLUMNS = {
     "办件编号": "case",
     "中心": "centre",
 }
-REQUIRED = {ImportBatch.Kind.HOTLINE: ("external_id", "content"), ImportBatch.Kind.SURVEY: ("external_id", "level")}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    ImportBatch.Kind.HOTLINE: ("external_id", "content"),
+    ImportBatch.Kind.SURVEY: ("external_id", "level"),
+}
 KIND_LABELS = {"投诉": "complaint", "建议": "suggestion"}
 LEVEL_LABELS = {str(level.label): level.value for level in EvaluationLevel}
 UNKNOWN_COLUMN = gettext_lazy("未知的列。")

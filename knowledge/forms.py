@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -36,12 +39,19 @@ class QuestionForm(forms.Form):
     valid_until = forms.DateField(label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("修改说明"), max_length=200, required=False)
 
-    def __init__(self, *args, departments=None, matter_types=None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        departments: QuerySet[Department] | None = None,
+        matter_types: QuerySet[MatterType] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Both declared above as model choice fields; the stubs type `fields` values as the Field base.
         if departments is not None:
-            self.fields["department"].queryset = departments
+            cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
         if matter_types is not None:
-            self.fields["matter_types"].queryset = matter_types
+            cast(forms.ModelMultipleChoiceField, self.fields["matter_types"]).queryset = matter_types
 
     @classmethod
     def initial_for(cls, question: Question) -> dict:

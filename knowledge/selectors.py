@@ -50,7 +50,7 @@ def question_search_for(
 
 def search_miss_record(*, user: User, query: str, result_count: int) -> None:
     norm = normalize(query)[:200]
-    if len(norm) < 2:
+    if len(norm) < 2 or user.centre_id is None:  # a miss is counted for a centre; without one there is none
         return
     SearchMiss.objects.get_or_create(
         centre_id=user.centre_id,

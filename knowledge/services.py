@@ -105,7 +105,7 @@ def _snapshot(question: Question) -> dict[str, Any]:
     for name in CONTENT_FIELDS:
         value = getattr(question, name)
         data[name] = value.isoformat() if isinstance(value, date) else value
-    data["department"] = question.department.name if question.department_id else ""
+    data["department"] = question.department.name if question.department is not None else ""
     data["variants"] = list(question.variants.values_list("text", flat=True))
     data["tags"] = sorted(question.tags.values_list("name", flat=True))
     data["matter_types"] = sorted(question.matter_types.values_list("code", flat=True))
@@ -237,6 +237,8 @@ def question_revise(*, question_id: int, actor: User) -> Question:
 
 def _merge_revision(revision: Question, *, actor: User, note: str, approved_from: str) -> Question:
     """Publish a revision: its content goes into the original (a new version there), the copy is retired."""
+    if revision.revision_of_id is None:
+        raise ValueError(f"question {revision.id} is not a revision")  # callers pass revisions only
     original = Question.objects.select_for_update().get(id=revision.revision_of_id)
     now = timezone.now()
     written_by = _last_author_id(revision)

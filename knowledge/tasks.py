@@ -26,7 +26,10 @@ def reviewers_for(question: Question) -> list[User]:
     if question.status == Question.Status.LEGAL_REVIEW:
         people = people.filter(roles__role__in=[Role.LEADER, *ADMIN_ROLES])
     else:
-        people = people.filter(roles__role=Role.LIAISON, department_id=question.department_id)
+        if question.department_id is not None:
+            people = people.filter(roles__role=Role.LIAISON, department_id=question.department_id)
+        else:  # what `department_id=None` meant: the liaisons without a department
+            people = people.filter(roles__role=Role.LIAISON, department__isnull=True)
         if not people.exists():
             people = User.objects.filter(
                 is_active=True, centre_id=question.centre_id, roles__role__in=list(ADMIN_ROLES)
@@ -58,11 +61,12 @@ def _question_event_notify(event_id: int) -> None:
                     url=url,
                 )
     elif question.author_id and question.author_id != event.actor_id:
-        text = {
+        texts: dict[str, str] = {
             Question.Status.PUBLISHED: _("您起草的问答已发布：%(q)s"),
             Question.Status.DRAFT: _("您起草的问答被退回：%(q)s"),
-        }.get(event.new_status)
-        if text:
+        }
+        text = texts.get(event.new_status)
+        if text and question.author is not None:
             notice_send(
                 recipient=question.author,
                 key=f"knowledge-event:{event.id}",

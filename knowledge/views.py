@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,10 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+from django_stubs_ext import StrPromise
 
 from cases.models import MatterType
 from govservice import access
 from govservice.exceptions import DomainError
+from staff.models import User
 from staff.selectors import scope_to_user
 
 from . import selectors, services
@@ -25,11 +30,18 @@ from .models import AnswerFeedback, ImportBatch, Question, ReviewTask
 S = Question.Status
 
 
+class StaffRequest(HttpRequest):
+    """A request that passed @login_required (django-stubs' idiom for a typed `request.user`)."""
+
+    user: User
+    htmx: HtmxDetails  # set by django_htmx's middleware on every request
+
+
 # --- search and reading -------------------------------------------------------------------
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     result = selectors.question_search_for(user=request.user, query=query) if query else None
     context = {"query": query, "result": result}
@@ -39,7 +51,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_detail(request: StaffRequest, question_id: int) -> HttpResponse:
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     today = timezone.localdate()
     answerable = question.status == S.PUBLISHED and question.is_current(today)
@@ -58,7 +70,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_feedback(request: HttpRequest, question_id: int) -> HttpResponse:
+def question_feedback(request: StaffRequest, question_id: int) -> HttpResponse:
     question = selectors.answerable_get_for(user=request.user, question_id=question_id)
     form = FeedbackForm(request.POST)
     if form.is_valid():
@@ -78,7 +90,7 @@ def question_feedback(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 @login_required
-def for_matter_type(request: HttpRequest, matter_type_id: int | None = None) -> HttpResponse:
+def for_matter_type(request: StaffRequest, matter_type_id: int | None = None) -> HttpResponse:
     """htmx partial for the case screen: the answerable questions linked to one matter type.
 
     `/knowledge/for-matter/<id>/` for a known matter type, or `/knowledge/for-matter/?matter_type=<id>`
@@ -104,12 +116,12 @@ def for_matter_type(request: HttpRequest, matter_type_id: int | None = None) -> 
 # --- editing ------------------------------------------------------------------------------
 
 
-def _require_reviewer(request: HttpRequest) -> None:
+def _require_reviewer(request: StaffRequest) -> None:
     if not access.can_review_any_question(request.user):
         raise Http404
 
 
-def _form_choices(request: HttpRequest) -> dict:
+def _form_choices(request: StaffRequest) -> dict[str, Any]:
     return {
         "departments": selectors.departments_for_editor(user=request.user),
         "matter_types": scope_to_user(MatterType.objects.filter(is_active=True), request.user).order_by("code"),
@@ -117,7 +129,7 @@ def _form_choices(request: HttpRequest) -> dict:
 
 
 @login_required
-def manage_list(request: HttpRequest) -> HttpResponse:
+def manage_list(request: StaffRequest) -> HttpResponse:
     _require_reviewer(request)
     status = request.GET.get("status", "")
     status = status if status in S.values else ""
@@ -139,8 +151,8 @@ def manage_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def manage_create(request: HttpRequest) -> HttpResponse:
-    if not access.can_edit_any_question(request.user) or request.user.centre_id is None:
+def manage_create(request: StaffRequest) -> HttpResponse:
+    if not access.can_edit_any_question(request.user) or (centre := request.user.centre) is None:
         raise Http404
     choices = _form_choices(request)
     initial = {"department": request.user.department_id}
@@ -148,7 +160,7 @@ def manage_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             question = services.question_create(
-                centre=request.user.centre, actor=request.user, data=form.to_data(), note=form.cleaned_data["note"]
+                centre=centre, actor=request.user, data=form.to_data(), note=form.cleaned_data["note"]
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -159,7 +171,7 @@ def manage_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def manage_edit(request: HttpRequest, question_id: int) -> HttpResponse:
+def manage_edit(request: StaffRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     choices = _form_choices(request)
@@ -178,7 +190,7 @@ def manage_edit(request: HttpRequest, question_id: int) -> HttpResponse:
 
 
 # Lazy: built once at import, shown in each request's language.
-TRANSITION_LABELS = {
+TRANSITION_LABELS: dict[tuple[str, str], StrPromise] = {
     (S.DRAFT, S.IN_REVIEW): gettext_lazy("提交部门审核"),
     (S.DRAFT, S.RETIRED): gettext_lazy("下线"),
     (S.IN_REVIEW, S.PUBLISHED): gettext_lazy("审核通过并发布"),
@@ -204,7 +216,7 @@ def _actions_for(question: Question) -> list[tuple[str, str]]:
 
 
 @login_required
-def manage_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+def manage_detail(request: StaffRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     editor = access.can_edit_question(request.user, centre_id=question.centre_id, department_id=question.department_id)
@@ -226,7 +238,7 @@ def manage_detail(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def manage_transition(request: HttpRequest, question_id: int) -> HttpResponse:
+def manage_transition(request: StaffRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     form = TransitionForm(request.POST)
@@ -248,7 +260,7 @@ def manage_transition(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def manage_revise(request: HttpRequest, question_id: int) -> HttpResponse:
+def manage_revise(request: StaffRequest, question_id: int) -> HttpResponse:
     """Start (or reopen) the revision of a published question and go to its form."""
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
@@ -262,7 +274,7 @@ def manage_revise(request: HttpRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_resolve(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_resolve(request: StaffRequest, task_id: int) -> HttpResponse:
     _require_reviewer(request)
     task = get_object_or_404(ReviewTask, id=task_id)
     question = selectors.question_get_for(user=request.user, question_id=task.question_id)
@@ -281,7 +293,7 @@ def task_resolve(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: StaffRequest) -> HttpResponse:
     _require_reviewer(request)
     departments = list(selectors.departments_for_editor(user=request.user))
     wanted = request.GET.get("department") or (str(request.user.department_id) if request.user.department_id else "")
@@ -296,14 +308,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    if not access.is_administrator(request.user) or request.user.centre_id is None:
+def import_upload(request: StaffRequest) -> HttpResponse:
+    if not access.is_administrator(request.user) or (centre := request.user.centre) is None:
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         batch = ImportBatch.objects.create(
-            centre=request.user.centre,
+            centre=centre,
             uploaded_by=request.user,
             file=upload,
             file_name=upload.name[:200],
@@ -313,12 +325,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
         transaction.on_commit(lambda: import_batch_run.delay(batch.id))
         return redirect("knowledge:import-status", batch_id=batch.id)
-    batches = ImportBatch.objects.filter(centre=request.user.centre).select_related("uploaded_by")[:10]
+    batches = ImportBatch.objects.filter(centre=centre).select_related("uploaded_by")[:10]
     return render(request, "knowledge/import.html", {"form": form, "batches": batches})
 
 
 @login_required
-def import_status(request: HttpRequest, batch_id: int) -> HttpResponse:
+def import_status(request: StaffRequest, batch_id: int) -> HttpResponse:
     if not access.is_administrator(request.user):
         raise Http404
     batch = get_object_or_404(scope_to_user(ImportBatch.objects.all(), request.user), id=batch_id)

@@ -25,8 +25,9 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code, messages = 404, [force_str(getattr(exc, "detail", "") or _("未找到。"))]
     elif isinstance(exc, exceptions.Throttled):
         code, messages = 429, [force_str(exc.detail)]
-        if exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+        wait: float | None = exc.wait  # type: ignore[attr-defined]  # set by Throttled.__init__; the stub leaves it out
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
     elif isinstance(exc, exceptions.ValidationError):
         code, messages = 400, _flatten(exc.detail)
     elif isinstance(exc, DomainError):

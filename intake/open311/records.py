@@ -28,7 +28,7 @@ OPEN_BAD_REVIEW = (
 
 
 def service_of_complaint(complaint: Complaint) -> tuple[str, str]:
-    if complaint.matter_type_id:
+    if complaint.matter_type is not None:  # no query when the id is empty, as the id test was
         return matter_service_code(complaint.matter_type), complaint.matter_type.name
     if complaint.kind == Complaint.Kind.SUGGESTION:
         return "suggestion", _("建议")
@@ -62,13 +62,15 @@ def complaint_record(complaint: Complaint, *, full: bool, calendar: WorkCalendar
         "service_code": code,
         # Complaint text is citizens' words: only the channel that sent it reads it back, scrubbed.
         "description": scrub(complaint.content)[:MAX_DESCRIPTION] if full else None,
-        "agency_responsible": complaint.department.name if complaint.department_id else complaint.centre.name,
+        "agency_responsible": complaint.department.name if complaint.department is not None else complaint.centre.name,
         "service_notice": complaint_notice(complaint, expected),
         "requested_datetime": iso(complaint.received_at),
         "updated_datetime": iso(updated),
         "expected_datetime": iso(expected.at),
-        "address": f"{complaint.centre.name} {complaint.window.name}" if complaint.window_id else complaint.centre.name,
-        "address_id": complaint.window.code if complaint.window_id else None,
+        "address": f"{complaint.centre.name} {complaint.window.name}"
+        if complaint.window is not None
+        else complaint.centre.name,
+        "address_id": complaint.window.code if complaint.window is not None else None,
         "zipcode": None,
         "lat": None,
         "long": None,
@@ -86,13 +88,13 @@ def evaluation_record(evaluation: Evaluation, *, full: bool) -> dict[str, Any]:
         "service_name": _("好差评"),
         "service_code": "evaluation",
         "description": str(evaluation.get_level_display()) if full else None,
-        "agency_responsible": evaluation.window.name if evaluation.window_id else evaluation.centre.name,
+        "agency_responsible": evaluation.window.name if evaluation.window is not None else evaluation.centre.name,
         "service_notice": _("差评将在规定工作日内联系、核实与整改。") if bad_review else _("感谢您的评价。"),
         "requested_datetime": iso(evaluation.rated_at),
         "updated_datetime": iso(bad_review.updated_at if bad_review else evaluation.rated_at),
         "expected_datetime": iso(end_of_working_day(bad_review.rectify_due)) if bad_review else None,
         "address": evaluation.centre.name,
-        "address_id": evaluation.window.code if evaluation.window_id else None,
+        "address_id": evaluation.window.code if evaluation.window is not None else None,
         "zipcode": None,
         "lat": None,
         "long": None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from complaints.models import Channel, Complaint, Evaluation
 from govservice.workdays import WorkCalendar
 from staff.models import Centre
 
-from ..auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey, PublicThrottle
+from ..auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey, PublicThrottle, channel_of
 from ..idempotency import idempotency_key_from, run_idempotent
 from ..strict import max_body_bytes, refuse_oversized
 from ..submit import complaint_receive, evaluation_receive
@@ -69,16 +70,20 @@ JURISDICTION_PARAM = OpenApiParameter(
 )
 
 
+def _form_field(request: Request, name: str) -> Any:
+    """A field of the POSTed form (the Open311 views parse forms only, so the data is a QueryDict)."""
+    data = request.data
+    return data.get(name) if isinstance(data, Mapping) else None
+
+
 class Open311KeyAuthentication(ChannelKeyAuthentication):
     """The Authorization header, or the spec's `api_key` form / query parameter."""
 
-    def authenticate(self, request: Request) -> Any:
-        if not request.META.get("HTTP_AUTHORIZATION"):
-            raw = request.query_params.get("api_key")
-            if raw is None and request.method == "POST":
-                raw = request.data.get("api_key")
-            request._open311_api_key = raw or None
-        return super().authenticate(request)
+    def key_without_header(self, request: Request) -> str:
+        raw = request.query_params.get("api_key")
+        if raw is None and request.method == "POST":
+            raw = _form_field(request, "api_key")
+        return raw or ""
 
 
 class Open311KeySchema(OpenApiAuthenticationExtension):
@@ -121,7 +126,7 @@ class Open311View(APIView):
         """The centre named by jurisdiction_id (404 when unknown); None when absent or empty."""
         code = (request.query_params.get("jurisdiction_id") or "").strip()
         if request.method == "POST":
-            code = (request.data.get("jurisdiction_id") or code or "").strip()
+            code = (_form_field(request, "jurisdiction_id") or code or "").strip()
         if not code:
             return None
         centre = Centre.objects.filter(code=code).first()
@@ -256,7 +261,10 @@ class RequestListView(Open311View):
             complaints, evaluations = self._filter(params, complaints, evaluations)
         page, size = parse_page(params)
         end = page * size
-        rows = [*complaints.order_by("-received_at")[:end], *evaluations.order_by("-rated_at")[:end]]
+        rows: list[Complaint | Evaluation] = [
+            *complaints.order_by("-received_at")[:end],
+            *evaluations.order_by("-rated_at")[:end],
+        ]
         rows.sort(key=lambda o: o.received_at if isinstance(o, Complaint) else o.rated_at, reverse=True)
         calendar = WorkCalendar.load()
         return Response([self._record(request, o, calendar) for o in rows[end - size : end]])
@@ -353,7 +361,7 @@ class RequestListView(Open311View):
         tags=["open311"],
     )
     def post(self, request: Request, fmt: str) -> Response:
-        channel: Channel = request.auth.channel
+        channel = channel_of(request)
         form = post_form(request)
         data = {k: (v if len(v) > 1 else v[0]) for k, v in form.lists() if k != "api_key"}
         return run_idempotent(
@@ -404,14 +412,18 @@ class RequestListView(Open311View):
                     "is_real_name": bool(fields.get("phone")),
                 },
             )
-            body = {"service_request_id": str(evaluation.public_id), "service_notice": _("感谢您的评价。")}
+            body: dict[str, str | None] = {
+                "service_request_id": str(evaluation.public_id),
+                "service_notice": _("感谢您的评价。"),
+            }
         else:
             description = fields.get("description", "")
             if not description:
                 raise exceptions.ValidationError({"description": [_("请填写投诉或建议的内容。")]})
             if service.category:
                 with translation.override(settings.LANGUAGE_CODE):  # stored text is in the centre's language
-                    description = f"【{service_get(service.code, None).name}】{description}"
+                    named = service_get(service.code, None) or service  # a category's service is a common one
+                    description = f"【{named.name}】{description}"
             complaint, _created = complaint_receive(
                 channel=channel,
                 data={

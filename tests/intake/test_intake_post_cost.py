@@ -371,6 +371,21 @@ def test_input_serializers_share_their_fields_and_validate_as_a_fresh_copy_does(
     assert parent is not one and parent is not two and not hasattr(parent, "initial_data")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("first, then", [("zh-hans", "en"), ("en", "zh-hans")])
+def test_a_validation_message_comes_in_each_requests_language_whoever_asked_first(raw_key, monkeypatch, first, then):
+    # DRF's max-value message is a `lazy_format` that keeps the text of its first reading:
+    # shared across languages, the first request's language answered every later one.
+    monkeypatch.delattr(EvaluationCreateApi.InputSerializer, "_shared_fields", raising=False)
+    expected = {"zh-hans": "请确保该值小于或者等于 5。", "en": "Ensure this value is less than or equal to 5."}
+    for language in (first, then, first):
+        response = ChannelClient(raw_key, language=language).post(EVALUATIONS, {"level": 9})
+        assert response.status_code == 400, response.content
+        assert response.json()["errors"]["level"] == [expected[language]]
+    # Still shared within a language: one set per language, not a deep copy per request.
+    assert set(EvaluationCreateApi.InputSerializer.__dict__["_shared_fields"]) == {"zh-hans", "en"}
+
+
 def test_a_serializer_with_context_or_partial_gets_its_own_fields():
     serializer_class = EvaluationCreateApi.InputSerializer
     shared = serializer_class(data={}).fields
