@@ -18,9 +18,9 @@ from rest_framework.views import APIView
 
 from govservice.exceptions import ValidationFailed
 from govservice.masking import mask_id_number, mask_name, mask_phone
+from staff.http import AuthenticatedRequest
 
 from . import selectors, services
-from .http import AuthenticatedRequest
 from .models import Case, CaseMaterial, Commitment, Handover, RejectReason
 
 

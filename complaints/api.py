@@ -22,10 +22,10 @@ from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import mask_name, mask_phone
 from rectification.models import Problem, ProblemCategory
+from staff.http import AuthenticatedRequest
 
 from . import selectors, services
 from .filters import ComplaintFilter, EvaluationFilter
-from .http import AuthenticatedRequest
 from .models import Complaint, Evaluation
 
 

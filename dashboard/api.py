@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govservice import access
+from staff.http import AuthenticatedRequest
 
 from .figures import DashboardFilters, dashboard_cached_for
-from .http import AuthenticatedRequest
 
 
 class DashboardApi(APIView):

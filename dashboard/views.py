@@ -7,10 +7,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from govservice import access
+from staff.http import AuthenticatedHttpRequest
 
 from .charts import bar_chart, column_chart
 from .figures import DashboardFilters, dashboard_cached_for
-from .http import AuthenticatedHttpRequest
 
 
 @login_required

@@ -10,12 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 from rest_framework.request import Request
 
 from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import User
+from staff.http import AuthenticatedHttpRequest
 from staff.selectors import get_in_scope, scope_to_user
 
 from .forms import ImportUploadForm
@@ -29,14 +28,7 @@ from .importing import (
 from .models import ImportBatch
 
 
-class StaffRequest(HttpRequest):
-    """A request that passed @login_required (django-stubs' idiom for a typed `request.user`)."""
-
-    user: User
-    htmx: HtmxDetails  # set by django_htmx's middleware on every request
-
-
-def _require_importer(request: StaffRequest) -> None:
+def _require_importer(request: AuthenticatedHttpRequest) -> None:
     if not access.can_import(request.user):
         raise PermissionDenied
 
@@ -67,7 +59,7 @@ def feedback_status(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_list(request: StaffRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_importer(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -93,12 +85,12 @@ def import_list(request: StaffRequest) -> HttpResponse:
     )
 
 
-def _batch_for(request: StaffRequest, batch_id: int) -> ImportBatch:
+def _batch_for(request: AuthenticatedHttpRequest, batch_id: int) -> ImportBatch:
     return get_in_scope(ImportBatch.objects.select_related("channel", "centre"), request.user, pk=batch_id)
 
 
 @login_required
-def import_detail(request: StaffRequest, batch_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     _require_importer(request)
     batch = _batch_for(request, batch_id)
     context = {"batch": batch, "processed": batch_processed(batch)}
@@ -108,7 +100,7 @@ def import_detail(request: StaffRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_valid_rows(request: StaffRequest, batch_id: int) -> HttpResponse:
+def import_valid_rows(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     _require_importer(request)
     batch = _batch_for(request, batch_id)
     with transaction.atomic():

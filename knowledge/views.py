@@ -8,19 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 from django_stubs_ext import StrPromise
 
 from cases.models import MatterType
 from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import User
+from staff.http import AuthenticatedHttpRequest
 from staff.selectors import scope_to_user
 
 from . import selectors, services
@@ -30,18 +29,11 @@ from .models import AnswerFeedback, ImportBatch, Question, ReviewTask
 S = Question.Status
 
 
-class StaffRequest(HttpRequest):
-    """A request that passed @login_required (django-stubs' idiom for a typed `request.user`)."""
-
-    user: User
-    htmx: HtmxDetails  # set by django_htmx's middleware on every request
-
-
 # --- search and reading -------------------------------------------------------------------
 
 
 @login_required
-def search(request: StaffRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     result = selectors.question_search_for(user=request.user, query=query) if query else None
     context = {"query": query, "result": result}
@@ -51,7 +43,7 @@ def search(request: StaffRequest) -> HttpResponse:
 
 
 @login_required
-def question_detail(request: StaffRequest, question_id: int) -> HttpResponse:
+def question_detail(request: AuthenticatedHttpRequest, question_id: int) -> HttpResponse:
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     today = timezone.localdate()
     answerable = question.status == S.PUBLISHED and question.is_current(today)
@@ -70,7 +62,7 @@ def question_detail(request: StaffRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_feedback(request: StaffRequest, question_id: int) -> HttpResponse:
+def question_feedback(request: AuthenticatedHttpRequest, question_id: int) -> HttpResponse:
     question = selectors.answerable_get_for(user=request.user, question_id=question_id)
     form = FeedbackForm(request.POST)
     if form.is_valid():
@@ -90,7 +82,7 @@ def question_feedback(request: StaffRequest, question_id: int) -> HttpResponse:
 
 
 @login_required
-def for_matter_type(request: StaffRequest, matter_type_id: int | None = None) -> HttpResponse:
+def for_matter_type(request: AuthenticatedHttpRequest, matter_type_id: int | None = None) -> HttpResponse:
     """htmx partial for the case screen: the answerable questions linked to one matter type.
 
     `/knowledge/for-matter/<id>/` for a known matter type, or `/knowledge/for-matter/?matter_type=<id>`
@@ -116,12 +108,12 @@ def for_matter_type(request: StaffRequest, matter_type_id: int | None = None) ->
 # --- editing ------------------------------------------------------------------------------
 
 
-def _require_reviewer(request: StaffRequest) -> None:
+def _require_reviewer(request: AuthenticatedHttpRequest) -> None:
     if not access.can_review_any_question(request.user):
         raise Http404
 
 
-def _form_choices(request: StaffRequest) -> dict[str, Any]:
+def _form_choices(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     return {
         "departments": selectors.departments_for_editor(user=request.user),
         "matter_types": scope_to_user(MatterType.objects.filter(is_active=True), request.user).order_by("code"),
@@ -129,7 +121,7 @@ def _form_choices(request: StaffRequest) -> dict[str, Any]:
 
 
 @login_required
-def manage_list(request: StaffRequest) -> HttpResponse:
+def manage_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reviewer(request)
     status = request.GET.get("status", "")
     status = status if status in S.values else ""
@@ -151,7 +143,7 @@ def manage_list(request: StaffRequest) -> HttpResponse:
 
 
 @login_required
-def manage_create(request: StaffRequest) -> HttpResponse:
+def manage_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.can_edit_any_question(request.user) or (centre := request.user.centre) is None:
         raise Http404
     choices = _form_choices(request)
@@ -171,7 +163,7 @@ def manage_create(request: StaffRequest) -> HttpResponse:
 
 
 @login_required
-def manage_edit(request: StaffRequest, question_id: int) -> HttpResponse:
+def manage_edit(request: AuthenticatedHttpRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     choices = _form_choices(request)
@@ -216,7 +208,7 @@ def _actions_for(question: Question) -> list[tuple[str, str]]:
 
 
 @login_required
-def manage_detail(request: StaffRequest, question_id: int) -> HttpResponse:
+def manage_detail(request: AuthenticatedHttpRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     editor = access.can_edit_question(request.user, centre_id=question.centre_id, department_id=question.department_id)
@@ -238,7 +230,7 @@ def manage_detail(request: StaffRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def manage_transition(request: StaffRequest, question_id: int) -> HttpResponse:
+def manage_transition(request: AuthenticatedHttpRequest, question_id: int) -> HttpResponse:
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
     form = TransitionForm(request.POST)
@@ -260,7 +252,7 @@ def manage_transition(request: StaffRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def manage_revise(request: StaffRequest, question_id: int) -> HttpResponse:
+def manage_revise(request: AuthenticatedHttpRequest, question_id: int) -> HttpResponse:
     """Start (or reopen) the revision of a published question and go to its form."""
     _require_reviewer(request)
     question = selectors.question_get_for(user=request.user, question_id=question_id)
@@ -274,7 +266,7 @@ def manage_revise(request: StaffRequest, question_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_resolve(request: StaffRequest, task_id: int) -> HttpResponse:
+def task_resolve(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
     _require_reviewer(request)
     task = get_object_or_404(ReviewTask, id=task_id)
     question = selectors.question_get_for(user=request.user, question_id=task.question_id)
@@ -293,7 +285,7 @@ def task_resolve(request: StaffRequest, task_id: int) -> HttpResponse:
 
 
 @login_required
-def review_queue(request: StaffRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reviewer(request)
     departments = list(selectors.departments_for_editor(user=request.user))
     wanted = request.GET.get("department") or (str(request.user.department_id) if request.user.department_id else "")
@@ -308,7 +300,7 @@ def review_queue(request: StaffRequest) -> HttpResponse:
 
 
 @login_required
-def import_upload(request: StaffRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.is_administrator(request.user) or (centre := request.user.centre) is None:
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -330,7 +322,7 @@ def import_upload(request: StaffRequest) -> HttpResponse:
 
 
 @login_required
-def import_status(request: StaffRequest, batch_id: int) -> HttpResponse:
+def import_status(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     if not access.is_administrator(request.user):
         raise Http404
     batch = get_object_or_404(scope_to_user(ImportBatch.objects.all(), request.user), id=batch_id)

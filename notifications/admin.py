@@ -16,10 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govservice.exceptions import DomainError
+from staff.http import admin_user
 
 from . import selectors, services
 from .backends import get_backend_class
-from .http import admin_user
 from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
 
 

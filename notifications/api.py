@@ -23,9 +23,9 @@ from rest_framework.views import APIView
 
 from govservice import access
 from govservice.exceptions import NotFound, NotPermitted
+from staff.http import AuthenticatedRequest
 
 from . import selectors, services
-from .http import AuthenticatedRequest
 from .models import SmsMessage
 
 

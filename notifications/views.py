@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from govservice import access
 from govservice.exceptions import DomainError
+from staff.http import AuthenticatedHttpRequest
 
 from . import selectors, services
-from .http import AuthenticatedHttpRequest
 from .models import SmsMessage
 
 PAGE_SIZE = 50

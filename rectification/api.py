@@ -9,8 +9,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from staff.http import AuthenticatedRequest
+
 from . import services
-from .http import AuthenticatedRequest
 from .models import Problem, ProgressUpdate
 from .selectors import (
     LedgerFilters,

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_POST
 
 from govservice import access
 from govservice.exceptions import DomainError
+from staff.http import AuthenticatedHttpRequest
 from staff.models import Centre, Department
 from staff.selectors import centre_list_for, scope_to_user
 
 from . import documents, services
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
-from .http import AuthenticatedHttpRequest
 from .models import Problem, ProblemCategory
 from .selectors import (
     LedgerFilters,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govservice.exceptions import DomainError
+from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
 from ..forms import (
@@ -28,7 +29,6 @@ from ..forms import (
     SatisfactionForm,
     TransitionForm,
 )
-from ..http import AuthenticatedHttpRequest
 from ..models import Case, CaseMaterial, Handover, ReminderCall
 
 

@@ -17,6 +17,7 @@ from govservice import access
 from govservice.exceptions import DomainError
 from govservice.masking import mask_id_number, mask_name, mask_phone
 from notifications.models import SmsMessage
+from staff.http import AuthenticatedHttpRequest
 
 from .. import documents, selectors, services
 from ..forms import (
@@ -30,7 +31,6 @@ from ..forms import (
     SatisfactionForm,
     TransitionForm,
 )
-from ..http import AuthenticatedHttpRequest
 from ..models import CLOSED_STATUSES, Case, CaseMaterial, Commitment, Handover
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from govservice import access
 from govservice.masking import mask_name, mask_phone
 from rectification.models import ProblemCategory
+from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
 from ..filters import (
@@ -26,7 +27,6 @@ from ..forms import (
     MergeForm,
     ReplyForm,
 )
-from ..http import AuthenticatedHttpRequest
 from ..models import Complaint
 from .common import _labelled, _page, _run
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from govservice import access
 from govservice.exceptions import DomainError
 from govservice.masking import mask_name, mask_phone
+from staff.http import AuthenticatedHttpRequest
 
 from .. import escalations as esc
 from .. import selectors
@@ -36,7 +37,6 @@ from ..forms import (
     ReportForm,
     ResolveForm,
 )
-from ..http import AuthenticatedHttpRequest
 from ..models import DutySlot, DutySwap, Escalation
 from .common import _labelled, _page, _run
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from govservice import access
 from govservice.masking import mask_name, mask_phone
+from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
 from ..deadlines import (
@@ -31,7 +32,6 @@ from ..forms import (
     RectifyForm,
     VerifyForm,
 )
-from ..http import AuthenticatedHttpRequest
 from ..models import BadReview, EvaluationTag
 from .common import _labelled, _page, _run
 

@@ -10,13 +10,14 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from staff.http import AuthenticatedHttpRequest
+
 from .. import selectors
 from ..deadlines import (
     BAD_REVIEW_FINISHED,
     COMPLAINT_FINISHED,
     bad_review_rectify_overdue,
 )
-from ..http import AuthenticatedHttpRequest
 from ..models import EvaluationLevel
 from .common import _require_feedback_staff
 

@@ -12,9 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from staff.http import AuthenticatedHttpRequest
 from staff.selectors import get_in_scope, window_list_for
 
-from ..http import AuthenticatedHttpRequest
 from ..models import Channel
 from .common import _require_feedback_staff
 

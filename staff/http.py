@@ -1,7 +1,8 @@
-"""Request types for the outbox and notice views: behind a login the user is a staff account, never AnonymousUser.
+"""Request types for views behind a login: there the user is a staff account, never AnonymousUser.
 
 django-stubs types `request.user` as `User | AnonymousUser`; these say what the login check guarantees,
-so the views pass `request.user` to the selectors and services (which take a `User`) without a cast each.
+so views pass `request.user` to selectors and services (which take a `User`) without a cast each.
+One definition for every app (staff owns the accounts).
 """
 
 from __future__ import annotations
@@ -9,19 +10,21 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 from rest_framework.request import Request
 
-from staff.models import User
+from .models import User
 
 
 class AuthenticatedHttpRequest(HttpRequest):
     """A request that passed `login_required` (the django-stubs idiom for typed views)."""
 
     user: User
+    htmx: HtmxDetails  # set by django_htmx's middleware on every request
 
 
 class AuthenticatedRequest(Request):
-    """An API request that passed DRF's default permission, IsAuthenticated (settings.REST_FRAMEWORK)."""
+    """An API request that passed IsAuthenticated (DRF's default permission, settings.REST_FRAMEWORK)."""
 
     user: User
 
