@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from govservice import access
+
 from .models import (
     Appraisal,
     Attendance,
@@ -99,7 +101,7 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         queryset = super().get_queryset(request)
-        if request.user.is_superuser or request.user.is_city_wide:
+        if access.is_city_wide(request.user):
             return queryset
         return queryset.filter(centre_id=request.user.centre_id)
 

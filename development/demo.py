@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import Centre, PositionType, Role, User
+from staff.models import Centre, PositionType, User
 from staff.selectors import leaders_of
 
 from .models import (
@@ -247,7 +248,7 @@ def _mentors(ctx, centre: Centre, staff: list[User], today: date) -> None:  # ty
     if MentorPairing.objects.filter(centre=centre).exists():
         return
     last_year = today.year - 1
-    mentors = [p for p in staff if p.has_role(Role.MENTOR)]
+    mentors = [p for p in staff if access.is_mentor(p)]
     Appraisal.objects.bulk_create(
         [
             Appraisal(

@@ -8,7 +8,8 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from staff.models import Centre, Role, User
+from govservice import access
+from staff.models import Centre, User
 from staff.selectors import centre_list_for, scope_to_user
 
 from .models import (
@@ -23,11 +24,10 @@ from .models import (
     TrainingSession,
 )
 
-MANAGER_ROLES = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
-
 
 def is_manager(user: User) -> bool:
-    return user.is_superuser or user.has_role(*MANAGER_ROLES)
+    """Sees the management screens: the rule is `access.has_management_role`."""
+    return access.has_management_role(user)
 
 
 def parse_month(text: str) -> date:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
 from staff.models import Centre, Role, User
 
@@ -29,13 +30,6 @@ from .models import (
     full_years_between,
     seniority_band,
 )
-
-
-def _is_manager(actor: User, centre_id: int | None) -> bool:
-    if actor.is_superuser or actor.is_city_wide:
-        return True
-    return actor.centre_id == centre_id and actor.has_role(Role.LEADER, Role.CENTRE_ADMIN)
-
 
 # --- Training -------------------------------------------------------------------------
 
@@ -155,7 +149,7 @@ def mentor_pair(
     *, mentor: User, mentee: User, actor: User, reason: str, started_on: date | None = None
 ) -> MentorPairing:
     started_on = started_on or timezone.localdate()
-    if not _is_manager(actor, mentor.centre_id):
+    if not access.can_manage_centre(actor, mentor.centre_id):
         raise NotPermitted()
     if mentor.id == mentee.id:
         raise ValidationFailed(_("导师不能带自己。"), field="mentee")
@@ -184,7 +178,7 @@ def mentor_pair(
                 reason=reason,
                 started_on=started_on,
             )
-            if not mentor.has_role(Role.MENTOR):
+            if not access.is_mentor(mentor):
                 from staff.models import StaffRole
 
                 StaffRole.objects.get_or_create(user=mentor, role=Role.MENTOR)
@@ -195,7 +189,7 @@ def mentor_pair(
 
 @transaction.atomic
 def mentor_duty_record(*, pairing: MentorPairing, kind: str, done_on: date, actor: User, note: str = "") -> MentorDuty:
-    if actor.id != pairing.mentor_id and not _is_manager(actor, pairing.centre_id):
+    if actor.id != pairing.mentor_id and not access.can_manage_centre(actor, pairing.centre_id):
         raise NotPermitted()
     if done_on < pairing.started_on or (pairing.ended_on and done_on > pairing.ended_on):
         raise ValidationFailed(_("日期不在结对期间内。"), field="done_on")
@@ -206,7 +200,7 @@ def mentor_duty_record(*, pairing: MentorPairing, kind: str, done_on: date, acto
 
 @transaction.atomic
 def mentee_mark_independent(*, pairing: MentorPairing, on: date, actor: User) -> MentorPairing:
-    if actor.id != pairing.mentor_id and not _is_manager(actor, pairing.centre_id):
+    if actor.id != pairing.mentor_id and not access.can_manage_centre(actor, pairing.centre_id):
         raise NotPermitted()
     if on < pairing.started_on:
         raise ValidationFailed(_("独立上岗日期不能早于结对日期。"), field="independent_on")
@@ -289,7 +283,7 @@ def role_swap_report_file(
     minutes_taken: int,
     findings: list[dict] | None = None,
 ) -> RoleSwapReport:
-    if actor.id != plan.staff_id and not _is_manager(actor, plan.centre_id):
+    if actor.id != plan.staff_id and not access.can_manage_centre(actor, plan.centre_id):
         raise NotPermitted()
     if hasattr(plan, "report"):
         raise Conflict(_("该计划已提交报告。"))
@@ -313,11 +307,11 @@ def role_swap_finding_to_ledger(*, finding_id: int, actor: User, responsible_per
     finding = RoleSwapFinding.objects.select_for_update().select_related("report__plan__centre").get(id=finding_id)
     report = finding.report
     centre = report.plan.centre
-    if not _is_manager(actor, centre.id):
+    if not access.can_manage_centre(actor, centre.id):
         raise NotPermitted(_("只有中心领导或管理员可以把问题列入台账。"))
     if finding.problem_id:
         return finding.problem  # already in the ledger: a repeated click changes nothing
-    leader = actor if actor.has_role(Role.LEADER) else leaders_of(centre).order_by("username").first()
+    leader = actor if access.is_centre_leader(actor) else leaders_of(centre).order_by("username").first()
     if leader is None:
         raise ValidationFailed(_("中心还没有领导，无法指定责任领导。"))
     problem = problem_create(

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import Centre, Role, User
+from staff.models import Centre, User
 
 from . import scoring
 from . import selectors as sel
@@ -131,8 +132,9 @@ def score_month(request: HttpRequest, month: str) -> HttpResponse:
         context["scores"] = list(sel.month_scores(run))
         context["appeals"] = list(sel.appeals_for_month(run=run))
         context["decision_form"] = AppealDecisionForm()
-        context["can_lock"] = run.status == ScoringRun.Status.PREVIEW and request.user.has_role(
-            Role.LEADER, Role.CITY_LEADER
+        # The same rule scoring_run_lock checks, so the button shows exactly when the lock may succeed.
+        context["can_lock"] = run.status == ScoringRun.Status.PREVIEW and access.can_lock_scores(
+            request.user, centre.id
         )
     context["scheme"] = scoring.scheme_for(centre=centre, month=context["month"])
     return render(request, "development/scoring/month.html", context)
@@ -367,7 +369,7 @@ def mentors(request: HttpRequest) -> HttpResponse:
     manager = sel.is_manager(request.user)
     if manager:
         centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
-    elif request.user.has_role(Role.MENTOR) and request.user.centre:
+    elif access.is_mentor(request.user) and request.user.centre:
         centre = request.user.centre
     else:
         raise Http404
