@@ -58,7 +58,8 @@ def star_count(ranked: int, policy: RankingPolicy = DEFAULT_POLICY) -> int:
 
 def bottom_count(ranked: int, policy: RankingPolicy = DEFAULT_POLICY) -> int:
     count = math.floor(Decimal(ranked) * policy.bottom_share)
-    if ranked >= policy.bottom_min_headcount:
+    # `ranked` too: a scheme may set the minimum headcount to 0, and no one ranked is no bottom place.
+    if ranked and ranked >= policy.bottom_min_headcount:
         count = max(count, 1)
     return count
 
