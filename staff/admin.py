@@ -56,5 +56,3 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "name", "centre", "password1", "password2")}),
     )
-
-
