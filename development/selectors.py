@@ -42,7 +42,7 @@ def managed_centre(*, user: User, code: str | None = None) -> Centre:
     if not is_manager(user):
         raise Http404
     centres = centre_list_for(user=user)
-    own = centres.filter(id=user.centre_id).first() or centres.first()
+    own = (centres.filter(id=user.centre_id).first() if user.centre_id is not None else None) or centres.first()
     centre = centres.filter(code=code).first() if code else own
     if centre is None:
         raise Http404

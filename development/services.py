@@ -43,7 +43,11 @@ def session_audience(session: TrainingSession) -> list[User]:
         staff = staff.filter(position_type=session.position_type)
     people = list(staff.order_by("username"))
     if session.band:
-        people = [p for p in people if seniority_band(p.started_on, session.held_on) == session.band]
+        people = [
+            p
+            for p in people
+            if p.started_on is not None and seniority_band(p.started_on, session.held_on) == session.band
+        ]  # started_on is set for all of them (filtered above); the check tells mypy
     return people
 
 
@@ -95,8 +99,9 @@ def training_plan_vs_actual(*, centre: Centre, year: int, until: date | None = N
     }
     lines = []
     for plan in TrainingPlan.objects.filter(centre=centre, year=year).order_by("session_type", "position_type"):
-        row = held.get((plan.session_type, plan.position_type, plan.band), {})
-        lines.append(PlanLine(plan=plan, sessions_held=row.get("n", 0), attendances=row.get("signed", 0)))
+        row = held.get((plan.session_type, plan.position_type, plan.band))
+        sessions_held, attendances = (row["n"], row["signed"]) if row is not None else (0, 0)
+        lines.append(PlanLine(plan=plan, sessions_held=sessions_held, attendances=attendances))
     return PlanSummary(
         lines=lines,
         planned_sessions=sum(line.plan.planned_sessions for line in lines),
@@ -153,7 +158,8 @@ def mentor_pair(
         raise NotPermitted()
     if mentor.id == mentee.id:
         raise ValidationFailed(_("导师不能带自己。"), field="mentee")
-    if mentor.centre_id != mentee.centre_id:
+    centre_id = mentor.centre_id
+    if centre_id is None or centre_id != mentee.centre_id:  # no centre is nobody's centre
         raise ValidationFailed(_("导师和学员须在同一中心。"), field="mentee")
     reasons = mentor_ineligibility(mentor, started_on)
     if reasons:
@@ -171,7 +177,7 @@ def mentor_pair(
             if not free:
                 raise Conflict(_("每位导师最多带 %(n)d 名学员。") % {"n": MAX_MENTEES})
             pairing = MentorPairing.objects.create(
-                centre_id=mentor.centre_id,
+                centre_id=centre_id,
                 mentor=mentor,
                 mentee=mentee,
                 slot=free[0],

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govservice import access
-from govservice.exceptions import DomainError
+from govservice.exceptions import DomainError, ValidationFailed
+from staff.http import AuthenticatedHttpRequest
 from staff.models import Centre, User
 
 from . import scoring
@@ -52,7 +53,7 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 
 
 @login_required
-def my_score(request: HttpRequest) -> HttpResponse:
+def my_score(request: AuthenticatedHttpRequest) -> HttpResponse:
     scores = list(sel.my_score_list(user=request.user)[:24])
     chosen = None
     if request.GET.get("month"):
@@ -75,8 +76,10 @@ def my_score(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_appeal(request: HttpRequest) -> HttpResponse:
+def score_appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
     month = sel.parse_month(request.POST.get("month", ""))
+    if request.user.centre_id is None:
+        raise Http404  # no centre, no month to appeal
     run = ScoringRun.objects.filter(centre_id=request.user.centre_id, month=month).select_related("scheme").first()
     if run is None or run.scheme is None:
         raise Http404
@@ -101,7 +104,7 @@ def score_appeal(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def score_months(request: HttpRequest) -> HttpResponse:
+def score_months(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     runs = list(sel.run_list_for(user=request.user, centre=centre)[:24])
     last_month = previous_month(month_start(timezone.localdate()))
@@ -116,7 +119,7 @@ def score_months(request: HttpRequest) -> HttpResponse:
     return render(request, "development/scoring/months.html", context)
 
 
-def _month_context(request: HttpRequest, centre: Centre, month_text: str) -> dict:
+def _month_context(request: AuthenticatedHttpRequest, centre: Centre, month_text: str) -> dict:
     month = sel.parse_month(month_text)
     run = sel.run_get_for(user=request.user, centre=centre, month=month)
     context: dict = {"centre": centre, "month": month, "month_text": f"{month:%Y-%m}", "run": run}
@@ -124,7 +127,7 @@ def _month_context(request: HttpRequest, centre: Centre, month_text: str) -> dic
 
 
 @login_required
-def score_month(request: HttpRequest, month: str) -> HttpResponse:
+def score_month(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     context = _month_context(request, centre, month)
     run = context["run"]
@@ -141,7 +144,7 @@ def score_month(request: HttpRequest, month: str) -> HttpResponse:
 
 
 @login_required
-def score_status(request: HttpRequest, month: str) -> HttpResponse:
+def score_status(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     """The run's progress state; the month page polls it while the run is queued or running."""
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     context = _month_context(request, centre, month)
@@ -154,7 +157,7 @@ def score_status(request: HttpRequest, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_run(request: HttpRequest, month: str) -> HttpResponse:
+def score_run(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.POST.get("centre"))
     try:
         scoring.scoring_run_request(centre=centre, month=sel.parse_month(month), actor=request.user)
@@ -166,7 +169,7 @@ def score_run(request: HttpRequest, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_lock(request: HttpRequest, month: str) -> HttpResponse:
+def score_lock(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.POST.get("centre"))
     run = sel.run_get_for(user=request.user, centre=centre, month=sel.parse_month(month))
     if run is None:
@@ -181,7 +184,7 @@ def score_lock(request: HttpRequest, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def score_appeal_decide(request: AuthenticatedHttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_object_or_404(sel.scope_to_user(ScoreAppeal.objects.all(), request.user), id=appeal_id)
     if not sel.is_manager(request.user):
         raise Http404
@@ -199,12 +202,12 @@ def score_appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_complete(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+def follow_up_complete(request: AuthenticatedHttpRequest, follow_up_id: int) -> HttpResponse:
     follow_up = get_object_or_404(sel.scope_to_user(FollowUp.objects.all(), request.user), id=follow_up_id)
     form = FollowUpCompleteForm(request.POST)
     try:
         if not form.is_valid():
-            raise scoring.ValidationFailed(_("请记录约谈或培训的结果。"))
+            raise ValidationFailed(_("请记录约谈或培训的结果。"))
         scoring.follow_up_complete(follow_up_id=follow_up.id, actor=request.user, outcome=form.cleaned_data["outcome"])
         messages.success(request, _("已记录完成。"))
     except DomainError as exc:
@@ -213,7 +216,7 @@ def follow_up_complete(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 
 
 @login_required
-def score_export(request: HttpRequest, month: str) -> HttpResponse:
+def score_export(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     """HR export: one row per person, with the performance-reward flag for stars."""
     from openpyxl import Workbook
 
@@ -266,7 +269,7 @@ def score_export(request: HttpRequest, month: str) -> HttpResponse:
 
 
 @login_required
-def score_inputs(request: HttpRequest) -> HttpResponse:
+def score_inputs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Spot checks by inspectors and manual entries with a reason, for months not yet locked."""
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     staff = scoring.window_staff_of(centre).order_by("username")
@@ -321,7 +324,7 @@ def star_board(request: HttpRequest, centre_code: str) -> HttpResponse:
 
 
 @login_required
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     year = int(request.GET.get("year") or timezone.localdate().year)
     today = timezone.localdate()
@@ -336,7 +339,7 @@ def training(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def training_session(request: HttpRequest, session_id: int) -> HttpResponse:
+def training_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = sel.session_get_for(user=request.user, session_id=session_id)
     if request.method == "POST":
         who = request.user
@@ -364,7 +367,7 @@ def training_session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @login_required
-def mentors(request: HttpRequest) -> HttpResponse:
+def mentors(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers pair and oversee; a mentor sees and logs their own pairings."""
     manager = sel.is_manager(request.user)
     if manager:
@@ -384,10 +387,10 @@ def mentors(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("staff:mentors"))
             except DomainError as exc:
                 _fail(request, exc)
-    pairings = dev.mentor_pairings_for(centre=centre)
+    pairing_queryset = dev.mentor_pairings_for(centre=centre)
     if not manager:
-        pairings = pairings.filter(mentor=request.user)
-    pairings = list(pairings)
+        pairing_queryset = pairing_queryset.filter(mentor=request.user)
+    pairings = list(pairing_queryset)
     rows = [(p, dev.mentor_missed_duties(p)) for p in pairings]
     independent = [p.days_to_independence for p in pairings if p.days_to_independence is not None]
     context = {
@@ -402,8 +405,9 @@ def mentors(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentor_duty(request: HttpRequest, pairing_id: int) -> HttpResponse:
+def mentor_duty(request: AuthenticatedHttpRequest, pairing_id: int) -> HttpResponse:
     pairing = sel.mentor_pairing_get_for(user=request.user, pairing_id=pairing_id)
+    form: IndependentForm | MentorDutyForm
     try:
         if "independent_on" in request.POST:
             form = IndependentForm(request.POST)
@@ -426,7 +430,7 @@ def mentor_duty(request: HttpRequest, pairing_id: int) -> HttpResponse:
 
 
 @login_required
-def role_swap(request: HttpRequest) -> HttpResponse:
+def role_swap(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers see the centre's plans; a member of staff sees their own and files the report."""
     manager = sel.is_manager(request.user)
     if manager:
@@ -451,7 +455,7 @@ def role_swap(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_swap_report(request: HttpRequest, plan_id: int) -> HttpResponse:
+def role_swap_report(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(sel.scope_to_user(RoleSwapPlan.objects.all(), request.user), id=plan_id)
     form = RoleSwapReportForm(request.POST)
     if form.is_valid():
@@ -475,7 +479,7 @@ def role_swap_report(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_swap_to_ledger(request: HttpRequest, finding_id: int) -> HttpResponse:
+def role_swap_to_ledger(request: AuthenticatedHttpRequest, finding_id: int) -> HttpResponse:
     finding = get_object_or_404(
         sel.scope_to_user(RoleSwapFinding.objects.all(), request.user, centre_field="report__plan__centre"),
         id=finding_id,

@@ -75,9 +75,9 @@ def collect_figures(
             )
             .order_by()
         )
-        for row in spot:
-            if row["staff_id"] in figures:
-                figures[row["staff_id"]].spot = dict(row)
+        for spot_row in spot:
+            if spot_row["staff_id"] in figures:
+                figures[spot_row["staff_id"]].spot = dict(spot_row)
 
     if Source.MANUAL in sources:
         manual = (
@@ -86,7 +86,7 @@ def collect_figures(
             .annotate(n=Count("id"), total=Sum("value"), avg=Avg("value"))
             .order_by()
         )
-        for row in manual:
-            if row["staff_id"] in figures:
-                figures[row["staff_id"]].manual[row["indicator_code"]] = dict(row)
+        for manual_row in manual:
+            if manual_row["staff_id"] in figures:
+                figures[manual_row["staff_id"]].manual[manual_row["indicator_code"]] = dict(manual_row)
     return figures, stats

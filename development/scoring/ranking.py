@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
+
 from staff.models import User
 
 from ..models import IndicatorScore, ScoringScheme
@@ -25,7 +27,10 @@ class RankingPolicy:
 
 
 def _field_default(name: str) -> object:
-    return ScoringScheme._meta.get_field(name).default
+    field = ScoringScheme._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation has no default; the names below are fields
+        raise TypeError(name)
+    return field.default
 
 
 # A new scheme's numbers, read from the model so that the rule is written down once.
