@@ -25,11 +25,6 @@ from .models import (
 )
 
 
-def is_manager(user: User) -> bool:
-    """Sees the management screens: the rule is `access.has_management_role`."""
-    return access.has_management_role(user)
-
-
 def parse_month(text: str) -> date:
     try:
         return date.fromisoformat(f"{text}-01")
@@ -39,7 +34,7 @@ def parse_month(text: str) -> date:
 
 def managed_centre(*, user: User, code: str | None = None) -> Centre:
     """The centre a manager works on: their own, or (city-wide) the one asked for."""
-    if not is_manager(user):
+    if not access.has_management_role(user):
         raise Http404
     centres = centre_list_for(user=user)
     own = (centres.filter(id=user.centre_id).first() if user.centre_id is not None else None) or centres.first()
@@ -54,7 +49,7 @@ def run_list_for(*, user: User, centre: Centre) -> QuerySet[ScoringRun]:
 
 
 def run_get_for(*, user: User, centre: Centre, month: date) -> ScoringRun | None:
-    if not is_manager(user):
+    if not access.has_management_role(user):
         raise Http404
     return run_list_for(user=user, centre=centre).filter(month=month).first()
 

@@ -186,7 +186,7 @@ def score_lock(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
 @require_POST
 def score_appeal_decide(request: AuthenticatedHttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_object_or_404(sel.scope_to_user(ScoreAppeal.objects.all(), request.user), id=appeal_id)
-    if not sel.is_manager(request.user):
+    if not access.has_management_role(request.user):
         raise Http404
     form = AppealDecisionForm(request.POST)
     if form.is_valid():
@@ -343,7 +343,7 @@ def training_session(request: AuthenticatedHttpRequest, session_id: int) -> Http
     session = sel.session_get_for(user=request.user, session_id=session_id)
     if request.method == "POST":
         who = request.user
-        if request.POST.get("staff") and sel.is_manager(request.user):
+        if request.POST.get("staff") and access.has_management_role(request.user):
             who = get_object_or_404(User, id=request.POST["staff"], centre_id=session.centre_id)
         try:
             dev.attendance_sign_in(session=session, staff=who)
@@ -357,7 +357,7 @@ def training_session(request: AuthenticatedHttpRequest, session_id: int) -> Http
         "session": session,
         "rows": [(person, signed.get(person.id)) for person in audience],
         "extra": [a for a in signed.values() if a.staff_id not in {p.id for p in audience}],
-        "is_manager": sel.is_manager(request.user),
+        "is_manager": access.has_management_role(request.user),
         "me_signed": request.user.id in signed,
     }
     return render(request, "development/programmes/session.html", context)
@@ -369,7 +369,7 @@ def training_session(request: AuthenticatedHttpRequest, session_id: int) -> Http
 @login_required
 def mentors(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers pair and oversee; a mentor sees and logs their own pairings."""
-    manager = sel.is_manager(request.user)
+    manager = access.has_management_role(request.user)
     if manager:
         centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     elif access.is_mentor(request.user) and request.user.centre:
@@ -432,7 +432,7 @@ def mentor_duty(request: AuthenticatedHttpRequest, pairing_id: int) -> HttpRespo
 @login_required
 def role_swap(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers see the centre's plans; a member of staff sees their own and files the report."""
-    manager = sel.is_manager(request.user)
+    manager = access.has_management_role(request.user)
     if manager:
         centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     elif request.user.centre:
