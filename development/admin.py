@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from govservice import access
+from staff.http import signed_in_user
 
 from .models import (
     Appraisal,
@@ -67,9 +75,12 @@ class IndicatorInline(admin.TabularInline):
         "order",
     ]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
         if db_field.name == "dimension":
-            scheme_id = request.resolver_match.kwargs.get("object_id")
+            match = request.resolver_match
+            scheme_id = match.kwargs.get("object_id") if match is not None else None
             kwargs["queryset"] = (
                 Dimension.objects.filter(scheme_id=scheme_id) if scheme_id else Dimension.objects.none()
             )
@@ -97,14 +108,14 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
 
     actions = ["new_version_next_month"]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ScoringScheme]:
         queryset = super().get_queryset(request)
-        if request.user.is_superuser or request.user.is_city_wide:
+        if access.is_city_wide(request.user):
             return queryset
-        return queryset.filter(centre_id=request.user.centre_id)
+        return queryset.filter(centre_id=signed_in_user(request.user).centre_id)
 
     @admin.action(description=_("复制为下月起用的新版本"))
-    def new_version_next_month(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+    def new_version_next_month(self, request: HttpRequest, queryset: QuerySet[ScoringScheme]) -> None:
         from django.utils import timezone
 
         from govservice.exceptions import DomainError
@@ -115,19 +126,21 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
         start = next_month(month_start(timezone.localdate()))
         for scheme in queryset:
             try:
-                new = scheme_new_version(scheme=scheme, valid_from=start, actor=request.user)
+                new = scheme_new_version(scheme=scheme, valid_from=start, actor=signed_in_user(request.user))
                 messages.success(request, _("已建立新版本：%(scheme)s") % {"scheme": new})
             except DomainError as exc:
                 messages.error(request, exc.message)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
         if db_field.name == "centre":
             from staff.selectors import centre_list_for
 
-            kwargs["queryset"] = centre_list_for(user=request.user)
+            kwargs["queryset"] = centre_list_for(user=signed_in_user(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_related(self, request, form, formsets, change) -> None:  # type: ignore[no-untyped-def]
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         for problem in scheme_errors(form.instance):
             messages.warning(request, problem)
@@ -153,7 +166,7 @@ class ScoringRunAdmin(admin.ModelAdmin):
     list_filter = ["centre", "status"]
     readonly_fields = [f.name for f in ScoringRun._meta.fields]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

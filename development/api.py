@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import Http404
 from django.urls import URLPattern, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,9 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from staff.http import signed_in_user
+
 from . import scoring
 from . import selectors as sel
-from .models import ScoringRun
+from .models import IndicatorScore, ScoringRun, StaffMonthScore
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -20,7 +24,11 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # The API's field is named "errors" (the contract), which shadows Serializer.errors for mypy only:
+    # this serializer documents the error shape and never validates input.
+    errors = serializers.DictField(  # type: ignore[assignment]  # shadows Serializer.errors, see above
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 class ScoreMeApi(APIView):
@@ -30,7 +38,7 @@ class ScoreMeApi(APIView):
         dimension = serializers.CharField(source="indicator.dimension.name")
         indicator = serializers.CharField(source="indicator.code")
         name = serializers.CharField(source="indicator.name")
-        source = serializers.CharField(source="indicator.source")
+        source = serializers.CharField(source="indicator.source")  # type: ignore[assignment]  # the API's field name shadows Field.source
         formula = serializers.CharField(source="indicator.formula")
         weight = serializers.DecimalField(source="indicator.weight", max_digits=5, decimal_places=2)
         value = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
@@ -38,7 +46,7 @@ class ScoreMeApi(APIView):
         source_count = serializers.IntegerField()
         why = serializers.SerializerMethodField()
 
-        def get_why(self, line) -> str:  # type: ignore[no-untyped-def]
+        def get_why(self, line: IndicatorScore) -> str:
             return scoring.explain(line)
 
     class OutputSerializer(serializers.Serializer):
@@ -52,15 +60,17 @@ class ScoreMeApi(APIView):
         evaluation_count = serializers.IntegerField()
         lines = serializers.SerializerMethodField()
 
-        def get_lines(self, score) -> list[dict]:  # type: ignore[no-untyped-def]
-            return ScoreMeApi.LineSerializer(sel.score_breakdown(score), many=True).data
+        def get_lines(self, score: StaffMonthScore) -> list[dict]:
+            lines = ScoreMeApi.LineSerializer(sel.score_breakdown(score), many=True)
+            # many=True builds a ListSerializer, whose data is a list; the stubs type the call as one Serializer.
+            return cast(list[dict], lines.data)
 
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: the latest published month")],
         responses=OutputSerializer,
     )
     def get(self, request: Request) -> Response:
-        scores = sel.my_score_list(user=request.user)
+        scores = sel.my_score_list(user=signed_in_user(request.user))
         if request.query_params.get("month"):
             scores = scores.filter(run__month=sel.parse_month(request.query_params["month"]))
         score = scores.first()
@@ -89,7 +99,7 @@ class ScoreAppealCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appeal = scoring.score_appeal_file(
-            staff=request.user,
+            staff=signed_in_user(request.user),
             month=sel.parse_month(data.validated_data["month"]),
             reason=data.validated_data["reason"],
             indicator_code=data.validated_data["indicator_code"],
@@ -111,16 +121,18 @@ class ScoringRunRequestApi(APIView):
 
     @extend_schema(responses=RunOutputSerializer)
     def get(self, request: Request, centre_code: str, month: str) -> Response:
-        centre = sel.managed_centre(user=request.user, code=centre_code)
-        run = sel.run_get_for(user=request.user, centre=centre, month=sel.parse_month(month))
+        centre = sel.managed_centre(user=signed_in_user(request.user), code=centre_code)
+        run = sel.run_get_for(user=signed_in_user(request.user), centre=centre, month=sel.parse_month(month))
         if run is None:
             raise Http404
         return Response(RunOutputSerializer(run).data)
 
     @extend_schema(request=None, responses={202: RunOutputSerializer, 400: ErrorSerializer, 409: ErrorSerializer})
     def post(self, request: Request, centre_code: str, month: str) -> Response:
-        centre = sel.managed_centre(user=request.user, code=centre_code)
-        run = scoring.scoring_run_request(centre=centre, month=sel.parse_month(month), actor=request.user)
+        centre = sel.managed_centre(user=signed_in_user(request.user), code=centre_code)
+        run = scoring.scoring_run_request(
+            centre=centre, month=sel.parse_month(month), actor=signed_in_user(request.user)
+        )
         return Response(RunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -129,11 +141,13 @@ class ScoringRunLockApi(APIView):
 
     @extend_schema(request=None, responses={200: RunOutputSerializer, 409: ErrorSerializer})
     def post(self, request: Request, centre_code: str, month: str) -> Response:
-        centre = sel.managed_centre(user=request.user, code=centre_code)
-        run: ScoringRun | None = sel.run_get_for(user=request.user, centre=centre, month=sel.parse_month(month))
+        centre = sel.managed_centre(user=signed_in_user(request.user), code=centre_code)
+        run: ScoringRun | None = sel.run_get_for(
+            user=signed_in_user(request.user), centre=centre, month=sel.parse_month(month)
+        )
         if run is None:
             raise Http404
-        run = scoring.scoring_run_lock(run_id=run.id, actor=request.user)
+        run = scoring.scoring_run_lock(run_id=run.id, actor=signed_in_user(request.user))
         return Response(RunOutputSerializer(run).data)
 
 

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from govservice import access
 from govservice.exceptions import DomainError
-from staff.models import Centre, PositionType, Role, User
+from staff.demo import DemoContext
+from staff.models import Centre, PositionType, User
 from staff.selectors import leaders_of
 
 from .models import (
@@ -74,14 +76,14 @@ def _aware(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), TZ)
 
 
-def load(ctx) -> None:  # type: ignore[no-untyped-def]
+def load(ctx: DemoContext) -> None:
     """Scoring scheme and inputs, training, mentors, role-swap; then last month's scores, read from the
     cases and feedback that the lower apps' demos loaded before this one (load_demo runs in app order)."""
     load_programmes(ctx)
     load_scores(ctx)
 
 
-def load_programmes(ctx) -> None:  # type: ignore[no-untyped-def]
+def load_programmes(ctx: DemoContext) -> None:
     today = timezone.localdate()
     for centre in ctx.progress(list(Centre.objects.order_by("code")), "staff development"):
         staff = list(window_staff_of(centre).order_by("username"))
@@ -95,7 +97,7 @@ def load_programmes(ctx) -> None:  # type: ignore[no-untyped-def]
     ctx.logins.append(("city-leader1", "→ /scores/centre/ 服务之星月度评分, /board/city/ 大厅公示屏"))
 
 
-def load_scores(ctx) -> None:  # type: ignore[no-untyped-def]
+def load_scores(ctx: DemoContext) -> None:
     """After cases and feedback are loaded: re-compute last month with them and lock it."""
     month = previous_month(month_start(timezone.localdate()))
     for centre in Centre.objects.order_by("code"):
@@ -111,7 +113,7 @@ def load_scores(ctx) -> None:  # type: ignore[no-untyped-def]
             ctx.stdout.write(f"  service-star {centre.code}: {exc}")
 
 
-def _scoring(ctx, centre: Centre, staff: list[User], today: date) -> None:  # type: ignore[no-untyped-def]
+def _scoring(ctx: DemoContext, centre: Centre, staff: list[User], today: date) -> None:
     last_month = previous_month(month_start(today))
     scheme_create_default(centre=centre, valid_from=date(last_month.year - 1, last_month.month, 1), min_evaluations=5)
     inspector = leaders_of(centre).order_by("username").first()
@@ -181,7 +183,7 @@ def _scoring(ctx, centre: Centre, staff: list[User], today: date) -> None:  # ty
         scoring_run_month(centre=centre, month=last_month, actor=None)
 
 
-def _training(ctx, centre: Centre, staff: list[User], today: date) -> None:  # type: ignore[no-untyped-def]
+def _training(ctx: DemoContext, centre: Centre, staff: list[User], today: date) -> None:
     year = today.year
     if TrainingPlan.objects.filter(centre=centre, year=year).exists():
         return
@@ -201,7 +203,8 @@ def _training(ctx, centre: Centre, staff: list[User], today: date) -> None:  # t
     sessions = []
     for month in range(1, today.month + 1):
         first = date(year, month, 1)
-        plan = [
+        # (session type, position type, seniority band, day); "" stands for every position or band
+        plan: list[tuple[SessionType, str, str, date]] = [
             (SessionType.NEW_STAFF, "", SeniorityBand.UNDER_1, first + timedelta(days=7)),
             (SessionType.NEW_STAFF, "", SeniorityBand.UNDER_1, first + timedelta(days=21)),
         ]
@@ -243,11 +246,11 @@ def _training(ctx, centre: Centre, staff: list[User], today: date) -> None:  # t
     Attendance.objects.bulk_create(attendances)
 
 
-def _mentors(ctx, centre: Centre, staff: list[User], today: date) -> None:  # type: ignore[no-untyped-def]
+def _mentors(ctx: DemoContext, centre: Centre, staff: list[User], today: date) -> None:
     if MentorPairing.objects.filter(centre=centre).exists():
         return
     last_year = today.year - 1
-    mentors = [p for p in staff if p.has_role(Role.MENTOR)]
+    mentors = [p for p in staff if access.is_mentor(p)]
     Appraisal.objects.bulk_create(
         [
             Appraisal(
@@ -270,6 +273,8 @@ def _mentors(ctx, centre: Centre, staff: list[User], today: date) -> None:  # ty
             if not mentees:
                 break
             mentee = mentees.pop(0)
+            if mentee.started_on is None:  # not one of them: mentees all have a start date (above)
+                continue
             started = max(mentee.started_on, today - timedelta(days=120))
             new = seniority_band(mentee.started_on, today) == SeniorityBand.UNDER_1
             pairings.append(
@@ -300,7 +305,7 @@ def _mentors(ctx, centre: Centre, staff: list[User], today: date) -> None:  # ty
     MentorDuty.objects.bulk_create(duties)
 
 
-def _role_swap(ctx, centre: Centre, staff: list[User], today: date) -> None:  # type: ignore[no-untyped-def]
+def _role_swap(ctx: DemoContext, centre: Centre, staff: list[User], today: date) -> None:
     if RoleSwapPlan.objects.filter(centre=centre).exists():
         return
     quarter = (today.month - 1) // 3 + 1
@@ -324,7 +329,7 @@ def _role_swap(ctx, centre: Centre, staff: list[User], today: date) -> None:  # 
     for index, plan in enumerate(plans[:3]):
         report = RoleSwapReport.objects.create(
             plan=plan,
-            done_on=plan.planned_on,
+            done_on=plan.planned_on or today,  # every plan above has its day; the field is optional
             what_was_done=f"以群众身份全程体验“{plan.matter}”：取号、咨询、受理、领证。",
             minutes_taken=ctx.rng.randint(45, 150),
             window=plan.staff.window,

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from rectification.models import ProblemCategory
 from staff.models import User
 
-from .models import DutyKind, MentorPairing
+from .models import DutyKind, Indicator, MentorPairing
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):  # declared as one on the form class
+        raise TypeError(name)
+    return field
+
+
+def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):  # declared as one on the form class
+        raise TypeError(name)
+    return field
 
 
 class AppealForm(forms.Form):
@@ -16,9 +34,9 @@ class AppealForm(forms.Form):
     indicator_code = forms.ChoiceField(label=_("所涉指标"), required=False)
     reason = forms.CharField(label=_("申诉理由"), widget=forms.Textarea, max_length=2000)
 
-    def __init__(self, *args, indicators=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, indicators: Iterable[Indicator] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicator_code"].choices = [("", _("（总体）"))] + [(i.code, i.name) for i in indicators]
+        _choice_field(self, "indicator_code").choices = [("", _("（总体）"))] + [(i.code, i.name) for i in indicators]
 
 
 class AppealDecisionForm(forms.Form):
@@ -57,9 +75,10 @@ class SpotCheckForm(forms.Form):
     discipline_violations = forms.IntegerField(label=_("违纪次数"), min_value=0, initial=0)
     note = forms.CharField(label=_("记录"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, staff_queryset=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, staff_queryset: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = staff_queryset if staff_queryset is not None else User.objects.none()
+        queryset = staff_queryset if staff_queryset is not None else User.objects.none()
+        _model_choice_field(self, "staff").queryset = queryset
 
 
 class ManualEntryForm(forms.Form):
@@ -69,10 +88,17 @@ class ManualEntryForm(forms.Form):
     value = forms.DecimalField(label=_("数值"), max_digits=8, decimal_places=2)
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea, max_length=2000)
 
-    def __init__(self, *args, staff_queryset=None, indicators=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        *args: Any,
+        staff_queryset: QuerySet[User] | None = None,
+        indicators: Iterable[Indicator] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = staff_queryset if staff_queryset is not None else User.objects.none()
-        self.fields["indicator_code"].choices = [(i.code, i.name) for i in indicators]
+        queryset = staff_queryset if staff_queryset is not None else User.objects.none()
+        _model_choice_field(self, "staff").queryset = queryset
+        _choice_field(self, "indicator_code").choices = [(i.code, i.name) for i in indicators]
 
 
 class MentorPairForm(forms.Form):
@@ -81,11 +107,11 @@ class MentorPairForm(forms.Form):
     reason = forms.ChoiceField(label=_("结对原因"), choices=MentorPairing.Reason.choices)
     started_on = forms.DateField(label=_("结对日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, staff_queryset=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, staff_queryset: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         queryset = staff_queryset if staff_queryset is not None else User.objects.none()
-        self.fields["mentor"].queryset = queryset
-        self.fields["mentee"].queryset = queryset
+        _model_choice_field(self, "mentor").queryset = queryset
+        _model_choice_field(self, "mentee").queryset = queryset
 
 
 class MentorDutyForm(forms.Form):
@@ -114,20 +140,21 @@ class RoleSwapReportForm(forms.Form):
     title_3 = forms.CharField(label=_("问题"), required=False, max_length=200)
     description_3 = forms.CharField(label=_("问题表现"), required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if name[-2:] in ("_1", "_2", "_3"):  # rendered without a <label>
                 field.widget.attrs["aria-label"] = f"{field.label} {name[-1]}"
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for n in (1, 2, 3):
             if data.get(f"title_{n}") and not data.get(f"category_{n}"):
                 self.add_error(f"category_{n}", _("请选择问题类别。"))
         return data
 
-    def findings(self) -> list[dict]:
+    def findings(self) -> list[dict[str, Any]]:
         data = self.cleaned_data
         return [
             {

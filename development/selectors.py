@@ -8,7 +8,8 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from staff.models import Centre, Role, User
+from govservice import access
+from staff.models import Centre, User
 from staff.selectors import centre_list_for, scope_to_user
 
 from .models import (
@@ -23,12 +24,6 @@ from .models import (
     TrainingSession,
 )
 
-MANAGER_ROLES = (Role.LEADER, Role.CITY_LEADER, Role.CENTRE_ADMIN, Role.CITY_ADMIN)
-
-
-def is_manager(user: User) -> bool:
-    return user.is_superuser or user.has_role(*MANAGER_ROLES)
-
 
 def parse_month(text: str) -> date:
     try:
@@ -39,10 +34,10 @@ def parse_month(text: str) -> date:
 
 def managed_centre(*, user: User, code: str | None = None) -> Centre:
     """The centre a manager works on: their own, or (city-wide) the one asked for."""
-    if not is_manager(user):
+    if not access.has_management_role(user):
         raise Http404
     centres = centre_list_for(user=user)
-    own = centres.filter(id=user.centre_id).first() or centres.first()
+    own = (centres.filter(id=user.centre_id).first() if user.centre_id is not None else None) or centres.first()
     centre = centres.filter(code=code).first() if code else own
     if centre is None:
         raise Http404
@@ -54,7 +49,7 @@ def run_list_for(*, user: User, centre: Centre) -> QuerySet[ScoringRun]:
 
 
 def run_get_for(*, user: User, centre: Centre, month: date) -> ScoringRun | None:
-    if not is_manager(user):
+    if not access.has_management_role(user):
         raise Http404
     return run_list_for(user=user, centre=centre).filter(month=month).first()
 

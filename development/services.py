@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
 from staff.models import Centre, Role, User
 
@@ -30,13 +31,6 @@ from .models import (
     seniority_band,
 )
 
-
-def _is_manager(actor: User, centre_id: int | None) -> bool:
-    if actor.is_superuser or actor.is_city_wide:
-        return True
-    return actor.centre_id == centre_id and actor.has_role(Role.LEADER, Role.CENTRE_ADMIN)
-
-
 # --- Training -------------------------------------------------------------------------
 
 
@@ -49,7 +43,11 @@ def session_audience(session: TrainingSession) -> list[User]:
         staff = staff.filter(position_type=session.position_type)
     people = list(staff.order_by("username"))
     if session.band:
-        people = [p for p in people if seniority_band(p.started_on, session.held_on) == session.band]
+        people = [
+            p
+            for p in people
+            if p.started_on is not None and seniority_band(p.started_on, session.held_on) == session.band
+        ]  # started_on is set for all of them (filtered above); the check tells mypy
     return people
 
 
@@ -101,8 +99,9 @@ def training_plan_vs_actual(*, centre: Centre, year: int, until: date | None = N
     }
     lines = []
     for plan in TrainingPlan.objects.filter(centre=centre, year=year).order_by("session_type", "position_type"):
-        row = held.get((plan.session_type, plan.position_type, plan.band), {})
-        lines.append(PlanLine(plan=plan, sessions_held=row.get("n", 0), attendances=row.get("signed", 0)))
+        row = held.get((plan.session_type, plan.position_type, plan.band))
+        sessions_held, attendances = (row["n"], row["signed"]) if row is not None else (0, 0)
+        lines.append(PlanLine(plan=plan, sessions_held=sessions_held, attendances=attendances))
     return PlanSummary(
         lines=lines,
         planned_sessions=sum(line.plan.planned_sessions for line in lines),
@@ -155,11 +154,12 @@ def mentor_pair(
     *, mentor: User, mentee: User, actor: User, reason: str, started_on: date | None = None
 ) -> MentorPairing:
     started_on = started_on or timezone.localdate()
-    if not _is_manager(actor, mentor.centre_id):
+    if not access.can_manage_centre(actor, mentor.centre_id):
         raise NotPermitted()
     if mentor.id == mentee.id:
         raise ValidationFailed(_("导师不能带自己。"), field="mentee")
-    if mentor.centre_id != mentee.centre_id:
+    centre_id = mentor.centre_id
+    if centre_id is None or centre_id != mentee.centre_id:  # no centre is nobody's centre
         raise ValidationFailed(_("导师和学员须在同一中心。"), field="mentee")
     reasons = mentor_ineligibility(mentor, started_on)
     if reasons:
@@ -177,14 +177,14 @@ def mentor_pair(
             if not free:
                 raise Conflict(_("每位导师最多带 %(n)d 名学员。") % {"n": MAX_MENTEES})
             pairing = MentorPairing.objects.create(
-                centre_id=mentor.centre_id,
+                centre_id=centre_id,
                 mentor=mentor,
                 mentee=mentee,
                 slot=free[0],
                 reason=reason,
                 started_on=started_on,
             )
-            if not mentor.has_role(Role.MENTOR):
+            if not access.is_mentor(mentor):
                 from staff.models import StaffRole
 
                 StaffRole.objects.get_or_create(user=mentor, role=Role.MENTOR)
@@ -195,7 +195,7 @@ def mentor_pair(
 
 @transaction.atomic
 def mentor_duty_record(*, pairing: MentorPairing, kind: str, done_on: date, actor: User, note: str = "") -> MentorDuty:
-    if actor.id != pairing.mentor_id and not _is_manager(actor, pairing.centre_id):
+    if actor.id != pairing.mentor_id and not access.can_manage_centre(actor, pairing.centre_id):
         raise NotPermitted()
     if done_on < pairing.started_on or (pairing.ended_on and done_on > pairing.ended_on):
         raise ValidationFailed(_("日期不在结对期间内。"), field="done_on")
@@ -206,7 +206,7 @@ def mentor_duty_record(*, pairing: MentorPairing, kind: str, done_on: date, acto
 
 @transaction.atomic
 def mentee_mark_independent(*, pairing: MentorPairing, on: date, actor: User) -> MentorPairing:
-    if actor.id != pairing.mentor_id and not _is_manager(actor, pairing.centre_id):
+    if actor.id != pairing.mentor_id and not access.can_manage_centre(actor, pairing.centre_id):
         raise NotPermitted()
     if on < pairing.started_on:
         raise ValidationFailed(_("独立上岗日期不能早于结对日期。"), field="independent_on")
@@ -289,7 +289,7 @@ def role_swap_report_file(
     minutes_taken: int,
     findings: list[dict] | None = None,
 ) -> RoleSwapReport:
-    if actor.id != plan.staff_id and not _is_manager(actor, plan.centre_id):
+    if actor.id != plan.staff_id and not access.can_manage_centre(actor, plan.centre_id):
         raise NotPermitted()
     if hasattr(plan, "report"):
         raise Conflict(_("该计划已提交报告。"))
@@ -313,11 +313,11 @@ def role_swap_finding_to_ledger(*, finding_id: int, actor: User, responsible_per
     finding = RoleSwapFinding.objects.select_for_update().select_related("report__plan__centre").get(id=finding_id)
     report = finding.report
     centre = report.plan.centre
-    if not _is_manager(actor, centre.id):
+    if not access.can_manage_centre(actor, centre.id):
         raise NotPermitted(_("只有中心领导或管理员可以把问题列入台账。"))
     if finding.problem_id:
         return finding.problem  # already in the ledger: a repeated click changes nothing
-    leader = actor if actor.has_role(Role.LEADER) else leaders_of(centre).order_by("username").first()
+    leader = actor if access.is_centre_leader(actor) else leaders_of(centre).order_by("username").first()
     if leader is None:
         raise ValidationFailed(_("中心还没有领导，无法指定责任领导。"))
     problem = problem_create(

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice.exceptions import DomainError
-from staff.models import Centre, Role, User
+from govservice import access
+from govservice.exceptions import DomainError, ValidationFailed
+from staff.http import AuthenticatedHttpRequest
+from staff.models import Centre, User
 
 from . import scoring
 from . import selectors as sel
@@ -51,7 +53,7 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 
 
 @login_required
-def my_score(request: HttpRequest) -> HttpResponse:
+def my_score(request: AuthenticatedHttpRequest) -> HttpResponse:
     scores = list(sel.my_score_list(user=request.user)[:24])
     chosen = None
     if request.GET.get("month"):
@@ -74,8 +76,10 @@ def my_score(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_appeal(request: HttpRequest) -> HttpResponse:
+def score_appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
     month = sel.parse_month(request.POST.get("month", ""))
+    if request.user.centre_id is None:
+        raise Http404  # no centre, no month to appeal
     run = ScoringRun.objects.filter(centre_id=request.user.centre_id, month=month).select_related("scheme").first()
     if run is None or run.scheme is None:
         raise Http404
@@ -100,7 +104,7 @@ def score_appeal(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def score_months(request: HttpRequest) -> HttpResponse:
+def score_months(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     runs = list(sel.run_list_for(user=request.user, centre=centre)[:24])
     last_month = previous_month(month_start(timezone.localdate()))
@@ -115,7 +119,7 @@ def score_months(request: HttpRequest) -> HttpResponse:
     return render(request, "development/scoring/months.html", context)
 
 
-def _month_context(request: HttpRequest, centre: Centre, month_text: str) -> dict:
+def _month_context(request: AuthenticatedHttpRequest, centre: Centre, month_text: str) -> dict:
     month = sel.parse_month(month_text)
     run = sel.run_get_for(user=request.user, centre=centre, month=month)
     context: dict = {"centre": centre, "month": month, "month_text": f"{month:%Y-%m}", "run": run}
@@ -123,7 +127,7 @@ def _month_context(request: HttpRequest, centre: Centre, month_text: str) -> dic
 
 
 @login_required
-def score_month(request: HttpRequest, month: str) -> HttpResponse:
+def score_month(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     context = _month_context(request, centre, month)
     run = context["run"]
@@ -131,15 +135,16 @@ def score_month(request: HttpRequest, month: str) -> HttpResponse:
         context["scores"] = list(sel.month_scores(run))
         context["appeals"] = list(sel.appeals_for_month(run=run))
         context["decision_form"] = AppealDecisionForm()
-        context["can_lock"] = run.status == ScoringRun.Status.PREVIEW and request.user.has_role(
-            Role.LEADER, Role.CITY_LEADER
+        # The same rule scoring_run_lock checks, so the button shows exactly when the lock may succeed.
+        context["can_lock"] = run.status == ScoringRun.Status.PREVIEW and access.can_lock_scores(
+            request.user, centre.id
         )
     context["scheme"] = scoring.scheme_for(centre=centre, month=context["month"])
     return render(request, "development/scoring/month.html", context)
 
 
 @login_required
-def score_status(request: HttpRequest, month: str) -> HttpResponse:
+def score_status(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     """The run's progress state; the month page polls it while the run is queued or running."""
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     context = _month_context(request, centre, month)
@@ -152,7 +157,7 @@ def score_status(request: HttpRequest, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_run(request: HttpRequest, month: str) -> HttpResponse:
+def score_run(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.POST.get("centre"))
     try:
         scoring.scoring_run_request(centre=centre, month=sel.parse_month(month), actor=request.user)
@@ -164,7 +169,7 @@ def score_run(request: HttpRequest, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_lock(request: HttpRequest, month: str) -> HttpResponse:
+def score_lock(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.POST.get("centre"))
     run = sel.run_get_for(user=request.user, centre=centre, month=sel.parse_month(month))
     if run is None:
@@ -179,9 +184,9 @@ def score_lock(request: HttpRequest, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def score_appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def score_appeal_decide(request: AuthenticatedHttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_object_or_404(sel.scope_to_user(ScoreAppeal.objects.all(), request.user), id=appeal_id)
-    if not sel.is_manager(request.user):
+    if not access.has_management_role(request.user):
         raise Http404
     form = AppealDecisionForm(request.POST)
     if form.is_valid():
@@ -197,12 +202,12 @@ def score_appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_complete(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+def follow_up_complete(request: AuthenticatedHttpRequest, follow_up_id: int) -> HttpResponse:
     follow_up = get_object_or_404(sel.scope_to_user(FollowUp.objects.all(), request.user), id=follow_up_id)
     form = FollowUpCompleteForm(request.POST)
     try:
         if not form.is_valid():
-            raise scoring.ValidationFailed(_("请记录约谈或培训的结果。"))
+            raise ValidationFailed(_("请记录约谈或培训的结果。"))
         scoring.follow_up_complete(follow_up_id=follow_up.id, actor=request.user, outcome=form.cleaned_data["outcome"])
         messages.success(request, _("已记录完成。"))
     except DomainError as exc:
@@ -211,7 +216,7 @@ def follow_up_complete(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 
 
 @login_required
-def score_export(request: HttpRequest, month: str) -> HttpResponse:
+def score_export(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     """HR export: one row per person, with the performance-reward flag for stars."""
     from openpyxl import Workbook
 
@@ -264,7 +269,7 @@ def score_export(request: HttpRequest, month: str) -> HttpResponse:
 
 
 @login_required
-def score_inputs(request: HttpRequest) -> HttpResponse:
+def score_inputs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Spot checks by inspectors and manual entries with a reason, for months not yet locked."""
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     staff = scoring.window_staff_of(centre).order_by("username")
@@ -319,7 +324,7 @@ def star_board(request: HttpRequest, centre_code: str) -> HttpResponse:
 
 
 @login_required
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     year = int(request.GET.get("year") or timezone.localdate().year)
     today = timezone.localdate()
@@ -334,11 +339,11 @@ def training(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def training_session(request: HttpRequest, session_id: int) -> HttpResponse:
+def training_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = sel.session_get_for(user=request.user, session_id=session_id)
     if request.method == "POST":
         who = request.user
-        if request.POST.get("staff") and sel.is_manager(request.user):
+        if request.POST.get("staff") and access.has_management_role(request.user):
             who = get_object_or_404(User, id=request.POST["staff"], centre_id=session.centre_id)
         try:
             dev.attendance_sign_in(session=session, staff=who)
@@ -352,7 +357,7 @@ def training_session(request: HttpRequest, session_id: int) -> HttpResponse:
         "session": session,
         "rows": [(person, signed.get(person.id)) for person in audience],
         "extra": [a for a in signed.values() if a.staff_id not in {p.id for p in audience}],
-        "is_manager": sel.is_manager(request.user),
+        "is_manager": access.has_management_role(request.user),
         "me_signed": request.user.id in signed,
     }
     return render(request, "development/programmes/session.html", context)
@@ -362,12 +367,12 @@ def training_session(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @login_required
-def mentors(request: HttpRequest) -> HttpResponse:
+def mentors(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers pair and oversee; a mentor sees and logs their own pairings."""
-    manager = sel.is_manager(request.user)
+    manager = access.has_management_role(request.user)
     if manager:
         centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
-    elif request.user.has_role(Role.MENTOR) and request.user.centre:
+    elif access.is_mentor(request.user) and request.user.centre:
         centre = request.user.centre
     else:
         raise Http404
@@ -382,10 +387,10 @@ def mentors(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("staff:mentors"))
             except DomainError as exc:
                 _fail(request, exc)
-    pairings = dev.mentor_pairings_for(centre=centre)
+    pairing_queryset = dev.mentor_pairings_for(centre=centre)
     if not manager:
-        pairings = pairings.filter(mentor=request.user)
-    pairings = list(pairings)
+        pairing_queryset = pairing_queryset.filter(mentor=request.user)
+    pairings = list(pairing_queryset)
     rows = [(p, dev.mentor_missed_duties(p)) for p in pairings]
     independent = [p.days_to_independence for p in pairings if p.days_to_independence is not None]
     context = {
@@ -400,8 +405,9 @@ def mentors(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentor_duty(request: HttpRequest, pairing_id: int) -> HttpResponse:
+def mentor_duty(request: AuthenticatedHttpRequest, pairing_id: int) -> HttpResponse:
     pairing = sel.mentor_pairing_get_for(user=request.user, pairing_id=pairing_id)
+    form: IndependentForm | MentorDutyForm
     try:
         if "independent_on" in request.POST:
             form = IndependentForm(request.POST)
@@ -424,9 +430,9 @@ def mentor_duty(request: HttpRequest, pairing_id: int) -> HttpResponse:
 
 
 @login_required
-def role_swap(request: HttpRequest) -> HttpResponse:
+def role_swap(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers see the centre's plans; a member of staff sees their own and files the report."""
-    manager = sel.is_manager(request.user)
+    manager = access.has_management_role(request.user)
     if manager:
         centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     elif request.user.centre:
@@ -449,7 +455,7 @@ def role_swap(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_swap_report(request: HttpRequest, plan_id: int) -> HttpResponse:
+def role_swap_report(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(sel.scope_to_user(RoleSwapPlan.objects.all(), request.user), id=plan_id)
     form = RoleSwapReportForm(request.POST)
     if form.is_valid():
@@ -473,7 +479,7 @@ def role_swap_report(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_swap_to_ledger(request: HttpRequest, finding_id: int) -> HttpResponse:
+def role_swap_to_ledger(request: AuthenticatedHttpRequest, finding_id: int) -> HttpResponse:
     finding = get_object_or_404(
         sel.scope_to_user(RoleSwapFinding.objects.all(), request.user, centre_field="report__plan__centre"),
         id=finding_id,

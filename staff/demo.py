@@ -117,7 +117,7 @@ def load(ctx: DemoContext) -> None:
                 centre=centre,
                 code=f"{'A' if comprehensive else 'B'}{number:02d}",
                 defaults={
-                    "name": "综合受理窗口" if comprehensive else f"{department.name}窗口",
+                    "name": f"{department.name}窗口" if department is not None else "综合受理窗口",
                     "kind": PositionType.COMPREHENSIVE if comprehensive else PositionType.PROFESSIONAL,
                     "department": department,
                 },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -110,7 +111,7 @@ class User(AbstractUser):
     sms_opt_in = models.BooleanField(_("接收短信提醒"), default=False)
     photo = models.ImageField(_("照片"), upload_to="staff/photos/", blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     REQUIRED_FIELDS = ["name"]
 

@@ -7,6 +7,7 @@ record out of scope looks exactly like one that does not exist.
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -29,7 +30,7 @@ def get_in_scope[M: Model](queryset: QuerySet[M], user: User, *, centre_field: s
     """One object the user may see, or Http404 — never a 403 that confirms it exists."""
     try:
         return scope_to_user(queryset, user, centre_field=centre_field).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:  # the base of every model's DoesNotExist
         raise Http404 from exc
 
 

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from govservice import access
 from govservice.workdays import WorkCalendar
 
+from .http import AuthenticatedHttpRequest
 from .models import Role
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The role's home page: what this person works with, as cards."""
     user = request.user
     calendar = WorkCalendar.load()

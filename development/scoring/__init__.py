@@ -9,7 +9,7 @@ The formulas and the ranking rules are written out in `rules` and `ranking`.
 from __future__ import annotations
 
 from .appeals import score_appeal_decide, score_appeal_file
-from .figures import collect_figures, self_rated_evaluation_ids, window_staff_of
+from .figures import collect_figures, window_staff_of
 from .follow_ups import centre_head, follow_up_complete
 from .ranking import DEFAULT_POLICY, RankingPolicy, RankRow, bottom_count, rank_rows, star_count
 from .rules import explain, indicator_score, metric_value, month_bounds, normalised
@@ -47,7 +47,6 @@ __all__ = [
     "scoring_run_lock",
     "scoring_run_month",
     "scoring_run_request",
-    "self_rated_evaluation_ids",
     "spot_check_record",
     "star_count",
     "window_staff_of",

@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from staff.models import User
 
 from ..models import ScoreAppeal, ScoringRun, month_start
-from .follow_ups import is_centre_leader
 from .runs import scoring_run_month
 
 
@@ -52,7 +52,7 @@ def score_appeal_decide(
 ) -> ScoreAppeal:
     with transaction.atomic():
         appeal = ScoreAppeal.objects.select_for_update().select_related("centre").get(id=appeal_id)
-        if not is_centre_leader(actor, appeal.centre):
+        if not access.can_lock_scores(actor, appeal.centre_id):
             raise NotPermitted(_("只有中心领导可以处理申诉。"))
         if appeal.status != ScoreAppeal.Status.PENDING:
             raise InvalidTransition(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from cases.selectors import case_counts_by_handler
-from complaints.selectors import complaint_counts_by_staff, evaluation_counts_by_staff, evaluation_own_phone_rows
-from govservice.crypto import lookup_hash
+from complaints.selectors import complaint_counts_by_staff, evaluation_counts_by_staff, self_triggered_evaluation_ids
 from staff.models import Centre, Role, User
 
 from ..models import Indicator, ManualEntry, Metric, Source, SpotCheck
@@ -17,18 +16,6 @@ from .rules import StaffFigures, month_bounds
 
 def window_staff_of(centre: Centre) -> QuerySet[User]:
     return User.objects.filter(centre=centre, is_active=True, roles__role=Role.WINDOW_STAFF).distinct()
-
-
-def self_rated_evaluation_ids(*, staff: list[User], start: datetime, end: datetime) -> set[int]:
-    """Ratings triggered on one's own case: the evaluator's phone, or the case applicant's phone,
-    is the rated staff member's own. Staff phones are encrypted, so their keyed hashes are built
-    here (one per person) and only the few matching evaluations are read."""
-    own_hash = {user.id: lookup_hash(user.mobile) for user in staff if user.mobile}
-    hashes = {h for h in own_hash.values() if h}
-    if not hashes:
-        return set()
-    rows = evaluation_own_phone_rows(phone_hashes=hashes, start=start, end=end)
-    return {pk for pk, staff_id, ev_hash, case_hash in rows if own_hash.get(staff_id) in (ev_hash, case_hash)}
 
 
 def collect_figures(
@@ -40,11 +27,12 @@ def collect_figures(
     sources = {i.source for i in indicators}
     stats = {"self_rated_excluded": 0}
 
-    # Evaluations: verified-invalid ones (excluded) and self-triggered ones are left out.
+    # Evaluations: verified-invalid ones (excluded) and self-triggered ones (complaints' one
+    # definition of the term) are left out.
     eval_thresholds = sorted(
         {int(i.threshold) for i in indicators if i.metric == Metric.EVAL_LEVEL_SHARE and i.threshold is not None}
     )
-    self_rated = self_rated_evaluation_ids(staff=staff, start=start, end=end)
+    self_rated = self_triggered_evaluation_ids(staff=staff, start=start, end=end)
     stats["self_rated_excluded"] = len(self_rated)
     for row in evaluation_counts_by_staff(
         centre_id=centre.id, start=start, end=end, level_thresholds=eval_thresholds, exclude_ids=self_rated
@@ -87,9 +75,9 @@ def collect_figures(
             )
             .order_by()
         )
-        for row in spot:
-            if row["staff_id"] in figures:
-                figures[row["staff_id"]].spot = dict(row)
+        for spot_row in spot:
+            if spot_row["staff_id"] in figures:
+                figures[spot_row["staff_id"]].spot = dict(spot_row)
 
     if Source.MANUAL in sources:
         manual = (
@@ -98,7 +86,7 @@ def collect_figures(
             .annotate(n=Count("id"), total=Sum("value"), avg=Avg("value"))
             .order_by()
         )
-        for row in manual:
-            if row["staff_id"] in figures:
-                figures[row["staff_id"]].manual[row["indicator_code"]] = dict(row)
+        for manual_row in manual:
+            if manual_row["staff_id"] in figures:
+                figures[manual_row["staff_id"]].manual[manual_row["indicator_code"]] = dict(manual_row)
     return figures, stats

@@ -6,21 +6,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send
-from staff.models import Centre, Role, User
+from staff.models import Centre, User
 from staff.selectors import leaders_of
 
 from ..models import FollowUp, ScoringRun, previous_month
 
 FOLLOW_UP_WORKING_DAYS = 10
-
-
-def is_centre_leader(actor: User, centre: Centre) -> bool:
-    if actor.is_superuser or actor.has_role(Role.CITY_LEADER):
-        return True
-    return actor.centre_id == centre.id and actor.has_role(Role.LEADER)
 
 
 def centre_head(centre: Centre) -> User | None:
@@ -77,7 +72,7 @@ def _notify_follow_up(follow_up: FollowUp, head: User) -> None:
 @transaction.atomic
 def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str) -> FollowUp:
     follow_up = FollowUp.objects.select_for_update().select_related("centre").get(id=follow_up_id)
-    if not is_centre_leader(actor, follow_up.centre):
+    if not access.can_lock_scores(actor, follow_up.centre_id):
         raise NotPermitted()
     if follow_up.status == FollowUp.Status.DONE:
         return follow_up

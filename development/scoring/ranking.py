@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
+
 from staff.models import User
 
 from ..models import IndicatorScore, ScoringScheme
@@ -25,7 +27,10 @@ class RankingPolicy:
 
 
 def _field_default(name: str) -> object:
-    return ScoringScheme._meta.get_field(name).default
+    field = ScoringScheme._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation has no default; the names below are fields
+        raise TypeError(name)
+    return field.default
 
 
 # A new scheme's numbers, read from the model so that the rule is written down once.
@@ -58,7 +63,8 @@ def star_count(ranked: int, policy: RankingPolicy = DEFAULT_POLICY) -> int:
 
 def bottom_count(ranked: int, policy: RankingPolicy = DEFAULT_POLICY) -> int:
     count = math.floor(Decimal(ranked) * policy.bottom_share)
-    if ranked >= policy.bottom_min_headcount:
+    # `ranked` too: a scheme may set the minimum headcount to 0, and no one ranked is no bottom place.
+    if ranked and ranked >= policy.bottom_min_headcount:
         count = max(count, 1)
     return count
 

@@ -33,9 +33,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from govservice.workdays import WorkCalendar
-from staff.models import Centre, Role, User
+from staff.models import Centre, User
 
 from ..models import (
     IndicatorScore,
@@ -49,7 +50,7 @@ from ..models import (
     previous_month,
 )
 from .figures import collect_figures, window_staff_of
-from .follow_ups import follow_ups_for, is_centre_leader
+from .follow_ups import follow_ups_for
 from .ranking import RankingPolicy, RankRow, rank_rows
 from .rules import _q2, indicator_score, metric_value, normalised
 from .schemes import scheme_errors, scheme_for
@@ -71,11 +72,9 @@ def _transition(run: ScoringRun, to: str, *, actor: User | None, note: str = "")
 
 
 def _may_run(actor: User | None, centre: Centre) -> bool:
-    if actor is None:  # the beat task
+    if actor is None:  # the scheduled beat task runs every centre's month with no one signed in
         return True
-    if actor.is_superuser or actor.is_city_wide:
-        return True
-    return actor.centre_id == centre.id and actor.has_role(Role.LEADER, Role.CENTRE_ADMIN)
+    return access.can_manage_centre(actor, centre.id)
 
 
 def scoring_run_request(*, centre: Centre, month: date, actor: User) -> ScoringRun:
@@ -248,7 +247,7 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> 
 @transaction.atomic
 def scoring_run_lock(*, run_id: int, actor: User) -> ScoringRun:
     run = ScoringRun.objects.select_for_update().select_related("centre").get(id=run_id)
-    if not is_centre_leader(actor, run.centre):
+    if not access.can_lock_scores(actor, run.centre_id):
         raise NotPermitted(_("只有中心领导可以锁定月度评分。"))
     if run.is_locked:
         return run

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
-from staff.models import Centre, Role, User
+from staff.models import Centre, User
 
 from ..models import ManualEntry, ScoringRun, ScoringScheme, Source, SpotCheck, month_start
 from .rules import HUNDRED
@@ -42,7 +43,7 @@ def scheme_errors(scheme: ScoringScheme) -> list[str]:
 @transaction.atomic
 def scheme_new_version(*, scheme: ScoringScheme, valid_from: date, actor: User, name: str = "") -> ScoringScheme:
     """Copy a scheme (dimensions and indicators) into a new version starting `valid_from`."""
-    if not (actor.is_superuser or actor.has_role(Role.CENTRE_ADMIN, Role.CITY_ADMIN)):
+    if not access.can_edit_scoring_scheme(actor):
         raise NotPermitted()
     valid_from = month_start(valid_from)
     if valid_from <= scheme.valid_from:
@@ -79,12 +80,6 @@ def _ensure_month_open(*, centre: Centre, month: date) -> None:
         raise Conflict(_("%(month)s 的评分已锁定，只能通过申诉更正。") % {"month": f"{month:%Y-%m}"})
 
 
-def _may_enter_inputs(actor: User, centre: Centre) -> bool:
-    if actor.is_superuser or actor.is_city_wide:
-        return True
-    return actor.centre_id == centre.id and actor.has_role(Role.LEADER, Role.CENTRE_ADMIN)
-
-
 @transaction.atomic
 def spot_check_record(
     *,
@@ -100,7 +95,7 @@ def spot_check_record(
     centre = staff.centre
     if centre is None:
         raise ValidationFailed(_("被抽查人员不属于任何中心。"), field="staff")
-    if not _may_enter_inputs(inspector, centre):
+    if not access.can_manage_centre(inspector, centre.id):
         raise NotPermitted()
     _ensure_month_open(centre=centre, month=timezone.localtime(checked_at).date())
     if etiquette_score is not None and not (0 <= etiquette_score <= 10):
@@ -125,7 +120,7 @@ def manual_entry_record(
     centre = staff.centre
     if centre is None:
         raise ValidationFailed(_("人员不属于任何中心。"), field="staff")
-    if not _may_enter_inputs(author, centre):
+    if not access.can_manage_centre(author, centre.id):
         raise NotPermitted()
     month = month_start(month)
     _ensure_month_open(centre=centre, month=month)

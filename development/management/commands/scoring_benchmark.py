@@ -12,10 +12,11 @@ from __future__ import annotations
 import time as clock
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -58,6 +59,8 @@ def _insert(model: type[models.Model], count: int, computed: dict[str, str]) -> 
     for field in model._meta.concrete_fields:
         if field.primary_key or field.generated:  # a GeneratedField is computed by the database
             continue
+        if field.column is None:  # only non-concrete fields lack a column; concrete_fields holds none
+            continue
         columns.append(connection.ops.quote_name(field.column))
         if field.column in computed:
             values.append(computed[field.column].replace("%", "%%"))  # the driver formats %s placeholders
@@ -86,19 +89,19 @@ def _insert(model: type[models.Model], count: int, computed: dict[str, str]) -> 
 class Command(BaseCommand):
     help = "Time the monthly service-star run for N staff and M evaluations (all rolled back)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--staff", type=int, default=1000)
         parser.add_argument("--evaluations", type=int, default=1_000_000)
         parser.add_argument("--cases", type=int, default=100_000)
         parser.add_argument("--keep", action="store_true", help="keep the generated centre (for query tuning)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         from cases.models import Case, MatterType
         from complaints.models import Channel, Evaluation
 
-        staff_n = int(options["staff"])  # type: ignore[arg-type]
-        evaluations_n = int(options["evaluations"])  # type: ignore[arg-type]
-        cases_n = int(options["cases"])  # type: ignore[arg-type]
+        staff_n = int(options["staff"])
+        evaluations_n = int(options["evaluations"])
+        cases_n = int(options["cases"])
         vendor = connection.vendor
         month = date(2026, 1, 1)
         start = datetime.combine(month, time(8), ZoneInfo(settings.TIME_ZONE))

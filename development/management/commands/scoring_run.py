@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -19,12 +20,12 @@ STEPS = ["staff", "figures", "scores", "save", "done"]
 class Command(BaseCommand):
     help = "Compute (or re-compute) a month's service-star scores as a preview. Locked months are skipped."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", help="YYYY-MM; default: last month")
         parser.add_argument("--centre", help="centre code; default: every centre with a scheme")
         parser.add_argument("--quiet-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["month"]:
             try:
                 month = date.fromisoformat(f"{options['month']}-01")
@@ -32,12 +33,12 @@ class Command(BaseCommand):
                 raise CommandError("--month must look like 2026-01") from exc
         else:
             month = previous_month(month_start(timezone.localdate()))
-        centres = Centre.objects.order_by("code")
+        candidates = Centre.objects.order_by("code")
         if options["centre"]:
-            centres = centres.filter(code=options["centre"])
-            if not centres.exists():
+            candidates = candidates.filter(code=options["centre"])
+            if not candidates.exists():
                 raise CommandError(f"no centre {options['centre']}")
-        centres = [c for c in centres if scheme_for(centre=c, month=month)]
+        centres = [c for c in candidates if scheme_for(centre=c, month=month)]
         bar = tqdm(total=len(centres) * len(STEPS), disable=bool(options["quiet_progress"]), unit="step")
         for centre in centres:
             bar.set_description(f"{centre.code} {month:%Y-%m}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from staff.demo import DEMO_PASSWORD, DemoContext
 
@@ -21,7 +21,7 @@ from staff.demo import DEMO_PASSWORD, DemoContext
 class Command(BaseCommand):
     help = "Load the demo centres, people, cases, feedback and ledger (safe to run twice)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: object, **options: object) -> None:
