@@ -47,12 +47,14 @@ browser:
 	      || echo "chromium could not be installed; browser tests will be skipped (under CI=true they fail)"; \
 	  else echo "chromium not found; browser tests will be skipped (under CI=true they fail)"; fi; }
 
+## make lint: the app graph (one way), ruff, migrations in step with the models, Django's checks, mypy
 lint: install-dev
 	$(PY) scripts/app-graph
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(MANAGE) check
+	$(MAKE) --no-print-directory typecheck
 
 # mypy with django-stubs and djangorestframework-stubs over the tree (pyproject.toml). The scripts without a .py
 # suffix are each checked on their own: every one of them is module `__main__` to mypy.
