@@ -331,3 +331,16 @@ def test_an_actor_without_a_centre_is_in_no_centre_but_a_city_wide_one_sees_them
     assert not access.can_manage_centre(Bare((Role.LEADER,)), OWN)
     assert not access.can_lock_scores(Bare((Role.LEADER,)), OWN)
     assert access.sees_centre(Bare((Role.CITY_ADMIN,)), OWN)
+
+
+class Signed:
+    """Signed in, and not a member of staff at all: no roles attribute either."""
+
+    is_authenticated = True
+    is_superuser = False
+
+
+def test_a_signed_in_actor_without_roles_holds_none():
+    assert not access.is_leader(Signed())
+    assert not access.has_management_role(Signed())
+    assert not access.sees_centre(Signed(), OWN)

@@ -177,3 +177,17 @@ def test_only_calendar_writes_drop_the_cached_calendar():
     WorkCalendar.load()
     day.delete()
     assert cache.get(CACHE_KEY) is None
+
+
+def test_the_calendar_is_read_once_and_kept_for_the_safety_net_timeout(django_assert_num_queries):
+    from unittest import mock
+
+    from govservice.workdays import CACHE_SECONDS
+
+    WorkCalendarDay.objects.create(date=date(2025, 9, 29), is_workday=False, name="临时停电闭厅")
+    with mock.patch.object(cache, "set", wraps=cache.set) as cache_set, django_assert_num_queries(2):
+        WorkCalendar.load()
+    cache_set.assert_called_once_with(CACHE_KEY, mock.ANY, CACHE_SECONDS)
+    with django_assert_num_queries(0):
+        calendar = WorkCalendar.load()
+    assert calendar.is_working_day(date(2025, 9, 29)) is False
