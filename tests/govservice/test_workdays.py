@@ -123,7 +123,8 @@ def test_deadlines_and_spans_beyond_five_years_are_refused():
         add_working_days(date(2025, 1, 2), -366 * 5)
     with pytest.raises(ValueError, match="out of range"):
         count_working_days(date(2025, 1, 1), date(2025, 1, 1) + timedelta(days=366 * 5 + 1))
-    # The bound itself is allowed: exactly five years of days.
+    # The bound itself is allowed: exactly five years of days; four years of working days are well inside it.
+    assert add_working_days(date(2025, 1, 2), 1000).date.year == 2028
     assert count_working_days(date(2025, 1, 1), date(2025, 1, 1) + timedelta(days=366 * 5)).days > 1000
 
 
