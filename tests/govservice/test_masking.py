@@ -88,7 +88,9 @@ def test_a_name_keeps_one_character_of_a_three_character_name_and_an_empty_name_
 
 
 def test_a_log_line_with_a_broken_format_string_is_kept_and_still_masked():
-    record = logging.LogRecord("govservice.test", logging.INFO, __file__, 1, "called 13812341234 about %s %s", ("x",), None)
+    record = logging.LogRecord(
+        "govservice.test", logging.INFO, __file__, 1, "called 13812341234 about %s %s", ("x",), None
+    )
     assert MaskingLogFilter().filter(record) is True
     assert record.msg == "called 138****1234 about %s %s"
     assert record.getMessage() == "called 138****1234 about %s %s"
