@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_ENV := GOVSERVICE_TESTING=1 SECRET_KEY=test-only-secret DEBUG=0
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint typecheck format migrate demo messages screenshots browser clean
+.PHONY: run test install install-dev lint typecheck format migrate demo messages screenshots browser clean mutation
 
 $(VENV)/bin/python:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -61,6 +61,14 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy
 	@for script in scripts/app-graph scripts/check-upgrade; do echo "mypy $$script"; $(VENV)/bin/mypy "$$script" || exit 1; done
+
+## make mutation: mutmut over the access rules, working days, masking and the scoring ranks ([tool.mutmut] in
+## pyproject.toml); starts afresh in mutants/ and lists the survivors (docs/mutation.md says which are harmless).
+MUTMUT_CHILDREN ?= 2
+mutation: install-dev
+	rm -rf mutants
+	$(TEST_ENV) $(VENV)/bin/mutmut run --max-children $(MUTMUT_CHILDREN)
+	$(VENV)/bin/mutmut results
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -324,3 +324,44 @@ def test_a_user_not_yet_saved_holds_no_role(centre):
 
     assert not access.is_leader(User(centre=centre, username="new"))
     assert not access.can_manage_centre(User(centre=centre, username="new"), centre.id)
+
+
+# --- stand-ins with fewer attributes --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bare:
+    """An `Actor` and nothing more: no staff flag, no centre (the Protocol promises neither)."""
+
+    roles: tuple[str, ...] = ()
+    is_superuser: bool = False
+    is_authenticated: bool = True
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(self.roles)
+
+
+def test_an_actor_without_a_staff_flag_gets_no_admin_site_link():
+    assert not access.can_use_admin_site(Bare((Role.CENTRE_ADMIN,)))
+    assert access.is_administrator(Bare((Role.CENTRE_ADMIN,)))
+
+
+def test_an_actor_without_a_centre_is_in_no_centre_but_a_city_wide_one_sees_them_all():
+    assert not access.sees_centre(Bare((Role.LEADER,)), OWN)
+    assert not access.can_manage_centre(Bare((Role.LEADER,)), OWN)
+    assert not access.can_lock_scores(Bare((Role.LEADER,)), OWN)
+    assert access.sees_centre(Bare((Role.CITY_ADMIN,)), OWN)
+
+
+class Signed:
+    """Signed in, and not a member of staff at all: no roles attribute either."""
+
+    is_authenticated = True
+    is_superuser = False
+
+
+def test_a_signed_in_actor_without_roles_holds_none():
+    assert not access.is_leader(Signed())
+    assert not access.has_management_role(Signed())
+    assert not access.sees_centre(Signed(), OWN)

@@ -60,3 +60,37 @@ def test_encrypted_column_never_holds_the_clear_value(centre):
         stored = cursor.fetchone()[0]
     assert "13812341234" not in stored
     assert User.objects.get(username="u1").mobile == "13812341234"
+
+
+def test_a_short_phone_keeps_at_most_its_last_four_digits_and_four_or_fewer_are_all_hidden():
+    # The boundaries of the short branch: 5 digits show 4, 4 digits show none (a four-digit extension is not
+    # shown whole), and the stars stand one for one for the hidden digits.
+    assert mask_phone("12345") == "*2345"
+    assert mask_phone("8613812") == "***3812"
+    assert mask_phone("1234") == "****"
+    assert mask_phone("12") == "**"
+    assert mask_phone("no digits") == ""
+
+
+def test_an_id_of_ten_characters_or_fewer_is_hidden_whole():
+    # 6 kept + 4 kept would leave nothing masked in a 10-character value.
+    assert mask_id_number("1101051949") == "**********"
+    assert mask_id_number("11010519491") == "110105*9491"
+    assert mask_id_number("  11010519491231002X ") == "110105********002X"
+    assert mask_id_number(None) == ""
+
+
+def test_a_name_keeps_one_character_of_a_three_character_name_and_an_empty_name_stays_empty():
+    assert mask_name("诸葛亮") == "诸**"
+    assert mask_name(" 王 ") == "王"
+    assert mask_name("") == ""
+    assert mask_name(None) == ""
+
+
+def test_a_log_line_with_a_broken_format_string_is_kept_and_still_masked():
+    record = logging.LogRecord(
+        "govservice.test", logging.INFO, __file__, 1, "called 13812341234 about %s %s", ("x",), None
+    )
+    assert MaskingLogFilter().filter(record) is True
+    assert record.msg == "called 138****1234 about %s %s"
+    assert record.getMessage() == "called 138****1234 about %s %s"
