@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import mask_name, mask_phone
-from rectification.models import Problem, ProblemCategory
+from rectification.models import Problem
 from staff.http import AuthenticatedRequest
 
 from . import selectors, services

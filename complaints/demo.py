@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from govservice.categories import ProblemCategory
 from govservice.crypto import lookup_hash
 from govservice.workdays import WorkCalendar
-from rectification.models import ProblemCategory
 from staff.demo import DemoContext
 from staff.models import Centre, Department, Role, User, Window
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.workdays import WorkCalendar
-from rectification.models import ProblemCategory
 from staff.models import Window
 from staff.selectors import scope_to_user
 

@@ -6,7 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rectification.models import Problem, ProblemCategory
+from govservice.categories import ProblemCategory
+from rectification.models import Problem
 from staff.models import Department, Role, User
 
 from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from cases.selectors import case_ids_by_applicant_phone_hashes
 from govservice import access
-from rectification.models import ProblemCategory
+from govservice.categories import ProblemCategory
 from staff.models import User
 from staff.selectors import scope_to_user
 

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from rectification.models import ProblemCategory
+from govservice.categories import ProblemCategory
 from staff.models import User
 
 from .models import DutyKind, Indicator, MentorPairing

@@ -15,10 +15,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.exceptions import ValidationFailed
 from staff.models import Centre, Department, User
 
-from .models import Problem, ProblemCategory, ProblemSource
+from .models import Problem, ProblemSource
 from .selectors import LedgerProblem
 
 # The customary ledger columns (the order inspections expect).

@@ -6,10 +6,11 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from govservice.categories import ProblemCategory
 from govservice.roles import LEADER_ROLES
 from staff.models import Department, User
 
-from .models import Problem, ProblemCategory, ProblemSource
+from .models import Problem, ProblemSource
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -13,16 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govservice.categories import ProblemCategory
 from staff.models import Centre, Department, TimeStampedModel, Window
-
-
-class ProblemCategory(models.TextChoices):
-    """The centre's four problem categories; complaints are classified into the same ones."""
-
-    ATTITUDE = "attitude", _("服务态度")
-    ABILITY = "ability", _("业务能力")
-    EFFICIENCY = "efficiency", _("流程效率")
-    DISCIPLINE = "discipline", _("纪律执行")
 
 
 class ProblemSource(models.TextChoices):

@@ -30,11 +30,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
+from govservice.categories import ProblemCategory
 from staff.models import User
 from staff.selectors import get_in_scope, scope_to_user
 
 from .hooks import problem_counter
-from .models import EvidenceFile, Measure, Problem, ProblemCategory, ProblemEvent, ProgressUpdate
+from .models import EvidenceFile, Measure, Problem, ProblemEvent, ProgressUpdate
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
 from staff.http import AuthenticatedHttpRequest
 from staff.models import Centre, Department
@@ -21,7 +22,7 @@ from staff.selectors import centre_list_for, scope_to_user
 
 from . import documents, services
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
-from .models import Problem, ProblemCategory
+from .models import Problem
 from .selectors import (
     LedgerFilters,
     LedgerProblem,

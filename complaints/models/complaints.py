@@ -11,8 +11,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from govservice.categories import ProblemCategory
 from govservice.crypto import EncryptedCharField
-from rectification.models import Problem, ProblemCategory
+from rectification.models import Problem
 from staff.models import Centre, Department, TimeStampedModel, Window
 
 from .channels import Channel

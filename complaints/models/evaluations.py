@@ -10,8 +10,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from govservice.categories import ProblemCategory
 from govservice.crypto import EncryptedCharField
-from rectification.models import ProblemCategory
 from staff.models import Centre, TimeStampedModel, Window
 
 from .channels import Channel

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice.categories import ProblemCategory
 from govservice.exceptions import ValidationFailed
-from rectification.models import ProblemCategory
 from staff.models import Centre
 
 from .. import signals

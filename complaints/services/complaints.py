@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
-from rectification.models import Problem, ProblemCategory
+from rectification.models import Problem
 from staff.models import Centre, Department, User, Window
 
 from ..models import Channel, Complaint, ComplaintEvent, Evaluation, FeedbackPolicy

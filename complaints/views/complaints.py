@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.masking import mask_name, mask_phone
-from rectification.models import ProblemCategory
 from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from complaints import selectors as complaints_selectors
 from govservice import access
-from rectification.models import ProblemCategory
+from govservice.categories import ProblemCategory
 from staff.models import User
 
 from .common import _month_buckets, _month_of, _month_range, _narrowed, _rate, _scoped, _url

@@ -10,8 +10,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from rectification import selectors as rectification_selectors
-from rectification.models import Problem, ProblemCategory
+from rectification.models import Problem
 from staff.models import User
 
 from .common import _rate, _scoped, _url

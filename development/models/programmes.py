@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rectification.models import ProblemCategory
+from govservice.categories import ProblemCategory
 from staff.models import Centre, PositionType, TimeStampedModel, Window
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import MatterType
 from complaints.models import EvaluationLevel, EvaluationTag
-from rectification.models import ProblemCategory
+from govservice.categories import ProblemCategory
 from staff.models import Centre
 
 

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice import access
+from govservice.categories import ProblemCategory
 from govservice.exceptions import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from staff.models import Centre, Department, User, Window
 
-from ..models import Problem, ProblemCategory, ProblemEvent
+from ..models import Problem, ProblemEvent
 from ._shared import (
     Status,
     _check_same_centre,

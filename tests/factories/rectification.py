@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import factory
 
-from rectification.models import Measure, Problem, ProblemCategory, ProblemSource
+from govservice.categories import ProblemCategory
+from rectification.models import Measure, Problem, ProblemSource
 from tests.factories.staff import CentreFactory, UserFactory
 
 

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from govservice.categories import ProblemCategory
 from rectification import documents
 from rectification.documents import LEDGER_COLUMNS, ledger_import
-from rectification.models import Problem, ProblemCategory
+from rectification.models import Problem
 from rectification.services import progress_update_add
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
