@@ -36,7 +36,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from dashboard.figures import DashboardFilters, dashboard_for  # noqa: E402
-from staff.models import Department, User  # noqa: E402
+from govservice.models import Department  # noqa: E402
+from staff.models import User  # noqa: E402
 
 
 def main() -> None:

@@ -101,7 +101,8 @@ def querycounts(context: dict) -> dict:
 def scoring(context: dict, runs: int) -> dict:
     from datetime import date
 
-    from staff.models import Centre, User
+    from govservice.models import Centre
+    from staff.models import User
 
     try:
         from development.scoring import scoring_run_month

@@ -38,10 +38,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from govservice.models import Centre  # noqa: E402
 from knowledge.indexing import index_fields, token_rows, uses_postgres_fts  # noqa: E402
 from knowledge.models import Question, QuestionToken, SynonymGroup  # noqa: E402
 from knowledge.selectors import question_search_for  # noqa: E402
-from staff.models import Centre, Role, StaffRole, User  # noqa: E402
+from staff.models import Role, StaffRole, User  # noqa: E402
 
 SIZE = int(os.environ.get("BENCH_QUESTIONS", "10000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))

@@ -30,7 +30,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 if TYPE_CHECKING:
-    from staff.models import Centre
+    from govservice.models import Centre
 
 BASE_BATCH = 5000
 PHONE = "13912345678"
@@ -69,9 +69,10 @@ def spread(column: str) -> str:
 def seed(args: argparse.Namespace) -> dict:
     from cases.models import Case, MatterType
     from complaints.models import Channel, Complaint, Evaluation
+    from govservice.models import Centre
     from intake.services import channel_key_create
     from staff import demo
-    from staff.models import Centre, Role, StaffRole, User, Window
+    from staff.models import Role, StaffRole, User, Window
 
     started = time.monotonic()
     rng = random.Random(8)

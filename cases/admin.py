@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.masking import mask_name
+from govservice.models import Centre
 from staff.http import admin_user
-from staff.models import Centre
 from staff.selectors import centre_list_for, scope_to_user
 
 from .catalogue import catalogue_export, catalogue_import

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from staff.models import Centre, Department
+from govservice.models import Centre, Department
 
 from .models import Material, MatterType
 

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from govservice.crypto import lookup_hash
 from govservice.masking import mask_id_number
+from govservice.models import Centre, Department
 from govservice.workdays import WorkCalendar
 from staff.demo import DemoContext
-from staff.models import Centre, Department, Role, User
+from staff.models import Role, User
 
 from .clock import clock_compute
 from .models import (

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from govservice.categories import ProblemCategory
 from govservice.crypto import lookup_hash
+from govservice.models import Centre, Department
 from govservice.workdays import WorkCalendar
 from staff.demo import DemoContext
-from staff.models import Centre, Department, Role, User, Window
+from staff.models import Role, User, Window
 
 from .escalations import duty_rota_seed
 from .models import (

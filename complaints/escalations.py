@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from govservice import access, workdays
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
-from staff.models import Centre, Department, Role, User
+from govservice.models import Centre, Department
+from staff.models import Role, User
 
 from .models import (
     DutySlot,

@@ -7,8 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
+from govservice.models import Department
 from rectification.models import Problem
-from staff.models import Department, Role, User
+from staff.models import Role, User
 
 from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
 

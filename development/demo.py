@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from govservice import access
 from govservice.exceptions import DomainError
+from govservice.models import Centre
 from staff.demo import DemoContext
-from staff.models import Centre, PositionType, User
+from staff.models import PositionType, User
 from staff.selectors import leaders_of
 
 from .models import (

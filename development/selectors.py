@@ -9,7 +9,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from govservice import access
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 from staff.selectors import centre_list_for, scope_to_user
 
 from .models import (

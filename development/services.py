@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
-from staff.models import Centre, Role, User
+from govservice.models import Centre
+from staff.models import Role, User
 
 from .models import (
     MAX_MENTEES,

@@ -11,7 +11,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from govservice.exceptions import DomainError
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 
 from .models import month_start, previous_month
 from .scoring import is_first_working_day_of_month, scoring_monthly_centres, scoring_run_month

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from govservice import access
 from govservice.exceptions import DomainError, ValidationFailed
+from govservice.models import Centre
 from staff.http import AuthenticatedHttpRequest
-from staff.models import Centre, User
+from staff.models import User
 
 from . import scoring
 from . import selectors as sel

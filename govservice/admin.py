@@ -2,7 +2,27 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import WorkCalendarDay, WorkCalendarYear
+from .models import Centre, Department, WorkCalendarDay, WorkCalendarYear
+
+
+class DepartmentInline(admin.TabularInline):
+    model = Department
+    extra = 0
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent", "tracking_prefix"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    inlines = [DepartmentInline]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "centre"]
+    list_filter = ["centre"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(WorkCalendarYear)

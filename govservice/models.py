@@ -1,4 +1,5 @@
-"""The working calendar every deadline is counted on (see govservice.workdays).
+"""The organisation units (centres, departments) and the working calendar every
+deadline is counted on (see govservice.workdays).
 
 The tables keep the names they had when these models lived in `staff`, so a
 database created before the move keeps its rows without a data migration.
@@ -8,6 +9,56 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Centre(TimeStampedModel):
+    class Level(models.TextChoices):
+        CITY = "city", _("市级中心")
+        DISTRICT = "district", _("区县中心")
+
+    code = models.SlugField(_("编码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices, default=Level.DISTRICT)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级中心"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    tracking_prefix = models.CharField(
+        _("办件编号前缀"), max_length=8, help_text=_("例如 GS，编号形如 GS-2026-000123"), unique=True
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    class Meta:
+        db_table = "staff_centre"
+        verbose_name = _("政务服务中心")
+        verbose_name_plural = _("政务服务中心")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(TimeStampedModel):
+    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="departments")
+    code = models.SlugField(_("编码"), max_length=30)
+    name = models.CharField(_("名称"), max_length=100)
+
+    class Meta:
+        db_table = "staff_department"
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["centre", "code"]
+        constraints = [models.UniqueConstraint(fields=["centre", "code"], name="department_code_unique_per_centre")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class WorkCalendarYear(models.Model):

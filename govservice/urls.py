@@ -44,10 +44,10 @@ handler500 = "govservice.views.server_error"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    # The working calendar's admin pages moved with its models from staff to govservice;
-    # old bookmarks keep working.
+    # The working calendar's and the organisation units' admin pages moved with their
+    # models from staff to govservice; old bookmarks keep working.
     re_path(
-        r"^admin/staff/(?P<model>workcalendarday|workcalendaryear)/(?P<rest>.*)$",
+        r"^admin/staff/(?P<model>workcalendarday|workcalendaryear|centre|department)/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/govservice/%(model)s/%(rest)s", query_string=True, permanent=True),
     ),
     path("admin/", admin.site.urls),

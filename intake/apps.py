@@ -16,7 +16,7 @@ class IntakeConfig(AppConfig):
 
         from complaints.models import Channel
         from complaints.signals import record_changed
-        from staff.models import Centre
+        from govservice.models import Centre
 
         from . import auth, services
         from .models import ChannelKey

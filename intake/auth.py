@@ -21,8 +21,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from complaints.models import Channel
+from govservice.models import Centre
 from govservice.throttling import SlidingWindowThrottle
-from staff.models import Centre
 
 from .models import KEY_PREFIX_LENGTH, ChannelKey, hash_key
 

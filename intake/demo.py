@@ -16,8 +16,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from complaints.models import Channel
+from govservice.models import Centre
 from staff.demo import DemoContext
-from staff.models import Centre, Window
+from staff.models import Window
 
 from .importing import import_rows, read_rows
 from .models import ChannelKey, ImportBatch

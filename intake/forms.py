@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 
 from .importing import MAX_FILE_BYTES
 from .models import ImportBatch

@@ -24,7 +24,7 @@ from rest_framework import serializers
 
 from complaints.models import Channel, Complaint, Evaluation, EvaluationLevel
 from govservice.exceptions import DomainError
-from staff.models import Centre
+from govservice.models import Centre
 
 from .models import ImportBatch
 

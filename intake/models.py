@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel
 from govservice.crypto import EncryptedCharField
-from staff.models import TimeStampedModel
+from govservice.models import TimeStampedModel
 
 KEY_PREFIX_LENGTH = 8
 
@@ -179,7 +179,7 @@ class ImportBatch(TimeStampedModel):
 
     kind = models.CharField(_("文件类型"), max_length=20, choices=Kind.choices)
     centre = models.ForeignKey(
-        "staff.Centre", verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        "govservice.Centre", verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="+")
     file = models.FileField(_("文件"), upload_to="intake/imports/%Y/%m/")

@@ -16,7 +16,8 @@ from cases.models import Case, MatterType
 from complaints import services as complaint_services
 from complaints.models import Channel, Complaint, Evaluation
 from govservice.exceptions import ValidationFailed
-from staff.models import Centre, User, Window
+from govservice.models import Centre
+from staff.models import User, Window
 
 NOT_FOUND = gettext_lazy("所选对象不属于该中心或不存在。")
 

@@ -6,9 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import MatterType
+from govservice.models import Centre, Department
 from govservice.roles import ADMIN_ROLES, Role
 from staff.demo import DemoContext
-from staff.models import Centre, Department, User
+from staff.models import User
 
 from .demo_data import PENDING, QUESTIONS, SYNONYMS
 from .models import AnswerFeedback, Question, QuestionEvent, SynonymGroup

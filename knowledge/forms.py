@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.models import MatterType
-from staff.models import Department
+from govservice.models import Department
 
 from .models import AnswerFeedback, Question, split_words
 from .services import QuestionData

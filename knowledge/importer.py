@@ -21,7 +21,8 @@ from openpyxl import load_workbook
 from cases.models import MatterType
 from govservice import access
 from govservice.exceptions import NotPermitted
-from staff.models import Centre, Department, User
+from govservice.models import Centre, Department
+from staff.models import User
 
 from .models import ImportBatch, Question, QuestionEvent, split_words
 from .segment import normalize

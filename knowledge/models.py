@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from staff.models import Centre, Department, TimeStampedModel
+from govservice.models import Centre, Department, TimeStampedModel
 
 
 class Tag(models.Model):

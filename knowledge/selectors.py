@@ -16,7 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from govservice import access
-from staff.models import Department, User
+from govservice.models import Department
+from staff.models import User
 from staff.selectors import scope_to_user
 
 from . import search as search_module

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from cases.models import MatterType
 from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
-from staff.models import Centre, Department, User
+from govservice.models import Centre, Department
+from staff.models import User
 
 from .indexing import question_reindex
 from .models import AnswerFeedback, Question, QuestionEvent, QuestionVariant, QuestionVersion, ReviewTask, Tag

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from govservice.crypto import lookup_hash
+from govservice.models import Centre
 from staff.demo import DemoContext
-from staff.models import Centre, Role, User
+from staff.models import Role, User
 
 from . import services
 from .models import SmsEvent, SmsMessage

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField
 from govservice.masking import mask_phone
-from staff.models import Centre, TimeStampedModel
+from govservice.models import Centre, TimeStampedModel
 
 
 class SmsTemplate(models.Model):

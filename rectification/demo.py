@@ -16,8 +16,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from govservice.models import Centre, Department
 from staff.demo import DemoContext
-from staff.models import Centre, Department, Role, User
+from staff.models import Role, User
 
 from .models import EvidenceFile, Measure, Problem, ProblemEvent, ProgressUpdate
 

@@ -17,7 +17,8 @@ from openpyxl.styles import Alignment, Font
 from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import ValidationFailed
-from staff.models import Centre, Department, User
+from govservice.models import Centre, Department
+from staff.models import User
 
 from .models import Problem, ProblemSource
 from .selectors import LedgerProblem

@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
+from govservice.models import Department
 from govservice.roles import LEADER_ROLES
-from staff.models import Department, User
+from staff.models import User
 
 from .models import Problem, ProblemSource
 

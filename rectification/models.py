@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
-from staff.models import Centre, Department, TimeStampedModel, Window
+from govservice.models import Centre, Department, TimeStampedModel
+from staff.models import Window
 
 
 class ProblemSource(models.TextChoices):

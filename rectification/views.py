@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
+from govservice.models import Centre, Department
 from staff.http import AuthenticatedHttpRequest
-from staff.models import Centre, Department
 from staff.selectors import centre_list_for, scope_to_user
 
 from . import documents, services

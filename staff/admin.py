@@ -4,27 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Centre, Department, StaffRole, User, Window
-
-
-class DepartmentInline(admin.TabularInline):
-    model = Department
-    extra = 0
-
-
-@admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "tracking_prefix"]
-    list_filter = ["level"]
-    search_fields = ["code", "name"]
-    inlines = [DepartmentInline]
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "centre"]
-    list_filter = ["centre"]
-    search_fields = ["code", "name"]
+from .models import StaffRole, User, Window
 
 
 @admin.register(Window)

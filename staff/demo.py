@@ -18,7 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from .models import Centre, Department, PositionType, Role, StaffRole, User, Window
+from govservice.models import Centre, Department
+
+from .models import PositionType, Role, StaffRole, User, Window
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo only, printed by `make run`
 T = TypeVar("T")

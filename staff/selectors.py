@@ -12,8 +12,9 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from govservice import access
+from govservice.models import Centre, Department
 
-from .models import Centre, Department, Role, User, Window
+from .models import Role, User, Window
 
 
 def scope_to_user[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField
-from staff.models import Centre, TimeStampedModel, Window
+from govservice.models import Centre, TimeStampedModel
+from staff.models import Window
 
 from .catalogue import MatterType
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Centre, Department, TimeStampedModel
+from govservice.models import Centre, Department, TimeStampedModel
 
 
 class MatterType(TimeStampedModel):

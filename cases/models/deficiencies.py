@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Centre
+from govservice.models import Centre
 
 from .case import Case
 from .catalogue import Material

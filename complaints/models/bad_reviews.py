@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govservice.models import Centre, TimeStampedModel
 from rectification.models import Problem
-from staff.models import Centre, TimeStampedModel
 
 from .evaluations import Evaluation
 

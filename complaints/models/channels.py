@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Centre, TimeStampedModel
+from govservice.models import Centre, TimeStampedModel
 
 
 class Channel(TimeStampedModel):

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
 from govservice.crypto import EncryptedCharField
+from govservice.models import Centre, Department, TimeStampedModel
 from rectification.models import Problem
-from staff.models import Centre, Department, TimeStampedModel, Window
+from staff.models import Window
 
 from .channels import Channel
 from .evaluations import Evaluation

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField
-from staff.models import Centre, Department, TimeStampedModel
+from govservice.models import Centre, Department, TimeStampedModel
 
 from .evaluations import EvaluationLevel
 

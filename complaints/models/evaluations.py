@@ -12,7 +12,8 @@ from django.utils.translation import pgettext_lazy
 
 from govservice.categories import ProblemCategory
 from govservice.crypto import EncryptedCharField
-from staff.models import Centre, TimeStampedModel, Window
+from govservice.models import Centre, TimeStampedModel
+from staff.models import Window
 
 from .channels import Channel
 

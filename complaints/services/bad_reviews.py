@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from govservice import access, workdays
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from govservice.models import Centre
 from rectification.models import Problem
-from staff.models import Centre, Role, User
+from staff.models import Role, User
 
 from ..models import BadReview, Evaluation, EvaluationEvent, EvaluationLevel, FeedbackPolicy
 from .common import _local_date, record_changed_after_commit

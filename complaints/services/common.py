@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from govservice.categories import ProblemCategory
 from govservice.exceptions import ValidationFailed
-from staff.models import Centre
+from govservice.models import Centre
 
 from .. import signals
 from ..models import Channel, Complaint, Evaluation

@@ -13,8 +13,9 @@ from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
+from govservice.models import Centre, Department
 from rectification.models import Problem
-from staff.models import Centre, Department, User, Window
+from staff.models import User, Window
 
 from ..models import Channel, Complaint, ComplaintEvent, Evaluation, FeedbackPolicy
 from .common import (

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from govservice.crypto import lookup_hash
 from govservice.exceptions import Conflict, ValidationFailed
-from staff.models import Centre, User, Window
+from govservice.models import Centre
+from staff.models import User, Window
 
 from ..models import (
     BAD_REVIEW_LEVELS,

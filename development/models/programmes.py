@@ -9,7 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
-from staff.models import Centre, PositionType, TimeStampedModel, Window
+from govservice.models import Centre, TimeStampedModel
+from staff.models import PositionType, Window
 
 
 def _anniversary(start: date, years: int) -> date:

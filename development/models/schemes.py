@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from staff.models import Centre, TimeStampedModel
+from govservice.models import Centre, TimeStampedModel
 
 
 class Source(models.TextChoices):

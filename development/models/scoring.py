@@ -9,7 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Centre, TimeStampedModel, Window
+from govservice.models import Centre, TimeStampedModel
+from staff.models import Window
 
 from .schemes import Indicator, ScoringScheme
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from staff.models import Centre
+from govservice.models import Centre
 
 from ..models import Dimension, Formula, Indicator, Metric, ScoringScheme, Source
 

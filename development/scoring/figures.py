@@ -8,7 +8,8 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from cases.selectors import case_counts_by_handler
 from complaints.selectors import complaint_counts_by_staff, evaluation_counts_by_staff, self_triggered_evaluation_ids
-from staff.models import Centre, Role, User
+from govservice.models import Centre
+from staff.models import Role, User
 
 from ..models import Indicator, ManualEntry, Metric, Source, SpotCheck
 from .rules import StaffFigures, month_bounds

@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 
 from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
+from govservice.models import Centre
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send
-from staff.models import Centre, User
+from staff.models import User
 from staff.selectors import leaders_of
 
 from ..models import FollowUp, ScoringRun, previous_month

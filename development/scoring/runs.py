@@ -35,8 +35,9 @@ from django.utils.translation import gettext as _
 
 from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from govservice.models import Centre
 from govservice.workdays import WorkCalendar
-from staff.models import Centre, User
+from staff.models import User
 
 from ..models import (
     IndicatorScore,

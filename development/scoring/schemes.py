@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 
 from ..models import ManualEntry, ScoringRun, ScoringScheme, Source, SpotCheck, month_start
 from .rules import HUNDRED

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cases.models import MatterType
 from complaints.models import EvaluationLevel, EvaluationTag
 from govservice.categories import ProblemCategory
-from staff.models import Centre
+from govservice.models import Centre
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints.models import Channel, Complaint, Evaluation
+from govservice.models import Centre
 from govservice.workdays import WorkCalendar
-from staff.models import Centre
 
 from ..auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey, PublicThrottle, channel_of
 from ..idempotency import idempotency_key_from, run_idempotent

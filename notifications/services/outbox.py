@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, ValidationFailed
 from govservice.masking import scrub
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 
 from ..models import SmsEvent, SmsMessage
 from .templates import sms_template_current, template_missing_params

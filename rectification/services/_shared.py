@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from govservice import access
 from govservice.exceptions import NotFound, NotPermitted, ValidationFailed
-from staff.models import Centre, Department, User, Window
+from govservice.models import Centre, Department
+from staff.models import User, Window
 from staff.selectors import scope_to_user
 
 from ..models import Problem, ProblemEvent

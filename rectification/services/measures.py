@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice.exceptions import NotFound, ValidationFailed
+from govservice.models import Department
 from govservice.workdays import WorkCalendar
-from staff.models import Department, User
+from staff.models import User
 from staff.selectors import scope_to_user
 
 from ..models import Measure, Problem, ProblemEvent, ProgressUpdate

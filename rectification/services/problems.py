@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import InvalidTransition, NotFound, NotPermitted, ValidationFailed
-from staff.models import Centre, Department, User, Window
+from govservice.models import Centre, Department
+from staff.models import User, Window
 
 from ..models import Problem, ProblemEvent
 from ._shared import (

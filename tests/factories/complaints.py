@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from complaints.models import Channel, Complaint, Evaluation
 from govservice.crypto import lookup_hash
-from staff.models import Centre
+from govservice.models import Centre
 from tests.factories.staff import CentreFactory
 
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import factory
 
 from development.models import Dimension, Indicator, ScoringScheme, SpotCheck
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 
 TZ = ZoneInfo("Asia/Shanghai")
 _seq = itertools.count(1)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from complaints.models import Channel
+from govservice.models import Centre
 from intake.models import WebhookSubscription
 from intake.services import channel_key_create
-from staff.models import Centre
 from tests.factories.complaints import ChannelFactory
 
 

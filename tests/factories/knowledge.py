@@ -5,9 +5,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from govservice.models import Centre
 from knowledge.models import Question, QuestionEvent, SynonymGroup
 from knowledge.services import QuestionData, question_create
-from staff.models import Centre, User
+from staff.models import User
 
 
 def make_question(

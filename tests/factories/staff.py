@@ -6,7 +6,8 @@ from typing import Any
 import factory
 from django.contrib.auth.hashers import make_password
 
-from staff.models import Centre, Department, PositionType, Role, StaffRole, User, Window
+from govservice.models import Centre, Department
+from staff.models import PositionType, Role, StaffRole, User, Window
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
 # Hash once: PBKDF2 per user would dominate the suite's run time.

@@ -23,7 +23,8 @@ from django.utils import timezone
 from development.models import SpotCheck
 from development.scoring import scoring_run_month
 from development.scoring.defaults import scheme_create_default
-from staff.models import Centre, Role, StaffRole, User, Window
+from govservice.models import Centre
+from staff.models import Role, StaffRole, User, Window
 
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - Django's marker for "cannot log in"
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from development.models import month_start, previous_month
 from development.scoring import scheme_for, scoring_run_month
 from govservice.exceptions import DomainError
-from staff.models import Centre
+from govservice.models import Centre
 
 STEPS = ["staff", "figures", "scores", "save", "done"]
 

@@ -10,9 +10,9 @@ from tqdm import tqdm
 
 from complaints.models import Channel
 from govservice.exceptions import DomainError
+from govservice.models import Centre
 from intake.importing import import_rows, read_rows
 from intake.models import ImportBatch
-from staff.models import Centre
 
 
 class Command(BaseCommand):

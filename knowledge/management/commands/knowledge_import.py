@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from staff.models import Centre, User
+from govservice.models import Centre
+from staff.models import User
 
 from ...importer import question_bank_import, read_rows
 
