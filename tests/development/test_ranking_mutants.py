@@ -9,15 +9,25 @@ from development.scoring import RankingPolicy, RankRow, bottom_count, rank_rows,
 from tests.factories.staff import UserFactory
 
 
-def _row(username: str, total: int = 50, *, staff_no: str | None = "0001", ranked: bool = True, **fields) -> RankRow:
-    values = {"evaluation_count": 10, "cases_completed": 0, "evaluation_points": Decimal(0)} | fields
+def _row(
+    username: str,
+    total: int = 50,
+    *,
+    staff_no: str | None = "0001",
+    ranked: bool = True,
+    evaluation_count: int = 10,
+    cases_completed: int = 0,
+    evaluation_points: Decimal = Decimal(0),
+) -> RankRow:
     return RankRow(
         staff=UserFactory.build(username=username, staff_no=staff_no),
         total=Decimal(total),
         ranked=ranked,
         not_ranked_reason="" if ranked else "本月未满勤",
         indicator_rows=[],
-        **values,
+        evaluation_count=evaluation_count,
+        cases_completed=cases_completed,
+        evaluation_points=evaluation_points,
     )
 
 
