@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_stubs_ext import StrPromise
 
 from cases.models import MatterType
 from govservice import access
@@ -25,6 +24,10 @@ from staff.selectors import scope_to_user
 from . import selectors, services
 from .forms import FeedbackForm, ImportForm, QuestionForm, ResolveTaskForm, TransitionForm
 from .models import AnswerFeedback, ImportBatch, Question, ReviewTask
+
+if TYPE_CHECKING:
+    # django-stubs' helper package is a development requirement only: types, never imported at run time.
+    from django_stubs_ext import StrPromise
 
 S = Question.Status
 
