@@ -69,6 +69,7 @@ def spread(column: str) -> str:
 def seed(args: argparse.Namespace) -> dict:
     from cases.models import Case, MatterType
     from complaints.models import Channel, Complaint, Evaluation
+    from development import demo as development_demo
     from govservice.models import Centre
     from intake.services import channel_key_create
     from staff import demo
@@ -76,7 +77,10 @@ def seed(args: argparse.Namespace) -> dict:
 
     started = time.monotonic()
     rng = random.Random(8)
-    demo.load(demo.DemoContext(stdout=sys.stdout, show_progress=False))
+    demo_context = demo.DemoContext(stdout=sys.stdout, show_progress=False)
+    demo.load(demo_context)
+    # The scoring scheme, its inputs, training and mentors: development's demo (part of staff's before the split).
+    development_demo.load_programmes(demo_context)
     centre = Centre.objects.get(code="city")
     windows = list(Window.objects.filter(centre=centre))
     # A centre with exactly one of everything: the 1-row side of the list figures.
