@@ -14,6 +14,7 @@ from django.utils import timezone
 from complaints.models import Channel, Complaint, Evaluation
 from dashboard.figures import DashboardFilters, dashboard_for
 from rectification.models import Measure, Problem
+from tests import queries
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
 from tests.factories.staff import WindowFactory
@@ -25,20 +26,11 @@ PAGE, API = "/ledger/dashboard/", "/api/v1/ledger/dashboard/"
 DASHBOARD_QUERIES = 6  # see dashboard_for's docstring
 
 
-def _request_overhead(sql: str) -> bool:
-    """The session, the user and their roles, loaded by the middleware on every page (as bench/inproc.py)."""
-    return (
-        sql.startswith('SELECT "django_session"')
-        or (sql.startswith('SELECT "staff_user"."id"') and 'WHERE "staff_user"."id" =' in sql)
-        or sql.startswith('SELECT "staff_staffrole"."role" AS "role" FROM "staff_staffrole"')
-    )
-
-
 def _own_queries(client, url: str) -> int:
     cache.clear()  # the figures are computed, not served from a cache
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
-    return len([q for q in ctx.captured_queries if not _request_overhead(q["sql"])])
+    return len(queries.own(ctx))
 
 
 def _dashboard_queries(user, query: dict[str, str]) -> int:
@@ -236,7 +228,7 @@ def test_figures_are_kept_a_minute_per_scope_and_filters_and_say_when_computed(
 
     with CaptureQueriesContext(connection) as ctx:
         again = client.get(API).json()
-    assert [q["sql"] for q in ctx.captured_queries if not _request_overhead(q["sql"])] == []
+    assert queries.own(ctx) == []
     assert again == first
     computed = timezone.localtime(datetime.fromisoformat(first["computed_at"]))
     html = client.get(PAGE).content.decode()

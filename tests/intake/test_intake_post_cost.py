@@ -16,33 +16,14 @@ from intake.api import EvaluationCreateApi
 from intake.auth import KEY_CACHE_SECONDS
 from intake.models import ChannelKey, IdempotencyRecord
 from intake.services import channel_key_revoke
+from tests import queries
 from tests.factories.intake import hotline_channel, issued_key
 from tests.intake.conftest import ChannelClient
 
 EVALUATIONS = "/api/v1/intake/evaluations/"
 
 
-def _statements(ctx: CaptureQueriesContext) -> list[str]:
-    """`INSERT complaints_evaluation`, `SAVEPOINT`, ...: the verb and the table of each statement.
-
-    BEGIN and COMMIT (logged by SQLite only) are left out.
-    """
-    out = []
-    for query in ctx.captured_queries:
-        if query["sql"].split()[0].upper() in ("BEGIN", "COMMIT"):
-            continue
-        words = query["sql"].replace('"', "").split()
-        verb = words[0].upper()
-        if verb == "INSERT":
-            out.append(f"INSERT {words[2]}")
-        elif verb == "UPDATE":
-            out.append(f"UPDATE {words[1]}")
-        elif verb == "SELECT":
-            table = words[words.index("FROM") + 1] if "FROM" in words else "?"
-            out.append(f"SELECT {table}")
-        else:
-            out.append(verb)
-    return out
+_statements = queries.statements
 
 
 def _warm(api: ChannelClient) -> None:
