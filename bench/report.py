@@ -173,6 +173,29 @@ def rows(results: Path) -> list[list[str]]:
     return out
 
 
+def private_api_table(results: Path) -> list[str]:
+    """The private APIs the code keeps (docs/private-api.md), each against its public replacement."""
+    figure = _load(results, "private_api")
+    if not figure or "uses" not in figure:
+        return []
+    out = [
+        "",
+        f"Private APIs (bench/private_api.py, docs/private-api.md): each headline operation in one process with the "
+        f"kept code and with the public replacement patched in, {figure['blocks']} interleaved blocks; the gain is "
+        f"the public median over the private one, minus 1. Kept only at a gain of {figure['threshold']:.0%} or more.",
+        "",
+        "| private API | figure | private ms (CPU), queries | public ms (CPU), queries | gain (time, queries) | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for use in figure["uses"]:
+        out.append(
+            f"| {use['use']} | {use['figure']} | {use['private_ms']} ({use['private_cpu_ms']}), "
+            f"{use.get('private_queries', '?')} | {use['public_ms']} ({use['public_cpu_ms']}), "
+            f"{use.get('public_queries', '?')} | {use['gain']:+.0%}, {use.get('query_gain', 0):+.0%} | {use['verdict']} |"
+        )
+    return out
+
+
 def generated(results: Path) -> str:
     meta = json.loads((results / "meta.json").read_text()) if (results / "meta.json").exists() else {}
     lines = [
@@ -213,6 +236,7 @@ def generated(results: Path) -> str:
                 f"{row['case_detail_rps']:.0f} | {row['case_detail_p99_ms']:.0f} |"
             )
         lines += ["", f"Winner: **{gw['winner']}** workers (used for the figures above: {gw['used']})."]
+    lines += private_api_table(results)
     errors = sorted(p.stem for p in results.glob("*_error.json"))
     if errors:
         lines += ["", "Steps that failed in this run: " + ", ".join(errors) + " (see bench/results/)."]

@@ -371,6 +371,12 @@ class Bench:
         except Exception as exc:  # another helper's script: record, don't abort the whole run
             self.figures["knowledge_search"] = {"error": str(exc)[-2000:]}
 
+    def private_api(self) -> None:
+        """Each private API the code keeps against its public replacement, in one process (bench/private_api.py)."""
+        out = stack.python(self.env, "-m", "bench.private_api", "--blocks", "7", timeout=3600)
+        self.figures["private_api"] = json.loads(out.strip().splitlines()[-1])
+        log("private API: " + out.strip()[-600:])
+
     # --- output -----------------------------------------------------------------------------
     def meta(self) -> dict:
         def version(cmd: list[str]) -> str:
@@ -448,7 +454,9 @@ def main() -> None:
     )
     parser.add_argument("--dispatch-timeout", type=int, default=240)
     parser.add_argument("--reuse-db", action="store_true", help="keep the seeded database")
-    parser.add_argument("--only", default="", help="comma list: workers,http,queries,scoring,dispatch,knowledge")
+    parser.add_argument(
+        "--only", default="", help="comma list: workers,http,queries,scoring,dispatch,knowledge,private_api"
+    )
     parser.add_argument(
         "--figures",
         default="",
@@ -467,6 +475,7 @@ def main() -> None:
             ("http", bench.http_figures),
             ("dispatch", bench.dispatch),
             ("knowledge", bench.knowledge),
+            ("private_api", bench.private_api),
         ]
         for name, step in steps:
             if only and name not in only:

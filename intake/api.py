@@ -56,7 +56,6 @@ WRITE_ERRORS = {
     429: OpenApiResponse(ERROR_SHAPE, description="Throttled; see Retry-After"),
 }
 PHONE = r"^1\d{10}$"
-_DATETIME = serializers.DateTimeField()  # unbound: renders in the current time zone, as a bound one does
 PHONE_MESSAGE = _("须为 11 位手机号。")
 
 
@@ -124,22 +123,6 @@ class EvaluationCreateApi(ChannelApiView):
         def get_status(self, obj: Evaluation) -> str:
             return evaluation_status(obj)
 
-    # Kept (docs/private-api.md): a serializer's output built by hand, for the "channel intake POST"
-    # figure of docs/benchmarks.md; a test pins it equal to OutputSerializer.
-    @staticmethod
-    def render(evaluation: Evaluation) -> dict[str, Any]:
-        """OutputSerializer's fields, built directly: the serializer (kept for the schema) copies its
-        fields on every request, a cost this hot endpoint does not need. A test pins the equality."""
-        return {
-            "id": str(evaluation.public_id),
-            "level": evaluation.level,
-            "level_display": str(evaluation.get_level_display()),
-            "centre": evaluation.centre.code,
-            "external_id": evaluation.external_id,
-            "status": evaluation_status(evaluation),
-            "rated_at": _DATETIME.to_representation(evaluation.rated_at),
-        }
-
     @extend_schema(
         operation_id="intake_evaluation_create",
         summary="Submit an evaluation (好差评)",
@@ -158,7 +141,10 @@ class EvaluationCreateApi(ChannelApiView):
             evaluation, created = evaluation_receive(
                 channel=channel, data=serializer.validated_data, savepoint=savepoint
             )
-            return Response(self.render(evaluation), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            return Response(
+                self.OutputSerializer(evaluation).data,
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            )
 
         return receive_new_record(request=request, endpoint="evaluations", handle=handle)
 

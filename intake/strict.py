@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, cast
+from typing import Any
 
 from django.conf import settings
-from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
-from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import APIView
 
 from .auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey
@@ -48,50 +45,8 @@ def refuse_oversized(request: Request, limit: int) -> None:
         raise BodyTooLarge(_("请求体过大（上限 %(limit)d 字节）。") % {"limit": limit})
 
 
-def _drf_fields(serializer: serializers.Serializer) -> BindingDict:
-    """DRF's own `Serializer.fields`: a deep copy of the declared fields, bound to `serializer`."""
-    # `fields` is a functools-style cached_property in DRF; its stub calls it a plain callable.
-    return cast(BindingDict, serializers.Serializer.fields.func(serializer))  # type: ignore[attr-defined]  # cached_property's function, which the stub does not show
-
-
 class StrictSerializer(serializers.Serializer):
-    """Unknown fields are an error, not silently dropped: a typo must not lose data.
-
-    A top-level input serializer (no instance, context or partial) shares one set of
-    bound fields per class and language: DRF deep-copies every declared field for every
-    instance, a cost each channel request paid for nothing, since validating reads the
-    fields and never changes them. The shared set is bound to an empty template instance,
-    so it holds no request's data.
-
-    Per language, because a field's validators carry DRF's `lazy_format` messages ("Ensure
-    this value is less than or equal to 5."), which keep their text from the first time
-    they are read: one set for every language answered each later request's out-of-range
-    value in the language of the first request that hit it. Keyed by the active language
-    (LocaleMiddleware activates one of settings.LANGUAGES, so a worker holds at most that
-    many sets), each set only ever renders in its own language.
-    """
-
-    # The shared sets of one class, by language code; set on each class on first use (read
-    # through `cls.__dict__`, so a subclass never answers with its parent's fields).
-    _shared_fields: ClassVar[dict[str | None, BindingDict]]
-
-    # Kept (docs/private-api.md): reads DRF's private `_context` and calls the `fields` cached
-    # property's function, for the "channel intake POST" figure of docs/benchmarks.md.
-    @cached_property
-    def fields(self) -> BindingDict:
-        if self.instance is not None or self.partial or self._context or self.parent is not None:
-            return _drf_fields(self)
-        cls = type(self)
-        by_language: dict[str | None, BindingDict] | None = cls.__dict__.get("_shared_fields")
-        if by_language is None:
-            by_language = {}
-            cls._shared_fields = by_language
-        language = get_language()
-        shared = by_language.get(language)
-        if shared is None:
-            # Two threads may both build a set here; either is correct and the loser's is dropped.
-            shared = by_language[language] = _drf_fields(cls())
-        return shared
+    """Unknown fields are an error, not silently dropped: a typo must not lose data."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):

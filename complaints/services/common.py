@@ -30,6 +30,8 @@ def _check_same_centre(obj: Any, centre: Centre, field: str) -> None:
 
 
 def _serves(channel: Channel, centre: Centre) -> bool:
+    # Kept (docs/private-api.md #5): reads the prefetch cache intake/auth.py fills for a cached key
+    # (#4), for the "channel intake POST" figure of docs/benchmarks.md.
     prefetched = getattr(channel, "_prefetched_objects_cache", {}).get("centres")
     if prefetched is not None:  # the intake API's channel comes with its centres
         return any(c.id == centre.id for c in prefetched)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,7 +108,6 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
     candidates = candidates.select_for_update(skip_locked=True)
     deferred: list[int] = []
     with transaction.atomic():
-        _steer_planner()
         if cap:
             rows = list(candidates.values_list("id", "phone_hash")[:limit])
             counts = _sent_today_counts(phone_hashes=(h for _, h in rows), now=now)
@@ -150,19 +149,6 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
         if claimed and enqueue:
             _enqueue_batches(claimed)
     return ClaimResult(claimed=claimed, deferred=deferred)
-
-
-def _steer_planner() -> None:
-    """After a bulk enqueue PostgreSQL's statistics still say few rows are queued, and it then collected
-    every due row and sorted them all on each claim (O(queue) per claim: 87 ms at 30 k queued) instead of
-    reading the first n entries of sms_status_due_idx, which is already in (send_after, id) order (0.6 ms).
-    Discouraging a sort for the claim's transaction keeps the index plan whatever the statistics say.
-
-    Kept (docs/private-api.md #3): a planner switch, no ORM equivalent; bench/private_api.py measures it
-    against the claim without it on the "reminder dispatch" figure of docs/benchmarks.md."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_sort = off")
 
 
 def _enqueue_batches(ids: list[int]) -> None:

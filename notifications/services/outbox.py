@@ -264,34 +264,18 @@ def _by_ids(ids: Sequence[int] | QuerySet[SmsMessage, int], *, status: str) -> Q
     )
 
 
-# The columns _insert_events writes, in order; created_at is added. A test checks this is every column
-# of SmsEvent but its id, so a new field cannot be silently left out.
+# The columns of each history row, in the order callers give them (created_at is the model's default).
 EVENT_COLUMNS = ("message_id", "kind", "old_status", "new_status", "attempt", "note", "actor_id")
 
 
 def _insert_events(rows: list[tuple[Any, ...]]) -> None:
-    """Insert history rows (EVENT_COLUMNS values) with one multi-row INSERT per 500.
+    """Insert history rows (EVENT_COLUMNS values), one statement per 500.
 
-    The values are plain ints and strings already, so this skips what
-    bulk_create() spends per value (preparing each field of each object),
-    which was a quarter of a batch's send time.
-    """
-    # Kept (docs/private-api.md): hand-written SQL and connection.ops instead of bulk_create(); it
-    # serves the "reminder dispatch" figure of docs/benchmarks.md (bulk_create was a quarter of a
-    # batch's send time). A test pins EVENT_COLUMNS to the model's columns.
-    meta = SmsEvent._meta
-    created_at_column = meta.get_field("created_at").column
-    assert created_at_column is not None  # noqa: S101 - only a non-concrete field has no column
-    columns = [*EVENT_COLUMNS, created_at_column]
-    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    quote = connection.ops.quote_name
-    # Table and column names come from the model, quoted; every value is a parameter.
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in (*row, created_at)])
+    A hand-written multi-row INSERT gained under 2 % on the dispatch figure (bench/private_api.py,
+    docs/private-api.md #2), so this is plain bulk_create()."""
+    SmsEvent.objects.bulk_create(
+        [SmsEvent(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in rows], batch_size=500
+    )
 
 
 def _update_returning(queryset: QuerySet[SmsMessage], **updates: Any) -> list[tuple[int, int]]:

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
 from complaints.models import Channel, Evaluation, EvaluationEvent
-from intake.api import EvaluationCreateApi
 from intake.auth import KEY_CACHE_SECONDS
 from intake.models import ChannelKey, IdempotencyRecord
 from intake.services import channel_key_revoke
@@ -124,15 +123,6 @@ def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
     feed = statements[statements.index("SELECT complaints_evaluation") :]
     assert feed[:2] == ["SELECT complaints_evaluation", "SELECT intake_webhooksubscription"]  # bad review joined
     assert "SELECT complaints_badreview" not in feed
-
-
-@pytest.mark.django_db
-def test_the_rendered_answer_equals_the_output_serializer(api, centre):
-    for level in (5, 1):
-        response = api.post(EVALUATIONS, {"level": level, "external_id": f"R-{level}"})
-        evaluation = Evaluation.objects.get(external_id=f"R-{level}")
-        expected = EvaluationCreateApi.OutputSerializer(evaluation).data
-        assert response.json() == expected == EvaluationCreateApi.render(evaluation)
 
 
 # --- duplicates: the unique constraint instead of a look-up ------------------------------------
@@ -320,55 +310,16 @@ def test_a_resent_complaint_is_answered_with_the_first_even_if_a_reference_went_
     assert again.json()["tracking_no"] == first.json()["tracking_no"]
 
 
-# --- the input serializer's fields, built once per class -------------------------------------
-
-
-def test_input_serializers_share_their_fields_and_validate_as_a_fresh_copy_does():
-    from rest_framework import serializers
-
-    serializer_class = EvaluationCreateApi.InputSerializer
-    one, two = serializer_class(data={"level": 5}), serializer_class(data={"level": 4})
-    assert one.fields is two.fields  # no deep copy per request
-
-    class Fresh(serializer_class):
-        fields = serializers.Serializer.fields  # DRF's own: a deep copy per instance
-
-    assert Fresh(data={}).fields is not Fresh(data={}).fields
-
-    cases = [
-        {"level": 5, "text": "好", "tags": ["fast"], "rated_at": "2026-11-28T10:00:00+08:00", "centre": "c1"},
-        {"level": 9, "evaluator_phone": "123", "tags": ["Not a slug"], "rated_at": "yesterday"},
-        {"level": 3, "unknown": 1},
-        {},
-    ]
-    for data in cases:
-        shared, fresh = serializer_class(data=data), Fresh(data=data)
-        assert shared.is_valid() == fresh.is_valid()
-        assert shared.errors == fresh.errors
-        if fresh.errors == {}:
-            assert shared.validated_data == fresh.validated_data
-    # The shared set belongs to an empty template: no request's data is kept alive by it.
-    parent = next(iter(one.fields.values())).parent
-    assert parent is not one and parent is not two and not hasattr(parent, "initial_data")
+# --- validation messages ------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("first, then", [("zh-hans", "en"), ("en", "zh-hans")])
-def test_a_validation_message_comes_in_each_requests_language_whoever_asked_first(raw_key, monkeypatch, first, then):
-    # DRF's max-value message is a `lazy_format` that keeps the text of its first reading:
-    # shared across languages, the first request's language answered every later one.
-    monkeypatch.delattr(EvaluationCreateApi.InputSerializer, "_shared_fields", raising=False)
+def test_a_validation_message_comes_in_each_requests_language_whoever_asked_first(raw_key, first, then):
+    # DRF's max-value message is a `lazy_format` that keeps the text of its first reading: a field
+    # shared across requests once answered every later request in the first one's language.
     expected = {"zh-hans": "请确保该值小于或者等于 5。", "en": "Ensure this value is less than or equal to 5."}
     for language in (first, then, first):
         response = ChannelClient(raw_key, language=language).post(EVALUATIONS, {"level": 9})
         assert response.status_code == 400, response.content
         assert response.json()["errors"]["level"] == [expected[language]]
-    # Still shared within a language: one set per language, not a deep copy per request.
-    assert set(EvaluationCreateApi.InputSerializer.__dict__["_shared_fields"]) == {"zh-hans", "en"}
-
-
-def test_a_serializer_with_context_or_partial_gets_its_own_fields():
-    serializer_class = EvaluationCreateApi.InputSerializer
-    shared = serializer_class(data={}).fields
-    assert serializer_class(data={}, context={"request": None}).fields is not shared
-    assert serializer_class(data={}, partial=True).fields is not shared
