@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 # Provider answer codes and operator receipt codes → what they mean.
 CODES: dict[str, Promise] = {
