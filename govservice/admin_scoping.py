@@ -29,6 +29,7 @@ from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404, HttpRequest
 
 from . import access
+from .choices import label_with_centre
 from .models import Centre
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def _is_multivalued(model: type[Model], path: str) -> bool:
             return True
         if field.related_model is None:
             return False
-        model = field.related_model  # type: ignore[assignment]
+        model = field.related_model
     return False
 
 
@@ -71,12 +72,6 @@ def scope_by_centre[M: Model](queryset: QuerySet[M], user: Any, centre_path: str
     return queryset.filter(**{centre_path: centre_id})
 
 
-def label_with_centre(obj: Any) -> str:
-    """A department's or window's name with its centre: two centres have departments of the same name."""
-    centre = getattr(obj, "centre", None)
-    return f"{obj}（{centre.name}）" if centre is not None else str(obj)
-
-
 def _has_centre_fk(model: type[Model]) -> bool:
     try:
         field = model._meta.get_field("centre")
@@ -92,7 +87,7 @@ class _RelatedScoping(_FieldsBase):
         queryset = queryset if queryset is not None else model._default_manager.all()
         if model is Centre:
             return scope_by_centre(queryset, request.user, "pk")
-        related_admin = self.admin_site._registry.get(model)  # type: ignore[attr-defined]
+        related_admin = self.admin_site._registry.get(model)
         if isinstance(related_admin, CentreScopedAdmin):
             queryset = scope_by_centre(queryset, request.user, related_admin.centre_path)
         if _has_centre_fk(model):
@@ -103,9 +98,9 @@ class _RelatedScoping(_FieldsBase):
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
         model = db_field.related_model
-        kwargs["queryset"] = self._scoped_related(model, request, kwargs.get("queryset"))  # type: ignore[arg-type]
+        kwargs["queryset"] = self._scoped_related(model, request, kwargs.get("queryset"))
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and _has_centre_fk(model):  # type: ignore[arg-type]
+        if field is not None and _has_centre_fk(model):
             field.label_from_instance = label_with_centre  # type: ignore[method-assign]
         return field
 
@@ -113,9 +108,9 @@ class _RelatedScoping(_FieldsBase):
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelMultipleChoiceField | None:
         model = db_field.related_model
-        kwargs["queryset"] = self._scoped_related(model, request, kwargs.get("queryset"))  # type: ignore[arg-type]
+        kwargs["queryset"] = self._scoped_related(model, request, kwargs.get("queryset"))
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and _has_centre_fk(model):  # type: ignore[arg-type]
+        if field is not None and _has_centre_fk(model):
             field.label_from_instance = label_with_centre  # type: ignore[method-assign]
         return field
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import CharField, QuerySet
+from django.db.models import Field, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +36,7 @@ class StaffRoleInline(CentreScopedInline, admin.TabularInline):
     model = StaffRole
     extra = 1
 
-    def formfield_for_choice_field(self, db_field: CharField[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_choice_field(self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "role":
             # Only the roles this administrator may grant are offered, and so accepted.
             kwargs["choices"] = [

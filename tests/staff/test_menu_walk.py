@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from govservice.navigation import nav_items_for
+from govservice.roles import group_name
 from staff import demo
 from staff.models import User
 
@@ -80,3 +81,10 @@ def test_the_centre_administrator_is_offered_the_reference_data_to_maintain(demo
         assert reverse(f"admin:{name}_changelist") in pages, name
     assert reverse("admin:auth_group_changelist") not in pages
     assert admin.site.is_registered(User)
+
+
+@pytest.mark.django_db
+def test_every_demo_person_is_in_exactly_the_groups_of_their_roles(demo_people):
+    for user in User.objects.prefetch_related("roles", "groups"):
+        assert {g.name for g in user.groups.all()} == {group_name(r.role) for r in user.roles.all()}, user.username
+    assert User.objects.get(username="city-admin").has_perm("cases.change_mattertype")
