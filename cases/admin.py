@@ -17,17 +17,18 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govservice.admin_scoping import CentreScopedAdmin, CentreScopedInline
 from govservice.masking import mask_name
 from govservice.models import Centre
 from staff.http import admin_user
-from staff.selectors import centre_list_for, scope_to_user
+from staff.selectors import centre_list_for
 
 from .catalogue import catalogue_export, catalogue_import
 from .forms import model_choice_field
 from .models import ApplicantRecord, Case, CaseEvent, CaseMaterial, Material, MatterType, PiiAccess
 
 
-class MaterialInline(admin.TabularInline):
+class MaterialInline(CentreScopedInline, admin.TabularInline):
     model = Material
     extra = 1
     fields = ["order", "name", "is_core"]
@@ -43,7 +44,7 @@ class CatalogueImportForm(forms.Form):
 
 
 @admin.register(MatterType)
-class MatterTypeAdmin(admin.ModelAdmin):
+class MatterTypeAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -56,12 +57,10 @@ class MatterTypeAdmin(admin.ModelAdmin):
     ]
     list_filter = ["centre", "department", "is_active"]
     search_fields = ["code", "name"]
+    list_select_related = ["centre", "department"]
     inlines = [MaterialInline]
     actions = ["export_excel"]
     change_list_template = "cases/admin/mattertype_change_list.html"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[MatterType]:
-        return scope_to_user(super().get_queryset(request), admin_user(request))
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -150,7 +149,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CentreScopedAdmin, admin.ModelAdmin):
     """Read-only: the state machine has one door (services.case_transition)."""
 
     list_display = [
@@ -184,9 +183,7 @@ class CaseAdmin(admin.ModelAdmin):
         return mask_name(obj.applicant_name)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return scope_to_user(super().get_queryset(request), admin_user(request)).select_related(
-            "matter_type", "handler", "first_responder"
-        )
+        return super().get_queryset(request).select_related("matter_type", "handler", "first_responder")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -196,23 +193,20 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApplicantRecord)
-class ApplicantRecordAdmin(admin.ModelAdmin):
+class ApplicantRecordAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = ["id_masked", "kind", "centre", "case", "created_at"]
     list_filter = ["centre", "kind"]
     readonly_fields = ["id_masked", "case", "created_at"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicantRecord]:
-        return scope_to_user(super().get_queryset(request), admin_user(request))
+    search_fields = ["case__tracking_no"]
 
 
 @admin.register(PiiAccess)
-class PiiAccessAdmin(admin.ModelAdmin):
+class PiiAccessAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "case__centre"
     list_display = ["viewed_at", "viewer", "case", "field"]
     list_filter = ["field"]
     readonly_fields = ["viewed_at", "viewer", "case", "field"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PiiAccess]:
-        return scope_to_user(super().get_queryset(request), admin_user(request), centre_field="case__centre")
+    search_fields = ["case__tracking_no", "viewer__username"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,26 +1,46 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+
+from govservice.admin_scoping import CentreScopedAdmin, scope_by_centre
 
 from .models import Channel, DutySlot, DutySwap, EvaluationTag, FeedbackPolicy
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "centres"
     list_display = ["code", "name", "kind", "is_active"]
     list_filter = ["kind", "is_active", "centres"]
     search_fields = ["code", "name"]
     filter_horizontal = ["centres"]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # A channel several centres share: the form offers only this administrator's centres, so
+        # saving it would take the channel away from the others. Keep the ones out of reach.
+        kept: list[int] = []
+        if change:
+            centres = form.instance.centres.all()
+            kept = list(
+                centres.exclude(pk__in=scope_by_centre(centres, request.user, "pk")).values_list("pk", flat=True)
+            )
+        super().save_related(request, form, formsets, change)
+        if kept:
+            form.instance.centres.add(*kept)
+
 
 @admin.register(EvaluationTag)
 class EvaluationTagAdmin(admin.ModelAdmin):
+    global_reason = "the evaluation tags follow the national 好差评 standard, the same in every centre"
     list_display = ["code", "label", "levels", "category", "order", "is_active"]
     list_editable = ["order", "is_active"]
 
 
 @admin.register(FeedbackPolicy)
-class FeedbackPolicyAdmin(admin.ModelAdmin):
+class FeedbackPolicyAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "centre",
         "contact_days",
@@ -34,12 +54,15 @@ class FeedbackPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DutySlot)
-class DutySlotAdmin(admin.ModelAdmin):
+class DutySlotAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = ["centre", "weekday", "half", "leader"]
-    list_filter = ["centre"]
+    list_filter = ["centre", "weekday"]
+    search_fields = ["leader__name", "leader__username"]
 
 
 @admin.register(DutySwap)
-class DutySwapAdmin(admin.ModelAdmin):
+class DutySwapAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = ["centre", "date", "half", "leader", "note"]
     list_filter = ["centre"]
+    search_fields = ["leader__name", "leader__username", "note"]
+    date_hierarchy = "date"

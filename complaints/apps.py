@@ -12,3 +12,8 @@ class ComplaintsConfig(AppConfig):
         from . import ledger_hooks
 
         ledger_hooks.connect()
+
+        # The admin's outbox links a message to its complaint or bad review.
+        from . import sms_subjects
+
+        sms_subjects.connect()

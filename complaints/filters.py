@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice import access
 from govservice.categories import ProblemCategory
+from govservice.choices import label_with_centre
 from govservice.workdays import WorkCalendar
 from staff.models import Window
 from staff.selectors import scope_to_user
@@ -93,13 +94,22 @@ def _centre_windows(request: object) -> QuerySet[Window]:
     return scope_to_user(Window.objects.all(), user).select_related("centre").order_by("centre__code", "code")
 
 
+class WithCentreModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A city-wide user picks among every centre's windows: each is labelled with its centre."""
+
+    def label_from_instance(self, obj: Window) -> str:
+        return label_with_centre(obj)
+
+
+class WindowFilter(django_filters.ModelChoiceFilter):
+    field_class = WithCentreModelChoiceField
+
+
 class EvaluationFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("评价等级"), choices=EvaluationLevel.choices)
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
     # `window=none`: ratings not tied to a window (the dashboards' "no window" row).
-    window = django_filters.ModelChoiceFilter(
-        label=_("窗口"), queryset=_centre_windows, null_label=_("未关联窗口"), null_value="none"
-    )
+    window = WindowFilter(label=_("窗口"), queryset=_centre_windows, null_label=_("未关联窗口"), null_value="none")
     excluded = django_filters.BooleanFilter(label=_("不计入统计"))
     follow_up = django_filters.BooleanFilter(
         label=_("追评"), field_name="follow_up_of", lookup_expr="isnull", exclude=True

@@ -11,7 +11,7 @@ from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from govservice import access
+from govservice.admin_scoping import CentreScopedAdmin, CentreScopedInline
 from staff.http import signed_in_user
 
 from .models import (
@@ -54,7 +54,7 @@ class IndicatorInlineFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(_("该方案已用于锁定的月份，不能再修改；请新建一个版本。"))
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(CentreScopedInline, admin.TabularInline):
     model = Indicator
     formset = IndicatorInlineFormSet
     extra = 0
@@ -87,13 +87,13 @@ class IndicatorInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class DimensionInline(admin.TabularInline):
+class DimensionInline(CentreScopedInline, admin.TabularInline):
     model = Dimension
     extra = 0
 
 
 @admin.register(ScoringScheme)
-class ScoringSchemeAdmin(admin.ModelAdmin):
+class ScoringSchemeAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "centre",
@@ -104,15 +104,10 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
         "bottom_min_headcount",
     ]
     list_filter = ["centre"]
+    search_fields = ["name"]
     inlines = [DimensionInline, IndicatorInline]
 
     actions = ["new_version_next_month"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ScoringScheme]:
-        queryset = super().get_queryset(request)
-        if access.is_city_wide(request.user):
-            return queryset
-        return queryset.filter(centre_id=signed_in_user(request.user).centre_id)
 
     @admin.action(description=_("复制为下月起用的新版本"))
     def new_version_next_month(self, request: HttpRequest, queryset: QuerySet[ScoringScheme]) -> None:
@@ -131,15 +126,6 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
 
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField | None:
-        if db_field.name == "centre":
-            from staff.selectors import centre_list_for
-
-            kwargs["queryset"] = centre_list_for(user=signed_in_user(request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         for problem in scheme_errors(form.instance):
@@ -147,21 +133,24 @@ class ScoringSchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(admin.ModelAdmin):
+class SpotCheckAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["staff__name", "staff__username"]
     list_display = ["checked_at", "staff", "response_seconds", "etiquette_score", "notification_correct", "inspector"]
     list_filter = ["centre"]
     raw_id_fields = ["staff", "inspector"]
 
 
 @admin.register(ManualEntry)
-class ManualEntryAdmin(admin.ModelAdmin):
+class ManualEntryAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["staff__name", "staff__username"]
     list_display = ["month", "staff", "indicator_code", "value", "author"]
     list_filter = ["centre", "month"]
     raw_id_fields = ["staff", "author"]
 
 
 @admin.register(ScoringRun)
-class ScoringRunAdmin(admin.ModelAdmin):
+class ScoringRunAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["scheme__name"]
     list_display = ["centre", "month", "status", "scheme", "staff_count", "ranked_count", "computed_at"]
     list_filter = ["centre", "status"]
     readonly_fields = [f.name for f in ScoringRun._meta.fields]
@@ -171,27 +160,32 @@ class ScoringRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScoreAppeal)
-class ScoreAppealAdmin(admin.ModelAdmin):
+class ScoreAppealAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["staff__name", "staff__username"]
     list_display = ["month", "staff", "indicator_code", "status", "decided_by"]
     list_filter = ["centre", "status"]
     readonly_fields = ["staff", "month", "reason", "status", "decided_by", "decided_at"]
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["staff__name", "staff__username"]
     list_display = ["month", "staff", "kind", "assignee", "due_date", "status"]
     list_filter = ["centre", "status", "kind"]
 
 
 @admin.register(Appraisal)
-class AppraisalAdmin(admin.ModelAdmin):
+class AppraisalAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "staff__centre"
+    search_fields = ["staff__name", "staff__username"]
     list_display = ["staff", "year", "grade"]
     list_filter = ["year", "grade"]
     raw_id_fields = ["staff"]
 
 
 @admin.register(TrainingPlan)
-class TrainingPlanAdmin(admin.ModelAdmin):
+class TrainingPlanAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["session_type", "band"]
     list_display = [
         "year",
         "centre",
@@ -204,46 +198,54 @@ class TrainingPlanAdmin(admin.ModelAdmin):
     list_filter = ["centre", "year", "session_type"]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(CentreScopedInline, admin.TabularInline):
     model = Attendance
     extra = 0
     raw_id_fields = ["staff"]
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(admin.ModelAdmin):
+class TrainingSessionAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["topic", "trainer"]
     list_display = ["held_on", "topic", "session_type", "trainer", "position_type", "band", "centre"]
     list_filter = ["centre", "session_type"]
     inlines = [AttendanceInline]
 
 
 @admin.register(MentorPairing)
-class MentorPairingAdmin(admin.ModelAdmin):
+class MentorPairingAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["mentor__name", "mentee__name"]
     list_display = ["mentor", "mentee", "slot", "reason", "started_on", "ended_on", "independent_on"]
     list_filter = ["centre"]
     raw_id_fields = ["mentor", "mentee"]
 
 
 @admin.register(MentorDuty)
-class MentorDutyAdmin(admin.ModelAdmin):
+class MentorDutyAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "pairing__centre"
+    search_fields = ["pairing__mentor__name", "pairing__mentee__name"]
     list_display = ["pairing", "kind", "done_on"]
     list_filter = ["kind"]
 
 
 @admin.register(RoleSwapPlan)
-class RoleSwapPlanAdmin(admin.ModelAdmin):
+class RoleSwapPlanAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["staff__name", "matter"]
     list_display = ["year", "quarter", "staff", "matter", "planned_on", "centre"]
     list_filter = ["centre", "year", "quarter"]
     raw_id_fields = ["staff"]
 
 
-class RoleSwapFindingInline(admin.TabularInline):
+class RoleSwapFindingInline(CentreScopedInline, admin.TabularInline):
     model = RoleSwapFinding
     extra = 0
     readonly_fields = ["problem"]
 
 
 @admin.register(RoleSwapReport)
-class RoleSwapReportAdmin(admin.ModelAdmin):
+class RoleSwapReportAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "plan__centre"
+    search_fields = ["plan__staff__name", "plan__matter"]
+    list_filter = ["done_on"]
     list_display = ["plan", "done_on", "minutes_taken"]
     inlines = [RoleSwapFindingInline]

@@ -186,9 +186,9 @@ def mentor_pair(
                 started_on=started_on,
             )
             if not access.is_mentor(mentor):
-                from staff.models import StaffRole
+                from staff.services import staff_role_grant
 
-                StaffRole.objects.get_or_create(user=mentor, role=Role.MENTOR)
+                staff_role_grant(user=mentor, role=Role.MENTOR)
     except IntegrityError as exc:  # the database caps it too
         raise Conflict(_("每位导师最多带 %(n)d 名学员。") % {"n": MAX_MENTEES}) from exc
     return pairing

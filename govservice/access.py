@@ -210,6 +210,43 @@ def can_use_admin_site(user: Actor | None) -> bool:
     return bool(getattr(user, "is_staff", False)) and is_administrator(user)
 
 
+# --- the Django admin (reference data and accounts) -----------------------------------------
+
+
+def admin_sees_every_centre(user: Actor | None) -> bool:
+    """In the admin, rows of every centre: the city administrator (and superusers). A centre
+    administrator sees their own centre's rows only (govservice.admin_scoping)."""
+    return is_city_wide(user)
+
+
+def can_grant_role(user: Actor | None, role: str) -> bool:
+    """Give or take a role in the admin: never one beyond the administrator's own reach. A centre
+    administrator grants the roles of a centre; city-wide roles take a city administrator."""
+    if _is_superuser(user) or _holds(user, {Role.CITY_ADMIN}):
+        return True
+    return _holds(user, {Role.CENTRE_ADMIN}) and role not in CITY_WIDE_ROLES
+
+
+def can_grant_superuser(user: Actor | None) -> bool:
+    """Make someone a superuser (or edit a superuser's account): a superuser only."""
+    return _is_superuser(user)
+
+
+def can_edit_account(user: Actor | None, *, centre_id: int | None, is_superuser: bool, roles: frozenset[str]) -> bool:
+    """Edit a member of staff's account: an administrator whose scope includes their centre, never
+    a superuser's account (unless one), never someone holding a role the administrator cannot grant."""
+    if _is_superuser(user):
+        return True
+    if is_superuser or not can_administer_centre(user, centre_id):
+        return False
+    return all(can_grant_role(user, role) for role in roles)
+
+
+def can_manage_outbox(user: Actor | None, centre_id: int | None) -> bool:
+    """Send a failed SMS again or cancel a queued one from the admin: an administrator of its centre."""
+    return can_administer_centre(user, centre_id)
+
+
 # --- cases ---------------------------------------------------------------------------------
 
 

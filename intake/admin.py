@@ -8,12 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from govservice.admin_scoping import CentreScopedAdmin
+
 from .models import ChannelKey, FeedEntry, ImportBatch, WebhookDelivery, WebhookSubscription
 from .services import channel_key_create, channel_key_revoke
 
 
 @admin.register(ChannelKey)
-class ChannelKeyAdmin(admin.ModelAdmin):
+class ChannelKeyAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "channel__centres"
+    search_fields = ("prefix", "label", "channel__name")
     list_display = ("channel", "prefix", "label", "created_at", "last_used_at", "revoked_at")
     list_filter = ("channel", "revoked_at")
     fields = ("channel", "label", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
@@ -50,13 +54,17 @@ class ChannelKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "channel__centres"
+    search_fields = ("url", "channel__name")
     list_display = ("channel", "url", "is_active", "created_at")
     list_filter = ("is_active", "channel")
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "subscription__channel__centres"
+    search_fields = ("subscription__url",)
     list_display = (
         "subscription",
         "entry",
@@ -74,7 +82,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedEntry)
-class FeedEntryAdmin(admin.ModelAdmin):
+class FeedEntryAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "channel__centres"
+    search_fields = ("record_id",)
     list_display = ("channel", "record_kind", "record_id", "status", "changed_at")
     list_filter = ("channel", "record_kind")
     readonly_fields = [f.name for f in FeedEntry._meta.fields]
@@ -84,7 +94,8 @@ class FeedEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ("original_name",)
     list_display = ("original_name", "kind", "channel", "status", "imported_rows", "total_rows", "created_at")
     list_filter = ("kind", "status")
     readonly_fields = [f.name for f in ImportBatch._meta.fields]

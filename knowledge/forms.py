@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.models import MatterType
+from govservice.choices import WithCentreChoiceField
 from govservice.models import Department
 
 from .models import AnswerFeedback, Question, split_words
@@ -20,7 +21,7 @@ class QuestionForm(forms.Form):
         label=_("相似问法"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一个")
     )
     answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 6}))
-    department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.none(), required=False)
+    department = WithCentreChoiceField(label=_("部门"), queryset=Department.objects.none(), required=False)
     policy_document = forms.CharField(label=_("政策文件名称"), max_length=200, required=False)
     policy_article = forms.CharField(label=_("条款"), max_length=100, required=False)
     policy_date = forms.DateField(label=_("文件日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

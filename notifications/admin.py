@@ -12,15 +12,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from govservice import access
+from govservice.admin_scoping import CentreScopedAdmin
 from govservice.exceptions import DomainError
+from govservice.masking import scrub
 from staff.http import admin_user
 
 from . import selectors, services
 from .backends import get_backend_class
+from .errors import explain_sms_error
 from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
+from .subjects import subject_of
 
 
 class SmsTemplateForm(forms.ModelForm):
@@ -67,6 +73,7 @@ class ProviderTemplateIdFilter(admin.SimpleListFilter):
 
 @admin.register(SmsTemplate)
 class SmsTemplateAdmin(admin.ModelAdmin):
+    global_reason = "one provider account: its approved templates serve every centre"
     form = SmsTemplateForm
     list_display = [
         "code",
@@ -162,25 +169,30 @@ class SmsEventInline(admin.TabularInline):
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(admin.ModelAdmin):
+class SmsMessageAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """The outbox: read-only rows, with two actions (send a failed one again, cancel a queued one)
+    that go through the outbox services and are recorded in the message's history and the admin's log."""
+
     list_display = [
         "key",
         "phone_masked",
         "template_code",
-        "template_version",
         "status",
         "send_after",
         "sent_at",
         "attempts",
         "retries",
         "possible_duplicates",
+        "error_explained",
     ]
     list_filter = ["status", "template_code", "centre"]
     search_fields = ["key", "provider_message_id"]
     date_hierarchy = "send_after"
     readonly_fields = (
         "key",
+        "subject_link",
         "phone_masked",
+        "text_masked",
         "centre",
         "template_code",
         "template_version",
@@ -194,27 +206,84 @@ class SmsMessageAdmin(admin.ModelAdmin):
         "sent_at",
         "delivered_at",
         "provider_message_id",
-        "last_error",
+        "last_error_masked",
+        "error_explained",
     )
     fields = readonly_fields  # all shown, none editable (a tuple: the two attributes' types differ)
     inlines = [SmsEventInline]
+    actions = ["requeue_failed", "cancel_queued"]
 
     @admin.display(description=_("手机号"))
     def phone_masked(self, obj: SmsMessage) -> str:
         return obj.masked_phone
 
+    @admin.display(description=_("短信内容"))
+    def text_masked(self, obj: SmsMessage) -> str:
+        return selectors.sms_text_of(obj) or gettext("（模板不存在，无法显示内容）")
+
+    @admin.display(description=_("事由"))
+    def subject_link(self, obj: SmsMessage) -> str:
+        subject = subject_of(obj.key)
+        if subject is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', subject.url, subject.label)
+
+    @admin.display(description=_("最近错误"))
+    def last_error_masked(self, obj: SmsMessage) -> str:
+        return scrub(obj.last_error) or "—"
+
+    @admin.display(description=_("错误说明"))
+    def error_explained(self, obj: SmsMessage) -> str:
+        return explain_sms_error(obj.last_error) or "—"
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: SmsMessage | None = None) -> bool:
-        return False  # status moves only through the outbox services
+        return False  # status moves only through the outbox services (the two actions)
 
     def has_delete_permission(self, request: HttpRequest, obj: SmsMessage | None = None) -> bool:
         return False
 
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        """The actions' permission: the outbox's change permission (the administrators' groups)."""
+        return request.user.has_perm("notifications.change_smsmessage")
+
+    @admin.action(description=_("重新发送所选的发送失败短信"), permissions=["resend"])
+    def requeue_failed(self, request: HttpRequest, queryset: QuerySet[SmsMessage]) -> None:
+        self._act(request, queryset, services.sms_requeue, gettext("管理员重新发送。"))
+
+    @admin.action(description=_("取消所选的待发送短信"), permissions=["resend"])
+    def cancel_queued(self, request: HttpRequest, queryset: QuerySet[SmsMessage]) -> None:
+        self._act(request, queryset, services.sms_cancel_one, gettext("管理员取消。"))
+
+    def _act(self, request: HttpRequest, queryset: QuerySet[SmsMessage], service: Any, note: str) -> None:
+        user = admin_user(request)
+        done, refused = 0, []
+        for message in queryset:  # already scoped to the administrator's centres
+            if not access.can_manage_outbox(user, message.centre_id):
+                refused.append(message.key)
+                continue
+            try:
+                moved = service(message_id=message.pk, actor=user, note=note)
+            except DomainError as exc:
+                refused.append(f"{message.key}（{exc.message}）")
+                continue
+            self.log_change(request, moved, [{"changed": {"fields": ["status"]}}])
+            done += 1
+        if done:
+            self.message_user(request, gettext("已处理 %(n)d 条短信。") % {"n": done}, messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                gettext("以下短信未处理：%(keys)s") % {"keys": "；".join(refused)},
+                messages.WARNING,
+            )
+
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    centre_path = "recipient__centre"
     list_display = ["recipient", "text", "created_at", "read_at"]
     list_filter = ["read_at"]
     search_fields = ["key", "recipient__username"]

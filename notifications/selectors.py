@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from govservice import access
+from govservice.masking import scrub
 from staff.models import User
 from staff.selectors import get_in_scope, scope_to_user
 
@@ -90,3 +91,15 @@ def notice_unread_count(*, user: User) -> int:
 def sms_failed_between(*, start: datetime, end: datetime) -> QuerySet[SmsMessage]:
     """Messages that failed, created in [start, end), unscoped: the leader dashboard scopes them itself."""
     return SmsMessage.objects.filter(status=SmsMessage.Status.FAILED, created_at__gte=start, created_at__lt=end)
+
+
+def sms_text_of(message: SmsMessage) -> str:
+    """The message's wording as the citizen reads it, with phone and ID numbers masked (scrub):
+    the template version it was sent with, else the one in use now; "" when there is none."""
+    templates = SmsTemplate.objects.filter(code=message.template_code)
+    template = (
+        templates.filter(version=message.template_version).first()
+        if message.template_version
+        else templates.order_by("-version").first()
+    )
+    return scrub(template.render(message.params)) if template is not None else ""

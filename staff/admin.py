@@ -1,30 +1,60 @@
+"""Windows and staff accounts in the admin, scoped to the administrator's centre (or city).
+
+An administrator never sees or edits a superuser's account, never one holding a role they could
+not grant, and cannot make anyone a superuser; roles are given on the account's page and the
+auth groups follow them (`services.staff_groups_sync`), so groups are not edited here.
+"""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Field, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from govservice import access
+from govservice.admin_scoping import CentreScopedAdmin, CentreScopedInline
+from govservice.roles import Role
+
 from .models import StaffRole, User, Window
+from .services import staff_groups_sync
 
 
 @admin.register(Window)
-class WindowAdmin(admin.ModelAdmin):
+class WindowAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "centre", "department", "kind", "is_active"]
     list_filter = ["centre", "kind", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "centre__name"]
     list_editable = ["is_active"]
+    list_select_related = ["centre", "department"]
 
 
-class StaffRoleInline(admin.TabularInline):
+class StaffRoleInline(CentreScopedInline, admin.TabularInline):
     model = StaffRole
     extra = 1
 
+    def formfield_for_choice_field(self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role":
+            # Only the roles this administrator may grant are offered, and so accepted.
+            kwargs["choices"] = [
+                ("", "---------"),
+                *((role.value, role.label) for role in Role if access.can_grant_role(request.user, role)),
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+_SUPERUSER_ONLY_FIELDS = ("is_superuser", "groups", "user_permissions")
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(CentreScopedAdmin, DjangoUserAdmin):
     list_display = ["username", "name", "staff_no", "centre", "window", "position_type", "is_active"]
     list_filter = ["centre", "position_type", "roles__role", "is_active"]
     search_fields = ["username", "name", "staff_no"]
+    list_select_related = ["centre", "window"]
     inlines = [StaffRoleInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -36,3 +66,30 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "name", "centre", "password1", "password2")}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = super().get_queryset(request)
+        if access.can_grant_superuser(request.user):
+            return queryset
+        # Out of reach looks like not found: superusers, and holders of roles this administrator cannot grant.
+        beyond = [role.value for role in Role if not access.can_grant_role(request.user, role)]
+        return queryset.exclude(is_superuser=True).exclude(roles__role__in=beyond)
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if access.can_grant_superuser(request.user):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in _SUPERUSER_ONLY_FIELDS]})
+            for name, options in fieldsets
+        ]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not access.can_grant_superuser(request.user):
+            obj.is_superuser = False  # the field is not on the form; this holds even if it were posted
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        staff_groups_sync(user_ids=[form.instance.pk])  # the roles' inline saved: bring the groups along
+        form.instance.__dict__.pop("role_set", None)

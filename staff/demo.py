@@ -20,7 +20,8 @@ from tqdm import tqdm
 
 from govservice.models import Centre, Department
 
-from .models import PositionType, Role, StaffRole, User, Window
+from .models import PositionType, Role, User, Window
+from .services import staff_groups_sync, staff_role_grant
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo only, printed by `make run`
 T = TypeVar("T")
@@ -79,7 +80,7 @@ def _user(
         user.password = _demo_password_hash()
         user.save()
     for role in roles:
-        StaffRole.objects.get_or_create(user=user, role=role)
+        staff_role_grant(user=user, role=role)
     return user
 
 
@@ -145,7 +146,7 @@ def load(ctx: DemoContext) -> None:
             centre=centre, roles__role=Role.WINDOW_STAFF, started_on__lte=today - timedelta(days=5 * 365)
         )
         for user in veterans.order_by("username")[: 10 if centre == city else 5]:
-            StaffRole.objects.get_or_create(user=user, role=Role.MENTOR)
+            staff_role_grant(user=user, role=Role.MENTOR)
         for index in range(1, (4 if centre == city else 2) + 1):
             _user(ctx, f"{centre.code}-helper{index}", centre=centre, roles=[Role.HELPER], mobile=ctx.phone())
         for index, department in enumerate(departments[:4], start=1):
@@ -168,6 +169,8 @@ def load(ctx: DemoContext) -> None:
         admin.save(update_fields=["is_superuser"])
     # Centre admins use the Django admin for reference data.
     User.objects.filter(roles__role=Role.CENTRE_ADMIN).update(is_staff=True)
+    # Roles given before this loader went through the service (an older demo database) join their groups too.
+    staff_groups_sync()
 
     ctx.logins += [
         ("city-staff01", "窗口人员 window staff (市中心)"),

@@ -36,6 +36,7 @@ from .outbox import (
     normalize_phone,
     sending_timeout,
     sms_cancel,
+    sms_cancel_one,
     sms_enqueue,
     sms_requeue,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "send_batch_size",
     "sending_timeout",
     "sms_cancel",
+    "sms_cancel_one",
     "sms_claim_due",
     "sms_dispatch",
     "sms_dispatch_top_up",

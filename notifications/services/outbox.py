@@ -136,6 +136,27 @@ def sms_cancel(*, key_prefix: str) -> int:
 
 
 @transaction.atomic
+def sms_cancel_one(*, message_id: int, actor: User, note: str = "") -> SmsMessage:
+    """Cancel one still-queued message on a member of staff's say-so; recorded with who did it.
+
+    Only QUEUED messages can be cancelled: one a worker has claimed is on its way (InvalidTransition).
+    """
+    message = SmsMessage.objects.select_for_update().get(id=message_id)
+    if message.status != Status.QUEUED:
+        raise InvalidTransition(current=message.get_status_display(), requested=str(Status.CANCELLED.label))
+    _move(
+        message_id=message_id,
+        from_status=Status.QUEUED,
+        to=Status.CANCELLED,
+        kind=Kind.CANCELLED,
+        note=note or _("人工取消。"),
+        actor=actor,
+    )
+    message.refresh_from_db()
+    return message
+
+
+@transaction.atomic
 def sms_requeue(*, message_id: int, actor: User, note: str = "") -> SmsMessage:
     """Send a failed message again, on a member of staff's say-so (e.g. after the template was fixed).
 

@@ -7,7 +7,8 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from govservice.models import Centre, Department
-from staff.models import PositionType, Role, StaffRole, User, Window
+from staff.models import PositionType, Role, User, Window
+from staff.services import staff_role_grant
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
 # Hash once: PBKDF2 per user would dominate the suite's run time.
@@ -60,9 +61,9 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     # factory_boy calls this with the built User, not the factory: hence `user`, not `self`
     def roles(user: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
+            # Through the service, as the application gives roles: the auth groups follow.
             for role in extracted:
-                StaffRole.objects.get_or_create(user=user, role=role)
-            user.__dict__.pop("role_set", None)
+                staff_role_grant(user=user, role=role)
 
 
 def window_staff(**kwargs: Any) -> User:
