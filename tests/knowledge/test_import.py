@@ -80,7 +80,7 @@ GOOD = [
 
 
 def test_a_clean_sheet_is_imported_with_variants_tags_and_matter_types(centre, admin, department, matter):
-    missing, rows, _ = read_rows(io.BytesIO(workbook(GOOD)))
+    missing, rows = read_rows(io.BytesIO(workbook(GOOD)))
     result = question_bank_import(centre=centre, actor=admin, rows=rows, publish=True)
 
     assert missing == [] and result.ok and result.created == 2
@@ -104,7 +104,7 @@ def test_a_sheet_with_bad_rows_imports_nothing_and_names_every_bad_row(centre, a
         ["企业设立登记需要什么材料", "", "重复", "", "", "", None, "", "", None, None],
         ["过期", "", "答复", "", "", "", None, "", "", "2025-01-01", "2024-01-01"],
     ]
-    _, parsed, _ = read_rows(io.BytesIO(workbook(rows)))
+    _, parsed = read_rows(io.BytesIO(workbook(rows)))
 
     result = question_bank_import(centre=centre, actor=admin, rows=parsed)
 
@@ -122,7 +122,7 @@ def test_a_sheet_with_bad_rows_imports_nothing_and_names_every_bad_row(centre, a
 
 
 def test_only_a_centre_admin_may_import(centre, dept_liaison):
-    _, rows, _ = read_rows(io.BytesIO(workbook(GOOD)))
+    _, rows = read_rows(io.BytesIO(workbook(GOOD)))
 
     with pytest.raises(NotPermitted):
         question_bank_import(centre=centre, actor=dept_liaison, rows=rows)
