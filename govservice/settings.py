@@ -260,9 +260,9 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1
 # Highest uncompressed/compressed ratio of one .xlsx member over 1 MB (real sheets stay far below; zip bombs don't).
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
 # Seconds an import task runs before it is told to stop (the batch fails with a message, its file deleted).
-IMPORT_TASK_SOFT_TIME_LIMIT = env_int("IMPORT_TASK_SOFT_TIME_LIMIT", 300)
+IMPORT_TASK_SOFT_TIME_LIMIT = env_int("IMPORT_TASK_SOFT_TIME_LIMIT", 600)
 # Seconds after which the worker kills an import task that ignored the soft limit (the sweep fails its batch).
-IMPORT_TASK_TIME_LIMIT = env_int("IMPORT_TASK_TIME_LIMIT", 360)
+IMPORT_TASK_TIME_LIMIT = env_int("IMPORT_TASK_TIME_LIMIT", 660)
 # Hours a rejected channel batch keeps its file for "import only the valid rows"; stray files older go too.
 IMPORT_FILE_KEEP_HOURS = env_int("IMPORT_FILE_KEEP_HOURS", 24)
 

@@ -207,7 +207,10 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
         if info.file_size > RATIO_EXEMPT_BYTES and info.file_size > limits.max_compression_ratio * max(
             info.compress_size, 1
         ):
-            raise bomb
+            raise SpreadsheetRefused(
+                _("文件压缩比异常（超过 %(ratio)d 倍），疑似压缩炸弹，已拒绝。")
+                % {"ratio": limits.max_compression_ratio}
+            )
 
 
 class _Refused(Exception):

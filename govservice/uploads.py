@@ -28,15 +28,16 @@ class ImportFileStorage(FileSystemStorage):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("file_permissions_mode", 0o600)
         kwargs.setdefault("directory_permissions_mode", 0o700)
+        self._fixed_location: str | None = kwargs.get("location")
         super().__init__(**kwargs)
 
     @cached_property
     def base_location(self) -> str:
         # Read when first used, and again after a test changes the setting (FileSystemStorage's own
         # setting_changed handler clears this property).
-        return str(self._location or settings.IMPORT_FILES_ROOT)
+        return str(self._fixed_location or settings.IMPORT_FILES_ROOT)
 
-    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
+    def _clear_cached_properties(self, setting: Any, **kwargs: Any) -> None:
         super()._clear_cached_properties(setting, **kwargs)
         if setting == "IMPORT_FILES_ROOT":
             self.__dict__.pop("base_location", None)

@@ -87,7 +87,9 @@ class FeedEntryAdmin(admin.ModelAdmin):
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ("original_name", "kind", "channel", "status", "imported_rows", "total_rows", "created_at")
     list_filter = ("kind", "status")
-    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    # The uploaded file (citizens' phone numbers) is never shown or served, here neither.
+    exclude = ("file",)
+    readonly_fields = [f.name for f in ImportBatch._meta.fields if f.name != "file"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -31,3 +31,4 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ("file_name", "centre", "status", "created_count", "created_at")
     list_filter = ("status",)
     readonly_fields = ("errors",)
+    exclude = ("file",)  # the upload is never shown or served, here neither

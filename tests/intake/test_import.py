@@ -342,3 +342,13 @@ def test_the_purge_fails_a_batch_whose_task_was_killed_and_deletes_stray_and_old
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED and not batch.file
     assert not import_storage().exists(stray) and not default_storage.exists(legacy)
+
+
+def test_the_admin_shows_a_batch_but_never_its_file(as_user, admin, channel):
+    from django.core.files.base import ContentFile
+
+    batch = ImportBatch.objects.create(kind="hotline", channel=channel, original_name="export.csv")
+    batch.file.save("export.csv", ContentFile(b"13900001234"))
+    response = as_user(admin).get(f"/admin/intake/importbatch/{batch.pk}/change/")
+    assert response.status_code == 200
+    assert batch.file.name not in response.content.decode()

@@ -198,3 +198,37 @@ def test_a_running_import_polls_for_progress(centre, admin, client):
     assert 'hx-trigger="every 1s"' in page
     assert 'value="25"' in page  # 20 of 80 rows
     assert "<html" not in page
+
+
+def test_a_flood_of_blank_rows_is_refused_and_the_upload_deleted(
+    centre, admin, client, settings, django_capture_on_commit_callbacks
+):
+    """The knowledge importer had no row cap at all; blank rows count too."""
+    from pathlib import Path
+
+    from tests.factories.spreadsheets import xlsx_with_blank_rows
+
+    settings.IMPORT_MAX_ROWS = 50
+    client.force_login(admin)
+    content = xlsx_with_blank_rows([HEADER, GOOD[0]], blank=200)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("knowledge:import"), {"file": SimpleUploadedFile("bank.xlsx", content)})
+    path = Path(ImportBatch.objects.get().file.path)
+    assert path.exists()
+    for callback in callbacks:
+        callback()
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "行数超过上限 50" in batch.errors[0]["message"]
+    assert not batch.file and not path.exists()
+    assert Question.objects.count() == 0
+
+
+def test_a_finished_import_leaves_no_file(
+    centre, admin, department, matter, client, django_capture_on_commit_callbacks
+):
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("knowledge:import"), {"file": SimpleUploadedFile("bank.xlsx", workbook(GOOD))})
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.DONE and not batch.file

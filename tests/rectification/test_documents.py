@@ -11,9 +11,8 @@ from openpyxl import Workbook, load_workbook
 from govservice.categories import ProblemCategory
 from rectification import documents
 from rectification.documents import LEDGER_COLUMNS
-from rectification.services import ledger_import
 from rectification.models import Problem
-from rectification.services import progress_update_add
+from rectification.services import ledger_import, progress_update_add
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
 from tests.factories.staff import DepartmentFactory
