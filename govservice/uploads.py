@@ -18,8 +18,12 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
+
+# A batch still queued after IMPORT_FILE_KEEP_HOURS lost its task message: it fails, and its file goes.
+QUEUE_EXPIRED = gettext_lazy("等待处理超时，文件已删除，未导入任何数据。请重新上传。")
 
 
 class ImportFileStorage(FileSystemStorage):

@@ -30,7 +30,7 @@ from complaints.models import Channel, Complaint, Evaluation, EvaluationLevel
 from govservice.exceptions import DomainError
 from govservice.models import Centre
 from govservice.spreadsheet import Row, SpreadsheetRefused, check_upload, read_sheet
-from govservice.uploads import keep_until, stale_before, stray_files_delete, upload_discard
+from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 
 from .models import ImportBatch
 
@@ -330,10 +330,12 @@ def import_files_purge(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     killed = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, updated_at__lt=stale_before(now))
-    for batch in killed:
-        batch.status = ImportBatch.Status.FAILED
-        batch.errors = [RowError(0, "", _time_limit_message()).as_dict()]
-        _finish(batch, ["status", "errors"])
+    lost = ImportBatch.objects.filter(status=ImportBatch.Status.QUEUED, updated_at__lt=keep_until(now))
+    for batches, message in ((killed, _time_limit_message()), (lost, str(QUEUE_EXPIRED))):
+        for batch in batches:
+            batch.status = ImportBatch.Status.FAILED
+            batch.errors = [RowError(0, "", message).as_dict()]
+            _finish(batch, ["status", "errors"])
     count = 0
     with_files = ImportBatch.objects.exclude(file="")
     done = with_files.exclude(status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]).exclude(

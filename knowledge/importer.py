@@ -25,7 +25,7 @@ from govservice import access
 from govservice.exceptions import NotPermitted
 from govservice.models import Centre, Department
 from govservice.spreadsheet import SpreadsheetRefused, read_sheet
-from govservice.uploads import stale_before, stray_files_delete, upload_discard
+from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 from staff.models import User
 
 from .models import ImportBatch, Question, QuestionEvent, split_words
@@ -324,12 +324,14 @@ def import_files_purge(*, now: datetime | None = None) -> int:
     killed = ImportBatch.objects.filter(
         status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING], updated_at__lt=stale_before(now)
     )
+    lost = ImportBatch.objects.filter(status=ImportBatch.Status.PENDING, updated_at__lt=keep_until(now))
     count = 0
-    for batch in killed:
-        batch.status = ImportBatch.Status.FAILED
-        batch.errors = [{"row": 0, "message": _time_limit_message()}]
-        _finish(batch, ["status", "errors"])
-        count += 1
+    for batches, message in ((killed, _time_limit_message()), (lost, str(QUEUE_EXPIRED))):
+        for batch in batches:
+            batch.status = ImportBatch.Status.FAILED
+            batch.errors = [{"row": 0, "message": message}]
+            _finish(batch, ["status", "errors"])
+            count += 1
     for batch in ImportBatch.objects.exclude(file="").exclude(status__in=running):
         upload_discard(batch.file)
         ImportBatch.objects.filter(pk=batch.pk).update(file="")

@@ -23,7 +23,7 @@ from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError, ValidationFailed
 from govservice.models import Centre, Department
 from govservice.spreadsheet import Row, check_upload, read_sheet
-from govservice.uploads import stale_before, stray_files_delete, upload_discard
+from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 from staff.models import User
 
 from ..documents import LEDGER_COLUMNS
@@ -241,6 +241,9 @@ def ledger_import_files_purge(*, now: datetime | None = None) -> int:
     killed = LedgerImport.objects.filter(status=LedgerImport.Status.RUNNING, updated_at__lt=stale_before(now))
     for batch in killed:
         _fail(batch, _time_limit_message())
+        count += 1
+    for batch in LedgerImport.objects.filter(status=LedgerImport.Status.QUEUED, updated_at__lt=keep_until(now)):
+        _fail(batch, str(QUEUE_EXPIRED))  # its task message was lost
         count += 1
     done = LedgerImport.objects.exclude(file="").exclude(
         status__in=[LedgerImport.Status.QUEUED, LedgerImport.Status.RUNNING]

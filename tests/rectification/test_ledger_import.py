@@ -120,7 +120,7 @@ def test_another_centres_import_is_404_and_window_staff_cannot_upload(client, le
     assert login(client, window_staff).get("/ledger/import/").status_code == 404
 
 
-def test_the_purge_fails_an_import_whose_task_was_killed(leader, settings):
+def test_the_purge_fails_an_import_whose_task_was_killed_or_whose_message_was_lost(leader, settings):
     import time_machine
     from django.core.files.base import ContentFile
     from django.utils import timezone
@@ -132,7 +132,15 @@ def test_the_purge_fails_an_import_whose_task_was_killed(leader, settings):
     )
     batch.file.save("l.xlsx", ContentFile(b"x"))
     path = Path(batch.file.path)
+    queued = LedgerImport.objects.create(centre=leader.centre, uploaded_by=leader, file_name="q.xlsx")
+    queued.file.save("q.xlsx", ContentFile(b"x"))
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=settings.IMPORT_TASK_TIME_LIMIT + 600)):
         ledger_import_files_purge()
     batch.refresh_from_db()
     assert batch.status == LedgerImport.Status.FAILED and not batch.file and not path.exists()
+    assert LedgerImport.objects.get(pk=queued.pk).status == LedgerImport.Status.QUEUED  # waiting is not lost yet
+    with time_machine.travel(timezone.now() + timezone.timedelta(hours=settings.IMPORT_FILE_KEEP_HOURS + 1)):
+        ledger_import_files_purge()
+    queued.refresh_from_db()
+    assert queued.status == LedgerImport.Status.FAILED and not queued.file
+    assert "等待处理超时" in queued.errors[0]["message"]
