@@ -236,6 +236,35 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploaded files are readable by the project's own user only (Django's default is 0644, world-readable).
+FILE_UPLOAD_PERMISSIONS = 0o600
+# Directories made for uploads likewise.
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# --- Imports (spreadsheets uploaded by staff; govservice/spreadsheet.py reads them) ---------
+
+# Where an uploaded import file waits for its task: outside MEDIA_ROOT (no URL serves it), files 0600.
+# The web and the import worker must share it (docker-compose.yml mounts one volume on both).
+IMPORT_FILES_ROOT = Path(env_str("IMPORT_FILES_ROOT", str(VAR_DIR / "imports")))
+STORAGES["imports"] = {"BACKEND": "govservice.uploads.ImportFileStorage"}  # in IMPORT_FILES_ROOT, 0600
+# Rows an import file may have, every row counted, blank ones included.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+# Columns a row of an import file may have.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 64)
+# Characters one cell may hold (Excel's own limit is 32,767).
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
+# Bytes an uploaded import file may have.
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 10 * 1024 * 1024)
+# Bytes all members of an .xlsx (a zip archive) may unpack to together.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+# Highest uncompressed/compressed ratio of one .xlsx member over 1 MB (real sheets stay far below; zip bombs don't).
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+# Seconds an import task runs before it is told to stop (the batch fails with a message, its file deleted).
+IMPORT_TASK_SOFT_TIME_LIMIT = env_int("IMPORT_TASK_SOFT_TIME_LIMIT", 600)
+# Seconds after which the worker kills an import task that ignored the soft limit (the sweep fails its batch).
+IMPORT_TASK_TIME_LIMIT = env_int("IMPORT_TASK_TIME_LIMIT", 660)
+# Hours a rejected channel batch keeps its file for "import only the valid rows"; stray files older go too.
+IMPORT_FILE_KEEP_HOURS = env_int("IMPORT_FILE_KEEP_HOURS", 24)
 
 # --- Security ---------------------------------------------------------------------
 
@@ -334,6 +363,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
+# Imports run on their own queue and worker (Procfile.dev, docker-compose.yml: `-Q imports`), so SMS and
+# webhooks on the default queue never wait behind a large file.
+CELERY_TASK_ROUTES = {
+    "intake.tasks.import_batch_run": {"queue": "imports"},
+    "knowledge.tasks.import_batch_run": {"queue": "imports"},
+    "rectification.tasks.ledger_import_run": {"queue": "imports"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- notifications: claim due outbox messages and hand them to the worker.
@@ -360,6 +396,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "rectification-flag-due-measures": {"task": "rectification.tasks.ledger_flag_due_measures", "schedule": 3600.0},
     # Every hour, flag closed problems that got a new complaint or bad review of the same kind (possible recurrence).
     "rectification-flag-recurrences": {"task": "rectification.tasks.ledger_flag_recurrences", "schedule": 3600.0},
+    # Every hour: delete ledger import files left behind and fail ledger imports whose task was killed.
+    "rectification-import-files-purge": {"task": "rectification.tasks.ledger_import_files_purge", "schedule": 3600.0},
     # --- development: monthly service-star run on the first working day of the month (the task keeps
     # the name it had in staff, so queued messages and this schedule still find it).
     # Once a day: on the first working day of a month, compute last month's service-star scores as a preview.
@@ -367,13 +405,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- knowledge: weekly review queue reminders.
     # Once a day: chase questions in review and wrong-answer tasks waiting > 5 working days (once per item a week).
     "knowledge-review-queue-remind": {"task": "knowledge.tasks.review_queue_remind", "schedule": 24 * 60 * 60.0},
+    # Every hour: delete question-bank import files left behind and fail imports whose task was killed.
+    "knowledge-import-files-purge": {"task": "knowledge.tasks.import_files_purge", "schedule": 3600.0},
     # --- intake: webhook deliveries to channels; purge of expired idempotency keys.
     # Every minute: re-queue webhook deliveries that are due but whose message was lost (worker crash).
     "intake-webhook-deliver-due": {"task": "intake.tasks.webhook_deliver_due", "schedule": 60.0},
     # Every hour: delete Idempotency-Key records older than 48 hours (retries are honoured for at least 24 h).
     "intake-idempotency-purge": {"task": "intake.tasks.idempotency_keys_purge", "schedule": 60 * 60.0},
-    # Once a day: delete uploaded import files older than 30 days (they hold citizens' phone numbers).
-    "intake-import-files-purge": {"task": "intake.tasks.import_files_purge_task", "schedule": 24 * 60 * 60.0},
+    # Every hour: delete import files left behind (a killed task, a rejected batch past IMPORT_FILE_KEEP_HOURS, a
+    # stray upload) and fail batches whose task was killed; import files hold citizens' phone numbers.
+    "intake-import-files-purge": {"task": "intake.tasks.import_files_purge_task", "schedule": 60 * 60.0},
 }
 
 # --- SMS ---------------------------------------------------------------------------------

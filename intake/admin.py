@@ -98,7 +98,9 @@ class ImportBatchAdmin(CentreScopedAdmin, admin.ModelAdmin):
     search_fields = ("original_name",)
     list_display = ("original_name", "kind", "channel", "status", "imported_rows", "total_rows", "created_at")
     list_filter = ("kind", "status")
-    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    # The uploaded file (citizens' phone numbers) is never shown or served, here neither.
+    exclude = ("file",)
+    readonly_fields = [f.name for f in ImportBatch._meta.fields if f.name != "file"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

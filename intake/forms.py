@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel
 from govservice.models import Centre
+from govservice.spreadsheet import SpreadsheetRefused, check_upload
 from staff.models import User
 
-from .importing import MAX_FILE_BYTES
 from .models import ImportBatch
 
 
@@ -39,10 +39,10 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("文件过大（上限 10 MB）。"))
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
+        try:
+            check_upload(upload.name, upload.size)  # name and size only: the file is read by the task
+        except SpreadsheetRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
         return upload
 
     def clean(self) -> dict[str, Any]:

@@ -4,20 +4,24 @@ Every row goes through the same validation as the API and then the same complain
 services, each in its own savepoint, inside ONE transaction. If any row fails and the
 user did not choose "import only valid rows", the whole transaction rolls back: a file
 with errors imports nothing (and no SMS or webhook leaves, as those wait for commit).
+
+The file is read only in the task (on the "imports" queue, with a time limit), by the shared reader
+with its caps (govservice/spreadsheet.py), and deleted when the task is done (govservice/uploads.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -25,13 +29,13 @@ from rest_framework import serializers
 from complaints.models import Channel, Complaint, Evaluation, EvaluationLevel
 from govservice.exceptions import DomainError
 from govservice.models import Centre
+from govservice.spreadsheet import Row, SpreadsheetRefused, check_upload, read_sheet
+from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 
 from .models import ImportBatch
 
 logger = logging.getLogger(__name__)
 
-MAX_ROWS = 20_000
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_STORED_ERRORS = 1000
 PROGRESS_EVERY = 50
 
@@ -91,63 +95,16 @@ class ImportResult:
         return len({e.row for e in self.errors})
 
 
-class FileUnreadable(DomainError):
-    code = "unreadable_file"
-    default_message = gettext_lazy("无法读取文件：请上传 .xlsx 或 .csv 文件。")
-
-
 # --- reading -------------------------------------------------------------------------------
 
 
-def _read_xlsx(content: bytes) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise FileUnreadable() from exc
-    sheet = workbook.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield list(row)
-    workbook.close()
-
-
-def _read_csv(content: bytes) -> Iterator[list[Any]]:
-    # Excel in China saves CSV as GB18030 (GBK) unless told otherwise; accept both.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileUnreadable()
-    yield from csv.reader(io.StringIO(text))
-
-
-def read_rows(name: str, content: bytes) -> tuple[list[str], list[list[Any]]]:
-    if len(content) > MAX_FILE_BYTES:
-        raise FileUnreadable(_("文件过大（上限 10 MB）。"))
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        rows = _read_xlsx(content)
-    elif lower.endswith(".csv"):
-        rows = _read_csv(content)
-    else:
-        raise FileUnreadable()
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise FileUnreadable(_("文件是空的。")) from None
-    headers = [str(h).strip() if h is not None else "" for h in header]
-    body: list[list[Any]] = []
-    for row in rows:
-        if all(v is None or str(v).strip() == "" for v in row):
-            continue  # blank lines at the end of exports
-        body.append(row)
-        if len(body) > MAX_ROWS:
-            raise FileUnreadable(_("行数超过上限 %(max)d。") % {"max": MAX_ROWS})
-    return headers, body
+def read_rows(file: IO[bytes], name: str) -> tuple[list[str], list[Row]]:
+    """(the header, the non-blank rows after it, each with the row number the spreadsheet shows)."""
+    sheet = read_sheet(file, name=name)
+    if not sheet.rows:
+        raise SpreadsheetRefused(_("文件是空的。"))
+    header, *body = sheet.rows
+    return [str(h).strip() if h is not None else "" for h in header.values], body
 
 
 # --- validating and importing --------------------------------------------------------------
@@ -186,7 +143,7 @@ def import_rows(
     channel: Channel,
     centre: Centre | None,
     headers: list[str],
-    rows: list[list[Any]],
+    rows: list[Row],
     valid_only: bool,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
@@ -213,12 +170,12 @@ def import_rows(
     model = Complaint if kind == ImportBatch.Kind.HOTLINE else Evaluation
     with transaction.atomic():
         for index, row in enumerate(rows):
-            row_no = index + 2  # row 1 is the header, as the spreadsheet shows it
+            row_no = row.number
             data = {}
             for position, header in enumerate(headers):
-                if header and position < len(row):
+                if header and position < len(row.values):
                     name = fields_by_column[header]
-                    value = _normalise(name, row[position])
+                    value = _normalise(name, row.values[position])
                     if value is not None:
                         data[name] = value
             serializer = serializer_class(data=data)
@@ -260,14 +217,12 @@ def progress_key(batch_id: int) -> str:
 def import_batch_create(
     *, kind: str, channel: Channel, centre: Centre | None, upload: Any, valid_only: bool, user: Any
 ) -> ImportBatch:
+    """Store the upload (0600, outside MEDIA_ROOT) and queue its task; the file is not opened here."""
     from .tasks import import_batch_run
 
     if kind not in ImportBatch.Kind.values:
         raise DomainError(_("文件类型无效。"), field="kind")
-    if upload.size > MAX_FILE_BYTES:
-        raise FileUnreadable(_("文件过大（上限 10 MB）。"))
-    if not upload.name.lower().endswith((".xlsx", ".csv")):
-        raise FileUnreadable()
+    check_upload(upload.name, upload.size)
     batch = ImportBatch.objects.create(
         kind=kind,
         centre=centre,
@@ -282,28 +237,43 @@ def import_batch_create(
 
 
 def import_batch_retry_valid_only(*, batch_id: int) -> ImportBatch:
-    """The user saw the errors and chose to import only the valid rows of the same file."""
+    """The user saw the errors and chose to import only the valid rows of the same file (kept for this,
+    IMPORT_FILE_KEEP_HOURS at most)."""
     from .tasks import import_batch_run
 
-    changed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.REJECTED).update(
-        valid_only=True, status=ImportBatch.Status.QUEUED, processed_rows=0
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status == ImportBatch.Status.REJECTED and not batch.file:
+        raise DomainError(_("文件已按规定删除，请勾选“只导入有效行”后重新上传。"))
+    changed = (
+        ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.REJECTED)
+        .exclude(file="")
+        .update(valid_only=True, status=ImportBatch.Status.QUEUED, processed_rows=0, updated_at=timezone.now())
     )
     if changed:
         transaction.on_commit(lambda: import_batch_run.delay(batch_id))
     return ImportBatch.objects.get(pk=batch_id)
 
 
+def _finish(batch: ImportBatch, fields: list[str]) -> None:
+    """Save the outcome; the file goes now, except a rejected batch's, kept for "import only the valid rows"."""
+    if batch.status != ImportBatch.Status.REJECTED and batch.file:
+        upload_discard(batch.file)
+        batch.file.name = ""
+        fields = [*fields, "file"]
+    batch.save(update_fields=[*fields, "updated_at"])
+
+
 def import_batch_process(*, batch_id: int) -> ImportBatch | None:
     """Claim a queued batch (compare-and-set, so a redelivered task does nothing) and run it."""
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING
+        status=ImportBatch.Status.RUNNING, updated_at=timezone.now()
     )
     if not claimed:
         return None
     batch = ImportBatch.objects.select_related("channel", "centre").get(pk=batch_id)
     try:
         with batch.file.open("rb") as handle:
-            headers, rows = read_rows(batch.original_name, handle.read())
+            headers, rows = read_rows(handle, batch.original_name)
         ImportBatch.objects.filter(pk=batch_id).update(total_rows=len(rows))
         result = import_rows(
             kind=batch.kind,
@@ -314,14 +284,16 @@ def import_batch_process(*, batch_id: int) -> ImportBatch | None:
             valid_only=batch.valid_only,
             progress=lambda n: cache.set(progress_key(batch_id), n, 3600),
         )
-    except DomainError as exc:
+    except (DomainError, SoftTimeLimitExceeded) as exc:
+        message = exc.message if isinstance(exc, DomainError) else _time_limit_message()
         batch.status = ImportBatch.Status.FAILED
-        batch.errors = [RowError(0, "", exc.message).as_dict()]
-        batch.save(update_fields=["status", "errors", "updated_at"])
+        batch.errors = [RowError(0, "", message).as_dict()]
+        _finish(batch, ["status", "errors"])
         return batch
     except Exception:
         logger.exception("import batch %s failed", batch_id)
-        ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED)
+        batch.status = ImportBatch.Status.FAILED
+        _finish(batch, ["status"])
         raise
     batch.total_rows = result.total
     batch.processed_rows = result.total
@@ -329,8 +301,14 @@ def import_batch_process(*, batch_id: int) -> ImportBatch | None:
     batch.duplicate_rows = result.duplicates
     batch.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
     batch.status = ImportBatch.Status.DONE if result.committed else ImportBatch.Status.REJECTED
-    batch.save()
+    _finish(batch, ["total_rows", "processed_rows", "imported_rows", "duplicate_rows", "errors", "status"])
     return batch
+
+
+def _time_limit_message() -> str:
+    return _("处理超时（上限 %(s)d 秒），未导入任何行。请拆分文件后重新上传。") % {
+        "s": settings.IMPORT_TASK_SOFT_TIME_LIMIT
+    }
 
 
 def batch_processed(batch: ImportBatch) -> int:
@@ -339,26 +317,37 @@ def batch_processed(batch: ImportBatch) -> int:
     return batch.processed_rows
 
 
-IMPORT_FILE_RETENTION_DAYS = 30
+UPLOAD_PREFIX = "intake/imports/"
 
 
 def import_files_purge(*, now: datetime | None = None) -> int:
-    """Delete uploaded files (they hold citizens' phone numbers) once their batch is a month old.
+    """Delete import files left behind (they hold citizens' phone numbers); returns how many went.
 
+    A batch whose task was killed at the hard time limit is failed and its file deleted; a rejected
+    batch's file goes after IMPORT_FILE_KEEP_HOURS; a file no batch names (a crash between saving the
+    file and the row) goes after the same time. Files from before (MEDIA_ROOT, 0644) go at once.
     The batch row, its counts and its error list stay as the record of what was imported.
     """
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    cutoff = (now or timezone.now()) - timedelta(days=IMPORT_FILE_RETENTION_DAYS)
+    now = now or timezone.now()
+    killed = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, updated_at__lt=stale_before(now))
+    lost = ImportBatch.objects.filter(status=ImportBatch.Status.QUEUED, updated_at__lt=keep_until(now))
+    for batches, message in ((killed, _time_limit_message()), (lost, str(QUEUE_EXPIRED))):
+        for batch in batches:
+            batch.status = ImportBatch.Status.FAILED
+            batch.errors = [RowError(0, "", message).as_dict()]
+            _finish(batch, ["status", "errors"])
     count = 0
-    for batch in (
-        ImportBatch.objects.filter(created_at__lt=cutoff)
-        .exclude(file="")
-        .exclude(status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING])
-    ):
-        batch.file.delete(save=False)
+    with_files = ImportBatch.objects.exclude(file="")
+    done = with_files.exclude(status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]).exclude(
+        status=ImportBatch.Status.REJECTED, updated_at__gte=keep_until(now)
+    )
+    for batch in done:
+        upload_discard(batch.file)
         ImportBatch.objects.filter(pk=batch.pk).update(file="")
         count += 1
+    live = set(ImportBatch.objects.exclude(file="").values_list("file", flat=True))
+    count += stray_files_delete(prefix=UPLOAD_PREFIX, keep=live, now=now)
+    from django.core.files.storage import default_storage
+
+    count += stray_files_delete(prefix=UPLOAD_PREFIX, now=now, storage=default_storage)
     return count

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Channel
 from govservice.crypto import EncryptedCharField
 from govservice.models import TimeStampedModel
+from govservice.uploads import import_storage
 
 KEY_PREFIX_LENGTH = 8
 
@@ -182,7 +183,8 @@ class ImportBatch(TimeStampedModel):
         "govservice.Centre", verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(_("文件"), upload_to="intake/imports/%Y/%m/")
+    # Deleted when the batch is processed (a rejected one's after IMPORT_FILE_KEEP_HOURS): then empty.
+    file = models.FileField(_("文件"), upload_to="intake/imports/%Y/%m/", storage=import_storage, blank=True)
     original_name = models.CharField(_("文件名"), max_length=255)
     valid_only = models.BooleanField(_("只导入有效行"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)

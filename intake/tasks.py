@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from .idempotency import idempotency_purge
@@ -43,7 +44,13 @@ def idempotency_keys_purge() -> int:
     return idempotency_purge()
 
 
-@shared_task(acks_late=True)
+# On the "imports" queue (CELERY_TASK_ROUTES). Past the soft limit the batch fails with a message;
+# past the hard limit the worker kills it and the hourly purge fails the batch and deletes its file.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.IMPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.IMPORT_TASK_TIME_LIMIT,
+)
 def import_batch_run(batch_id: int) -> None:
     from .importing import import_batch_process
 

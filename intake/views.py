@@ -103,7 +103,11 @@ def import_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpRespo
 def import_valid_rows(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     _require_importer(request)
     batch = _batch_for(request, batch_id)
-    with transaction.atomic():
-        import_batch_retry_valid_only(batch_id=batch.pk)
-    messages.success(request, _("正在导入有效行。"))
+    try:
+        with transaction.atomic():
+            import_batch_retry_valid_only(batch_id=batch.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("正在导入有效行。"))
     return redirect("intake:import-detail", batch_id=batch.pk)

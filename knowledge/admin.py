@@ -40,3 +40,4 @@ class ImportBatchAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("file_name",)
     readonly_fields = ("errors",)
+    exclude = ("file",)  # the upload is never shown or served, here neither

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from cases.models import MatterType
 from govservice.choices import WithCentreChoiceField
 from govservice.models import Department
+from govservice.spreadsheet import SpreadsheetRefused, check_upload
 
 from .models import AnswerFeedback, Question, split_words
 from .services import QuestionData
@@ -119,8 +120,8 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的表格。"))
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("文件不能超过 10 MB。"))
+        try:
+            check_upload(upload.name, upload.size, formats=("xlsx",))  # the task reads it, not the request
+        except SpreadsheetRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
         return upload

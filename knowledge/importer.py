@@ -1,9 +1,10 @@
-"""Excel import of an existing question bank (openpyxl).
+"""Excel import of an existing question bank, read by govservice/spreadsheet.py within its caps.
 
 Every row is validated first; if any row is bad nothing is written and the
 errors are reported by row number. Otherwise all rows are written in one
 transaction. An already reviewed bank (the centre's 876 questions) may be
 published directly by a centre admin; otherwise questions arrive as drafts.
+The upload is read only in the task (the "imports" queue, with a time limit) and deleted when it ends.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from cases.models import MatterType
 from govservice import access
 from govservice.exceptions import NotPermitted
 from govservice.models import Centre, Department
+from govservice.spreadsheet import SpreadsheetRefused, read_sheet
+from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 from staff.models import User
 
 from .models import ImportBatch, Question, QuestionEvent, split_words
@@ -66,21 +70,19 @@ class ImportResult:
         return not self.errors
 
 
-def read_rows(file: IO[bytes] | str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[RowError]]:
-    """(missing required columns, [(row number, {field: value})], header errors)."""
-    workbook = load_workbook(file, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
+def read_rows(file: IO[bytes], name: str = "bank.xlsx") -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """(missing required columns, [(row number, {field: value})]), read within the caps of
+    govservice/spreadsheet.py (SpreadsheetRefused past any of them)."""
+    sheet = read_sheet(file, name=name, formats=("xlsx",))
+    header = sheet.rows[0].values if sheet.rows and sheet.rows[0].number == 1 else ()
     fields = [COLUMNS.get(str(cell).strip().rstrip("*")) if cell is not None else None for cell in header]
     missing = [name for name, value in COLUMNS.items() if value in REQUIRED and value not in fields]
-    out: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        out.append((number, {f: v for f, v in zip(fields, values, strict=False) if f}))
-    workbook.close()
-    return missing, out, []
+    out = [
+        (row.number, {f: v for f, v in zip(fields, row.values, strict=False) if f})
+        for row in sheet.rows
+        if row.number > 1
+    ]
+    return missing, out
 
 
 def _text(value: Any) -> str:
@@ -231,27 +233,56 @@ def question_bank_import(
     return result
 
 
+def _finish(batch: ImportBatch, fields: list[str]) -> ImportBatch:
+    """Save the outcome and delete the upload now, whatever the outcome."""
+    if batch.file:
+        upload_discard(batch.file)
+        batch.file.name = ""
+        fields = [*fields, "file"]
+    batch.save(update_fields=[*fields, "updated_at"])
+    return batch
+
+
+def _time_limit_message() -> str:
+    return _("处理超时（上限 %(s)d 秒），未导入任何问答。请拆分表格后重新上传。") % {
+        "s": settings.IMPORT_TASK_SOFT_TIME_LIMIT
+    }
+
+
 def import_batch_process(*, batch_id: int) -> ImportBatch:
     """Run one uploaded batch (from the Celery task); progress is saved as rows are validated."""
     claimed = ImportBatch.objects.filter(id=batch_id, status=ImportBatch.Status.PENDING).update(
-        status=ImportBatch.Status.VALIDATING
+        status=ImportBatch.Status.VALIDATING, updated_at=timezone.now()
     )
     batch = ImportBatch.objects.select_related("centre", "uploaded_by").get(id=batch_id)
     if not claimed:
         return batch
     try:
-        with batch.file.open("rb") as handle:
-            missing, rows, _errors = read_rows(handle)
-    except Exception:  # noqa: BLE001 - any unreadable upload is the user's problem to fix, reported as such
+        return _process(batch)
+    except SoftTimeLimitExceeded:
+        batch.refresh_from_db()
         batch.status = ImportBatch.Status.FAILED
-        batch.errors = [{"row": 0, "message": _("无法读取文件，请上传 .xlsx 格式的表格。")}]
-        batch.save(update_fields=["status", "errors", "updated_at"])
-        return batch
+        batch.errors = [{"row": 0, "message": _time_limit_message()}]
+        return _finish(batch, ["status", "errors"])
+    except Exception:
+        batch.refresh_from_db()
+        batch.status = ImportBatch.Status.FAILED
+        _finish(batch, ["status"])
+        raise
+
+
+def _process(batch: ImportBatch) -> ImportBatch:
+    try:
+        with batch.file.open("rb") as handle:
+            missing, rows = read_rows(handle, batch.file_name)
+    except SpreadsheetRefused as exc:
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = [{"row": 0, "message": exc.message}]
+        return _finish(batch, ["status", "errors"])
     if missing:
         batch.status = ImportBatch.Status.FAILED
         batch.errors = [{"row": 1, "message": _("缺少必填列：%(cols)s") % {"cols": "、".join(missing)}}]
-        batch.save(update_fields=["status", "errors", "updated_at"])
-        return batch
+        return _finish(batch, ["status", "errors"])
     batch.total_rows = len(rows)
     batch.save(update_fields=["total_rows", "updated_at"])
     counter = {"n": 0}
@@ -280,5 +311,33 @@ def import_batch_process(*, batch_id: int) -> ImportBatch:
     batch.created_count = result.created
     batch.errors = [{"row": e.row, "message": e.message} for e in result.errors]
     batch.status = ImportBatch.Status.DONE if result.ok else ImportBatch.Status.FAILED
-    batch.save(update_fields=["processed_rows", "created_count", "errors", "status", "updated_at"])
-    return batch
+    return _finish(batch, ["processed_rows", "created_count", "errors", "status"])
+
+
+UPLOAD_PREFIX = "knowledge/imports/"
+
+
+def import_files_purge(*, now: datetime | None = None) -> int:
+    """Fail batches whose task was killed at the hard time limit (deleting their files) and delete stray
+    files: a crash between saving a file and its row, and files kept in MEDIA_ROOT before."""
+    running = [ImportBatch.Status.PENDING, ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING]
+    killed = ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING], updated_at__lt=stale_before(now)
+    )
+    lost = ImportBatch.objects.filter(status=ImportBatch.Status.PENDING, updated_at__lt=keep_until(now))
+    count = 0
+    for batches, message in ((killed, _time_limit_message()), (lost, str(QUEUE_EXPIRED))):
+        for batch in batches:
+            batch.status = ImportBatch.Status.FAILED
+            batch.errors = [{"row": 0, "message": message}]
+            _finish(batch, ["status", "errors"])
+            count += 1
+    for batch in ImportBatch.objects.exclude(file="").exclude(status__in=running):
+        upload_discard(batch.file)
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
+        count += 1
+    live = set(ImportBatch.objects.exclude(file="").values_list("file", flat=True))
+    count += stray_files_delete(prefix=UPLOAD_PREFIX, keep=live, now=now)
+    from django.core.files.storage import default_storage
+
+    return count + stray_files_delete(prefix=UPLOAD_PREFIX, now=now, storage=default_storage)

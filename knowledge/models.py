@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govservice.models import Centre, Department, TimeStampedModel
+from govservice.uploads import import_storage
 
 
 class Tag(models.Model):
@@ -383,7 +384,8 @@ class ImportBatch(TimeStampedModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
     )
-    file = models.FileField(_("文件"), upload_to="knowledge/imports/")
+    # Deleted as soon as the batch is processed, whatever the outcome: then empty.
+    file = models.FileField(_("文件"), upload_to="knowledge/imports/", storage=import_storage, blank=True)
     file_name = models.CharField(_("文件名"), max_length=200)
     publish = models.BooleanField(_("直接发布"), default=False)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)

@@ -138,8 +138,21 @@ def _review_queue_remind() -> int:
     return sent
 
 
-@shared_task(acks_late=True)
+# On the "imports" queue (CELERY_TASK_ROUTES). Past the soft limit the batch fails with a message;
+# past the hard limit the worker kills it and the hourly purge fails the batch and deletes its file.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.IMPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.IMPORT_TASK_TIME_LIMIT,
+)
 def import_batch_run(batch_id: int) -> None:
     from .importer import import_batch_process
 
     import_batch_process(batch_id=batch_id)
+
+
+@shared_task
+def import_files_purge() -> int:
+    from .importer import import_files_purge as purge
+
+    return purge()

@@ -1,26 +1,18 @@
-"""The ledger as documents: Excel export/import in the customary layout, and a PDF dossier."""
+"""The ledger as documents: Excel export in the customary layout (the import reads the same layout:
+services/imports.py), and a PDF dossier."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from govservice import access
-from govservice.categories import ProblemCategory
-from govservice.exceptions import ValidationFailed
-from govservice.models import Centre, Department
-from staff.models import User
-
-from .models import Problem, ProblemSource
+from .models import Problem
 from .selectors import LedgerProblem
 
 # The customary ledger columns (the order inspections expect).
@@ -121,144 +113,6 @@ def ledger_xlsx(problems: Iterable[LedgerProblem], *, title: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-# --- import ----------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportRow:
-    row: int
-    category: str
-    title: str
-    description: str
-    measures: list[str]
-    department: Department | None
-    person: User
-    deadline: date
-
-
-@dataclass
-class ImportResult:
-    created: list[Problem] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-# Chinese labels are matched as written in the file, whatever the UI language.
-CATEGORY_BY_LABEL = {"服务态度": "attitude", "业务能力": "ability", "流程效率": "efficiency", "纪律执行": "discipline"}
-
-
-def _category(value: str) -> str | None:
-    value = value.strip()
-    if value in ProblemCategory.values:
-        return value
-    return CATEGORY_BY_LABEL.get(value)
-
-
-def _date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def ledger_import(*, data: bytes, centre: Centre, actor: User) -> ImportResult:
-    """Validate every row first; create problems only if no row has an error (nothing half-imported)."""
-    from . import services
-
-    result = ImportResult()
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a bad file
-        raise ValidationFailed(_("无法读取该 Excel 文件。"), field="file") from exc
-    sheet = workbook.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    header_at = next(
-        (
-            i
-            for i, row in enumerate(rows[:5])
-            if row and [str(c or "").strip() for c in row[:3]] == list(LEDGER_COLUMNS[:3])
-        ),
-        None,
-    )
-    if header_at is None:
-        raise ValidationFailed(_("未找到表头（序号、问题类别、问题表现……）。"), field="file")
-    people = {u.name: u for u in User.objects.filter(centre=centre, is_active=True)}
-    people.update({u.username: u for u in people.values()})
-    departments = {d.name: d for d in Department.objects.filter(centre=centre)}
-    parsed: list[ImportRow] = []
-    for index, raw in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        cells = [("" if c is None else c) for c in (list(raw) + [None] * 9)[:9]]
-        if not any(str(c).strip() for c in cells):
-            continue
-        errors = []
-        category = _category(str(cells[1]))
-        if category is None:
-            errors.append(_("问题类别“%(v)s”无效") % {"v": cells[1]})
-        text = str(cells[2]).strip()
-        if not text:
-            errors.append(_("问题表现不能为空"))
-        measures = [line.strip().lstrip("0123456789.、) ").strip() for line in str(cells[3]).splitlines()]
-        measures = [m for m in measures if m]
-        if not measures:
-            errors.append(_("整改措施不能为空"))
-        dept_name = str(cells[4]).strip().split("、")[0]
-        department = departments.get(dept_name) if dept_name else None
-        if dept_name and department is None:
-            errors.append(_("责任单位“%(v)s”不存在") % {"v": dept_name})
-        person_name = str(cells[5]).strip().split("、")[0]
-        person = people.get(person_name)
-        if person is None:
-            errors.append(_("责任人“%(v)s”不在本中心") % {"v": person_name})
-        deadline = _date(cells[6])
-        if deadline is None:
-            errors.append(_("整改时限“%(v)s”不是日期") % {"v": cells[6]})
-        if errors:
-            result.errors.append((index, "；".join(errors)))
-            continue
-        # Each of these being None added an error above, so a row without errors has all three.
-        assert category is not None and person is not None and deadline is not None  # noqa: S101 - see above
-        title, _sep, description = text.partition("\n")
-        parsed.append(
-            ImportRow(
-                index, category, title[:200], description.strip() or title, measures, department, person, deadline
-            )
-        )
-    if result.errors:
-        return result
-    if not parsed:
-        raise ValidationFailed(_("文件中没有台账数据。"), field="file")
-    leader = actor if access.is_leader(actor) else None
-    with transaction.atomic():
-        for row in parsed:
-            problem = services.problem_create(
-                actor=actor,
-                centre=centre,
-                category=row.category,
-                title=row.title,
-                description=row.description,
-                source=ProblemSource.SELF_INSPECTION,
-                found_on=timezone.localdate(),
-                responsible_leader=leader or row.person,
-                responsible_person=row.person,
-                responsible_department=row.department,
-            )
-            for text in row.measures:
-                services.measure_add(
-                    problem_id=problem.id,
-                    actor=actor,
-                    description=text,
-                    owner=row.person,
-                    owner_department=row.department,
-                    deadline=row.deadline,
-                )
-            result.created.append(problem)
-    return result
 
 
 # --- PDF dossier -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from govservice.categories import ProblemCategory
 from govservice.models import Department
 from govservice.roles import LEADER_ROLES
+from govservice.spreadsheet import SpreadsheetRefused, check_upload
 from staff.models import User
 
 from .models import Problem, ProblemSource
@@ -103,3 +104,11 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("台账 Excel 文件 (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
     )
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload(upload.name, upload.size, formats=("xlsx",))  # name and size only: the task reads it
+        except SpreadsheetRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return upload

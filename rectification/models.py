@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
 from govservice.models import Centre, Department, TimeStampedModel
+from govservice.uploads import import_storage
 from staff.models import Window
 
 
@@ -241,3 +242,43 @@ class ProblemEvent(models.Model):
     @property
     def new_status_label(self) -> str:
         return str(Problem.Status(self.new_status).label) if self.new_status in Problem.Status.values else ""
+
+
+class LedgerImport(TimeStampedModel):
+    """One uploaded ledger (.xlsx): read and checked by a task on the imports queue, all rows or none.
+
+    The upload is never parsed in the web request (two parallel uploads of one 1.1 MB file once took
+    the site down for a minute); the page polls this row until the task is done.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已导入")
+        REJECTED = "rejected", _("有错误，未导入")
+        FAILED = "failed", _("无法导入")
+
+    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Deleted as soon as the import is processed, whatever the outcome: then empty.
+    file = models.FileField(_("文件"), upload_to="rectification/imports/%Y/%m/", storage=import_storage, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    created_count = models.PositiveIntegerField(_("导入问题数"), default=0)
+    # [{"row": n, "message": "..."}]; row 0: about the whole file.
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("台账导入")
+        verbose_name_plural = _("台账导入")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
@@ -21,3 +22,21 @@ def ledger_flag_recurrences() -> int:
     """
     services.problems_recheck_due()
     return services.problems_flag_recurrence()
+
+
+# On the "imports" queue (CELERY_TASK_ROUTES). Past the soft limit the import fails with a message;
+# past the hard limit the worker kills it and the hourly purge fails the import and deletes its file.
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.IMPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.IMPORT_TASK_TIME_LIMIT,
+)
+def ledger_import_run(import_id: int) -> None:
+    """Read, check and import one uploaded ledger; its file is deleted when done."""
+    services.ledger_import_process(import_id=import_id)
+
+
+@shared_task
+def ledger_import_files_purge() -> int:
+    """Ledger import files left behind (a killed task, a stray upload) are deleted."""
+    return services.ledger_import_files_purge()

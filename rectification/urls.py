@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ledger.pdf", views.ledger_pdf, name="ledger-pdf"),
     path("print/", views.ledger_print, name="ledger-print"),
     path("import/", views.ledger_import, name="ledger-import"),
+    path("import/<int:pk>/", views.ledger_import_status, name="ledger-import-status"),
     path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),
     path("problems/<int:pk>/edit/", views.problem_edit, name="problem-edit"),
     path("problems/<int:pk>/dossier.pdf", views.problem_pdf, name="problem-pdf"),

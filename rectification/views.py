@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,11 +19,11 @@ from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
 from govservice.models import Centre, Department
 from staff.http import AuthenticatedHttpRequest
-from staff.selectors import centre_list_for, scope_to_user
+from staff.selectors import centre_list_for, get_in_scope, scope_to_user
 
 from . import documents, services
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
-from .models import Problem
+from .models import LedgerImport, Problem
 from .selectors import (
     LedgerFilters,
     LedgerProblem,
@@ -122,26 +123,33 @@ def _pdf_response(
 
 @login_required
 def ledger_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload: the file is stored and queued, never parsed here; the import's own page shows the outcome."""
     user = request.user
     if not access.has_management_role(user):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
         if user.centre is None:
             raise Http404
         try:
-            result = documents.ledger_import(data=form.cleaned_data["file"].read(), centre=user.centre, actor=user)
+            with transaction.atomic():
+                batch = services.ledger_import_create(centre=user.centre, actor=user, upload=form.cleaned_data["file"])
         except DomainError as exc:
-            messages.error(request, exc.message)
+            form.add_error("file", exc.message)
         else:
-            if result.errors:
-                errors = result.errors
-                messages.error(request, _("有 %(n)d 行数据有误，未导入任何数据。") % {"n": len(errors)})
-            else:
-                messages.success(request, _("已导入 %(n)d 个问题。") % {"n": len(result.created)})
-                return redirect("rectification:ledger")
-    return render(request, "rectification/ledger_import.html", {"form": form, "errors": errors})
+            return redirect("rectification:ledger-import-status", pk=batch.pk)
+    imports = scope_to_user(LedgerImport.objects.select_related("uploaded_by"), user)[:10]
+    return render(request, "rectification/ledger_import.html", {"form": form, "imports": imports})
+
+
+@login_required
+def ledger_import_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The import's state; while it runs the page polls this (htmx) and gets the status part only."""
+    if not access.has_management_role(request.user):
+        raise Http404
+    batch = get_in_scope(LedgerImport.objects.select_related("uploaded_by"), request.user, pk=pk)
+    template = "rectification/_ledger_import_status.html" if request.htmx else "rectification/ledger_import_status.html"
+    return render(request, template, {"batch": batch})
 
 
 @login_required

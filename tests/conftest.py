@@ -30,6 +30,12 @@ def _celery_eager(settings):
 
 
 @pytest.fixture(autouse=True)
+def _import_files(settings, tmp_path_factory):
+    """Uploaded import files of each test in a folder of its own, not the project's var/imports."""
+    settings.IMPORT_FILES_ROOT = tmp_path_factory.mktemp("imports")
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield

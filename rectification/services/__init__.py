@@ -10,6 +10,7 @@ from __future__ import annotations
 from ._shared import Status, can_manage_problem
 from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_flag_recurrence, problems_recheck_due
 from .evidence import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_check, evidence_store
+from .imports import ledger_import, ledger_import_create, ledger_import_files_purge, ledger_import_process
 from .measures import MEASURE_EDITABLE, measure_add, measure_update, progress_update_add
 from .problems import (
     CODE_PREFIX,
@@ -34,6 +35,10 @@ __all__ = [
     "can_manage_problem",
     "evidence_check",
     "evidence_store",
+    "ledger_import",
+    "ledger_import_create",
+    "ledger_import_files_purge",
+    "ledger_import_process",
     "measure_add",
     "measure_update",
     "measures_flag_due",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import stat
+from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
@@ -12,6 +15,7 @@ from openpyxl import Workbook
 from complaints.models import Complaint, Evaluation
 from intake.models import ImportBatch
 from tests.factories.complaints import ChannelFactory
+from tests.factories.spreadsheets import xlsx_with_blank_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("real_urls")]
 
@@ -219,22 +223,132 @@ def test_create_channel_key_prints_the_key_once(channel):
     assert ChannelKey.objects.get(channel=channel).key_hash == hash_key(raw)
 
 
-def test_uploaded_files_are_deleted_after_a_month(importer, channel, window, django_capture_on_commit_callbacks):
+def test_a_flood_of_blank_rows_is_refused_by_the_row_cap(
+    importer, channel, settings, django_capture_on_commit_callbacks
+):
+    """The probe: 8 million blank rows held a worker 6 minutes, as blank rows were skipped before counting."""
+    settings.IMPORT_MAX_ROWS = 100
+    content = xlsx_with_blank_rows([HOTLINE_HEADER, GOOD], blank=500)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(importer, channel, content, "flood.xlsx")
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "行数超过上限 100" in batch.errors[0]["message"]
+    assert not Complaint.objects.exists()
+    assert not batch.file
+
+
+def test_error_rows_keep_their_spreadsheet_number_past_blank_lines(
+    importer, channel, window, django_capture_on_commit_callbacks
+):
+    content = "\n".join([",".join(HOTLINE_HEADER), ",".join(GOOD), "", ",".join(BAD_PHONE)]).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(importer, channel, content, "export.csv")
+    assert [e["row"] for e in ImportBatch.objects.get().errors] == [4]
+
+
+def test_the_upload_is_stored_0600_outside_media_and_deleted_once_processed(
+    importer, channel, window, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload(importer, channel, hotline_csv([GOOD]), "export.csv")
+    batch = ImportBatch.objects.get()
+    path = Path(batch.file.path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert Path(settings.MEDIA_ROOT) not in path.parents
+    for callback in callbacks:
+        callback()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE and not batch.file and not path.exists()
+
+
+def test_a_failed_batch_deletes_its_upload_too(importer, channel, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload(importer, channel, b"not a zip", "x.xlsx")
+    path = Path(ImportBatch.objects.get().file.path)
+    for callback in callbacks:
+        callback()
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED and not batch.file and not path.exists()
+
+
+def test_a_batch_over_its_time_limit_fails_and_deletes_its_upload(
+    importer, channel, monkeypatch, django_capture_on_commit_callbacks
+):
+    def slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("intake.importing.import_rows", slow)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(importer, channel, hotline_csv([GOOD]), "export.csv")
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED and not batch.file
+    assert "处理超时" in batch.errors[0]["message"]
+
+
+def test_a_rejected_batch_keeps_its_file_for_the_valid_rows_then_the_purge_deletes_it(
+    importer, channel, window, settings, tmp_path, django_capture_on_commit_callbacks
+):
     import time_machine
     from django.utils import timezone
 
     from intake.tasks import import_files_purge_task
 
+    settings.MEDIA_ROOT = tmp_path  # where import files were kept before: swept too
     with django_capture_on_commit_callbacks(execute=True):
-        upload(importer, channel, hotline_csv([GOOD]), "export.csv")
+        upload(importer, channel, hotline_csv([GOOD, BAD_PHONE]), "export.csv")
     batch = ImportBatch.objects.get()
-    storage, name = batch.file.storage, batch.file.name
-    assert storage.exists(name)
-    with time_machine.travel(timezone.now() + timezone.timedelta(days=29)):
-        assert import_files_purge_task() == 0
-    with time_machine.travel(timezone.now() + timezone.timedelta(days=31)):
+    path = Path(batch.file.path)
+    assert batch.status == ImportBatch.Status.REJECTED and path.exists()
+    assert import_files_purge_task() == 0
+    later = timezone.now() + timezone.timedelta(hours=settings.IMPORT_FILE_KEEP_HOURS + 1)
+    with time_machine.travel(later):
         assert import_files_purge_task() == 1
         assert import_files_purge_task() == 0
     batch.refresh_from_db()
-    assert not batch.file and not storage.exists(name)
-    assert batch.imported_rows == 1  # the record of the import stays
+    assert not batch.file and not path.exists()
+    assert batch.errors  # the record of the import stays
+    page = importer.get(f"/intake/imports/{batch.pk}/").content.decode()
+    assert 'data-testid="import-valid"' not in page
+    response = importer.post(f"/intake/imports/{batch.pk}/import-valid/", follow=True)
+    assert "重新上传" in response.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_the_purge_fails_a_batch_whose_task_was_killed_and_deletes_stray_and_old_files(
+    importer, channel, settings, tmp_path
+):
+    import time_machine
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from govservice.uploads import import_storage
+    from intake.tasks import import_files_purge_task
+
+    settings.MEDIA_ROOT = tmp_path
+    legacy = default_storage.save("intake/imports/2026/01/export.csv", ContentFile(b"13900001234"))
+
+    batch = ImportBatch.objects.create(
+        kind="hotline", channel=channel, original_name="big.csv", status=ImportBatch.Status.RUNNING
+    )
+    batch.file.save("big.csv", ContentFile(b"x"))
+    stray = import_storage().save("intake/imports/2020/01/stray.csv", ContentFile(b"13900001234"))
+    later = timezone.now() + timezone.timedelta(hours=settings.IMPORT_FILE_KEEP_HOURS + 1)
+    with time_machine.travel(later):
+        # the stray file and the one kept in MEDIA_ROOT before; the killed batch's file goes with its failure
+        assert import_files_purge_task() == 2
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and not batch.file
+    assert not import_storage().exists(stray) and not default_storage.exists(legacy)
+
+
+def test_the_admin_shows_a_batch_but_never_its_file(as_user, admin, channel):
+    from django.core.files.base import ContentFile
+
+    batch = ImportBatch.objects.create(kind="hotline", channel=channel, original_name="export.csv")
+    batch.file.save("export.csv", ContentFile(b"13900001234"))
+    response = as_user(admin).get(f"/admin/intake/importbatch/{batch.pk}/change/")
+    assert response.status_code == 200
+    assert batch.file.name not in response.content.decode()

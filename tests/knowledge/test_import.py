@@ -80,7 +80,7 @@ GOOD = [
 
 
 def test_a_clean_sheet_is_imported_with_variants_tags_and_matter_types(centre, admin, department, matter):
-    missing, rows, _ = read_rows(io.BytesIO(workbook(GOOD)))
+    missing, rows = read_rows(io.BytesIO(workbook(GOOD)))
     result = question_bank_import(centre=centre, actor=admin, rows=rows, publish=True)
 
     assert missing == [] and result.ok and result.created == 2
@@ -104,7 +104,7 @@ def test_a_sheet_with_bad_rows_imports_nothing_and_names_every_bad_row(centre, a
         ["企业设立登记需要什么材料", "", "重复", "", "", "", None, "", "", None, None],
         ["过期", "", "答复", "", "", "", None, "", "", "2025-01-01", "2024-01-01"],
     ]
-    _, parsed, _ = read_rows(io.BytesIO(workbook(rows)))
+    _, parsed = read_rows(io.BytesIO(workbook(rows)))
 
     result = question_bank_import(centre=centre, actor=admin, rows=parsed)
 
@@ -122,7 +122,7 @@ def test_a_sheet_with_bad_rows_imports_nothing_and_names_every_bad_row(centre, a
 
 
 def test_only_a_centre_admin_may_import(centre, dept_liaison):
-    _, rows, _ = read_rows(io.BytesIO(workbook(GOOD)))
+    _, rows = read_rows(io.BytesIO(workbook(GOOD)))
 
     with pytest.raises(NotPermitted):
         question_bank_import(centre=centre, actor=dept_liaison, rows=rows)
@@ -198,3 +198,37 @@ def test_a_running_import_polls_for_progress(centre, admin, client):
     assert 'hx-trigger="every 1s"' in page
     assert 'value="25"' in page  # 20 of 80 rows
     assert "<html" not in page
+
+
+def test_a_flood_of_blank_rows_is_refused_and_the_upload_deleted(
+    centre, admin, client, settings, django_capture_on_commit_callbacks
+):
+    """The knowledge importer had no row cap at all; blank rows count too."""
+    from pathlib import Path
+
+    from tests.factories.spreadsheets import xlsx_with_blank_rows
+
+    settings.IMPORT_MAX_ROWS = 50
+    client.force_login(admin)
+    content = xlsx_with_blank_rows([HEADER, GOOD[0]], blank=200)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("knowledge:import"), {"file": SimpleUploadedFile("bank.xlsx", content)})
+    path = Path(ImportBatch.objects.get().file.path)
+    assert path.exists()
+    for callback in callbacks:
+        callback()
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "行数超过上限 50" in batch.errors[0]["message"]
+    assert not batch.file and not path.exists()
+    assert Question.objects.count() == 0
+
+
+def test_a_finished_import_leaves_no_file(
+    centre, admin, department, matter, client, django_capture_on_commit_callbacks
+):
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("knowledge:import"), {"file": SimpleUploadedFile("bank.xlsx", workbook(GOOD))})
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.DONE and not batch.file

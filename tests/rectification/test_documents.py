@@ -10,9 +10,9 @@ from openpyxl import Workbook, load_workbook
 
 from govservice.categories import ProblemCategory
 from rectification import documents
-from rectification.documents import LEDGER_COLUMNS, ledger_import
+from rectification.documents import LEDGER_COLUMNS
 from rectification.models import Problem
-from rectification.services import progress_update_add
+from rectification.services import ledger_import, progress_update_add
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
 from tests.factories.staff import DepartmentFactory
@@ -84,7 +84,7 @@ def test_import_creates_problems_with_measures(centre, leader, responsible):
             [2, "流程效率", "复杂事项办理慢", "设立专班", "", responsible.name, date(2025, 5, 31)],
         ]
     )
-    result = ledger_import(data=data, centre=centre, actor=leader)
+    result = ledger_import(file=io.BytesIO(data), name="l.xlsx", centre=centre, actor=leader)
     assert result.errors == []
     assert [p.code for p in result.created] == ["NL-01", "XL-01"]
     first = Problem.objects.get(code="NL-01")
@@ -99,16 +99,23 @@ def test_import_with_bad_rows_imports_nothing_and_names_the_rows(client, centre,
             [2, "不存在的类别", "", "", "无此部门", "查无此人", "明天"],
         ]
     )
-    result = ledger_import(data=data, centre=centre, actor=leader)
+    result = ledger_import(file=io.BytesIO(data), name="l.xlsx", centre=centre, actor=leader)
     assert not Problem.objects.exists()
     assert [row for row, _ in result.errors] == [4]
     assert "问题类别" in result.errors[0][1] and "责任人" in result.errors[0][1] and "整改时限" in result.errors[0][1]
 
+
+def test_the_import_page_shows_the_bad_rows_once_the_task_is_done(
+    client, centre, leader, responsible, django_capture_on_commit_callbacks
+):
+    data = _workbook([[2, "不存在的类别", "", "", "无此部门", "查无此人", "明天"]])
     login(client, leader)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post("/ledger/import/", {"file": SimpleUploadedFile("l.xlsx", data)})
-    assert "第 4 行" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/ledger/import/", {"file": SimpleUploadedFile("l.xlsx", data)})
+    page = client.get(response.url).content.decode()
+    assert "第 3 行" in page and "问题类别" in page and "hx-trigger" not in page
     assert not Problem.objects.exists()
 
 

@@ -36,7 +36,8 @@ class Command(BaseCommand):
                 raise CommandError(f"no centre with code {options['centre']!r}")
         path: Path = options["path"]
         try:
-            headers, rows = read_rows(path.name, path.read_bytes())
+            with path.open("rb") as handle:
+                headers, rows = read_rows(handle, path.name)
         except (OSError, DomainError) as exc:
             raise CommandError(str(getattr(exc, "message", exc))) from exc
         bar = tqdm(total=len(rows), unit="row", disable=options["verbosity"] == 0)

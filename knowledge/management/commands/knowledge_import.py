@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from govservice.exceptions import DomainError
 from govservice.models import Centre
 from staff.models import User
 
@@ -27,7 +28,11 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["user"])
         except (Centre.DoesNotExist, User.DoesNotExist) as exc:
             raise CommandError(str(exc)) from exc
-        missing, rows, _errors = read_rows(options["path"])
+        try:
+            with open(options["path"], "rb") as handle:
+                missing, rows = read_rows(handle, options["path"])
+        except (OSError, DomainError) as exc:
+            raise CommandError(str(getattr(exc, "message", exc))) from exc
         if missing:
             raise CommandError(f"missing required columns: {', '.join(missing)}")
         with tqdm(total=len(rows), desc="validate", unit="row", disable=options["no_progress"]) as bar:
