@@ -327,5 +327,8 @@ def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) ->
 
 
 def case_ids_by_applicant_phone_hashes(*, phone_hashes: set[str]) -> QuerySet[Case, int]:
-    """The cases whose applicant's phone has one of these keyed hashes, as a subquery of ids."""
+    """The cases whose applicant's phone has one of these keyed hashes, as a subquery of ids.
+
+    Pass every hash of each phone (`govservice.crypto.lookup_hashes`): during a change of lookup key
+    a case may still carry the hash under an old key."""
     return Case.objects.filter(applicant_phone_hash__in=phone_hashes).values_list("id", flat=True)

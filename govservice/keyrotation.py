@@ -1,0 +1,255 @@
+"""Re-encrypt every encrypted column under the current key and recompute every lookup hash
+(`manage.py rotate_field_keys`).
+
+Which columns: every `EncryptedCharField` and every `LookupHashField` of every installed model, found
+by field type (`apps.get_models()`), so a field added tomorrow is rotated without touching this module.
+A hash field names its source (`lookup_source`, a field of the same model or a path through a foreign
+key), and is recomputed from it.
+
+How: table by table in batches ordered by primary key (keyset pagination: `pk > last`, never OFFSET),
+memory bounded by the batch size. Each batch is read once, and the values to change are written by one
+UPDATE per batch in its own transaction, with a compare-and-set per row (`CASE WHEN pk = … AND column =
+<the value read> THEN <new> ELSE column END`): a row that the application changed meanwhile keeps the
+application's value (which is already under the current key).
+
+Resumable: a value already under the current key and a hash already equal to its recomputation are
+skipped, so after a kill the command is simply run again; the batches done are then only read.
+A value no configured key can read is reported (table, id, column) and left untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models import Case, ExpressionWrapper, F, Q, TextField, Value, When
+from django.db.models.lookups import Exact
+
+from .crypto import EncryptedCharField, LookupHashField, encrypt, lookup_hash, read_stored
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass
+class ColumnTally:
+    """What happened to one column: rows looked at, already current, rewritten, unreadable, hashes without a
+    source row (a foreign key that is empty: the hash can only be found with the old lookup key)."""
+
+    table: str
+    column: str
+    kind: str  # "encrypted" | "hash"
+    checked: int = 0
+    current: int = 0
+    changed: int = 0
+    unreadable: int = 0
+    no_source: int = 0
+
+
+@dataclass
+class RotationReport:
+    columns: list[ColumnTally] = field(default_factory=list)
+    unreadable: list[tuple[str, Any, str]] = field(default_factory=list)  # (table, pk, column)
+    rows: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every value and hash is now under the current keys, so the old keys may be removed."""
+        return not self.unreadable and not any(c.no_source for c in self.columns)
+
+
+@dataclass(frozen=True)
+class HashColumn:
+    field: LookupHashField
+    source_path: str
+    source_encrypted: bool
+    same_model: bool
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    model: type[models.Model]
+    encrypted: list[EncryptedCharField]
+    hashes: list[HashColumn]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+
+def _resolve_source(model: type[models.Model], path: str) -> models.Field[Any, Any]:
+    """The field at the end of `lookup_source` (`phone`, `case__applicant_phone`)."""
+    current = model
+    parts = path.split("__")
+    for i, name in enumerate(parts):
+        try:
+            found = current._meta.get_field(name)
+        except FieldDoesNotExist as exc:
+            raise ImproperlyConfigured(f"{model.__name__}: lookup_source {path!r} names no field") from exc
+        if i == len(parts) - 1:
+            if not isinstance(found, models.Field) or found.is_relation:
+                raise ImproperlyConfigured(f"{model.__name__}: lookup_source {path!r} must end at a value field")
+            return found
+        if not (found.is_relation and found.many_to_one or found.one_to_one) or found.related_model is None:
+            raise ImproperlyConfigured(f"{model.__name__}: lookup_source {path!r} must follow foreign keys")
+        related = found.related_model
+        if isinstance(related, str):  # an unresolved lazy reference: the app registry is not ready
+            raise ImproperlyConfigured(f"{model.__name__}: lookup_source {path!r} is not resolved")
+        current = related
+    raise ImproperlyConfigured(f"{model.__name__}: empty lookup_source")
+
+
+def discover() -> list[ModelPlan]:
+    """Every concrete model with an encrypted column or a lookup hash, in app registry order."""
+    plans = []
+    for model in apps.get_models():
+        opts = model._meta
+        if opts.proxy or not opts.managed:
+            continue
+        encrypted = [f for f in opts.concrete_fields if isinstance(f, EncryptedCharField)]
+        hashes = []
+        for f in opts.concrete_fields:
+            if isinstance(f, LookupHashField):
+                source = _resolve_source(model, f.lookup_source)
+                hashes.append(
+                    HashColumn(
+                        field=f,
+                        source_path=f.lookup_source,
+                        source_encrypted=isinstance(source, EncryptedCharField),
+                        same_model="__" not in f.lookup_source,
+                    )
+                )
+        if encrypted or hashes:
+            plans.append(ModelPlan(model=model, encrypted=encrypted, hashes=hashes))
+    return plans
+
+
+def _raw(path: str) -> ExpressionWrapper:
+    """The column as stored (a TextField output has no converter: an encrypted value stays a token)."""
+    return ExpressionWrapper(F(path), output_field=TextField())
+
+
+def _read_batch(plan: ModelPlan, *, after: Any, size: int) -> list[tuple[Any, ...]]:
+    """(pk, raw encrypted values…, hash values…, raw hash sources…) for the next `size` rows after `after`."""
+    annotations: dict[str, Any] = {f"rot_enc_{i}": _raw(f.attname) for i, f in enumerate(plan.encrypted)}
+    annotations |= {f"rot_src_{i}": _raw(h.source_path) for i, h in enumerate(plan.hashes)}
+    queryset = plan.model._base_manager.order_by("pk").annotate(**annotations)
+    if after is not None:
+        queryset = queryset.filter(pk__gt=after)
+    names = ["pk", *(f"rot_enc_{i}" for i in range(len(plan.encrypted)))]
+    names += [h.field.attname for h in plan.hashes]
+    names += [f"rot_src_{i}" for i in range(len(plan.hashes))]
+    return list(queryset.values_list(*names)[:size])
+
+
+Change = tuple[Any, str, str]  # (pk, value read, value to write)
+
+
+def _apply_batch(plan: ModelPlan, changes: dict[str, list[Change]]) -> None:
+    """One UPDATE for the batch, each row compare-and-set on the value read (see the module's docstring)."""
+    if not any(changes.values()):
+        return
+    assignments: dict[str, Case] = {}
+    pks: set[Any] = set()
+    for column, rows in changes.items():
+        if not rows:
+            continue
+        stored = _raw(column)
+        whens = [
+            When(Q(Exact(stored, Value(old, output_field=TextField())), pk=pk), then=Value(new, output_field=TextField()))
+            for pk, old, new in rows
+        ]
+        assignments[column] = Case(*whens, default=stored, output_field=TextField())
+        pks.update(pk for pk, _, _ in rows)
+    with transaction.atomic():
+        plan.model._base_manager.filter(pk__in=pks).update(**assignments)
+
+
+def _rotate_batch(
+    plan: ModelPlan, rows: list[tuple[Any, ...]], tallies: list[ColumnTally], report: RotationReport
+) -> dict[str, list[Change]]:
+    n_enc, n_hash = len(plan.encrypted), len(plan.hashes)
+    changes: dict[str, list[Change]] = {t.column: [] for t in tallies}
+    for row in rows:
+        pk = row[0]
+        clear_of: dict[str, str | None] = {}  # source path → clear value (None: unreadable)
+        for i, f in enumerate(plan.encrypted):
+            tally, raw = tallies[i], row[1 + i]
+            tally.checked += 1
+            if not raw:
+                tally.current += 1
+                continue
+            try:
+                clear, current = read_stored(raw)
+            except ValueError:
+                tally.unreadable += 1
+                report.unreadable.append((plan.table, pk, f.column))
+                clear_of[f.attname] = None
+                continue
+            clear_of[f.attname] = clear
+            if current:
+                tally.current += 1
+            else:
+                changes[f.column].append((pk, raw, encrypt(clear)))
+        for j, h in enumerate(plan.hashes):
+            tally, stored, raw = tallies[n_enc + j], row[1 + n_enc + j], row[1 + n_enc + n_hash + j]
+            tally.checked += 1
+            if raw is None and not h.same_model:
+                # The source row is gone (a foreign key set to NULL): nothing to recompute from.
+                if stored:
+                    tally.no_source += 1
+                else:
+                    tally.current += 1
+                continue
+            if h.source_path in clear_of:
+                clear = clear_of[h.source_path]
+            else:
+                try:
+                    clear = read_stored(raw)[0] if raw else ""
+                except ValueError:
+                    clear = None
+            if clear is None:
+                tally.unreadable += 1
+                report.unreadable.append((plan.table, pk, h.field.column))
+                continue
+            wanted = lookup_hash(clear)
+            if wanted == (stored or ""):
+                tally.current += 1
+            else:
+                changes[h.field.column].append((pk, stored or "", wanted))
+    for tally in tallies:
+        tally.changed += len(changes[tally.column])
+    return changes
+
+
+Progress = Callable[[ModelPlan, int], Any]  # (plan, total rows) → an object with update(n) and close()
+
+
+def rotate(
+    *,
+    plans: Iterable[ModelPlan] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> RotationReport:
+    """Rotate every discovered column (or those of `plans`); see the module's docstring."""
+    report = RotationReport()
+    for plan in discover() if plans is None else plans:
+        tallies = [ColumnTally(plan.table, f.column, "encrypted") for f in plan.encrypted]
+        tallies += [ColumnTally(plan.table, h.field.column, "hash") for h in plan.hashes]
+        report.columns.extend(tallies)
+        bar = progress(plan, plan.model._base_manager.count()) if progress else None
+        after = None
+        try:
+            while rows := _read_batch(plan, after=after, size=batch_size):
+                after = rows[-1][0]
+                _apply_batch(plan, _rotate_batch(plan, rows, tallies, report))
+                report.rows += len(rows)
+                if bar is not None:
+                    bar.update(len(rows))
+        finally:
+            if bar is not None:
+                bar.close()
+    return report
