@@ -182,3 +182,7 @@ class LookupHashField(models.CharField):
     def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs  # migrations see the CharField it is stored as
+
+    def clone(self) -> LookupHashField:
+        _name, _path, args, kwargs = self.deconstruct()
+        return self.__class__(*args, lookup_source=self.lookup_source, **kwargs)
