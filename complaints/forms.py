@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
-from govservice.numbers import normalize_phone
 from govservice.models import Department
+from govservice.numbers import normalize_phone
 from rectification.models import Problem
 from staff.models import Role, User
 

@@ -64,7 +64,5 @@ def self_triggered_evaluation_ids(*, staff: list[User], start: datetime, end: da
         *in_period.filter(case__in=own_cases).values_list(*fields),
     ]
     return {
-        pk
-        for pk, staff_id, ev_hash, case_hash in rows
-        if own_hashes.get(staff_id, set()) & {ev_hash, case_hash} - {""}
+        pk for pk, staff_id, ev_hash, case_hash in rows if own_hashes.get(staff_id, set()) & {ev_hash, case_hash} - {""}
     }

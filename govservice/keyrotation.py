@@ -79,6 +79,11 @@ class ModelPlan:
     def table(self) -> str:
         return self.model._meta.db_table
 
+    @property
+    def fields(self) -> list[models.Field[Any, Any]]:
+        """The columns rotated, in the order of the tallies and of `_rotate_batch`'s changes."""
+        return [*self.encrypted, *(h.field for h in self.hashes)]
+
 
 def _resolve_source(model: type[models.Model], path: str) -> models.Field[Any, Any]:
     """The field at the end of `lookup_source` (`phone`, `case__applicant_phone`)."""
@@ -148,21 +153,23 @@ def _read_batch(plan: ModelPlan, *, after: Any, size: int) -> list[tuple[Any, ..
 Change = tuple[Any, str, str]  # (pk, value read, value to write)
 
 
-def _apply_batch(plan: ModelPlan, changes: dict[str, list[Change]]) -> None:
+def _apply_batch(plan: ModelPlan, changes: list[list[Change]]) -> None:
     """One UPDATE for the batch, each row compare-and-set on the value read (see the module's docstring)."""
-    if not any(changes.values()):
+    if not any(changes):
         return
     assignments: dict[str, Case] = {}
     pks: set[Any] = set()
-    for column, rows in changes.items():
+    for f, rows in zip(plan.fields, changes, strict=True):
         if not rows:
             continue
-        stored = _raw(column)
+        stored = _raw(f.attname)
         whens = [
-            When(Q(Exact(stored, Value(old, output_field=TextField())), pk=pk), then=Value(new, output_field=TextField()))
+            When(
+                Q(Exact(stored, Value(old, output_field=TextField())), pk=pk), then=Value(new, output_field=TextField())
+            )
             for pk, old, new in rows
         ]
-        assignments[column] = Case(*whens, default=stored, output_field=TextField())
+        assignments[f.attname] = Case(*whens, default=stored, output_field=TextField())
         pks.update(pk for pk, _, _ in rows)
     with transaction.atomic():
         plan.model._base_manager.filter(pk__in=pks).update(**assignments)
@@ -170,9 +177,10 @@ def _apply_batch(plan: ModelPlan, changes: dict[str, list[Change]]) -> None:
 
 def _rotate_batch(
     plan: ModelPlan, rows: list[tuple[Any, ...]], tallies: list[ColumnTally], report: RotationReport
-) -> dict[str, list[Change]]:
+) -> list[list[Change]]:
+    """Tally the rows and say what to write: per column (in `plan.fields` order), (pk, value read, new value)."""
     n_enc, n_hash = len(plan.encrypted), len(plan.hashes)
-    changes: dict[str, list[Change]] = {t.column: [] for t in tallies}
+    changes: list[list[Change]] = [[] for _ in tallies]
     for row in rows:
         pk = row[0]
         clear_of: dict[str, str | None] = {}  # source path → clear value (None: unreadable)
@@ -186,14 +194,14 @@ def _rotate_batch(
                 clear, current = read_stored(raw)
             except ValueError:
                 tally.unreadable += 1
-                report.unreadable.append((plan.table, pk, f.column))
+                report.unreadable.append((plan.table, pk, tally.column))
                 clear_of[f.attname] = None
                 continue
             clear_of[f.attname] = clear
             if current:
                 tally.current += 1
             else:
-                changes[f.column].append((pk, raw, encrypt(clear)))
+                changes[i].append((pk, raw, encrypt(clear)))
         for j, h in enumerate(plan.hashes):
             tally, stored, raw = tallies[n_enc + j], row[1 + n_enc + j], row[1 + n_enc + n_hash + j]
             tally.checked += 1
@@ -204,25 +212,31 @@ def _rotate_batch(
                 else:
                     tally.current += 1
                 continue
+            source: str | None
             if h.source_path in clear_of:
-                clear = clear_of[h.source_path]
+                source = clear_of[h.source_path]
             else:
                 try:
-                    clear = read_stored(raw)[0] if raw else ""
+                    source = read_stored(raw)[0] if raw else ""
                 except ValueError:
-                    clear = None
-            if clear is None:
+                    source = None
+            if source is None:
                 tally.unreadable += 1
-                report.unreadable.append((plan.table, pk, h.field.column))
+                report.unreadable.append((plan.table, pk, tally.column))
                 continue
-            wanted = lookup_hash(clear)
+            wanted = lookup_hash(source)
             if wanted == (stored or ""):
                 tally.current += 1
             else:
-                changes[h.field.column].append((pk, stored or "", wanted))
-    for tally in tallies:
-        tally.changed += len(changes[tally.column])
+                changes[n_enc + j].append((pk, stored or "", wanted))
+    for tally, changed in zip(tallies, changes, strict=True):
+        tally.changed += len(changed)
     return changes
+
+
+def tallies_for(plan: ModelPlan) -> list[ColumnTally]:
+    kinds = ["encrypted"] * len(plan.encrypted) + ["hash"] * len(plan.hashes)
+    return [ColumnTally(plan.table, str(f.column), kind) for f, kind in zip(plan.fields, kinds, strict=True)]
 
 
 Progress = Callable[[ModelPlan, int], Any]  # (plan, total rows) → an object with update(n) and close()
@@ -237,8 +251,7 @@ def rotate(
     """Rotate every discovered column (or those of `plans`); see the module's docstring."""
     report = RotationReport()
     for plan in discover() if plans is None else plans:
-        tallies = [ColumnTally(plan.table, f.column, "encrypted") for f in plan.encrypted]
-        tallies += [ColumnTally(plan.table, h.field.column, "hash") for h in plan.hashes]
+        tallies = tallies_for(plan)
         report.columns.extend(tallies)
         bar = progress(plan, plan.model._base_manager.count()) if progress else None
         after = None

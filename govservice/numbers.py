@@ -22,7 +22,9 @@ import unicodedata
 
 # Separators people put between digit groups, after NFKC: whitespace, dashes (every Unicode
 # dash punctuation, plus the minus sign and the hyphen bullet), dots and brackets.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u2043\ufe58\ufe63.\u00b7\u30fb\u3002()\[\]{}\u3010\u3011\u3014\u3015]+")
+_SEPARATORS = re.compile(
+    r"[\s\-\u2010-\u2015\u2212\u2043\ufe58\ufe63.\u00b7\u30fb\u3002()\[\]{}\u3010\u3011\u3014\u3015]+"
+)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # The country code of the mainland: +86, 0086 or a bare 86, only when an 11-digit mobile follows
 # (a landline 086… or a 13-digit code that merely starts with 86 stays as it is).

@@ -61,7 +61,9 @@ class Evaluation(TimeStampedModel):
     is_real_name = models.BooleanField(_("实名评价"), default=False)
     evaluator_name = models.CharField(_("评价人"), max_length=100, blank=True)
     evaluator_phone = EncryptedCharField(_("评价人电话"), blank=True)
-    evaluator_phone_hash = LookupHashField(lookup_source="evaluator_phone", max_length=64, blank=True, db_index=True, editable=False)
+    evaluator_phone_hash = LookupHashField(
+        lookup_source="evaluator_phone", max_length=64, blank=True, db_index=True, editable=False
+    )
     external_id = models.CharField(_("渠道记录编号"), max_length=100, blank=True)
     excluded = models.BooleanField(_("不计入统计"), default=False, help_text=_("核实为误评、恶意差评或本人触发的评价"))
     excluded_reason = models.CharField(_("不计入原因"), max_length=200, blank=True)

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice.crypto import lookup_hash
-from govservice.numbers import normalize_phone as normalize_phone  # one spelling of a number everywhere
 from govservice.exceptions import InvalidTransition, ValidationFailed
 from govservice.masking import scrub
 from govservice.models import Centre
+from govservice.numbers import normalize_phone as normalize_phone  # one spelling of a number everywhere
 from staff.models import User
 
 from ..models import SmsEvent, SmsMessage

@@ -28,9 +28,7 @@ def _old_key(settings):
     settings.FIELD_LOOKUP_KEY = ""
 
 
-def test_complaints_by_the_same_phone_are_still_suggested_as_duplicates_after_a_key_change(
-    settings, centre, hotline
-):
+def test_complaints_by_the_same_phone_are_still_suggested_as_duplicates_after_a_key_change(settings, centre, hotline):
     matter = matter_type_for(centre)
     portal = channel_for(centre, Channel.Kind.PORTAL)
     first = services.complaint_submit(
@@ -61,7 +59,9 @@ def test_ratings_on_a_staff_members_own_application_stay_self_triggered_after_a_
     )
     rotate_encryption_key(settings)
     window_staff.refresh_from_db()
-    ids = self_triggered_evaluation_ids(staff=[window_staff], start=now - timedelta(days=1), end=now + timedelta(days=1))
+    ids = self_triggered_evaluation_ids(
+        staff=[window_staff], start=now - timedelta(days=1), end=now + timedelta(days=1)
+    )
     assert ids == {own.id}
 
 

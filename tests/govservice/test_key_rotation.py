@@ -107,7 +107,7 @@ def test_rotation_finds_every_encrypted_field_of_every_model_by_its_type():
 
 def sms_under_old_keys(settings, n: int = 7) -> list[SmsMessage]:
     use_keys(settings, "enc-old", lookup="lookup-old")
-    return [SmsMessageFactory(phone=PHONES[i % len(PHONES)]) for i in range(n)]
+    return [SmsMessageFactory.create(phone=PHONES[i % len(PHONES)]) for i in range(n)]
 
 
 def rotate(*, batch_size: int = 3) -> keyrotation.RotationReport:
@@ -192,8 +192,7 @@ def test_a_value_changed_by_the_application_during_the_batch_keeps_the_new_value
     use_keys(settings, "enc-new,enc-old", lookup="lookup-new,lookup-old")
     (plan,) = [p for p in keyrotation.discover() if p.model is SmsMessage]
     rows = keyrotation._read_batch(plan, after=None, size=10)
-    tallies = [keyrotation.ColumnTally(plan.table, c, k) for c, k in (("phone", "encrypted"), ("phone_hash", "hash"))]
-    changes = keyrotation._rotate_batch(plan, rows, tallies, keyrotation.RotationReport())
+    changes = keyrotation._rotate_batch(plan, rows, keyrotation.tallies_for(plan), keyrotation.RotationReport())
     SmsMessage.objects.filter(id=messages[0].id).update(phone="13800009999", phone_hash=lookup_hash("13800009999"))
     keyrotation._apply_batch(plan, changes)
     assert SmsMessage.objects.get(id=messages[0].id).phone == "13800009999"
@@ -218,7 +217,7 @@ def test_a_hash_whose_source_row_is_gone_is_kept_and_the_old_key_must_stay(setti
 def test_the_command_rotates_every_model_and_ends_with_a_summary(settings, centre):
     use_keys(settings, "enc-old", lookup="lookup-old")
     user = User.objects.create(username="u1", name="张伟", centre=centre, mobile="13812341234")
-    messages = [SmsMessageFactory(phone=PHONES[0])]
+    messages = [SmsMessageFactory.create(phone=PHONES[0])]
     use_keys(settings, "enc-new,enc-old", lookup="lookup-new,lookup-old")
     out = StringIO()
     call_command("rotate_field_keys", "--no-progress", "--batch-size", "2", stdout=out)

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         reset_key_caches()  # the keys as configured now, not as some earlier code in this process read them
         quiet = bool(options["no_progress"])
 
-        def progress(plan: keyrotation.ModelPlan, total: int) -> tqdm[Any]:
+        def progress(plan: keyrotation.ModelPlan, total: int) -> Any:
             return tqdm(total=total, desc=plan.table, unit="rows", file=sys.stderr, disable=quiet, leave=True)
 
         started = time.monotonic()
@@ -58,13 +58,17 @@ class Command(BaseCommand):
         rate = report.rows / elapsed if elapsed > 0 else 0.0
         out.write(f"{report.rows} rows in {elapsed:.1f} s ({rate:.0f} rows/s), {changed} values rewritten")
         if report.unreadable:
-            out.write(self.style.WARNING(f"{len(report.unreadable)} values no configured key can read (left as they are):"))
+            out.write(
+                self.style.WARNING(f"{len(report.unreadable)} values no configured key can read (left as they are):")
+            )
             for table, pk, column in report.unreadable[:SHOWN_UNREADABLE]:
                 out.write(f"  {table} id={pk} {column}")
             if len(report.unreadable) > SHOWN_UNREADABLE:
                 out.write(f"  … and {len(report.unreadable) - SHOWN_UNREADABLE} more")
         if report.complete:
-            out.write(self.style.SUCCESS("Every value and hash is under the current keys: the old keys may be removed."))
+            out.write(
+                self.style.SUCCESS("Every value and hash is under the current keys: the old keys may be removed.")
+            )
         else:
             out.write(
                 self.style.WARNING(
