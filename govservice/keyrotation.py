@@ -8,9 +8,9 @@ key), and is recomputed from it.
 
 How: table by table in batches ordered by primary key (keyset pagination: `pk > last`, never OFFSET),
 memory bounded by the batch size. Each batch is read once, and the values to change are written by one
-UPDATE per batch in its own transaction, with a compare-and-set per row (`CASE WHEN pk = … AND column =
-<the value read> THEN <new> ELSE column END`): a row that the application changed meanwhile keeps the
-application's value (which is already under the current key).
+UPDATE per column and batch in its own transaction, with a compare-and-set per row (`… WHERE pk = … AND
+column = <the value read>`): a row that the application changed meanwhile keeps the application's value
+(which is already under the current key).
 
 Resumable: a value already under the current key and a hash already equal to its recomputation are
 skipped, so after a kill the command is simply run again; the batches done are then only read.
@@ -25,9 +25,8 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import models, transaction
-from django.db.models import Case, ExpressionWrapper, F, Q, TextField, Value, When
-from django.db.models.lookups import Exact
+from django.db import connections, models, router, transaction
+from django.db.models import ExpressionWrapper, F, TextField
 
 from .crypto import EncryptedCharField, LookupHashField, encrypt, lookup_hash, read_stored
 
@@ -153,26 +152,43 @@ def _read_batch(plan: ModelPlan, *, after: Any, size: int) -> list[tuple[Any, ..
 Change = tuple[Any, str, str]  # (pk, value read, value to write)
 
 
+UPDATE_ROWS = 1000  # rows per UPDATE statement: 3 parameters each, well below SQLite's 32,766
+
+
 def _apply_batch(plan: ModelPlan, changes: list[list[Change]]) -> None:
-    """One UPDATE for the batch, each row compare-and-set on the value read (see the module's docstring)."""
+    """One UPDATE per changed column, each row compare-and-set on the value read (see the module's docstring):
+
+        UPDATE t SET c = v.column3 FROM (VALUES (pk, read, new), …) AS v WHERE t.pk = v.column1 AND t.c = v.column2
+
+    Raw SQL through `connection.cursor()` (docs/private-api.md): the ORM's `Case(When(…))` for the same took
+    14 s per 1,000 rows to resolve and compile and PostgreSQL 1.3 s to run its 1,000 conditions per row; this
+    join took 0.5 s on the same loaded machine, most of it PostgreSQL writing the rows and their indexes.
+    UPDATE … FROM runs on PostgreSQL and on SQLite ≥ 3.33; VALUES' columns are column1… on both."""
     if not any(changes):
         return
-    assignments: dict[str, Case] = {}
-    pks: set[Any] = set()
-    for f, rows in zip(plan.fields, changes, strict=True):
-        if not rows:
-            continue
-        stored = _raw(f.attname)
-        whens = [
-            When(
-                Q(Exact(stored, Value(old, output_field=TextField())), pk=pk), then=Value(new, output_field=TextField())
-            )
-            for pk, old, new in rows
-        ]
-        assignments[f.attname] = Case(*whens, default=stored, output_field=TextField())
-        pks.update(pk for pk, _, _ in rows)
-    with transaction.atomic():
-        plan.model._base_manager.filter(pk__in=pks).update(**assignments)
+    connection = connections[router.db_for_write(plan.model)]
+    quote = connection.ops.quote_name
+    pk_field = plan.model._meta.pk
+    if pk_field is None:  # never for a concrete model; the type allows it
+        raise ImproperlyConfigured(f"{plan.table} has no primary key")
+    table, pk = quote(plan.table), quote(str(pk_field.column))
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for f, rows in zip(plan.fields, changes, strict=True):
+            column = quote(str(f.column))
+            for at in range(0, len(rows), UPDATE_ROWS):
+                chunk = rows[at : at + UPDATE_ROWS]  # in pk order: the range below lets the pk index serve
+                values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+                params = [
+                    p
+                    for pk_value, old, new in chunk
+                    for p in (pk_field.get_db_prep_value(pk_value, connection), old, new)
+                ]
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = v.column3 FROM (VALUES {values}) AS v "  # noqa: S608 - names quoted
+                    f"WHERE {table}.{pk} = v.column1 AND {table}.{column} = v.column2"
+                    f" AND {table}.{pk} >= %s AND {table}.{pk} <= %s",
+                    [*params, *(pk_field.get_db_prep_value(chunk[i][0], connection) for i in (0, -1))],
+                )
 
 
 def _rotate_batch(
