@@ -243,7 +243,8 @@ def rotation_seed(*, rows: int) -> dict:
     from govservice.crypto import lookup_hash
     from notifications.models import SmsMessage
 
-    SmsMessage.objects.filter(key__startswith=ROTATION_PREFIX).delete()
+    # Only the ids are loaded to delete (an earlier run may have left the phones under another key).
+    SmsMessage.objects.filter(key__startswith=ROTATION_PREFIX).only("pk").delete()
     started, now = time.monotonic(), timezone.now()
     for start in range(0, rows, 10_000):
         batch = []
@@ -293,7 +294,7 @@ def rotation_cleanup() -> dict:
     """Delete the seeded rows; the caller then rotates the rest back to the bench's own key."""
     from notifications.models import SmsMessage
 
-    deleted, _ = SmsMessage.objects.filter(key__startswith=ROTATION_PREFIX).delete()
+    deleted, _ = SmsMessage.objects.filter(key__startswith=ROTATION_PREFIX).only("pk").delete()
     return {"deleted": deleted}
 
 

@@ -376,9 +376,10 @@ class Bench:
             result = inproc(env, "rotation-run", context, "--batch-size", "1000", timeout=7200)
             runs.append(result)
             log(f"rotation run {i + 1}: {result['rows_per_second']} rows/s, peak RSS {result['peak_rss_mib']} MiB")
-        inproc(self.env, "rotation-cleanup", context)
-        if self.args.runs % 2:  # an odd number of runs left the rest under the rotation key
-            inproc({**self.env, "FIELD_ENCRYPTION_KEY": f"{own_key},bench-rotation-key"}, "rotation-run", context)
+        back = {**self.env, "FIELD_ENCRYPTION_KEY": f"{own_key},bench-rotation-key"}
+        inproc(back, "rotation-cleanup", context)
+        if self.args.runs % 2:  # an odd number of runs left the bench's own rows under the rotation key
+            inproc(back, "rotation-run", context)
         self.figures["key_rotation"] = {
             "rows": runs[0]["rows"] if runs else 0,
             "seeded": self.args.rotation_rows,
