@@ -1,9 +1,10 @@
 """In-process figures against the bench database: query counts (CaptureQueriesContext),
-the monthly service-star run, and the SMS dispatch driver. Prints one JSON line.
+the monthly service-star run, the SMS dispatch driver and the key rotation. Prints one JSON line.
 
     python -m bench.inproc querycounts CONTEXT.json
     python -m bench.inproc scoring CONTEXT.json --runs 3
     python -m bench.inproc dispatch CONTEXT.json --messages 10000 --tag run1 --timeout 300
+    python -m bench.inproc rotation-seed CONTEXT.json --rows 1000000   (then rotation-run, rotation-cleanup)
 """
 
 from __future__ import annotations
@@ -232,15 +233,94 @@ def dispatch(*, tag: str, messages: int, timeout: float, limit: int) -> dict:
     }
 
 
+ROTATION_PREFIX = "bench-rotation-"
+
+
+def rotation_seed(*, rows: int) -> dict:
+    """N SMS rows (an encrypted phone and its lookup hash) under the bench's own key, 10,000 at a time."""
+    from django.utils import timezone
+
+    from govservice.crypto import lookup_hash
+    from notifications.models import SmsMessage
+
+    # Only the ids are loaded to delete (an earlier run may have left the phones under another key).
+    SmsMessage.objects.filter(key__startswith=ROTATION_PREFIX).only("pk").delete()
+    started, now = time.monotonic(), timezone.now()
+    for start in range(0, rows, 10_000):
+        batch = []
+        for i in range(start, min(rows, start + 10_000)):
+            phone = f"138{i % 100_000_000:08d}"
+            batch.append(
+                SmsMessage(
+                    key=f"{ROTATION_PREFIX}{i}",
+                    phone=phone,
+                    phone_hash=lookup_hash(phone),
+                    template_code="evaluation_invite",
+                    params={},
+                    send_after=now,
+                    status=SmsMessage.Status.CANCELLED,
+                )
+            )
+        SmsMessage.objects.bulk_create(batch, batch_size=2000)
+    return {"seeded": rows, "seconds": round(time.monotonic() - started, 1)}
+
+
+def rotation_run(*, batch_size: int) -> dict:
+    """Rotate the SMS table (every row: the seeded ones and the bench's own) to the keys in the environment;
+    rows/s and the process's peak resident memory, which the batch size bounds whatever the row count."""
+    import resource
+
+    from govservice import keyrotation
+    from notifications.models import SmsMessage
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    plans = [plan for plan in keyrotation.discover() if plan.model is SmsMessage]
+    started = time.monotonic()
+    report = keyrotation.rotate(plans=plans, batch_size=batch_size)
+    seconds = time.monotonic() - started
+    return {
+        "rows": report.rows,
+        "batch_size": batch_size,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(report.rows / seconds, 1) if seconds > 0 else None,
+        "changed": {c.column: c.changed for c in report.columns},
+        "unreadable": len(report.unreadable),
+        "peak_rss_mib_before": round(rss_before / 1024, 1),  # ru_maxrss is in KiB on Linux
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def rotation_cleanup() -> dict:
+    """Delete the seeded rows; the caller then rotates the rest back to the bench's own key."""
+    from notifications.models import SmsMessage
+
+    deleted, _ = SmsMessage.objects.filter(key__startswith=ROTATION_PREFIX).only("pk").delete()
+    return {"deleted": deleted}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["querycounts", "scoring", "dispatch", "sms-seed", "sms-count"])
+    parser.add_argument(
+        "command",
+        choices=[
+            "querycounts",
+            "scoring",
+            "dispatch",
+            "sms-seed",
+            "sms-count",
+            "rotation-seed",
+            "rotation-run",
+            "rotation-cleanup",
+        ],
+    )
     parser.add_argument("context")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--tag", default="run")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--limit", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
     args = parser.parse_args()
     context = json.loads(Path(args.context).read_text()) if Path(args.context).exists() else {}
     if args.command == "querycounts":
@@ -249,6 +329,12 @@ def main() -> None:
         result = scoring(context, args.runs)
     elif args.command == "dispatch":
         result = dispatch(tag=args.tag, messages=args.messages, timeout=args.timeout, limit=args.limit)
+    elif args.command == "rotation-seed":
+        result = rotation_seed(rows=args.rows)
+    elif args.command == "rotation-run":
+        result = rotation_run(batch_size=args.batch_size)
+    elif args.command == "rotation-cleanup":
+        result = rotation_cleanup()
     elif args.command == "sms-seed":
         result = {"seeded": len(sms_seed(tag=args.tag, messages=args.messages))}
     else:

@@ -151,6 +151,18 @@ def rows(results: Path) -> list[list[str]]:
                 _verdict(ok),
             ]
         )
+    kr = _load(results, "key_rotation")
+    if kr:
+        ok = kr["unreadable"] == 0 and (kr["peak_rss_mib"]["max"] or 1e9) <= 300
+        out.append(
+            [
+                f"key rotation (rotate_field_keys), {kr['rows']} SMS rows re-encrypted and re-hashed, batches of 1,000",
+                "rows/s for the record; memory bounded (peak RSS ≤ 300 MiB whatever the rows); 0 unreadable",
+                f"{_mmm(kr['rows_per_second'], ' rows/s')}; peak RSS {_mmm(kr['peak_rss_mib'], ' MiB')}; "
+                f"unreadable {kr['unreadable']}",
+                _verdict(ok),
+            ]
+        )
     ks = _load(results, "knowledge_search")
     if ks and "output" in ks and "p95_ms" not in ks:
         from bench.run import parse_knowledge_output

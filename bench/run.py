@@ -4,7 +4,8 @@ docs/benchmarks.md. Every figure is min/median/max over --runs runs, with a rati
 Django view doing the same database work, measured in the same run.
 
     .venv/bin/python bench/run.py                      # default sizes, finishes in < 10 min here
-    .venv/bin/python bench/run.py --evaluations 1000000 --complaints 200000 --cases 100000 --sms 100000
+    .venv/bin/python bench/run.py --evaluations 1000000 --complaints 200000 --cases 100000 --sms 100000 \
+        --rotation-rows 1000000
 """
 
 from __future__ import annotations
@@ -359,6 +360,35 @@ class Bench:
             "runs": runs,
         }
 
+    def rotation(self) -> None:
+        """rotate_field_keys over --rotation-rows SMS rows: seeded under the bench's key, rotated to a new
+        encryption key (the lookup key follows it, FIELD_LOOKUP_KEY being unset), in a process of its own so
+        that its peak RSS is the rotation's; then the seeded rows go and the rest is rotated back."""
+        context = str(VAR / "context.json")
+        own_key = self.env.get("FIELD_ENCRYPTION_KEY", "bench-only-field-key")
+        seed = inproc(self.env, "rotation-seed", context, "--rows", str(self.args.rotation_rows), timeout=7200)
+        log(f"rotation: seeded {seed}")
+        runs = []
+        for i in range(self.args.runs):
+            # Odd runs rotate to the new key, even ones back: each run re-encrypts every row.
+            keys = f"bench-rotation-key,{own_key}" if i % 2 == 0 else f"{own_key},bench-rotation-key"
+            env = {**self.env, "FIELD_ENCRYPTION_KEY": keys}
+            result = inproc(env, "rotation-run", context, "--batch-size", "1000", timeout=7200)
+            runs.append(result)
+            log(f"rotation run {i + 1}: {result['rows_per_second']} rows/s, peak RSS {result['peak_rss_mib']} MiB")
+        back = {**self.env, "FIELD_ENCRYPTION_KEY": f"{own_key},bench-rotation-key"}
+        inproc(back, "rotation-cleanup", context)
+        if self.args.runs % 2:  # an odd number of runs left the bench's own rows under the rotation key
+            inproc(back, "rotation-run", context)
+        self.figures["key_rotation"] = {
+            "rows": runs[0]["rows"] if runs else 0,
+            "seeded": self.args.rotation_rows,
+            "rows_per_second": stats([r["rows_per_second"] for r in runs]),
+            "peak_rss_mib": stats([r["peak_rss_mib"] for r in runs]),
+            "unreadable": sum(r["unreadable"] for r in runs),
+            "runs": runs,
+        }
+
     def knowledge(self) -> None:
         script = ROOT / "bench" / "knowledge_search.py"
         if not script.exists():
@@ -453,9 +483,12 @@ def main() -> None:
         "--workers", type=int, default=0, help="gunicorn sync workers (0: compare 2/3/5, keep the best)"
     )
     parser.add_argument("--dispatch-timeout", type=int, default=240)
+    parser.add_argument(
+        "--rotation-rows", type=int, default=100_000, help="SMS rows for the key rotation figure (1000000 for 1 M)"
+    )
     parser.add_argument("--reuse-db", action="store_true", help="keep the seeded database")
     parser.add_argument(
-        "--only", default="", help="comma list: workers,http,queries,scoring,dispatch,knowledge,private_api"
+        "--only", default="", help="comma list: workers,http,queries,scoring,dispatch,knowledge,rotation,private_api"
     )
     parser.add_argument(
         "--figures",
@@ -475,6 +508,7 @@ def main() -> None:
             ("http", bench.http_figures),
             ("dispatch", bench.dispatch),
             ("knowledge", bench.knowledge),
+            ("rotation", bench.rotation),
             ("private_api", bench.private_api),
         ]
         for name, step in steps:

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from govservice import access
+from govservice.numbers import normalize_phone
 from govservice.roles import Role
 from govservice.workdays import WorkCalendar
 from staff.models import User
@@ -190,9 +191,10 @@ def case_for_citizen(*, tracking_no: str, phone_last4: str) -> Case | None:
         .filter(tracking_no=tracking_no.strip().upper())
         .first()
     )
-    if case is None or not case.applicant_phone or len(phone_last4) != 4:
+    last4 = normalize_phone(phone_last4)  # full-width digits from a phone's input method are the same digits
+    if case is None or not case.applicant_phone or len(last4) != 4:
         return None
-    return case if case.applicant_phone[-4:] == phone_last4 else None
+    return case if normalize_phone(case.applicant_phone)[-4:] == last4 else None
 
 
 def reminder_call_list_for(*, user: User, day: date | None = None) -> QuerySet[ReminderCall]:
@@ -327,5 +329,8 @@ def case_counts_by_handler(*, centre_id: int, start: datetime, end: datetime) ->
 
 
 def case_ids_by_applicant_phone_hashes(*, phone_hashes: set[str]) -> QuerySet[Case, int]:
-    """The cases whose applicant's phone has one of these keyed hashes, as a subquery of ids."""
+    """The cases whose applicant's phone has one of these keyed hashes, as a subquery of ids.
+
+    Pass every hash of each phone (`govservice.crypto.lookup_hashes`): during a change of lookup key
+    a case may still carry the hash under an old key."""
     return Case.objects.filter(applicant_phone_hash__in=phone_hashes).values_list("id", flat=True)

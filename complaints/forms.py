@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
 from govservice.models import Department
+from govservice.numbers import normalize_phone
 from rectification.models import Problem
 from staff.models import Role, User
 
@@ -33,7 +34,7 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
 
 
 def _clean_phone(value: str) -> str:
-    value = (value or "").strip().replace(" ", "")
+    value = normalize_phone(value)  # full-width digits, separators, +86: one spelling before checking
     if value and not PHONE_RE.match(value):
         raise forms.ValidationError(_("请填写正确的手机号或座机号。"))
     return value

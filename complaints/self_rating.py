@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cases.models import Case
-from govservice.crypto import lookup_hash
+from govservice.crypto import lookup_hash, lookup_hashes
 from staff.models import User
 
 from .models import Evaluation
@@ -36,20 +36,22 @@ def is_self_triggered(*, actor: User | None, staff: User | None, case: Case | No
         return True
     if staff is None or not staff.mobile:
         return False
-    own = lookup_hash(staff.mobile)
-    if phone and lookup_hash(phone) == own:
+    # Every hash of the staff member's phone (current and old lookup keys): a case hashed before a key
+    # change is still theirs. The evaluator's phone is compared as a number, in whatever spelling.
+    own = set(lookup_hashes(staff.mobile))
+    if phone and lookup_hash(phone) in own:
         return True
-    return case is not None and bool(case.applicant_phone_hash) and case.applicant_phone_hash == own
+    return case is not None and bool(case.applicant_phone_hash) and case.applicant_phone_hash in own
 
 
 def self_triggered_evaluation_ids(*, staff: list[User], start: datetime, end: datetime) -> set[int]:
     """The ratings of these people rated in [start, end) that clauses 2 and 3 make self-triggered.
 
-    Staff phones are encrypted, so their keyed hashes are built here (one per person) and
+    Staff phones are encrypted, so their keyed hashes are built here (one per person and lookup key) and
     only the few matching evaluations are read.
     """
-    own_hash = {user.id: lookup_hash(user.mobile) for user in staff if user.mobile}
-    hashes = {h for h in own_hash.values() if h}
+    own_hashes = {user.id: set(lookup_hashes(user.mobile)) for user in staff if user.mobile}
+    hashes = set().union(*own_hashes.values())
     if not hashes:
         return set()
     in_period = Evaluation.objects.filter(rated_at__gte=start, rated_at__lt=end)
@@ -61,4 +63,6 @@ def self_triggered_evaluation_ids(*, staff: list[User], start: datetime, end: da
         *in_period.filter(evaluator_phone_hash__in=hashes).values_list(*fields),
         *in_period.filter(case__in=own_cases).values_list(*fields),
     ]
-    return {pk for pk, staff_id, ev_hash, case_hash in rows if own_hash.get(staff_id) in (ev_hash, case_hash)}
+    return {
+        pk for pk, staff_id, ev_hash, case_hash in rows if own_hashes.get(staff_id, set()) & {ev_hash, case_hash} - {""}
+    }

@@ -73,6 +73,9 @@ if not SECRET_KEY:
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 if not FIELD_ENCRYPTION_KEY and not DEBUG and not TESTING:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set and DEBUG is off: refusing to boot.")
+# Key of the lookup hashes beside encrypted phone / ID numbers, comma-separated (first current, the rest old
+# ones during a change; govservice/crypto.py); unset: derived from FIELD_ENCRYPTION_KEY as before it existed.
+FIELD_LOOKUP_KEY = env_str("FIELD_LOOKUP_KEY")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from complaints.models import Complaint, Evaluation
 from govservice.exceptions import NotFound
+from govservice.numbers import normalize_phone
 
 from .auth import LookupThrottle, channel_of
 from .idempotency import idempotency_key_from, run_idempotent
@@ -57,6 +58,16 @@ WRITE_ERRORS = {
 }
 PHONE = r"^1\d{10}$"
 PHONE_MESSAGE = _("须为 11 位手机号。")
+
+
+class PhoneField(serializers.RegexField):
+    """A mobile number in any spelling (full-width, separators, +86), checked and kept as 11 ASCII digits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(PHONE, error_messages={"invalid": PHONE_MESSAGE}, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalize_phone(super().to_internal_value(data))
 
 
 def receive_new_record(*, request: Request, endpoint: str, handle: Callable[[bool], Response]) -> Response:
@@ -106,9 +117,7 @@ class EvaluationCreateApi(ChannelApiView):
         case = serializers.CharField(max_length=30, required=False, help_text="Case tracking number")
         is_real_name = serializers.BooleanField(required=False, default=False)
         evaluator_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        evaluator_phone = serializers.RegexField(
-            PHONE, required=False, allow_blank=True, error_messages={"invalid": PHONE_MESSAGE}
-        )
+        evaluator_phone = PhoneField(required=False, allow_blank=True)
         rated_at = serializers.DateTimeField(required=False)
 
     class OutputSerializer(serializers.Serializer):
@@ -154,9 +163,7 @@ class ComplaintCreateApi(ChannelApiView):
         kind = serializers.ChoiceField(choices=Complaint.Kind.choices, required=False, default=Complaint.Kind.COMPLAINT)
         content = serializers.CharField(max_length=4000)
         contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        contact_phone = serializers.RegexField(
-            PHONE, required=False, allow_blank=True, error_messages={"invalid": PHONE_MESSAGE}
-        )
+        contact_phone = PhoneField(required=False, allow_blank=True)
         received_at = serializers.DateTimeField(required=False)
 
     class OutputSerializer(serializers.Serializer):

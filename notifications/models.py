@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from govservice.crypto import EncryptedCharField
+from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.masking import mask_phone
 from govservice.models import Centre, TimeStampedModel
 
@@ -107,7 +107,7 @@ class SmsMessage(TimeStampedModel):
     phone = EncryptedCharField(_("手机号"))
     # Looked up only with claimed_at (the daily cap): sms_phone_claimed_idx serves it, a second index
     # on phone_hash alone would only slow every status change down.
-    phone_hash = models.CharField(max_length=64, editable=False)
+    phone_hash = LookupHashField(lookup_source="phone", max_length=64, editable=False)
     template_code = models.CharField(_("模板"), max_length=50)
     template_version = models.PositiveSmallIntegerField(_("模板版本"), null=True, blank=True)
     params = models.JSONField(_("参数"), default=dict)

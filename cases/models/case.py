@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govservice.crypto import EncryptedCharField
+from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, TimeStampedModel
 from staff.models import Window
 
@@ -56,9 +56,13 @@ class Case(TimeStampedModel):
     applicant_kind = models.CharField(_("申请人类型"), max_length=20, choices=ApplicantKind.choices)
     applicant_name = models.CharField(_("申请人"), max_length=100)
     applicant_phone = EncryptedCharField(_("联系电话"), blank=True)
-    applicant_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    applicant_phone_hash = LookupHashField(
+        lookup_source="applicant_phone", max_length=64, blank=True, db_index=True, editable=False
+    )
     applicant_id_number = EncryptedCharField(_("证件号码"), blank=True)
-    applicant_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    applicant_id_hash = LookupHashField(
+        lookup_source="applicant_id_number", max_length=64, blank=True, db_index=True, editable=False
+    )
     is_elderly = models.BooleanField(_("老年人"), default=False)
     is_disabled = models.BooleanField(_("残疾人"), default=False)
     is_other_special = models.BooleanField(_("其他特殊群体"), default=False)

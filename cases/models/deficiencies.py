@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govservice.crypto import LookupHashField
 from govservice.models import Centre
 
 from .case import Case
@@ -84,7 +85,7 @@ class ApplicantRecord(models.Model):
         FALSE = "false", _("虚假承诺")
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+")
-    id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_hash = LookupHashField(lookup_source="case__applicant_id_number", max_length=64, db_index=True, editable=False)
     id_masked = models.CharField(_("证件号码"), max_length=30)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import scrub
+from govservice.numbers import normalize_id_number, normalize_phone
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send
 from staff.models import User
@@ -63,8 +64,8 @@ def _notify_after_commit(recipients: Iterable[User | None], *, key: str, text: s
 
 def applicant_validate(*, kind: str, id_number: str, phone: str) -> tuple[str, str]:
     """Normalised (id_number, phone); raises ValidationFailed naming the field."""
-    id_number = (id_number or "").strip().upper().replace(" ", "")
-    phone = re.sub(r"[\s]", "", phone or "")
+    id_number = normalize_id_number(id_number)
+    phone = normalize_phone(phone)
     if kind == Case.ApplicantKind.PERSON:
         if id_number:
             try:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice import access
+from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from govservice.masking import mask_id_number
 from govservice.workdays import WorkCalendar
@@ -30,8 +31,10 @@ from .transitions import case_transition
 S = Case.Status
 
 
-def applicant_has_bad_record(*, centre_id: int, id_hash: str) -> bool:
-    return bool(id_hash) and ApplicantRecord.objects.filter(centre_id=centre_id, id_hash=id_hash).exists()
+def applicant_has_bad_record(*, centre_id: int, id_number: str) -> bool:
+    """Whether the centre holds a broken or false commitment for this ID number, hashed under any lookup key."""
+    hashes = lookup_hashes(id_number)
+    return bool(hashes) and ApplicantRecord.objects.filter(centre_id=centre_id, id_hash__in=hashes).exists()
 
 
 @transaction.atomic
@@ -71,7 +74,7 @@ def case_accept_with_deficiencies(
         raise ValidationFailed(
             _("以下材料既未提交也未列入容缺：%(names)s。") % {"names": "、".join(still_missing)}, field="deferred"
         )
-    if applicant_has_bad_record(centre_id=case.centre_id, id_hash=case.applicant_id_hash):
+    if applicant_has_bad_record(centre_id=case.centre_id, id_number=case.applicant_id_number):
         raise NotPermitted(_("该申请人有未按承诺补正或虚假承诺的记录，不能适用容缺受理。"))
     if submit_method not in Commitment.SubmitMethod.values:
         raise ValidationFailed(_("请选择补交方式。"), field="submit_method")
@@ -192,13 +195,13 @@ def case_correction_expire(*, case_id: int) -> bool:
     )
     if case.status != S.TERMINATED:
         return False
-    if case.applicant_id_hash:
+    if case.applicant_id_number:
         ApplicantRecord.objects.get_or_create(
             case=case,
             kind=ApplicantRecord.Kind.BROKEN,
             defaults={
                 "centre_id": case.centre_id,
-                "id_hash": case.applicant_id_hash,
+                "id_hash": lookup_hash(case.applicant_id_number),
                 "id_masked": mask_id_number(case.applicant_id_number),
                 "note": _("办件 %(no)s 未在期限内补正") % {"no": case.tracking_no},
             },

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
-from govservice.crypto import EncryptedCharField
+from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, Department, TimeStampedModel
 from rectification.models import Problem
 from staff.models import Window
@@ -51,7 +51,9 @@ class Complaint(TimeStampedModel):
     content = models.TextField(_("内容"))
     contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
     contact_phone = EncryptedCharField(_("联系电话"), blank=True)
-    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    contact_phone_hash = LookupHashField(
+        lookup_source="contact_phone", max_length=64, blank=True, db_index=True, editable=False
+    )
     category = models.CharField(_("问题类别"), max_length=20, choices=ProblemCategory.choices, blank=True)
     window = models.ForeignKey(
         Window, verbose_name=_("涉及窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from govservice.crypto import EncryptedCharField
+from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, Department, TimeStampedModel
 
 from .evaluations import EvaluationLevel
@@ -50,7 +50,9 @@ class Escalation(TimeStampedModel):
     reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices, default=Reason.OTHER)
     citizen_name = models.CharField(_("反映人"), max_length=100, blank=True)
     citizen_phone = EncryptedCharField(_("联系电话"), blank=True)
-    citizen_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    citizen_phone_hash = LookupHashField(
+        lookup_source="citizen_phone", max_length=64, blank=True, db_index=True, editable=False
+    )
     matter_type = models.ForeignKey(
         "cases.MatterType", verbose_name=_("事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govservice.categories import ProblemCategory
-from govservice.crypto import EncryptedCharField
+from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, TimeStampedModel
 from staff.models import Window
 
@@ -61,7 +61,9 @@ class Evaluation(TimeStampedModel):
     is_real_name = models.BooleanField(_("实名评价"), default=False)
     evaluator_name = models.CharField(_("评价人"), max_length=100, blank=True)
     evaluator_phone = EncryptedCharField(_("评价人电话"), blank=True)
-    evaluator_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    evaluator_phone_hash = LookupHashField(
+        lookup_source="evaluator_phone", max_length=64, blank=True, db_index=True, editable=False
+    )
     external_id = models.CharField(_("渠道记录编号"), max_length=100, blank=True)
     excluded = models.BooleanField(_("不计入统计"), default=False, help_text=_("核实为误评、恶意差评或本人触发的评价"))
     excluded_reason = models.CharField(_("不计入原因"), max_length=200, blank=True)
@@ -211,7 +213,7 @@ class EvaluationInvitation(TimeStampedModel):
         related_name="evaluation_invitation",
     )
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.CASCADE, related_name="+")
-    phone_hash = models.CharField(max_length=64, db_index=True)
+    phone_hash = LookupHashField(lookup_source="case__applicant_phone", max_length=64, db_index=True)
     token = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(_("失效时间"))
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from govservice import access
 from govservice.categories import ProblemCategory
-from govservice.crypto import lookup_hash
+from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from govservice.models import Centre, Department
 from rectification.models import Problem
@@ -314,14 +314,15 @@ def complaint_merge(*, primary_id: int, duplicate_id: int, actor: User) -> Compl
 
 def complaint_duplicates(complaint: Complaint) -> list[Complaint]:
     """Likely duplicates: same phone, same matter type, close in time (the centre's window), not merged."""
-    if not complaint.contact_phone_hash:
+    phone_hashes = lookup_hashes(complaint.contact_phone)  # the same phone under any lookup key
+    if not phone_hashes:
         return []
     days = FeedbackPolicy.for_centre(complaint.centre).duplicate_window_days
     span = timedelta(days=days)
     queryset = (
         Complaint.objects.filter(
             centre_id=complaint.centre_id,
-            contact_phone_hash=complaint.contact_phone_hash,
+            contact_phone_hash__in=phone_hashes,
             matter_type_id=complaint.matter_type_id,
             received_at__gte=complaint.received_at - span,
             received_at__lte=complaint.received_at + span,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice.crypto import lookup_hash
+from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import Conflict, ValidationFailed
 from govservice.models import Centre
 from staff.models import User, Window
@@ -271,9 +271,10 @@ def evaluation_invite(*, case: Case) -> EvaluationInvitation | None:
     if Evaluation.objects.filter(case=case).exists():
         return None
     policy = FeedbackPolicy.for_centre(case.centre)
-    phone_hash = lookup_hash(case.applicant_phone)
+    phone_hashes = lookup_hashes(case.applicant_phone)  # an invitation hashed under an old lookup key counts too
+    phone_hash = phone_hashes[0]
     since = timezone.now() - timedelta(days=policy.invite_period_days)
-    if EvaluationInvitation.objects.filter(phone_hash=phone_hash, created_at__gte=since).exists():
+    if EvaluationInvitation.objects.filter(phone_hash__in=phone_hashes, created_at__gte=since).exists():
         return None
     invitation = EvaluationInvitation.objects.create(
         case=case,

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 
+from govservice.numbers import normalize_phone
+
 from .catalog import Service, service_get
 from .records import MAX_DESCRIPTION
 
@@ -103,7 +105,7 @@ def parse_location_and_person(form: Any) -> dict[str, str]:
         raise exceptions.ValidationError({"description": [_("不能包含 HTML。")]})
     out["description"] = description
     out["name"] = (get("last_name", 50) + get("first_name", 50)).strip()
-    phone = get("phone", 20)
+    phone = normalize_phone(get("phone", 30))
     if phone and not PHONE_RE.match(phone):
         raise exceptions.ValidationError({"phone": [_("手机号格式不正确。")]})
     out["phone"] = phone

@@ -25,6 +25,8 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice.crypto import lookup_hashes, lookup_key_change_under_way
+
 from ..models import SmsEvent, SmsMessage, SmsTemplate
 from .outbox import SEND_WINDOW, _day_start, _ids, _move_many, in_send_window
 from .templates import sms_template_current
@@ -56,7 +58,8 @@ def max_in_flight() -> int:
 
 
 def _sent_today_counts(*, phone_hashes: Iterable[str], now: datetime) -> dict[str, int]:
-    """Messages per number handed out today (claimed, sent or delivered), whatever their key: one query."""
+    """Messages per stored phone hash handed out today (claimed, sent or delivered), whatever their key: one
+    query. During a change of lookup key one number may be counted under two hashes (`_numbers_of`)."""
     rows = (
         SmsMessage.objects.filter(
             phone_hash__in=set(phone_hashes),
@@ -69,6 +72,25 @@ def _sent_today_counts(*, phone_hashes: Iterable[str], now: datetime) -> dict[st
         .values_list("phone_hash", "n")
     )
     return dict(rows)
+
+
+def _numbers_of(candidates: QuerySet[SmsMessage], *, limit: int) -> tuple[list[tuple[int, str]], dict[str, str]]:
+    """The due rows as (id, number) and, for each stored phone hash that may count against them, its number.
+
+    A number is its hash under the current lookup key. With one lookup key that is the stored hash itself
+    (no decryption). While FIELD_LOOKUP_KEY lists old keys, today's messages to one phone may carry hashes
+    under different keys: the phones of the due rows are read and every hash of each maps to one number,
+    or the daily cap would count each key's messages apart (a phone would get the cap once per key)."""
+    if not lookup_key_change_under_way():
+        rows = list(candidates.values_list("id", "phone_hash")[:limit])
+        return rows, {phone_hash: phone_hash for _, phone_hash in rows}
+    numbered: list[tuple[int, str]] = []
+    number_of: dict[str, str] = {}
+    for message_id, phone_hash, phone in candidates.values_list("id", "phone_hash", "phone")[:limit]:
+        hashes = lookup_hashes(phone) or [phone_hash]
+        numbered.append((message_id, hashes[0]))
+        number_of.update(dict.fromkeys([*hashes, phone_hash], hashes[0]))
+    return numbered, number_of
 
 
 @dataclass(frozen=True)
@@ -109,15 +131,18 @@ def sms_claim_due(*, now: datetime | None = None, limit: int = 500, enqueue: boo
     deferred: list[int] = []
     with transaction.atomic():
         if cap:
-            rows = list(candidates.values_list("id", "phone_hash")[:limit])
-            counts = _sent_today_counts(phone_hashes=(h for _, h in rows), now=now)
+            rows, number_of = _numbers_of(candidates, limit=limit)
+            counts: dict[str, int] = {}
+            for phone_hash, n in _sent_today_counts(phone_hashes=number_of, now=now).items():
+                number = number_of.get(phone_hash, phone_hash)
+                counts[number] = counts.get(number, 0) + n
             to_claim: list[int] = []
             to_defer: list[int] = []
-            for message_id, phone_hash in rows:
-                if counts.get(phone_hash, 0) >= cap:
+            for message_id, number in rows:
+                if counts.get(number, 0) >= cap:
                     to_defer.append(message_id)
                 else:
-                    counts[phone_hash] = counts.get(phone_hash, 0) + 1
+                    counts[number] = counts.get(number, 0) + 1
                     to_claim.append(message_id)
             if to_defer:
                 start = SEND_WINDOW[0]

@@ -22,6 +22,7 @@ from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, ValidationFailed
 from govservice.masking import scrub
 from govservice.models import Centre
+from govservice.numbers import normalize_phone as normalize_phone  # one spelling of a number everywhere
 from staff.models import User
 
 from ..models import SmsEvent, SmsMessage
@@ -51,15 +52,6 @@ def sending_timeout() -> timedelta:
 def backoff(attempt: int) -> timedelta:
     """30 s, 60 s, 2 min, 4 min, ... capped at 1 h; kept in send_after, never as a Celery countdown."""
     return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 3600))
-
-
-def normalize_phone(phone: str) -> str:
-    digits = re.sub(r"[\s-]", "", phone or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
 
 
 # --- The outbox: queue and cancel ------------------------------------------------------------------

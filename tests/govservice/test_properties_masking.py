@@ -2,9 +2,9 @@
 
 A number is *embedded* when it stands in text and is not glued to other digits (of either width) — and,
 for a resident ID, not glued to letters either: a longer code that merely contains 18 digits is not an
-ID. It may be typed in ASCII or full-width digits (１３８…, mixed too), with a space or a hyphen of
-either width between its groups (3-4-4 for a mobile, 6-8-4 for an ID), and a mobile may carry a
-+86 / 86 / 0086 prefix.
+ID. It may be typed in ASCII or full-width digits (１３８…, mixed too), with up to two separators — spaces,
+dashes, dots, brackets, of either width — between its groups (3-4-4 for a mobile, 6-8-4 for an ID) or
+between any two of its characters, and a mobile may carry a +86 / 86 / 0086 prefix, in brackets too.
 
 A number *survives* when the output, with full-width characters read as ASCII and everything that is
 neither a digit, X nor the mask's `*` removed (separators and the surrounding text), still holds a
@@ -20,11 +20,16 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from govservice.crypto import lookup_hash
 from govservice.masking import scrub
+from govservice.numbers import normalize_id_number, normalize_phone
 
 EXAMPLES = settings(max_examples=150, deadline=None)  # ~1 s per test; each run draws new examples
 FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")  # noqa: RUF001 - full-width on purpose
-SEPARATORS = ["", " ", "-", "\u3000", "\uff0d"]  # none, space, hyphen, full-width space, full-width hyphen
+# None, space, hyphen, full-width space and hyphen, dots, dashes (en, em, minus sign), brackets, and pairs.
+SEPARATORS = ["", " ", "-", "\u3000", "\uff0d", ".", "\uff0e", "\u00b7", "\u2013", "\u2014", "\u2212"]
+SEPARATORS += ["(", ")", "\uff08", "\uff09", "[", "]", "\u3010", "\u3011", ") ", ". ", " - ", "\u2014\u2014"]
+SEPARATORS.remove(" - ")  # three characters: more than a separator may be (two at most)
 # Text around the numbers: Chinese, Latin letters (no X), punctuation, spaces; never a digit or a plus sign
 # (a plus sign before 86… would make it part of the number's prefix).
 FILLER = st.text(
@@ -72,18 +77,32 @@ def grouped(draw: st.DrawFn, digits: str, sizes: tuple[int, ...]) -> str:
 
 
 @st.composite
+def scattered(draw: st.DrawFn, digits: str) -> str:
+    """`digits` in any width with a separator (or none) between any two of its characters."""
+    typed = draw(spelled(digits))
+    return typed[0] + "".join(draw(st.sampled_from(SEPARATORS)) + c for c in typed[1:])
+
+
+def written(digits: str, sizes: tuple[int, ...]) -> st.SearchStrategy[str]:
+    return st.one_of(grouped(digits, sizes), scattered(digits))
+
+
+PREFIXES = ["", "86", "+86", "0086", "＋86", "００８６", "(+86)", "（+86）", "(0086)", "（８６）"]  # noqa: RUF001
+
+
+@st.composite
 def mobiles(draw: st.DrawFn) -> Typed:
     digits = "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9, max_size=9))
-    prefix = draw(st.sampled_from(["", "86", "+86", "0086", "＋86", "００８６"]))  # noqa: RUF001
+    prefix = draw(st.sampled_from(PREFIXES))
     if prefix:
         prefix += draw(st.sampled_from(SEPARATORS))
-    return Typed(digits, prefix + draw(grouped(digits, (3, 4, 4))), "mobile")
+    return Typed(digits, prefix + draw(written(digits, (3, 4, 4))), "mobile")
 
 
 @st.composite
 def resident_ids(draw: st.DrawFn) -> Typed:
     digits = draw(st.text("0123456789", min_size=17, max_size=17)) + draw(st.sampled_from("0123456789X"))
-    typed = draw(grouped(digits, (6, 8, 4)))
+    typed = draw(written(digits, (6, 8, 4)))
     if typed.endswith("X") and draw(st.booleans()):
         typed = typed[:-1] + "x"
     return Typed(digits, typed, "id", left=draw(ID_BOUNDARY), right=draw(ID_BOUNDARY))
@@ -129,6 +148,21 @@ def test_an_id_keeps_its_first_six_and_last_four_characters_as_typed(before: str
     expected = "".join(typed[:6]) + "*" * 8 + "".join(typed[-4:])
     text = before + number.embedded + after
     assert scrub(text) == before + number.left + expected + number.right + after
+
+
+@EXAMPLES
+@given(st.one_of(mobiles(), resident_ids()))
+def test_every_spelling_of_a_number_has_one_lookup_hash_and_one_normal_form(number: Typed) -> None:
+    assert lookup_hash(number.text) == lookup_hash(number.digits) != ""
+    normalize = normalize_phone if number.kind == "mobile" else normalize_id_number
+    assert normalize(number.text) == number.digits
+
+
+def test_the_examples_of_issue_14_are_masked() -> None:
+    assert scrub("电话１３９-１２３４-５６７８，谢谢") == "电话１３９****５６７８，谢谢"  # noqa: RUF001
+    assert scrub("call 139.1234.5678 or (139) 1234 5678") == "call 139****5678 or (139****5678"
+    assert scrub("tel: +86 (139) 1234-5678") == "tel: 139****5678"
+    assert scrub("身份证 110105.19491231.002x") == "身份证 110105********002x"
 
 
 def test_survival_is_detected_in_an_unmasked_number_typed_with_separators() -> None:
