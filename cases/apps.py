@@ -7,3 +7,12 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("办件")
+
+    def ready(self) -> None:
+        # A year of the working calendar saved (govservice.calendar_year) moves these stored deadlines.
+        from govservice.calendar_hooks import register_deadline_kind
+
+        from .services.calendar import case_correction_deadlines_recompute, case_promised_dates_recompute
+
+        register_deadline_kind("case_due", _("办件承诺办结日期"), case_promised_dates_recompute)
+        register_deadline_kind("case_correction", _("补正期限（含短信和电话提醒）"), case_correction_deadlines_recompute)
