@@ -112,8 +112,10 @@ def year_plan_from_table(year: int) -> YearPlan | None:
     for row in rows:
         if row.is_workday:
             plan.makeup_days.append(MakeupDay(row.date, row.name))
-        elif plan.holidays and plan.holidays[-1].last == row.date - timedelta(days=1) and (
-            plan.holidays[-1].name == row.name
+        elif (
+            plan.holidays
+            and plan.holidays[-1].last == row.date - timedelta(days=1)
+            and (plan.holidays[-1].name == row.name)
         ):
             last = plan.holidays.pop()
             plan.holidays.append(HolidayRange(last.name, last.first, row.date))

@@ -21,7 +21,8 @@ def measure_deadlines_recompute(change: CalendarChange) -> int:
         completed_at__isnull=True, working_days__isnull=False, start_on__isnull=False
     ).filter(Q(deadline__gte=change.first_day) | Q(deadline_provisional=True))
     for measure in candidates.select_for_update(of=("self",)).select_related("problem", "owner"):
-        assert measure.start_on is not None and measure.working_days is not None  # the filter above
+        if measure.start_on is None or not measure.working_days:  # excluded by the filter; for the type checker
+            continue
         result = change.after.add_working_days(measure.start_on, measure.working_days)
         if result.date == measure.deadline:
             if result.provisional != measure.deadline_provisional:

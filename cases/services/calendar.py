@@ -86,7 +86,9 @@ def case_correction_deadlines_recompute(change: CalendarChange) -> int:
             fields.append("original_deadline")
         commitment.save(update_fields=fields)
         Case.objects.filter(id=case.id).update(correction_deadline=result.date, updated_at=timezone.now())
-        text = _("%(year)s 年工作日历已录入，办件 %(no)s 的补正期限由 %(old)s 调整为 %(new)s，提醒已按新期限重新安排。") % {
+        text = _(
+            "%(year)s 年工作日历已录入，办件 %(no)s 的补正期限由 %(old)s 调整为 %(new)s，提醒已按新期限重新安排。"
+        ) % {
             "year": change.year,
             "no": case.tracking_no,
             "old": old.isoformat(),

@@ -111,10 +111,14 @@ def test_a_correction_deadline_and_its_reminders_move(
 ):
     case = _log(window_staff, matter, provided="core")
     secondary = case.materials.get(is_core=False)
-    case_services.case_accept_with_deficiencies(case_id=case.id, actor=window_staff, deferred_material_ids=[secondary.id])
+    case_services.case_accept_with_deficiencies(
+        case_id=case.id, actor=window_staff, deferred_material_ids=[secondary.id]
+    )
     commitment = Commitment.objects.get(case=case)
     assert (commitment.deadline, commitment.deadline_provisional) == (date(2027, 1, 4), True)
-    old_keys = set(SmsMessage.objects.filter(key__startswith=f"case:{case.id}:correction:").values_list("key", flat=True))
+    old_keys = set(
+        SmsMessage.objects.filter(key__startswith=f"case:{case.id}:correction:").values_list("key", flat=True)
+    )
     assert old_keys and all("2027-01-04" in key for key in old_keys)
 
     change = _save(NEW_YEAR_2027, centre_admin, django_capture_on_commit_callbacks)
@@ -183,7 +187,9 @@ def test_an_escalation_answer_date_moves(centre, leader, centre_admin, django_ca
     escalation.refresh_from_db()
     assert (escalation.due_date, escalation.due_is_provisional) == (date(2027, 1, 5), False)
     assert change.moved["escalation"] == 1
-    assert EscalationEvent.objects.filter(escalation=escalation, actor=centre_admin, note__contains="2027-01-05").exists()
+    assert EscalationEvent.objects.filter(
+        escalation=escalation, actor=centre_admin, note__contains="2027-01-05"
+    ).exists()
     assert Notice.objects.filter(recipient=leader, text__contains=escalation.tracking_no).exists()
 
 
@@ -193,7 +199,11 @@ def test_a_measure_counted_in_working_days_moves_and_a_fixed_date_stays(
 ):
     problem = ProblemFactory(centre=centre)
     counted = MeasureFactory(
-        problem=problem, start_on=date(2026, 12, 28), working_days=5, deadline=date(2027, 1, 4), deadline_provisional=True
+        problem=problem,
+        start_on=date(2026, 12, 28),
+        working_days=5,
+        deadline=date(2027, 1, 4),
+        deadline_provisional=True,
     )
     fixed = MeasureFactory(problem=problem, deadline=date(2027, 1, 4))
 
@@ -243,7 +253,9 @@ def test_the_summary_counts_each_kind_and_the_days_entered(
 
 
 @pytest.mark.django_db
-def test_saving_a_year_again_replaces_its_days_and_moves_nothing_twice(centre_admin, django_capture_on_commit_callbacks):
+def test_saving_a_year_again_replaces_its_days_and_moves_nothing_twice(
+    centre_admin, django_capture_on_commit_callbacks
+):
     _save(NEW_YEAR_2027, centre_admin, django_capture_on_commit_callbacks)
     WorkCalendarDay.objects.create(date=date(2027, 5, 5), is_workday=False, name="stale")
     again = _save(NEW_YEAR_2027, centre_admin, django_capture_on_commit_callbacks)
@@ -279,9 +291,7 @@ def test_a_year_the_package_knows_loads_as_ranges_and_make_up_days():
     assert HolidayRange("元旦", date(2026, 1, 1), date(2026, 1, 3)) in plan.holidays
     assert HolidayRange("春节", date(2026, 2, 15), date(2026, 2, 23)) in plan.holidays
     assert MakeupDay(date(2026, 2, 14), "春节调休上班") in plan.makeup_days
-    calendar = WorkCalendar(
-        {day: is_workday for day, (is_workday, _name) in plan.days().items()}, frozenset({2026})
-    )
+    calendar = WorkCalendar({day: is_workday for day, (is_workday, _name) in plan.days().items()}, frozenset({2026}))
     # The loaded plan alone counts every day of 2026 as the package does.
     from chinese_calendar import is_workday
 
