@@ -3,7 +3,7 @@ shown next to the field it is about (govservice.calendar_year holds the rules)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -56,12 +56,18 @@ class MakeupDayForm(forms.Form):
         self.year = year
 
 
+def _kept(form: forms.Form) -> bool:
+    """A row that was filled in and not ticked for deletion (an untouched extra row is skipped)."""
+    data = getattr(form, "cleaned_data", None) or {}
+    return form.has_changed() and not data.get("DELETE")
+
+
 class HolidayRangeFormSetBase(forms.BaseFormSet):
     def clean(self) -> None:
         """Ranges may not overlap: the later one says which earlier range it runs into."""
         seen: list[HolidayRange] = []
         for form in self.forms:
-            if not form.has_changed() or self._should_delete_form(form):
+            if not _kept(form):
                 continue
             data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
             if not all(data.get(key) for key in ("name", "first", "last")):
@@ -78,7 +84,7 @@ class HolidayRangeFormSetBase(forms.BaseFormSet):
         return [
             HolidayRange(f.cleaned_data["name"].strip(), f.cleaned_data["first"], f.cleaned_data["last"])
             for f in self.forms
-            if f.has_changed() and not self._should_delete_form(f) and f.cleaned_data
+            if _kept(f) and f.cleaned_data
         ]
 
 
@@ -87,7 +93,7 @@ class MakeupDayFormSetBase(forms.BaseFormSet):
         """Inside the year, once each, and never on a day off of the holiday ranges."""
         seen: set = set()
         for form in self.forms:
-            if not form.has_changed() or self._should_delete_form(form) or not form.cleaned_data.get("date"):
+            if not _kept(form) or not form.cleaned_data.get("date"):
                 continue
             day = form.cleaned_data["date"]
             message = makeup_error(year, day, holidays)
@@ -101,7 +107,7 @@ class MakeupDayFormSetBase(forms.BaseFormSet):
         return [
             MakeupDay(f.cleaned_data["date"], (f.cleaned_data.get("name") or "").strip() or _("调休上班"))
             for f in self.forms
-            if f.has_changed() and not self._should_delete_form(f) and f.cleaned_data
+            if _kept(f) and f.cleaned_data
         ]
 
 
@@ -124,8 +130,14 @@ class YearForms:
         holidays = [{"name": h.name, "first": h.first, "last": h.last} for h in shown.holidays] if shown else []
         makeups = [{"date": m.day, "name": m.name} for m in shown.makeup_days] if shown else []
         self.source = YearSourceForm(data, initial={"source": plan.source if plan else ""})
-        self.holidays = HolidayRangeFormSet(data, prefix="holidays", initial=holidays, form_kwargs={"year": year})
-        self.makeups = MakeupDayFormSet(data, prefix="makeups", initial=makeups, form_kwargs={"year": year})
+        self.holidays = cast(
+            HolidayRangeFormSetBase,
+            HolidayRangeFormSet(data, prefix="holidays", initial=holidays, form_kwargs={"year": year}),
+        )
+        self.makeups = cast(
+            MakeupDayFormSetBase,
+            MakeupDayFormSet(data, prefix="makeups", initial=makeups, form_kwargs={"year": year}),
+        )
 
     def is_valid(self) -> bool:
         valid = self.source.is_valid() & self.holidays.is_valid() & self.makeups.is_valid()

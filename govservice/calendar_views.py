@@ -17,6 +17,7 @@ from . import access
 from .calendar_forms import YearForms
 from .calendar_hooks import deadline_kind_label
 from .calendar_year import (
+    YearPlan,
     calendar_year_save,
     month_grids,
     package_knows,
@@ -74,6 +75,7 @@ def calendar_year_edit(request: HttpRequest, year: int) -> HttpResponse:
         raise Http404
     in_package = package_knows(year)
     grids = None
+    plan: YearPlan | None
     if request.method == "POST":
         forms = YearForms(year, request.POST)
         if forms.is_valid():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -14,7 +12,7 @@ from .navigation import NavItem
 NAV_AFTER = "staff"
 
 
-def nav_items(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:
+def nav_items(user: access.Actor) -> list[NavItem]:
     if not access.can_edit_work_calendar(user):
         return []
     return [

@@ -10,9 +10,14 @@ from django.utils.translation import gettext as _
 
 from govservice.calendar_hooks import CalendarChange
 from notifications.services import notice_send
+from staff.models import User
 
 from .models import Measure, ProblemEvent
 from .services._shared import _event
+
+
+def _tell_after_commit(owner: User, *, key: str, text: str, url: str) -> None:
+    transaction.on_commit(lambda: notice_send(recipient=owner, key=key, text=text, url=url))
 
 
 def measure_deadlines_recompute(change: CalendarChange) -> int:
@@ -48,8 +53,11 @@ def measure_deadlines_recompute(change: CalendarChange) -> int:
             note=text,
             changes={"deadline": [str(old), str(result.date)]},
         )
-        owner, url = measure.owner, measure.problem.get_absolute_url()
-        key = f"measure:{measure.id}:calendar:{result.date.isoformat()}"
-        transaction.on_commit(lambda o=owner, k=key, t=text, u=url: notice_send(recipient=o, key=k, text=t, url=u))
+        _tell_after_commit(
+            measure.owner,
+            key=f"measure:{measure.id}:calendar:{result.date.isoformat()}",
+            text=text,
+            url=measure.problem.get_absolute_url(),
+        )
         moved += 1
     return moved
