@@ -416,3 +416,23 @@ def test_a_package_year_opens_filled_in_from_the_package(as_user, centre_admin):
     assert response.status_code == 200
     assert 'value="2026-02-15"' in html and 'value="2026-02-23"' in html
     assert 'data-date="2026-10-01" data-kind="holiday"' in html
+
+
+@pytest.mark.django_db
+def test_the_year_list_tells_a_package_year_from_an_unpublished_one(as_user, centre_admin):
+    html = as_user(centre_admin).get("/calendar/").content.decode()
+    assert "内置日历已包含" in html and "未公布，期限暂定" in html
+    assert 'href="/calendar/2027/"' in html
+
+
+@pytest.mark.django_db
+def test_the_year_screen_speaks_english(as_user, centre_admin):
+    client = as_user(centre_admin)
+    response = client.post(
+        "/calendar/2027/",
+        _post([("元旦", "2027-01-03", "2027-01-01")], action="preview"),
+        headers={"accept-language": "en"},
+    )
+    html = response.content.decode()
+    assert "Working calendar 2027" in html
+    assert "The end date cannot be before the start date." in html
