@@ -13,3 +13,13 @@ class CasesConfig(AppConfig):
         from . import sms_subjects
 
         sms_subjects.connect()
+
+        # A year of the working calendar saved (govservice.calendar_year) moves these stored deadlines.
+        from govservice.calendar_hooks import register_deadline_kind
+
+        from .services.calendar import case_correction_deadlines_recompute, case_promised_dates_recompute
+
+        register_deadline_kind("case_due", _("办件承诺办结日期"), case_promised_dates_recompute)
+        register_deadline_kind(
+            "case_correction", _("补正期限（含短信和电话提醒）"), case_correction_deadlines_recompute
+        )

@@ -17,3 +17,12 @@ class ComplaintsConfig(AppConfig):
         from . import sms_subjects
 
         sms_subjects.connect()
+
+        # A year of the working calendar saved (govservice.calendar_year) moves these deadlines.
+        from govservice.calendar_hooks import register_deadline_kind
+
+        from .calendar import bad_review_dates_recompute, complaint_replies_recompute, escalation_dates_recompute
+
+        register_deadline_kind("complaint_reply", _("投诉建议答复期限"), complaint_replies_recompute)
+        register_deadline_kind("bad_review", _("差评处置期限"), bad_review_dates_recompute)
+        register_deadline_kind("escalation", _("办不成事反映办理时限"), escalation_dates_recompute)

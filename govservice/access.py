@@ -130,6 +130,12 @@ def has_management_role(user: Actor | None) -> bool:
     return _is_superuser(user) or _holds(user, MANAGEMENT_ROLES)
 
 
+def can_edit_work_calendar(user: Actor | None) -> bool:
+    """Enters a year of the working calendar (holidays, make-up working days), which moves stored
+    deadlines of every centre: centre and city administrators (and superusers)."""
+    return is_administrator(user)
+
+
 def is_mentor(user: Actor | None) -> bool:
     return _holds(user, {Role.MENTOR})
 

@@ -7,7 +7,9 @@ database created before the move keeps its rows without a data migration.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,3 +97,31 @@ class WorkCalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class WorkCalendarChange(models.Model):
+    """One save of a year of the working calendar: who saved it, what it held, and how many stored
+    deadlines moved, per kind (govservice.calendar_year.calendar_year_save)."""
+
+    year = models.PositiveSmallIntegerField(_("年份"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+    days_off = models.PositiveSmallIntegerField(_("放假天数"), default=0)
+    makeup_days = models.PositiveSmallIntegerField(_("调休上班天数"), default=0)
+    # {kind: number of deadlines moved}, kinds as registered in govservice.calendar_hooks.
+    moved = models.JSONField(_("调整的期限"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("保存时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("工作日历变更记录")
+        verbose_name_plural = _("工作日历变更记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def moved_total(self) -> int:
+        return sum(int(n) for n in self.moved.values())

@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import calendar_views, views
 
 admin.site.site_header = "govservice"
 admin.site.site_title = "govservice"
@@ -50,6 +50,10 @@ urlpatterns = [
         r"^admin/staff/(?P<model>workcalendarday|workcalendaryear|centre|department)/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/govservice/%(model)s/%(rest)s", query_string=True, permanent=True),
     ),
+    # The working calendar, a year at a time (centre and city administrators).
+    path("calendar/", calendar_views.calendar_years, name="calendar-years"),
+    path("calendar/<int:year>/", calendar_views.calendar_year_edit, name="calendar-year"),
+    path("calendar/changes/<int:pk>/", calendar_views.calendar_change, name="calendar-change"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -88,6 +88,7 @@ PERSON_RULES = {
     access.can_edit_any_question: {"centre_admin", "city_admin", "superuser", "liaison"},
     access.can_review_any_question: {"centre_admin", "city_admin", "superuser", "liaison", "leader"},
     access.can_edit_scoring_scheme: {"centre_admin", "city_admin", "superuser"},
+    access.can_edit_work_calendar: {"centre_admin", "city_admin", "superuser"},
 }
 
 

@@ -1,0 +1,25 @@
+"""The core's menu item: the working calendar (holidays and make-up working days, a year at a time)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import access
+from .navigation import NavItem
+
+# Shown with the other administration items, after the staff app's (the core comes first in INSTALLED_APPS).
+NAV_AFTER = "staff"
+
+
+def nav_items(user: access.Actor) -> list[NavItem]:
+    if not access.can_edit_work_calendar(user):
+        return []
+    return [
+        NavItem(
+            _("工作日历"),
+            reverse("calendar-years"),
+            _("按年度录入法定节假日与调休上班日，保存后重新计算各类期限。"),
+            section=_("管理"),
+        )
+    ]
