@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
+from govservice.redaction import redact_record
+
 # A digit as people type it: ASCII or full-width (１３８…, what a Chinese input method gives in full-width
 # mode). Separators between groups: a space or a hyphen, either width. A number spelled this way is still
 # the number, so it is masked like the ASCII one.
@@ -89,6 +91,7 @@ class MaskingLogFilter(logging.Filter):
         for key, value in list(vars(record).items()):
             if key not in _STANDARD_ATTRS and isinstance(value, str):
                 setattr(record, key, scrub(value))
+        redact_record(record)  # keys, credentials and API query strings (govservice/redaction.py)
         return True
 
 

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every 429 answer says when to come back, whoever made it (a view, DRF, Axes' lock-out).
+    "govservice.throttling.RetryAfterMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -405,6 +407,13 @@ SMS_SEND_BATCH_SIZE = env_int("SMS_SEND_BATCH_SIZE", 250)
 # Claimed messages that may wait for a worker before the dispatcher stops claiming; keep it below the
 # backend's messages per second × SMS_SENDING_TIMEOUT_SECONDS / 2 (notifications/README.md).
 SMS_DISPATCH_MAX_IN_FLIGHT = env_int("SMS_DISPATCH_MAX_IN_FLIGHT", 10_000)
+
+# --- Outbound HTTP -----------------------------------------------------------------------
+
+# Networks outbound requests (webhooks, the SMS gateway) may reach although they are private, loopback or
+# otherwise internal (govservice/outbound.py), comma-separated CIDRs: e.g. an on-premises SMS gateway
+# "10.20.0.5/32". Empty: only public addresses.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
 
 # --- Logging -----------------------------------------------------------------------------
 
