@@ -24,8 +24,10 @@ KEY_RE = re.compile(rf"{KEY_SCHEME}_(?:([0-9a-fA-F]{{8}})_)?[A-Za-z0-9_\-]{{4,}}
 _PARAM_RE = re.compile(
     r"(?i)(?<![A-Za-z0-9_])(api[_-]?key|access[_-]?token|token|secret|password|signature)=([^&\s\"'<>;,]+)"
 )
-# `Authorization: Key …` / `Bearer …` echoed into a message.
-_AUTH_RE = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:key|bearer|token|basic)\s+)[^\s\"',;]+")
+# `Authorization: Key …` / `Bearer …` echoed into a message (a key masked above keeps its prefix).
+_AUTH_RE = re.compile(
+    rf"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:key|bearer|token|basic)\s+)(?!{KEY_SCHEME}_[0-9a-f]{{8}}_\*)[^\s\"',;]+"
+)
 # Paths of the machine APIs: their query strings are never logged (a key sent there by mistake).
 API_PATH_PREFIXES = ("/api/", "/open311/")
 _API_QUERY_RE = re.compile(r"((?:/api/|/open311/)[^\s?\"'#<>]*)\?[^\s\"'#<>]*")
