@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
+from govservice.redaction import redact_record
+
 from .numbers import normalize_id_number, normalize_phone
 
 # A digit as people type it: ASCII or full-width (１３８…, what a Chinese input method gives in full-width
@@ -117,6 +119,7 @@ class MaskingLogFilter(logging.Filter):
         for key, value in list(vars(record).items()):
             if key not in _STANDARD_ATTRS and isinstance(value, str):
                 setattr(record, key, scrub(value))
+        redact_record(record)  # keys, credentials and API query strings (govservice/redaction.py)
         return True
 
 

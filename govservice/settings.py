@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every 429 answer says when to come back, whoever made it (a view, DRF, Axes' lock-out).
+    "govservice.throttling.RetryAfterMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -450,6 +452,13 @@ SMS_SEND_BATCH_SIZE = env_int("SMS_SEND_BATCH_SIZE", 250)
 # backend's messages per second × SMS_SENDING_TIMEOUT_SECONDS / 2 (notifications/README.md).
 SMS_DISPATCH_MAX_IN_FLIGHT = env_int("SMS_DISPATCH_MAX_IN_FLIGHT", 10_000)
 
+# --- Outbound HTTP -----------------------------------------------------------------------
+
+# Networks outbound requests (webhooks, the SMS gateway) may reach although they are private, loopback or
+# otherwise internal (govservice/outbound.py), comma-separated CIDRs: e.g. an on-premises SMS gateway
+# "10.20.0.5/32". Empty: only public addresses.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+
 # --- Logging -----------------------------------------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -463,6 +472,11 @@ LOGGING = {
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
+        "django_server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
@@ -470,9 +484,16 @@ LOGGING = {
             "formatter": "json",
             "filters": ["mask_personal_data"],
         },
+        # runserver's request lines, as Django prints them, but through the same mask (keys, API queries).
+        "django_server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django_server",
+            "filters": ["mask_personal_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django.server": {"handlers": ["django_server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
     },

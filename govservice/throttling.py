@@ -13,9 +13,11 @@ still covers (the "sliding window counter"). Same rates ("6000/min"), same
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache as default_cache
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
@@ -38,8 +40,12 @@ class SlidingWindowThrottle(BaseThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def rate_for(self, request: Request) -> tuple[int | None, int | None]:
+        """(requests, seconds) for this request; the scope's rate unless a subclass knows better."""
+        return self.num_requests, self.duration
+
     def allow_request(self, request: Request, view: Any) -> bool:
-        limit, duration = self.num_requests, self.duration
+        limit, duration = self.rate_for(request)
         if limit is None or duration is None:  # no rate for this scope: no limit
             return True
         key = self.get_cache_key(request, view)
@@ -79,3 +85,21 @@ class SlidingWindowThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.wait_seconds
+
+
+# When a 429 carries no Retry-After of its own: a minute, the window of every rate here.
+DEFAULT_RETRY_AFTER_SECONDS = 60
+
+
+class RetryAfterMiddleware:
+    """Every 429 says when to come back: DRF leaves the header out when a throttle gives no wait,
+    and views or Axes that answer 429 themselves may forget it. A header already set is kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code == 429 and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(DEFAULT_RETRY_AFTER_SECONDS)
+        return response

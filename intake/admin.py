@@ -11,27 +11,51 @@ from django.utils.translation import gettext_lazy as _
 from govservice.admin_scoping import CentreScopedAdmin
 
 from .models import ChannelKey, FeedEntry, ImportBatch, WebhookDelivery, WebhookSubscription
-from .services import channel_key_create, channel_key_revoke
+from .services import channel_key_create, channel_key_revoke, channel_key_set_rate
 
 
 @admin.register(ChannelKey)
 class ChannelKeyAdmin(CentreScopedAdmin, admin.ModelAdmin):
     centre_path = "channel__centres"
     search_fields = ("prefix", "label", "channel__name")
-    list_display = ("channel", "prefix", "label", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "channel",
+        "prefix",
+        "label",
+        "requests_per_minute",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("channel", "revoked_at")
-    fields = ("channel", "label", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    fields = (
+        "channel",
+        "label",
+        "requests_per_minute",
+        "prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
+    def get_readonly_fields(self, request: HttpRequest, obj: ChannelKey | None = None) -> Any:
+        # An issued key changes only its rate limit: its channel and label are what it was issued for.
+        if obj is not None:
+            return (*self.readonly_fields, "channel", "label")
+        return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: ChannelKey, form: Any, change: bool) -> None:
         if change:
+            # The rate limit alone, through the service (it drops the cached key; the admin's log keeps who).
+            channel_key_set_rate(key_id=obj.pk, requests_per_minute=obj.requests_per_minute)
             return
         # Create through the service so only the hash is stored; show the key this once.
-        issued = channel_key_create(channel=obj.channel, label=obj.label, created_by=request.user)
+        issued = channel_key_create(
+            channel=obj.channel, label=obj.label, created_by=request.user, requests_per_minute=obj.requests_per_minute
+        )
         obj.pk = issued.key.pk
         obj.prefix = issued.key.prefix
         request._issued_channel_key = issued.raw_key  # type: ignore[attr-defined]

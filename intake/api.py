@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints.models import Complaint, Evaluation
+from govservice import outbound
 from govservice.exceptions import NotFound
 from govservice.numbers import normalize_phone
 
@@ -311,6 +312,13 @@ class WebhookDeleteApi(ChannelApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PublicReasonField(serializers.CharField):
+    """A stored generic reason (govservice.outbound), translated for the reader."""
+
+    def to_representation(self, value: Any) -> str:
+        return outbound.public_message(str(value))
+
+
 class WebhookDeliveryListApi(ChannelApiView):
     """The delivery log of this channel's webhooks (latest 100)."""
 
@@ -321,7 +329,7 @@ class WebhookDeliveryListApi(ChannelApiView):
         status = serializers.CharField()
         attempts = serializers.IntegerField()
         last_status_code = serializers.IntegerField(allow_null=True)
-        last_error = serializers.CharField()
+        last_error = PublicReasonField(help_text="An HTTP status, or a generic reason in the reader's language")
         next_attempt_at = serializers.DateTimeField()
         delivered_at = serializers.DateTimeField(allow_null=True)
 

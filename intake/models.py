@@ -7,6 +7,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Channel
 from govservice.crypto import EncryptedCharField
 from govservice.models import TimeStampedModel
+from govservice.redaction import KEY_SCHEME
 from govservice.uploads import import_storage
 
 KEY_PREFIX_LENGTH = 8
@@ -41,11 +43,24 @@ class ChannelKey(TimeStampedModel):
     )
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    requests_per_minute = models.PositiveIntegerField(
+        _("每分钟请求上限"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("这把密钥每分钟最多可调用接口的次数（含 Open311 查询）；留空则使用全局默认值。"),
+    )
 
     class Meta:
         verbose_name = _("渠道密钥")
         verbose_name_plural = _("渠道密钥")
         ordering = ["channel", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(requests_per_minute__isnull=True) | models.Q(requests_per_minute__gte=1),
+                name="channel_key_rate_at_least_one",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} · {self.prefix}…"
@@ -58,7 +73,7 @@ class ChannelKey(TimeStampedModel):
     def generate() -> tuple[str, str]:
         """A new (prefix, raw key). The raw key reads `gsk_<prefix>_<secret>`."""
         prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
-        return prefix, f"gsk_{prefix}_{secrets.token_urlsafe(32)}"
+        return prefix, f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
 
 
 class IdempotencyRecord(models.Model):
@@ -147,7 +162,10 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
     last_status_code = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)
+    # What the channel reads in its delivery log: an HTTP status or a generic reason (govservice.outbound).
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    # What happened on the network (addresses, refused / timed out): for the administrator only.
+    last_error_detail = models.CharField(_("错误详情（仅管理员可见）"), max_length=500, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

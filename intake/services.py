@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import BAD_REVIEW_LEVELS, Channel, Complaint, Evaluation
+from govservice import outbound
 from govservice.exceptions import NotFound, ValidationFailed
 
 from .auth import channel_key_cache_invalidate
@@ -28,7 +26,8 @@ from .models import ChannelKey, FeedEntry, WebhookDelivery, WebhookSubscription,
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = 5
+WEBHOOK_TIMEOUT_SECONDS = 10  # reading the answer
 WEBHOOK_MAX_ATTEMPTS = 8
 WEBHOOK_MAX_BACKOFF_SECONDS = 300  # never park a delivery longer than 5 minutes between tries
 SIGNATURE_HEADER = "X-Govservice-Signature"
@@ -41,10 +40,17 @@ class IssuedKey:
 
 
 @transaction.atomic
-def channel_key_create(*, channel: Channel, label: str = "", created_by: Any = None) -> IssuedKey:
+def channel_key_create(
+    *, channel: Channel, label: str = "", created_by: Any = None, requests_per_minute: int | None = None
+) -> IssuedKey:
     prefix, raw = ChannelKey.generate()
     key = ChannelKey.objects.create(
-        channel=channel, label=label, prefix=prefix, key_hash=hash_key(raw), created_by=created_by
+        channel=channel,
+        label=label,
+        prefix=prefix,
+        key_hash=hash_key(raw),
+        created_by=created_by,
+        requests_per_minute=requests_per_minute,
     )
     logger.info("channel key %s… created for channel %s", prefix, channel.code)
     return IssuedKey(key=key, raw_key=raw)
@@ -60,31 +66,36 @@ def channel_key_revoke(*, key_id: int) -> ChannelKey:
     return key
 
 
+@transaction.atomic
+def channel_key_set_rate(*, key_id: int, requests_per_minute: int | None) -> ChannelKey:
+    """The key's own limit of requests per minute (None: the THROTTLE_CHANNEL default)."""
+    if requests_per_minute is not None and requests_per_minute < 1:
+        raise ValidationFailed(_("每分钟请求上限至少为 1。"), field="requests_per_minute")
+    key = ChannelKey.objects.select_for_update().get(pk=key_id)
+    key.requests_per_minute = requests_per_minute
+    key.save(update_fields=["requests_per_minute", "updated_at"])  # post_save drops the cached key
+    logger.info("channel key %s… rate set to %s/min", key.prefix, requests_per_minute or "default")
+    return key
+
+
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 5
 
 
-def _check_webhook_url(url: str) -> None:
-    """https only (http while DEBUG), and never a loopback or private address literal (SSRF)."""
-    from urllib.parse import urlsplit
+def _webhook_schemes() -> tuple[str, ...]:
+    return ("https",) + (("http",) if settings.DEBUG else ())
 
-    parts = urlsplit(url)
-    allowed = ("https",) + (("http",) if settings.DEBUG else ())
-    if parts.scheme not in allowed or not parts.hostname:
-        raise ValidationFailed(_("回调地址必须是 https 地址。"), field="url")
-    host = parts.hostname.lower()
+
+def _check_webhook_url(url: str) -> None:
+    """https only (http while DEBUG), and never an address inside the network, literal or resolved (SSRF).
+
+    Deliveries check again on every attempt (govservice.outbound): a name can change its address later.
+    """
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if (
-        host == "localhost"
-        or host.endswith(".localhost")
-        or (
-            address is not None
-            and (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved)
-        )
-    ):
-        raise ValidationFailed(_("回调地址不能指向内部网络。"), field="url")
+        outbound.check_url(url, schemes=_webhook_schemes())
+    except outbound.OutboundError as exc:
+        if exc.reason == outbound.OutboundError.REFUSED:
+            raise ValidationFailed(_("回调地址不能指向内部网络。"), field="url") from exc
+        raise ValidationFailed(_("回调地址必须是 https 地址。"), field="url") from exc
 
 
 def webhook_subscription_create(*, channel: Channel, url: str, secret: str = "") -> WebhookSubscription:
@@ -201,13 +212,20 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST and return the status code (raises OSError on network failure). Tests replace this."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - admin-set URL
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+    """POST through the outbound guard and return the status code (OutboundError when no answer came).
+
+    A redirect is not followed: it is an answer, and not a 2xx one. Tests replace this function.
+    """
+    response = outbound.request(
+        "POST",
+        url,
+        body=body,
+        headers=headers,
+        schemes=_webhook_schemes(),
+        connect_timeout=WEBHOOK_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=WEBHOOK_TIMEOUT_SECONDS,
+    )
+    return response.status
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -234,14 +252,18 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         SIGNATURE_HEADER: webhook_signature(secret=sub.secret, timestamp=timestamp, body=body),
     }
     status_code: int | None = None
-    error = ""
+    error = detail = ""
     try:
         status_code = http_post(sub.url, body, headers)
-    except (OSError, ValueError) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-    fields = ["status", "last_status_code", "last_error", "next_attempt_at", "delivered_at"]
+    except outbound.OutboundError as exc:
+        # The channel reads only the generic reason: the detail (refused, timed out, which address) would let
+        # it map ports inside the network. The administrator sees the detail in the admin and the log.
+        error, detail = exc.public_message, exc.detail
+        logger.info("webhook delivery %s to subscription %s failed: %s", delivery.pk, sub.pk, exc.detail)
+    fields = ["status", "last_status_code", "last_error", "last_error_detail", "next_attempt_at", "delivered_at"]
     delivery.last_status_code = status_code
     delivery.last_error = error or ("" if status_code and 200 <= status_code < 300 else f"HTTP {status_code}")
+    delivery.last_error_detail = detail
     if status_code is not None and 200 <= status_code < 300:
         delivery.status = WebhookDelivery.Status.DELIVERED
         delivery.delivered_at = timezone.now()

@@ -25,7 +25,7 @@ from complaints.models import Channel, Complaint, Evaluation
 from govservice.models import Centre
 from govservice.workdays import WorkCalendar
 
-from ..auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey, PublicThrottle, channel_of
+from ..auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey, channel_of
 from ..idempotency import idempotency_key_from, run_idempotent
 from ..strict import max_body_bytes, refuse_oversized
 from ..submit import complaint_receive, evaluation_receive
@@ -77,12 +77,14 @@ def _form_field(request: Request, name: str) -> Any:
 
 
 class Open311KeyAuthentication(ChannelKeyAuthentication):
-    """The Authorization header, or the spec's `api_key` form / query parameter."""
+    """The Authorization header, or on POST the spec's `api_key` form field.
+
+    Never the query string (the spec puts `api_key` in the POST body): a key there is refused with 400
+    by ChannelKeyAuthentication before it is read.
+    """
 
     def key_without_header(self, request: Request) -> str:
-        raw = request.query_params.get("api_key")
-        if raw is None and request.method == "POST":
-            raw = _form_field(request, "api_key")
+        raw = _form_field(request, "api_key") if request.method == "POST" else None
         return raw or ""
 
 
@@ -93,9 +95,12 @@ class Open311KeySchema(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {
             "type": "apiKey",
-            "in": "query",
-            "name": "api_key",
-            "description": "The channel key as the spec's `api_key` (a form field on POST; `Authorization: Key` works too).",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Key <channel key>`; on POST also the spec's `api_key` form field. Never in the query string "
+                "(400). With a key, reads are counted per key rather than per address."
+            ),
         }
 
 
@@ -103,7 +108,7 @@ class Open311View(APIView):
     renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]
     authentication_classes = [Open311KeyAuthentication]
     permission_classes = [AllowAny]
-    throttle_classes = [PublicThrottle]
+    throttle_classes = [ChannelThrottle]  # per key when one is given, per address otherwise
     parser_classes = [FormParser]
     xml_root = "response"
 
@@ -219,9 +224,6 @@ class RequestListView(Open311View):
 
     def get_permissions(self) -> list[Any]:
         return [HasChannelKey()] if self.request.method == "POST" else [AllowAny()]
-
-    def get_throttles(self) -> list[Any]:
-        return [ChannelThrottle()] if self.request.method == "POST" else [PublicThrottle()]
 
     @extend_schema(
         operation_id="open311_requests_list",

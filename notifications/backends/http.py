@@ -8,18 +8,21 @@ and an optional `Authorization: Bearer <SMS_GATEWAY_TOKEN>`; the gateway answers
 Anything else is an error: network trouble, 429 and 5xx are transient (the
 outbox tries again with back-off), other answers are permanent.
 Delivery receipts come back through the receipts API (see api.py).
+
+The request goes through govservice.outbound like every outbound call: a gateway on the deployment's own
+network must be named in OUTBOUND_ALLOWED_NETWORKS. No redirect is followed.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from govservice import outbound
 
 from .base import BaseSmsBackend, OutgoingSms, SmsPermanentError, SmsTransientError
 
@@ -54,17 +57,26 @@ class HttpGatewayBackend(BaseSmsBackend):
         headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
-                payload = _json(response.read())
-        except urllib.error.HTTPError as exc:
-            detail = _json(exc.read()).get("message", "")
-            if exc.code == 429 or exc.code >= 500:
-                raise SmsTransientError(f"gateway HTTP {exc.code} {detail}".strip()) from exc
-            raise SmsPermanentError(f"gateway HTTP {exc.code} {detail}".strip()) from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise SmsTransientError(f"gateway unreachable: {exc}") from exc
+            response = outbound.request(
+                "POST",
+                self.url,
+                body=body,
+                headers=headers,
+                schemes=("http", "https"),
+                connect_timeout=self.timeout,
+                read_timeout=self.timeout,
+            )
+        except outbound.OutboundError as exc:
+            # Nothing was sent, or no answer came: the outbox tries again (a refused address too, once the
+            # administrator fixed SMS_GATEWAY_URL or OUTBOUND_ALLOWED_NETWORKS).
+            raise SmsTransientError(f"gateway unreachable: {exc.detail}") from exc
+        payload = _json(response.body)
+        if not 200 <= response.status < 300:
+            detail = payload.get("message", "")
+            if response.status == 429 or response.status >= 500:
+                raise SmsTransientError(f"gateway HTTP {response.status} {detail}".strip())
+            raise SmsPermanentError(f"gateway HTTP {response.status} {detail}".strip())
         if payload.get("code") != "OK" or not payload.get("message_id"):
             raise SmsPermanentError(f"gateway refused: {payload.get('code')} {payload.get('message', '')}".strip())
         return str(payload["message_id"])

@@ -341,7 +341,7 @@ def test_get_one_request(client, complaints, fmt):
 
 
 def test_the_submitting_channel_reads_its_own_text_scrubbed(client, complaints, raw_key):
-    body = client.get(f"{BASE}requests/GST1.json", {"api_key": raw_key}).json()
+    body = client.get(f"{BASE}requests/GST1.json", HTTP_AUTHORIZATION=f"Key {raw_key}").json()
     assert body[0]["description"] == "电话138****8000态度差"
 
 
@@ -376,7 +376,9 @@ def test_an_unknown_format_is_404_in_the_spec_shape(client, path):
     ],
 )
 def test_odd_post_bodies_are_400_not_500(client, raw_key, body, content_type):
-    response = client.generic("POST", f"{BASE}requests.json?api_key={raw_key}", body, content_type=content_type)
+    response = client.generic(
+        "POST", f"{BASE}requests.json", body, content_type=content_type, HTTP_AUTHORIZATION=f"Key {raw_key}"
+    )
     assert response.status_code == 400
     assert error_codes(response, "json") == [400]
 
@@ -401,7 +403,7 @@ def test_open311_oversized_post_is_refused_before_parsing(post, settings, fmt):
 
 def test_xml_never_carries_control_characters(post, client, raw_key):
     post("json", {"service_code": "complaint", "address_string": "x", "description": "坏\x07字符"})
-    response = client.get(f"{BASE}requests.xml", {"api_key": raw_key})
+    response = client.get(f"{BASE}requests.xml", HTTP_AUTHORIZATION=f"Key {raw_key}")
     root = parse(response, "xml")
     assert root.findtext("request/description") == "坏字符"
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaints import signals
 from complaints.models import Complaint
 from complaints.services import complaint_reply
+from govservice.outbound import OutboundError
 from intake import services
 from intake.models import FeedEntry, WebhookDelivery
 from intake.tasks import webhook_deliver_due
@@ -124,7 +125,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_lands(
     channel, submitted, endpoint, monkeypatch, django_capture_on_commit_callbacks
 ):
     subscription(channel)
-    endpoint.codes = [500, OSError("connection refused"), 200]
+    endpoint.codes = [500, OutboundError(OutboundError.UNREACHABLE, "ConnectionRefusedError"), 200]
     countdowns: list[int] = []
     from intake import tasks
 

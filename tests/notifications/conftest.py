@@ -53,7 +53,9 @@ class Gateway:
 
 
 @pytest.fixture
-def gateway() -> Iterator[Gateway]:
+def gateway(settings) -> Iterator[Gateway]:
+    # The gateway listens on loopback, which outbound requests refuse unless the deployment allows it.
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     state = Gateway()
 
     class Handler(BaseHTTPRequestHandler):

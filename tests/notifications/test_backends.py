@@ -118,9 +118,17 @@ def test_http_backend_treats_a_refusal_as_permanent(gateway):
         HttpGatewayBackend(url=gateway.url).send(SMS)
 
 
-def test_http_backend_treats_an_unreachable_gateway_as_transient():
-    with pytest.raises(SmsTransientError):
+def test_http_backend_treats_an_unreachable_gateway_as_transient(settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # allowed, and nothing listens on port 9
+    with pytest.raises(SmsTransientError, match="ConnectionRefused"):
         HttpGatewayBackend(url="http://127.0.0.1:9/sms", timeout=2).send(SMS)
+
+
+def test_http_backend_never_reaches_an_internal_gateway_that_the_deployment_did_not_allow(gateway, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    with pytest.raises(SmsTransientError, match="loopback"):
+        HttpGatewayBackend(url=gateway.url).send(SMS)
+    assert gateway.requests == []
 
 
 def test_http_backend_refuses_a_url_that_is_not_http():
