@@ -14,6 +14,7 @@ admin, `bulk_create`): `pre_save` scrubs and seals; `get_prep_value` scrubs too,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -175,31 +176,57 @@ def sealed_fields(*names: str) -> list[str]:
 
 # {model name: {field name: keep_original}} for one app's data migration.
 RowSpec = dict[str, dict[str, bool]]
+# Rows read and written per round trip by the data migrations.
+MIGRATION_BATCH_SIZE = 500
 
 
-def scrub_existing_rows(apps: Any, app_label: str, spec: RowSpec, *, batch_size: int = 500) -> int:
+def scrub_existing_rows(apps: Any, app_label: str, spec: RowSpec, *, batch_size: int | None = None) -> int:
     """Scrub the display copy of every row and seal its original (for `keep_original` fields).
 
     Meant for `RunPython` between adding the `_sealed` columns and switching the fields to the
-    scrubbed classes, so the historical fields here are still plain text. Rows are read with
-    `iterator()` and written with `bulk_update` in batches: a large table never sits in memory.
-    Returns the number of rows changed. Running it twice changes nothing the second time."""
+    scrubbed classes, so the historical fields here are still plain text. Rows are read in batches
+    by primary key (keyset, so writing while reading is safe on SQLite too) and written with one
+    `bulk_update` per batch: a large table never sits in memory. Returns the number of rows changed;
+    running it twice changes nothing the second time."""
     changed = 0
     for model_name, fields in spec.items():
         model = apps.get_model(app_label, model_name)
         written = list(fields) + [f"{n}{SEALED_SUFFIX}" for n, keep in fields.items() if keep]
-        batch: list[Any] = []
-        rows = model._default_manager.order_by("pk").only("pk", *written).iterator(chunk_size=batch_size)
-        for row in rows:
-            if _scrub_row(row, fields):
-                batch.append(row)
-            if len(batch) >= batch_size:
-                model._default_manager.bulk_update(batch, written)
-                changed, batch = changed + len(batch), []
-        if batch:
-            model._default_manager.bulk_update(batch, written)
-            changed += len(batch)
+        for page in _pages(model, written, batch_size or MIGRATION_BATCH_SIZE):
+            dirty = [row for row in page if _scrub_row(row, fields)]
+            if dirty:
+                model._default_manager.bulk_update(dirty, written)
+                changed += len(dirty)
     return changed
+
+
+def restore_existing_rows(apps: Any, app_label: str, spec: RowSpec, *, batch_size: int | None = None) -> int:
+    """The reverse of `scrub_existing_rows` where it can be: each sealed original goes back into its
+    column. Fields scrubbed without a sealed copy stay masked (the numbers are gone by design)."""
+    changed = 0
+    for model_name, fields in spec.items():
+        kept = [name for name, keep in fields.items() if keep]
+        if not kept:
+            continue
+        model = apps.get_model(app_label, model_name)
+        written = kept + [f"{n}{SEALED_SUFFIX}" for n in kept]
+        for page in _pages(model, written, batch_size or MIGRATION_BATCH_SIZE):
+            dirty = [row for row in page if _restore_row(row, kept)]
+            if dirty:
+                model._default_manager.bulk_update(dirty, written)
+                changed += len(dirty)
+    return changed
+
+
+def _pages(model: Any, fields: list[str], batch_size: int) -> Iterator[list[Any]]:
+    queryset = model._default_manager.order_by("pk").only("pk", *fields)
+    last = None
+    while True:
+        page = list((queryset if last is None else queryset.filter(pk__gt=last))[:batch_size])
+        if not page:
+            return
+        yield page
+        last = page[-1].pk
 
 
 def _scrub_row(row: Any, fields: dict[str, bool]) -> bool:
@@ -221,31 +248,12 @@ def _scrub_row(row: Any, fields: dict[str, bool]) -> bool:
     return dirty
 
 
-def restore_existing_rows(apps: Any, app_label: str, spec: RowSpec, *, batch_size: int = 500) -> int:
-    """The reverse of `scrub_existing_rows` where it can be: each sealed original goes back into its
-    column. Fields scrubbed without a sealed copy stay masked (the numbers are gone by design)."""
-    changed = 0
-    for model_name, fields in spec.items():
-        kept = [name for name, keep in fields.items() if keep]
-        if not kept:
-            continue
-        model = apps.get_model(app_label, model_name)
-        written = kept + [f"{n}{SEALED_SUFFIX}" for n in kept]
-        batch: list[Any] = []
-        for row in model._default_manager.order_by("pk").only("pk", *written).iterator(chunk_size=batch_size):
-            dirty = False
-            for name in kept:
-                sealed = getattr(row, name + SEALED_SUFFIX)
-                if sealed:
-                    setattr(row, name, sealed)
-                    setattr(row, name + SEALED_SUFFIX, "")
-                    dirty = True
-            if dirty:
-                batch.append(row)
-            if len(batch) >= batch_size:
-                model._default_manager.bulk_update(batch, written)
-                changed, batch = changed + len(batch), []
-        if batch:
-            model._default_manager.bulk_update(batch, written)
-            changed += len(batch)
-    return changed
+def _restore_row(row: Any, kept: list[str]) -> bool:
+    dirty = False
+    for name in kept:
+        sealed = getattr(row, name + SEALED_SUFFIX)
+        if sealed:
+            setattr(row, name, sealed)
+            setattr(row, name + SEALED_SUFFIX, "")
+            dirty = True
+    return dirty

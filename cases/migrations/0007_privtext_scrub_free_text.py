@@ -27,12 +27,24 @@ def backward(apps, schema_editor):
     restore_existing_rows(apps, "cases", SPEC)
 
 
+def reinstall_day_count_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to alter a field, and its triggers go with it: the dashboard's day
+    counts (govservice/rollups.py) are kept by triggers on these tables. On PostgreSQL the field
+    change is no SQL at all and this only replaces the triggers with identical ones."""
+    from govservice import rollups
+
+    for rollup in (rollups.CASES,):
+        rollups.install(schema_editor.connection, rollup)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0006_centre_department_in_govservice"),
     ]
 
     operations = [
+        # Going back, the tables are rebuilt again: the triggers are put back last (reverse order).
+        migrations.RunPython(migrations.RunPython.noop, reinstall_day_count_triggers),
         # Existing rows: display copy scrubbed, original sealed; reversible for the sealed fields.
         migrations.RunPython(forward, backward),
         migrations.AlterField(
@@ -80,4 +92,5 @@ class Migration(migrations.Migration):
             name="note",
             field=govservice.sealed.ScrubbedCharField(blank=True, max_length=300, verbose_name="备注"),
         ),
+        migrations.RunPython(reinstall_day_count_triggers, migrations.RunPython.noop),
     ]

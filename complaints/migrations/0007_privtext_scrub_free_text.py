@@ -36,12 +36,24 @@ def backward(apps, schema_editor):
     restore_existing_rows(apps, "complaints", SPEC)
 
 
+def reinstall_day_count_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to alter a field, and its triggers go with it: the dashboard's day
+    counts (govservice/rollups.py) are kept by triggers on these tables. On PostgreSQL the field
+    change is no SQL at all and this only replaces the triggers with identical ones."""
+    from govservice import rollups
+
+    for rollup in (rollups.EVALUATIONS, rollups.COMPLAINTS):
+        rollups.install(schema_editor.connection, rollup)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("complaints", "0006_centre_department_in_govservice"),
     ]
 
     operations = [
+        # Going back, the tables are rebuilt again: the triggers are put back last (reverse order).
+        migrations.RunPython(migrations.RunPython.noop, reinstall_day_count_triggers),
         migrations.AddField(
             model_name="complaint",
             name="callback_note_sealed",
@@ -203,4 +215,5 @@ class Migration(migrations.Migration):
             name="note",
             field=govservice.sealed.ScrubbedTextField(blank=True),
         ),
+        migrations.RunPython(reinstall_day_count_triggers, migrations.RunPython.noop),
     ]
