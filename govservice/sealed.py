@@ -97,7 +97,7 @@ def _check(field: models.Field[Any, Any], keep_original: bool) -> list[checks.Ch
     return []
 
 
-class ScrubbedTextField(models.TextField):  # type: ignore[type-arg]
+class ScrubbedTextField(models.TextField):
     """A TextField whose column never holds a phone or ID number in clear (see the module)."""
 
     def __init__(self, *args: Any, keep_original: bool = False, **kwargs: Any) -> None:
@@ -121,7 +121,7 @@ class ScrubbedTextField(models.TextField):  # type: ignore[type-arg]
         return scrub(value) if isinstance(value, str) else value
 
 
-class ScrubbedCharField(models.CharField):  # type: ignore[type-arg]
+class ScrubbedCharField(models.CharField):
     """A CharField whose column never holds a phone or ID number in clear. Scrubbing never
     lengthens a text, so `max_length` still holds."""
 
