@@ -17,6 +17,7 @@ from govservice import access, workdays
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from govservice.models import Centre, Department
+from govservice.sealed import sealed_fields
 from staff.models import Role, User
 
 from .models import (
@@ -226,7 +227,7 @@ def escalation_write_report(*, escalation_id: int, report: str, actor: User) -> 
     escalation = _lock(escalation_id)
     _require_centre_manager(actor, escalation.centre_id)
     escalation.report = report.strip()
-    escalation.save(update_fields=["report", "updated_at"])
+    escalation.save(update_fields=[*sealed_fields("report"), "updated_at"])
     EscalationEvent.objects.create(escalation=escalation, actor=actor, note=_("更新专题报告"))
     return escalation
 
@@ -243,7 +244,7 @@ def escalation_resolve(*, escalation_id: int, solved: bool, outcome: str, actor:
     _move(escalation, to, actor=actor, note=outcome.strip())
     escalation.outcome = outcome.strip()
     escalation.solved_at = timezone.now() if solved else None
-    escalation.save(update_fields=["status", "outcome", "solved_at", "updated_at"])
+    escalation.save(update_fields=["status", *sealed_fields("outcome"), "solved_at", "updated_at"])
     return escalation
 
 

@@ -292,6 +292,17 @@ def can_reveal_personal_data(user: StaffMember, case: CaseLike, *, helper_id: in
 # --- complaints and escalations ------------------------------------------------------------
 
 
+def can_reveal_citizen_words(user: Actor | None, record: InCentre, *, owner_id: int | None) -> bool:
+    """The full free text of a complaint, an evaluation or an escalation (numbers unmasked), for
+    whoever must call the citizen back: the person answering for the record and the leaders of its
+    centre (a city leader anywhere; superusers). Every view is logged by the caller."""
+    if _is_superuser(user):
+        return True
+    if not sees_centre(user, record.centre_id):
+        return False
+    return _is_one_of(user, owner_id) or can_lead(user, record.centre_id)
+
+
 def can_handle_complaint(user: StaffMember, complaint: ComplaintLike) -> bool:
     """Work on a complaint: its owner, or a manager of its centre."""
     return _is_one_of(user, complaint.owner_id) or can_manage_centre(user, complaint.centre_id)

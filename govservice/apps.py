@@ -15,3 +15,7 @@ class GovserviceConfig(AppConfig):
         from .workdays import connect_invalidation
 
         connect_invalidation()
+        # A save naming a sealed free-text field must save its encrypted original too (govservice.sealed).
+        from .sealed import connect_guard
+
+        connect_guard()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.masking import mask_phone
 from govservice.models import Centre, TimeStampedModel
+from govservice.sealed import ScrubbedCharField
 
 
 class SmsTemplate(models.Model):
@@ -180,7 +181,7 @@ class SmsEvent(models.Model):
     old_status = models.CharField(_("原状态"), max_length=20, blank=True)
     new_status = models.CharField(_("新状态"), max_length=20)
     attempt = models.PositiveSmallIntegerField(_("第几次尝试"), default=0)
-    note = models.CharField(_("说明"), max_length=500, blank=True)
+    note = ScrubbedCharField(_("说明"), max_length=500, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -206,7 +207,7 @@ class Notice(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     key = models.CharField(max_length=200, help_text=_("幂等键：同一事由只通知一次"))
-    text = models.CharField(_("内容"), max_length=500)
+    text = ScrubbedCharField(_("内容"), max_length=500)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)

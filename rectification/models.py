@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
 from govservice.models import Centre, Department, TimeStampedModel
+from govservice.sealed import ScrubbedCharField, ScrubbedTextField
 from govservice.uploads import import_storage
 from staff.models import Window
 
@@ -48,7 +49,7 @@ class Problem(TimeStampedModel):
     code = models.CharField(_("问题编号"), max_length=20)
     category = models.CharField(_("问题类别"), max_length=20, choices=ProblemCategory.choices)
     title = models.CharField(_("问题名称"), max_length=200)
-    description = models.TextField(_("问题表现"))
+    description = ScrubbedTextField(_("问题表现"))
     source = models.CharField(_("问题来源"), max_length=20, choices=ProblemSource.choices)
     window = models.ForeignKey(
         Window, verbose_name=_("涉及窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="problems"
@@ -85,7 +86,7 @@ class Problem(TimeStampedModel):
     )
     rechecked_at = models.DateTimeField(_("回头看完成时间"), null=True, blank=True)
     recurrence_flagged_at = models.DateTimeField(_("疑似反弹标记时间"), null=True, blank=True)
-    recurrence_note = models.CharField(_("疑似反弹说明"), max_length=300, blank=True)
+    recurrence_note = ScrubbedCharField(_("疑似反弹说明"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("问题")
@@ -103,7 +104,7 @@ class Problem(TimeStampedModel):
 
 class Measure(TimeStampedModel):
     problem = models.ForeignKey(Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="measures")
-    description = models.TextField(_("整改措施"))
+    description = ScrubbedTextField(_("整改措施"))
     owner_department = models.ForeignKey(
         Department, verbose_name=_("责任单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -151,7 +152,7 @@ class ProgressUpdate(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
     )
-    text = models.TextField(_("进展情况"))
+    text = ScrubbedTextField(_("进展情况"))
     percentage = models.PositiveSmallIntegerField(_("完成进度(%)"))
     created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
 
@@ -224,7 +225,7 @@ class ProblemEvent(models.Model):
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, TimeStampedModel
+from govservice.sealed import ScrubbedCharField, ScrubbedTextField
 from staff.models import Window
 
 from .catalogue import MatterType
@@ -54,7 +55,7 @@ class Case(TimeStampedModel):
         Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
     applicant_kind = models.CharField(_("申请人类型"), max_length=20, choices=ApplicantKind.choices)
-    applicant_name = models.CharField(_("申请人"), max_length=100)
+    applicant_name = ScrubbedCharField(_("申请人"), max_length=100)
     applicant_phone = EncryptedCharField(_("联系电话"), blank=True)
     applicant_phone_hash = LookupHashField(
         lookup_source="applicant_phone", max_length=64, blank=True, db_index=True, editable=False
@@ -96,7 +97,7 @@ class Case(TimeStampedModel):
         verbose_name=_("当前期限"),
     )
     reject_reason = models.CharField(_("不予受理理由"), max_length=30, blank=True)
-    referred_to = models.CharField(_("告知的有权机关"), max_length=200, blank=True)
+    referred_to = ScrubbedCharField(_("告知的有权机关"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("办件")
@@ -239,7 +240,7 @@ class CaseEvent(models.Model):
     new_status = models.CharField(max_length=30, blank=True)
     clock = models.CharField(_("计时"), max_length=10, choices=Clock.choices, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import LookupHashField
 from govservice.models import Centre
+from govservice.sealed import ScrubbedCharField
 
 from .case import Case
 from .catalogue import Material
@@ -63,7 +64,7 @@ class Commitment(models.Model):
     extended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    extension_reason = models.CharField(_("延期理由"), max_length=300, blank=True)
+    extension_reason = ScrubbedCharField(_("延期理由"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("承诺书")
@@ -89,7 +90,7 @@ class ApplicantRecord(models.Model):
     id_masked = models.CharField(_("证件号码"), max_length=30)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(_("说明"), max_length=300, blank=True)
+    note = ScrubbedCharField(_("说明"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
@@ -120,7 +121,7 @@ class ReminderCall(models.Model):
     offset = models.PositiveSmallIntegerField(_("截止前工作日"))
     call_on = models.DateField(_("拨打日期"))
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
-    note = models.CharField(_("备注"), max_length=300, blank=True)
+    note = ScrubbedCharField(_("备注"), max_length=300, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

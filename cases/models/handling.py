@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from govservice.sealed import ScrubbedCharField
+
 from .case import Case
 
 
@@ -25,9 +27,9 @@ class Handover(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers")
     from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handover_offers")
-    reason = models.CharField(_("转交理由"), max_length=300)
+    reason = ScrubbedCharField(_("转交理由"), max_length=300)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OFFERED)
-    response_reason = models.CharField(_("答复理由"), max_length=300, blank=True)
+    response_reason = ScrubbedCharField(_("答复理由"), max_length=300, blank=True)
     offered_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
 
@@ -104,7 +106,7 @@ class AssistanceLog(models.Model):
 
     assistance = models.ForeignKey(Assistance, on_delete=models.CASCADE, related_name="logs")
     action = models.CharField(_("帮办内容"), max_length=30, choices=Action.choices)
-    note = models.CharField(_("说明"), max_length=300, blank=True)
+    note = ScrubbedCharField(_("说明"), max_length=300, blank=True)
     helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -19,6 +19,7 @@ from .evaluations import (
     EvaluationLevel,
     EvaluationTag,
 )
+from .reveals import TextAccess
 
 __all__ = [
     "BAD_REVIEW_LEVELS",
@@ -39,4 +40,5 @@ __all__ = [
     "EvaluationLevel",
     "EvaluationTag",
     "FeedbackPolicy",
+    "TextAccess",
 ]

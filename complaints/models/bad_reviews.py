@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govservice.models import Centre, TimeStampedModel
+from govservice.sealed import ScrubbedTextField
 from rectification.models import Problem
 
 from .evaluations import Evaluation
@@ -58,7 +59,7 @@ class BadReview(TimeStampedModel):
         related_name="owned_bad_reviews",
     )
     verdict = models.CharField(_("核实结论"), max_length=20, choices=Verdict.choices, blank=True)
-    verify_note = models.TextField(_("核实情况"), blank=True)
+    verify_note = ScrubbedTextField(_("核实情况"), blank=True)
     is_complex = models.BooleanField(_("复杂问题"), default=False)
     problem = models.ForeignKey(
         Problem,
@@ -71,12 +72,12 @@ class BadReview(TimeStampedModel):
     contact_due = models.DateField(_("联系时限"))
     rectify_due = models.DateField(_("整改时限"))
     contacted_at = models.DateTimeField(_("联系时间"), null=True, blank=True)
-    rectification = models.TextField(_("整改措施"), blank=True)
+    rectification = ScrubbedTextField(_("整改措施"), blank=True)
     rectified_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
-    callback_note = models.TextField(_("回访情况"), blank=True)
+    callback_note = ScrubbedTextField(_("回访情况"), blank=True)
     callback_satisfied = models.BooleanField(_("回访满意"), null=True, blank=True)
-    appeal_reason = models.TextField(_("申诉理由"), blank=True)
-    appeal_decision = models.TextField(_("复核意见"), blank=True)
+    appeal_reason = ScrubbedTextField(_("申诉理由"), blank=True)
+    appeal_decision = ScrubbedTextField(_("复核意见"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("复核领导"),

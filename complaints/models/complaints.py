@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from govservice.categories import ProblemCategory
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, Department, TimeStampedModel
+from govservice.sealed import ScrubbedCharField, ScrubbedTextField, sealed_copy
 from rectification.models import Problem
 from staff.models import Window
 
@@ -48,8 +49,9 @@ class Complaint(TimeStampedModel):
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="complaints")
     channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="complaints")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.COMPLAINT)
-    content = models.TextField(_("内容"))
-    contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
+    content = ScrubbedTextField(_("内容"), keep_original=True)
+    content_sealed = sealed_copy()
+    contact_name = ScrubbedCharField(_("联系人"), max_length=100, blank=True)
     contact_phone = EncryptedCharField(_("联系电话"), blank=True)
     contact_phone_hash = LookupHashField(
         lookup_source="contact_phone", max_length=64, blank=True, db_index=True, editable=False
@@ -99,10 +101,12 @@ class Complaint(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="complaints",
     )
-    reply = models.TextField(_("答复内容"), blank=True)
+    reply = ScrubbedTextField(_("答复内容"), blank=True, keep_original=True)
+    reply_sealed = sealed_copy()
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     callback_satisfied = models.BooleanField(_("回访满意"), null=True, blank=True)
-    callback_note = models.TextField(_("回访情况"), blank=True)
+    callback_note = ScrubbedTextField(_("回访情况"), blank=True, keep_original=True)
+    callback_note_sealed = sealed_copy()
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("合并至"),
@@ -180,7 +184,7 @@ class ComplaintEvent(models.Model):
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

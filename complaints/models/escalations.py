@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, Department, TimeStampedModel
+from govservice.sealed import ScrubbedCharField, ScrubbedTextField, sealed_copy
 
 from .evaluations import EvaluationLevel
 
@@ -48,7 +49,7 @@ class Escalation(TimeStampedModel):
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="escalations")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices, default=Reason.OTHER)
-    citizen_name = models.CharField(_("反映人"), max_length=100, blank=True)
+    citizen_name = ScrubbedCharField(_("反映人"), max_length=100, blank=True)
     citizen_phone = EncryptedCharField(_("联系电话"), blank=True)
     citizen_phone_hash = LookupHashField(
         lookup_source="citizen_phone", max_length=64, blank=True, db_index=True, editable=False
@@ -56,7 +57,8 @@ class Escalation(TimeStampedModel):
     matter_type = models.ForeignKey(
         "cases.MatterType", verbose_name=_("事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    content = models.TextField(_("反映内容"))
+    content = ScrubbedTextField(_("反映内容"), keep_original=True)
+    content_sealed = sealed_copy()
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接待领导"), on_delete=models.PROTECT, related_name="+"
     )
@@ -64,8 +66,10 @@ class Escalation(TimeStampedModel):
     due_date = models.DateField(_("答复时限"))
     due_is_provisional = models.BooleanField(_("时限按未公布日历推算"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    report = models.TextField(_("专题报告"), blank=True)
-    outcome = models.TextField(_("办理结果"), blank=True)
+    report = ScrubbedTextField(_("专题报告"), blank=True, keep_original=True)
+    report_sealed = sealed_copy()
+    outcome = ScrubbedTextField(_("办理结果"), blank=True, keep_original=True)
+    outcome_sealed = sealed_copy()
     solved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         _("群众满意度"), choices=EvaluationLevel.choices, null=True, blank=True
@@ -87,8 +91,8 @@ class EscalationDepartment(models.Model):
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="departments")
     department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+")
-    part = models.TextField(_("承担工作"))
-    answer = models.TextField(_("部门答复"), blank=True)
+    part = ScrubbedTextField(_("承担工作"))
+    answer = ScrubbedTextField(_("部门答复"), blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
 
     class Meta:
@@ -107,7 +111,7 @@ class EscalationEvent(models.Model):
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -157,7 +161,7 @@ class DutySwap(models.Model):
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("替班领导"), on_delete=models.PROTECT, related_name="+"
     )
-    note = models.CharField(_("说明"), max_length=200, blank=True)
+    note = ScrubbedCharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("值班调换")

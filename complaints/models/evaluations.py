@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from govservice.categories import ProblemCategory
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, TimeStampedModel
+from govservice.sealed import ScrubbedCharField, ScrubbedTextField, sealed_copy
 from staff.models import Window
 
 from .channels import Channel
@@ -56,17 +57,18 @@ class Evaluation(TimeStampedModel):
         related_name="evaluations",
     )
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=EvaluationLevel.choices)
-    text = models.TextField(_("评价内容"), blank=True)
+    text = ScrubbedTextField(_("评价内容"), blank=True, keep_original=True)
+    text_sealed = sealed_copy()
     tags = models.JSONField(_("评价标签"), default=list, blank=True)
     is_real_name = models.BooleanField(_("实名评价"), default=False)
-    evaluator_name = models.CharField(_("评价人"), max_length=100, blank=True)
+    evaluator_name = ScrubbedCharField(_("评价人"), max_length=100, blank=True)
     evaluator_phone = EncryptedCharField(_("评价人电话"), blank=True)
     evaluator_phone_hash = LookupHashField(
         lookup_source="evaluator_phone", max_length=64, blank=True, db_index=True, editable=False
     )
     external_id = models.CharField(_("渠道记录编号"), max_length=100, blank=True)
     excluded = models.BooleanField(_("不计入统计"), default=False, help_text=_("核实为误评、恶意差评或本人触发的评价"))
-    excluded_reason = models.CharField(_("不计入原因"), max_length=200, blank=True)
+    excluded_reason = ScrubbedCharField(_("不计入原因"), max_length=200, blank=True)
     rated_at = models.DateTimeField(_("评价时间"))
     follow_up_of = models.OneToOneField(
         "self",
@@ -191,7 +193,7 @@ class EvaluationEvent(models.Model):
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -49,8 +49,11 @@ from .evaluations import (
     evaluation_submit_by_invitation,
     evaluation_submit_once,
 )
+from .reveal import can_reveal_text, feedback_text_reveal
 
 __all__ = [
+    "can_reveal_text",
+    "feedback_text_reveal",
     "CATEGORY_KEYWORDS",
     "INVITATION_VALID_DAYS",
     "_complaint_move",

@@ -14,6 +14,7 @@ from govservice.categories import ProblemCategory
 from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from govservice.models import Centre, Department
+from govservice.sealed import sealed_fields
 from rectification.models import Problem
 from staff.models import User, Window
 
@@ -269,7 +270,7 @@ def complaint_reply(*, complaint_id: int, reply: str, actor: User) -> Complaint:
     _complaint_move(complaint, Complaint.Status.REPLIED, actor=actor, note=reply.strip())
     complaint.reply = reply.strip()
     complaint.replied_at = timezone.now()
-    complaint.save(update_fields=["status", "reply", "replied_at", "updated_at"])
+    complaint.save(update_fields=["status", *sealed_fields("reply"), "replied_at", "updated_at"])
     return complaint
 
 
@@ -282,7 +283,7 @@ def complaint_callback(*, complaint_id: int, satisfied: bool, note: str, actor: 
     _complaint_move(complaint, to, actor=actor, note=(_("回访满意") if satisfied else _("回访不满意")) + f"：{note}")
     complaint.callback_satisfied = satisfied
     complaint.callback_note = note.strip()
-    complaint.save(update_fields=["status", "callback_satisfied", "callback_note", "updated_at"])
+    complaint.save(update_fields=["status", "callback_satisfied", *sealed_fields("callback_note"), "updated_at"])
     return complaint
 
 

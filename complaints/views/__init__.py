@@ -16,21 +16,25 @@ from .escalations import (
 )
 from .evaluations import bad_review_action, bad_review_detail, bad_review_list, evaluation_list
 from .overview import overview, report
+from .reveal import bad_review_reveal, complaint_reveal, escalation_reveal
 from .windows import window_qr_list, window_qr_print, window_qr_svg
 
 __all__ = [
     "bad_review_action",
     "bad_review_detail",
     "bad_review_list",
+    "bad_review_reveal",
     "complaint_action",
     "complaint_detail",
     "complaint_list",
+    "complaint_reveal",
     "duty_rota",
     "escalation_action",
     "escalation_detail",
     "escalation_list",
     "escalation_new",
     "escalation_report",
+    "escalation_reveal",
     "evaluation_list",
     "overview",
     "report",

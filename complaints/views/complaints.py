@@ -67,6 +67,7 @@ def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> Ht
         "merge_form": MergeForm(candidates=duplicates) if duplicates else None,
         "sources": complaint.merged_sources.select_related("channel"),
         "can_manage": access.can_manage_centre(request.user, centre_id),
+        "can_reveal_text": services.can_reveal_text(complaint, request.user),
     }
     return render(request, "complaints/complaint_detail.html", context)
 

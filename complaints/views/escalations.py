@@ -20,7 +20,7 @@ from govservice.masking import mask_name, mask_phone
 from staff.http import AuthenticatedHttpRequest
 
 from .. import escalations as esc
-from .. import selectors
+from .. import selectors, services
 from ..deadlines import (
     escalations_with_overdue_flag,
 )
@@ -94,6 +94,7 @@ def escalation_detail(request: AuthenticatedHttpRequest, public_id: object) -> H
         "close_form": CloseForm(),
         "today": timezone.localdate(),
         "can_manage": access.can_manage_centre(request.user, escalation.centre_id),
+        "can_reveal_text": services.can_reveal_text(escalation, request.user),
     }
     return render(request, "complaints/escalation_detail.html", context)
 
@@ -115,6 +116,7 @@ def escalation_report(request: AuthenticatedHttpRequest, public_id: object) -> H
         "form": form,
         "departments": escalation.departments.select_related("department"),
         "can_manage": access.can_manage_centre(request.user, escalation.centre_id),
+        "can_reveal_text": services.can_reveal_text(escalation, request.user),
     }
     return render(request, "complaints/escalation_report.html", context)
 

@@ -83,6 +83,7 @@ def bad_review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "today": timezone.localdate(),
         # The same rule as bad_review_decide_appeal: the form shows exactly when the decision is allowed.
         "can_decide_appeal": access.can_decide_appeal(request.user, bad_review),
+        "can_reveal_text": services.can_reveal_text(evaluation, request.user),
     }
     return render(request, "complaints/bad_review_detail.html", context)
 

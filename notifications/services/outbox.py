@@ -23,6 +23,7 @@ from govservice.exceptions import InvalidTransition, ValidationFailed
 from govservice.masking import scrub
 from govservice.models import Centre
 from govservice.numbers import normalize_phone as normalize_phone  # one spelling of a number everywhere
+from govservice.sealed import scrub_json
 from staff.models import User
 
 from ..models import SmsEvent, SmsMessage
@@ -81,6 +82,10 @@ def sms_enqueue(
     if existing is not None:
         return existing
     phone = normalize_phone(phone)
+    # The outbox keeps its parameters for retries and the leaders' list: a number a person typed
+    # into a note that ends up in an SMS is stored (and sent) masked; the recipient's own number
+    # is the encrypted `phone`.
+    params = scrub_json(params)
     problem = ""
     if not MOBILE_RE.match(phone):
         problem = _("手机号格式不正确。")

@@ -13,7 +13,7 @@ from celery.app.task import Task
 from django.db import connection
 
 from cases.services import case_create
-from complaints.services import complaint_submit
+from complaints.services import complaint_submit, evaluation_submit
 from notifications.services import sms_enqueue
 from tests.factories.cases import matter_with_materials
 from tests.factories.complaints import ChannelFactory
@@ -90,9 +90,15 @@ def test_numbers_never_in_clear(
         complaint_submit(
             centre=centre,
             channel=ChannelFactory(code="pii-hotline", centres=[centre]),
-            content="窗口态度差",
+            content=f"窗口态度差，请回电{PHONE} 身份证{ID_NUMBER}",
             contact_name="王小明",
             contact_phone=PHONE,
+        )
+        evaluation_submit(
+            centre=centre,
+            channel=ChannelFactory(code="pii-qr", centres=[centre]),
+            level=1,
+            text=f"请回电{PHONE}",
         )
         sms_enqueue(
             key="pii-test-1",
