@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("办件")
+
+    def ready(self) -> None:
+        from .workload import register_providers
+
+        register_providers()

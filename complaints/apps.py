@@ -12,3 +12,13 @@ class ComplaintsConfig(AppConfig):
         from . import ledger_hooks
 
         ledger_hooks.connect()
+
+        from .workload import register_providers
+
+        register_providers()
+
+        from staff import home_notes
+
+        from .rota import rota_home_notes
+
+        home_notes.register("complaints.rota", rota_home_notes)
