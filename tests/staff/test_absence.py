@@ -134,7 +134,11 @@ def test_a_batch_with_one_item_that_cannot_move_moves_nothing(window_staff, othe
     # other_window_staff has no five years on the windows: the mentee cannot go to them, so nothing moves.
     with pytest.raises(ValidationFailed):
         services.work_reassign(
-            person=window_staff, to_user=other_window_staff, actor=leader, reason="离岗", items=_everything(window_staff)
+            person=window_staff,
+            to_user=other_window_staff,
+            actor=leader,
+            reason="离岗",
+            items=_everything(window_staff),
         )
     assert Case.objects.get(id=open_work["case"].id).handler == window_staff
     assert Complaint.objects.get(id=open_work["complaint"].id).owner == window_staff
@@ -214,7 +218,8 @@ def test_recording_an_absence_leads_to_the_persons_open_work(as_user, window_sta
 
 
 @pytest.mark.parametrize(
-    ("language", "message"), [("zh-hans", "结束日期不能早于开始日期。"), ("en", "The end date cannot be before the start date.")]
+    ("language", "message"),
+    [("zh-hans", "结束日期不能早于开始日期。"), ("en", "The end date cannot be before the start date.")],
 )
 def test_an_absence_ending_before_it_starts_is_refused_in_words_next_to_the_field(
     as_user, window_staff, leader, language, message
@@ -226,8 +231,8 @@ def test_an_absence_ending_before_it_starts_is_refused_in_words_next_to_the_fiel
             {"starts_on": "2026-03-06", "ends_on": "2026-03-02"},
             HTTP_ACCEPT_LANGUAGE=language,
         )
-    assert response.status_code == 200
-    assert response.context["form"].errors["ends_on"] == [message]
+        assert response.status_code == 200
+        assert response.context["form"].errors["ends_on"] == [message]
     assert not Absence.objects.exists()
 
 
