@@ -19,15 +19,18 @@ first and reports a listed one on its field with that sentence; an unlisted one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import router
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ConstraintMessage(NamedTuple):
     field: str  # the form field the message is shown next to (NON_FIELD_ERRORS for the form's top)
-    message: Callable[[Any], str]  # the instance → one sentence, translated when called
+    message: Callable[[Any], StrOrPromise]  # the instance → one sentence (lazy or translated)
 
 
 class PlainConstraintErrors:
@@ -37,7 +40,7 @@ class PlainConstraintErrors:
 
     def validate_constraints(self, exclude: Any = None) -> None:
         errors: dict[str, list[ValidationError]] = {}
-        using = router.db_for_write(self.__class__, instance=self)
+        using = router.db_for_write(self.__class__, instance=self)  # type: ignore[arg-type]  # mixed into a Model
         for model_class, constraints in self.get_constraints():  # type: ignore[attr-defined]
             for constraint in constraints:
                 try:

@@ -31,7 +31,7 @@ class ReassignWorkForm(forms.Form):
 
     def __init__(self, *args: Any, person: User, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        receivers = User.objects.filter(centre_id=person.centre_id, is_active=True).exclude(id=person.id)
+        receivers = User.objects.filter(centre=person.centre, is_active=True).exclude(id=person.id)
         field = self.fields["to_user"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared as one above
         field.queryset = receivers.order_by("username")
