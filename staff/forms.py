@@ -13,7 +13,7 @@ from .models import User
 class AbsenceForm(forms.Form):
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label=_("事由"), max_length=200, required=False)
+    reason = forms.CharField(label=_("缺勤事由"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:
         # The database's absence_ends_on_or_after_start, said first in words next to the field.

@@ -135,7 +135,7 @@ class Absence(PlainConstraintErrors, models.Model):
     user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="absences")
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
-    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    reason = models.CharField(_("缺勤事由"), max_length=200, blank=True)
     created_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
 
