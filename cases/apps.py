@@ -23,3 +23,7 @@ class CasesConfig(AppConfig):
         register_deadline_kind(
             "case_correction", _("补正期限（含短信和电话提醒）"), case_correction_deadlines_recompute
         )
+
+        from .workload import register_providers
+
+        register_providers()

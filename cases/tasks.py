@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from govservice.workdays import WorkCalendar
 
-from .models import CLOSED_STATUSES, Case, CaseEvent
-from .services import case_clock_warn, case_correction_expire, case_stall_check
+from .models import CLOSED_STATUSES, Case, CaseEvent, Handover
+from .services import case_clock_warn, case_correction_expire, case_stall_check, handover_remind
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +73,16 @@ def cases_expire_corrections() -> int:
     terminated = sum(1 for case_id in ids if case_correction_expire(case_id=case_id))
     logger.info("cases terminated for missed correction: %s", terminated)
     return terminated
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def cases_remind_handovers() -> int:
+    """Remind receivers of unanswered hand-over offers, then tell the centre's leaders (首问负责制)."""
+    calendar = WorkCalendar.load()
+    now = timezone.now()
+    ids = list(
+        Handover.objects.filter(state=Handover.State.OFFERED, escalated_at__isnull=True).values_list("id", flat=True)
+    )
+    acted = sum(1 for handover_id in ids if handover_remind(handover_id=handover_id, calendar=calendar, now=now))
+    logger.info("hand-over offers reminded or escalated: %s", acted)
+    return acted

@@ -26,3 +26,13 @@ class ComplaintsConfig(AppConfig):
         register_deadline_kind("complaint_reply", _("投诉建议答复期限"), complaint_replies_recompute)
         register_deadline_kind("bad_review", _("差评处置期限"), bad_review_dates_recompute)
         register_deadline_kind("escalation", _("办不成事反映办理时限"), escalation_dates_recompute)
+
+        from .workload import register_providers
+
+        register_providers()
+
+        from staff import home_notes
+
+        from .rota import rota_home_notes
+
+        home_notes.register("complaints.rota", rota_home_notes)

@@ -222,6 +222,14 @@ class DutySwapForm(DutySlotForm):
         self.fields["leader"].required = True
 
 
+class RotaImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("值班表（Excel）"),
+        help_text=_("第一行为表头：星期、时段、值班领导；值班领导填工号、用户名或姓名。导入后替换每周安排。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
 class ReassignForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
 

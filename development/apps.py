@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class DevelopmentConfig(AppConfig):
     name = "development"
     verbose_name = _("队伍建设")
+
+    def ready(self) -> None:
+        from .workload import register_providers
+
+        register_providers()

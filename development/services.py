@@ -195,6 +195,26 @@ def mentor_pair(
 
 
 @transaction.atomic
+def mentor_pairing_take_over(*, pairing_id: int, from_user: User, to_user: User, actor: User) -> MentorPairing:
+    """A mentor is away or leaving: a leader of the centre ends the pairing today and pairs the mentee with
+    another mentor, who must meet the mentor rules (years on the windows, appraisal, two mentees at most)."""
+    pairing = MentorPairing.objects.select_for_update().select_related("mentee").filter(id=pairing_id).first()
+    if pairing is None:
+        raise ValidationFailed(_("未找到该结对。"), field="items")
+    if not access.can_reassign_work(actor, pairing.centre_id):
+        raise NotPermitted(_("只有本中心领导可以转交他人的工作。"))
+    if pairing.ended_on is not None or pairing.mentor_id != from_user.id:
+        raise Conflict(_("%(mentee)s 已不由 %(person)s 带教。") % {"mentee": pairing.mentee, "person": from_user})
+    today = timezone.localdate()
+    pairing.ended_on = today
+    pairing.save(update_fields=["ended_on", "updated_at"])
+    try:
+        return mentor_pair(mentor=to_user, mentee=pairing.mentee, actor=actor, reason=pairing.reason, started_on=today)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"{pairing.mentee}：{exc.message}", field="to_user") from exc
+
+
+@transaction.atomic
 def mentor_duty_record(*, pairing: MentorPairing, kind: str, done_on: date, actor: User, note: str = "") -> MentorDuty:
     if actor.id != pairing.mentor_id and not access.can_manage_centre(actor, pairing.centre_id):
         raise NotPermitted()

@@ -405,3 +405,12 @@ def can_lock_scores(user: Actor | None, centre_id: int | None) -> bool:
     if _is_superuser(user) or _holds(user, {Role.CITY_LEADER}):
         return True
     return centre_id is not None and _centre_of(user) == centre_id and _holds(user, {Role.LEADER})
+
+
+# --- absence, leaving and the duty rota ----------------------------------------------------
+
+
+def can_reassign_work(user: Actor | None, centre_id: int | None) -> bool:
+    """Mark someone of the centre absent, deactivate them, hand their open work to others: a leader of the
+    centre (its own centre leader, or a city leader)."""
+    return can_lead(user, centre_id)

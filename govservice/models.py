@@ -7,10 +7,14 @@ database created before the move keeps its rows without a data migration.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 
 
 class TimeStampedModel(models.Model):
@@ -47,10 +51,16 @@ class Centre(TimeStampedModel):
         return self.name
 
 
-class Department(TimeStampedModel):
+class Department(PlainConstraintErrors, TimeStampedModel):
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="departments")
     code = models.SlugField(_("编码"), max_length=30)
     name = models.CharField(_("名称"), max_length=100)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "department_code_unique_per_centre": ConstraintMessage(
+            "code", lambda obj: _("本中心已有部门编码“%(code)s”。") % {"code": obj.code}
+        ),
+    }
 
     class Meta:
         db_table = "staff_department"

@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Where the running project keeps its files (SQLite, SMS files, media, broker); outside the source tree.
@@ -79,6 +80,8 @@ FIELD_LOOKUP_KEY = env_str("FIELD_LOOKUP_KEY")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A failed CSRF check shows the site's translated page with a way back, not Django's English one.
+CSRF_FAILURE_VIEW = "govservice.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -218,6 +221,10 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# django-filter's empty choice of a select filter (its default is "---------"): a word in the page's language.
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")
+# django-filter's choice for "no value" (its default is "null"), where a filter offers one.
+FILTERS_NULL_CHOICE_LABEL = gettext_lazy("未填写")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -389,6 +396,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cases-expire-corrections": {"task": "cases.tasks.cases_expire_corrections", "schedule": 60 * 60.0},
     # Every 4 hours: tell first responders about open cases with no step for 3 working days.
     "cases-report-stalls": {"task": "cases.tasks.cases_report_stalls", "schedule": 4 * 60 * 60.0},
+    # Every 15 minutes: remind receivers of hand-over offers left unanswered, then tell the centre's leaders.
+    "cases-remind-handovers": {"task": "cases.tasks.cases_remind_handovers", "schedule": 15 * 60.0},
     # --- complaints: overdue bad-review steps and escalation deadlines.
     # Every 30 minutes, warn the owner and the leaders once about bad reviews not contacted or not
     # rectified in time and escalations past their 2 / 5 working-day answer deadline.
@@ -513,6 +522,10 @@ COMPLAINTS_RATE_LIMIT_IP = env_int("COMPLAINTS_RATE_LIMIT_IP", 60)
 INTAKE_MAX_BODY_BYTES = env_int("INTAKE_MAX_BODY_BYTES", 64 * 1024)
 # Days after a ledger problem is closed out until its 回头看 re-check is due.
 RECTIFICATION_RECHECK_DAYS = env_int("RECTIFICATION_RECHECK_DAYS", 30)
+# Working hours (office hours of working days) a hand-over offer may wait before its receiver is reminded.
+HANDOVER_REMIND_AFTER_WORKING_HOURS = env_int("HANDOVER_REMIND_AFTER_WORKING_HOURS", 4)
+# Working hours a hand-over offer may wait before the centre's leaders are told (after the reminder).
+HANDOVER_ESCALATE_AFTER_WORKING_HOURS = env_int("HANDOVER_ESCALATE_AFTER_WORKING_HOURS", 8)
 # A measure is "near due" this many working days before its deadline.
 RECTIFICATION_NEAR_DUE_WORKING_DAYS = env_int("RECTIFICATION_NEAR_DUE_WORKING_DAYS", 3)
 # Largest evidence file a ledger measure accepts, in bytes.

@@ -38,6 +38,8 @@ def _api_patterns() -> list:
     return patterns
 
 
+handler400 = "govservice.views.bad_request"
+handler403 = "govservice.views.permission_denied"
 handler404 = "govservice.views.page_not_found"
 handler500 = "govservice.views.server_error"
 

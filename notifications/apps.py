@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("消息通知")
+
+    def ready(self) -> None:
+        from staff.workload import work_reassigned
+
+        from .services.notices import on_work_reassigned
+
+        work_reassigned.connect(on_work_reassigned, dispatch_uid="notifications.on_work_reassigned")

@@ -15,13 +15,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.masking import mask_phone
 from govservice.models import Centre, TimeStampedModel
 from govservice.sealed import ScrubbedCharField
 
 
-class SmsTemplate(models.Model):
+class SmsTemplate(PlainConstraintErrors, models.Model):
     """One version of a provider template. Rows are never edited: a change is a new version.
 
     Chinese SMS providers send only pre-approved templates, addressed by sign
@@ -56,6 +57,14 @@ class SmsTemplate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "sms_template_code_version_unique": ConstraintMessage(
+            "version",
+            lambda obj: _("模板“%(code)s”已有第 %(v)s 版，请使用新的版本号。") % {"code": obj.code, "v": obj.version},
+        ),
+        "sms_template_version_positive": ConstraintMessage("version", lambda obj: _("版本号至少为 1。")),
+    }
 
     class Meta:
         verbose_name = _("短信模板")

@@ -15,3 +15,7 @@ class RectificationConfig(AppConfig):
         from .calendar import measure_deadlines_recompute
 
         register_deadline_kind("ledger_measure", _("整改措施时限"), measure_deadlines_recompute)
+
+        from .workload import register_providers
+
+        register_providers()

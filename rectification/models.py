@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, Department, TimeStampedModel
 from govservice.sealed import ScrubbedCharField, ScrubbedTextField
 from govservice.uploads import import_storage
@@ -102,7 +103,7 @@ class Problem(TimeStampedModel):
         return reverse("rectification:problem-detail", args=[self.pk])
 
 
-class Measure(TimeStampedModel):
+class Measure(PlainConstraintErrors, TimeStampedModel):
     problem = models.ForeignKey(Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="measures")
     description = ScrubbedTextField(_("整改措施"))
     owner_department = models.ForeignKey(
@@ -127,6 +128,11 @@ class Measure(TimeStampedModel):
     )
     near_due_warned_at = models.DateTimeField(_("临期提醒时间"), null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(_("逾期标记时间"), null=True, blank=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "measure_progress_at_most_100": ConstraintMessage("progress", lambda obj: _("进度不能超过 100%。")),
+        "measure_weight_positive": ConstraintMessage("weight", lambda obj: _("权重至少为 1。")),
+    }
 
     class Meta:
         verbose_name = _("整改措施")

@@ -8,10 +8,12 @@ from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from govservice import access
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.crypto import EncryptedCharField
 from govservice.masking import mask_phone
 from govservice.models import Centre, Department, TimeStampedModel
@@ -23,7 +25,7 @@ class PositionType(models.TextChoices):
     PROFESSIONAL = "professional", _("专业窗口")
 
 
-class Window(TimeStampedModel):
+class Window(PlainConstraintErrors, TimeStampedModel):
     public_id = models.UUIDField(_("公开编号"), default=uuid.uuid4, unique=True, editable=False)
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="windows")
     department = models.ForeignKey(
@@ -33,6 +35,12 @@ class Window(TimeStampedModel):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("窗口类型"), max_length=20, choices=PositionType.choices)
     is_active = models.BooleanField(_("启用"), default=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "window_code_unique_per_centre": ConstraintMessage(
+            "code", lambda obj: _("本中心已有窗口号“%(code)s”。") % {"code": obj.code}
+        ),
+    }
 
     class Meta:
         verbose_name = _("窗口")
@@ -104,9 +112,13 @@ class User(AbstractUser):
         return (on - self.started_on).days / 365.25
 
 
-class StaffRole(models.Model):
+class StaffRole(PlainConstraintErrors, models.Model):
     user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "staff_role_unique": ConstraintMessage("role", lambda obj: _("该人员已有此角色。")),
+    }
 
     class Meta:
         verbose_name = _("角色")
@@ -115,3 +127,64 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class Absence(PlainConstraintErrors, models.Model):
+    """A person away from the centre on some dates (leave, training, sick); recorded by a leader."""
+
+    user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("缺勤事由"), max_length=200, blank=True)
+    created_by = models.ForeignKey(User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "absence_ends_on_or_after_start": ConstraintMessage("ends_on", lambda obj: _("结束日期不能早于开始日期。")),
+    }
+
+    class Meta:
+        verbose_name = _("缺勤登记")
+        verbose_name_plural = _("缺勤登记")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ends_on_or_after_start"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_on}–{self.ends_on}"
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class StaffEvent(models.Model):
+    """One line of a person's history: an absence, a deactivation, one item of work handed to someone else."""
+
+    class Kind(models.TextChoices):
+        ABSENCE = "absence", _("登记缺勤")
+        DEACTIVATED = "deactivated", _("停用账号")
+        REASSIGNED = "reassigned", _("工作转交")
+
+    user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="staff_events")
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(
+        User, verbose_name=_("接手人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    item_kind = models.CharField(_("工作类型"), max_length=40, blank=True)
+    item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    item_label = models.CharField(_("工作事项"), max_length=200, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("人员记录")
+        verbose_name_plural = _("人员记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.item_label}"

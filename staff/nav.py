@@ -11,6 +11,15 @@ from .models import User
 
 def nav_items(user: User) -> list[NavItem]:
     items = [NavItem(_("首页"), reverse("home"))]
+    if access.is_leader(user):
+        items.append(
+            NavItem(
+                _("人员在岗与离岗"),
+                reverse("people"),
+                _("登记缺勤、停用离岗人员，把其未办结的工作转交他人。"),
+                section=_("管理"),
+            )
+        )
     if access.can_use_admin_site(user):
         items.append(
             NavItem(

@@ -7,6 +7,8 @@ record out of scope looks exactly like one that does not exist.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -14,7 +16,7 @@ from django.http import Http404
 from govservice import access
 from govservice.models import Centre, Department
 
-from .models import Role, User, Window
+from .models import Absence, Role, StaffEvent, User, Window
 
 
 def scope_to_user[M: Model](queryset: QuerySet[M], user: User, *, centre_field: str = "centre") -> QuerySet[M]:
@@ -73,3 +75,37 @@ def window_list_by_ids(*, ids: set[int]) -> QuerySet[Window]:
 
 def department_list_for(*, user: User) -> QuerySet[Department]:
     return scope_to_user(Department.objects.all(), user)
+
+
+# --- absence and open work -----------------------------------------------------------------------
+
+
+def person_get_for(*, user: User, person_id: int) -> User:
+    """A member of staff (active or not) the user may see; out of scope is 404."""
+    return get_in_scope(User.objects.select_related("centre", "window"), user, id=person_id)
+
+
+def people_list_for(*, user: User) -> QuerySet[User]:
+    """Everyone of the user's scope, active or not (the people page shows who left, too)."""
+    return (
+        scope_to_user(User.objects.all(), user)
+        .select_related("centre", "window")
+        .order_by("-is_active", "centre__code", "username")
+    )
+
+
+def absent_user_ids(*, user_ids: set[int], start: date, end: date) -> dict[int, list[tuple[date, date]]]:
+    """For each of these people, their absences overlapping [start, end] (one query)."""
+    found: dict[int, list[tuple[date, date]]] = {}
+    rows = Absence.objects.filter(user_id__in=user_ids, starts_on__lte=end, ends_on__gte=start)
+    for user_id, starts_on, ends_on in rows.values_list("user_id", "starts_on", "ends_on"):
+        found.setdefault(user_id, []).append((starts_on, ends_on))
+    return found
+
+
+def absences_of(person: User) -> QuerySet[Absence]:
+    return person.absences.select_related("created_by").order_by("-starts_on")
+
+
+def staff_events_of(person: User) -> QuerySet[StaffEvent]:
+    return person.staff_events.select_related("actor", "to_user").order_by("-created_at", "-id")

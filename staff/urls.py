@@ -6,4 +6,9 @@ from . import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
+    path("work/mine/", views.my_work, name="my-work"),
+    path("people/", views.people, name="people"),
+    path("people/<int:person_id>/", views.person, name="person"),
+    path("people/<int:person_id>/work/", views.person_work, name="person-work"),
+    path("people/<int:person_id>/deactivate/", views.person_deactivate, name="person-deactivate"),
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, Department, TimeStampedModel
 
 
-class MatterType(TimeStampedModel):
+class MatterType(PlainConstraintErrors, TimeStampedModel):
     """A service matter (事项) of the centre's catalogue."""
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="matter_types")
@@ -29,6 +32,15 @@ class MatterType(TimeStampedModel):
         help_text=_("逗号分隔的工作日数；0 表示截止当天上午"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "matter_type_correction_within_promise": ConstraintMessage(
+            "correction_days", lambda obj: _("补正期限不能超过承诺时限（%(n)s 个工作日）。") % {"n": obj.promised_days}
+        ),
+        "matter_type_code_unique_per_centre": ConstraintMessage(
+            "code", lambda obj: _("本中心已有事项编码“%(code)s”。") % {"code": obj.code}
+        ),
+    }
 
     class Meta:
         verbose_name = _("事项")

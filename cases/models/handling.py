@@ -32,6 +32,9 @@ class Handover(models.Model):
     response_reason = ScrubbedCharField(_("答复理由"), max_length=300, blank=True)
     offered_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Set once each by the reminder task (compare-and-set): the receiver was reminded, then the leaders told.
+    reminded_at = models.DateTimeField(_("提醒接收时间"), null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("报告领导时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("转交")

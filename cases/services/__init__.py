@@ -26,7 +26,14 @@ from .deficient import (
     case_correction_extend,
     case_material_receive,
 )
-from .handovers import case_handover_offer, case_handover_respond, case_handover_withdraw
+from .handover_reminders import handover_remind
+from .handovers import (
+    case_handover_offer,
+    case_handover_redirect,
+    case_handover_respond,
+    case_handover_withdraw,
+    case_reassign,
+)
 from .people import assistance_assign, assistance_log_add, assistance_rate, can_see_full_pii, case_pii_reveal
 from .reminders import (
     REMINDER_TEMPLATE,
@@ -68,14 +75,17 @@ __all__ = [
     "case_correction_extend",
     "case_create",
     "case_handover_offer",
+    "case_handover_redirect",
     "case_handover_respond",
     "case_handover_withdraw",
     "case_material_receive",
     "case_materials_update",
     "case_pii_reveal",
+    "case_reassign",
     "case_stall_check",
     "case_transition",
     "daytime",
+    "handover_remind",
     "reminder_call_record",
     "reminder_key",
     "reminders_plan",

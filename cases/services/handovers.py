@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from staff.models import User
 
@@ -95,4 +96,79 @@ def case_handover_withdraw(*, handover_id: int, actor: User) -> Handover:
     handover.state, handover.responded_at = Handover.State.WITHDRAWN, timezone.now()
     handover.save(update_fields=["state", "responded_at"])
     _event(handover.case, kind=CaseEvent.Kind.HANDOVER, actor=actor, note=_("撤回转交"))
+    return handover
+
+
+# --- a person leaves or is away: a leader moves their work (staff.workload) ------------------------
+
+
+def _check_new_owner(case: Case, actor: User, to_user: User) -> None:
+    if not access.can_reassign_work(actor, case.centre_id):
+        raise NotPermitted(_("只有本中心领导可以转交他人的工作。"))
+    if not to_user.is_active or to_user.centre_id != case.centre_id:
+        raise ValidationFailed(_("请选择本中心另一名在岗人员。"), field="to_user")
+
+
+@transaction.atomic
+def case_reassign(*, case_id: int, from_user: User, to_user: User, actor: User, reason: str) -> Case:
+    """A leader makes `to_user` the handler of a case `from_user` handles (absence, leaving).
+
+    The first responder (首问负责人) never changes; an open hand-over offer the old handler made lapses."""
+    reason = _typed(reason)
+    case = _lock(case_id)
+    _check_new_owner(case, actor, to_user)
+    if case.status in CLOSED_STATUSES or case.handler_id != from_user.id:
+        raise Conflict(_("办件 %(no)s 已不由 %(person)s 承办。") % {"no": case.tracking_no, "person": from_user})
+    if to_user.id == case.handler_id:
+        return case
+    lapsed = Handover.objects.select_for_update().filter(case=case, state=Handover.State.OFFERED, from_user=from_user)
+    for offer in lapsed:
+        offer.state, offer.responded_at = Handover.State.WITHDRAWN, timezone.now()
+        offer.save(update_fields=["state", "responded_at"])
+        _event(case, kind=CaseEvent.Kind.HANDOVER, actor=actor, note=_("承办人变更，原转交失效"))
+    Case.objects.filter(id=case.id).update(handler=to_user, updated_at=timezone.now())
+    note = _("%(actor)s 将承办人由 %(old)s 改为 %(new)s：%(reason)s") % {
+        "actor": actor,
+        "old": from_user,
+        "new": to_user,
+        "reason": reason,
+    }
+    _event(case, kind=CaseEvent.Kind.HANDOVER, actor=actor, note=note)
+    # The first responder stays accountable (首问负责制): they learn who follows the case now.
+    _notify_after_commit(
+        [case.first_responder] if case.first_responder_id not in (to_user.id, actor.id) else [],
+        key=f"case:{case.id}:reassigned:{to_user.id}:{case.events.count()}",
+        text=_("办件 %(no)s：%(note)s") % {"no": case.tracking_no, "note": note},
+        url=case.get_absolute_url(),
+    )
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_handover_redirect(*, handover_id: int, from_user: User, to_user: User, actor: User, reason: str) -> Handover:
+    """A leader sends an unanswered hand-over offer addressed to `from_user` to `to_user` instead.
+
+    The offer's clock (reminder, escalation) starts again for the new receiver."""
+    reason = _typed(reason)
+    handover = Handover.objects.select_for_update().get(id=handover_id)
+    case = _lock(handover.case_id)
+    _check_new_owner(case, actor, to_user)
+    if handover.state != Handover.State.OFFERED or handover.to_user_id != from_user.id:
+        raise Conflict(_("办件 %(no)s 的转交已答复或已改派。") % {"no": case.tracking_no})
+    if to_user.id == handover.from_user_id:
+        raise ValidationFailed(
+            _("办件 %(no)s 的转交不能改派给转出人本人。") % {"no": case.tracking_no}, field="to_user"
+        )
+    handover.to_user = to_user
+    handover.offered_at = timezone.now()
+    handover.reminded_at = handover.escalated_at = None
+    handover.save(update_fields=["to_user", "offered_at", "reminded_at", "escalated_at"])
+    _event(
+        case,
+        kind=CaseEvent.Kind.HANDOVER,
+        actor=actor,
+        note=_("%(actor)s 将待接收的转交由 %(old)s 改派给 %(new)s：%(reason)s")
+        % {"actor": actor, "old": from_user, "new": to_user, "reason": reason},
+    )
     return handover

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.crypto import EncryptedCharField, LookupHashField
 from govservice.models import Centre, Department, TimeStampedModel
 from govservice.sealed import ScrubbedCharField, ScrubbedTextField, sealed_copy
@@ -121,7 +122,7 @@ class EscalationEvent(models.Model):
         return f"{self.escalation_id}: {self.old_status} → {self.new_status}"
 
 
-class DutySlot(models.Model):
+class DutySlot(PlainConstraintErrors, models.Model):
     """The regular rota of the escalation window: a leader on a weekday half-day."""
 
     class Half(models.TextChoices):
@@ -142,6 +143,10 @@ class DutySlot(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("值班领导"), on_delete=models.PROTECT, related_name="+"
     )
 
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "duty_slot_once": ConstraintMessage("half", lambda obj: _("该时段已安排值班领导，请修改原安排。")),
+    }
+
     class Meta:
         verbose_name = _("领导值班安排")
         verbose_name_plural = _("领导值班安排")
@@ -152,7 +157,7 @@ class DutySlot(models.Model):
         return f"{self.get_weekday_display()}{self.get_half_display()} · {self.leader}"
 
 
-class DutySwap(models.Model):
+class DutySwap(PlainConstraintErrors, models.Model):
     """One date on which another leader takes the slot (调班)."""
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.CASCADE, related_name="duty_swaps")
@@ -162,6 +167,10 @@ class DutySwap(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("替班领导"), on_delete=models.PROTECT, related_name="+"
     )
     note = ScrubbedCharField(_("说明"), max_length=200, blank=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "duty_swap_once": ConstraintMessage("half", lambda obj: _("该日期的这一时段已有调班，请修改原调班。")),
+    }
 
     class Meta:
         verbose_name = _("值班调换")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from govservice.masking import mask_name, mask_phone
 from staff.http import AuthenticatedHttpRequest
 
 from .. import escalations as esc
-from .. import selectors, services
+from .. import rota, selectors, services
 from ..deadlines import (
     escalations_with_overdue_flag,
 )
@@ -36,6 +37,7 @@ from ..forms import (
     EscalationForm,
     ReportForm,
     ResolveForm,
+    RotaImportForm,
 )
 from ..models import DutySlot, DutySwap, Escalation
 from .common import _labelled, _page, _run
@@ -169,6 +171,13 @@ def escalation_action(request: AuthenticatedHttpRequest, public_id: object, acti
     return redirect("complaints:escalation-detail", public_id=escalation.public_id)
 
 
+def _week_asked(request: AuthenticatedHttpRequest) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
 @login_required
 def duty_rota(request: AuthenticatedHttpRequest) -> HttpResponse:
     centre = request.user.centre
@@ -177,10 +186,22 @@ def duty_rota(request: AuthenticatedHttpRequest) -> HttpResponse:
     can_edit = access.can_manage_centre(request.user, centre.id)
     slot_form = DutySlotForm(centre_id=centre.id)
     swap_form = DutySwapForm(centre_id=centre.id)
+    import_form = RotaImportForm()
+    import_errors: list[str] = []
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        if request.POST.get("form") == "swap":
+        if request.POST.get("form") == "import":
+            import_form = RotaImportForm(request.POST, request.FILES)
+            if import_form.is_valid():
+                result = rota.duty_rota_import(
+                    centre=centre, actor=request.user, data=import_form.cleaned_data["file"].read()
+                )
+                if not result.errors:
+                    messages.success(request, _("已导入值班安排，共 %(n)d 个时段。") % {"n": result.slots})
+                    return redirect("complaints:duty-rota")
+                import_errors = result.errors
+        elif request.POST.get("form") == "swap":
             swap_form = DutySwapForm(request.POST, centre_id=centre.id)
             _run(
                 request,
@@ -190,8 +211,10 @@ def duty_rota(request: AuthenticatedHttpRequest) -> HttpResponse:
                 ),
                 _("已保存调班。"),
             )
+            return redirect("complaints:duty-rota")
         elif request.POST.get("form") == "seed":
             esc.duty_rota_seed(centre=centre)
+            return redirect("complaints:duty-rota")
         else:
             slot_form = DutySlotForm(request.POST, centre_id=centre.id)
             _run(
@@ -202,13 +225,17 @@ def duty_rota(request: AuthenticatedHttpRequest) -> HttpResponse:
                 ),
                 _("已保存值班安排。"),
             )
-        return redirect("complaints:duty-rota")
+            return redirect("complaints:duty-rota")
     context = {
         "slots": DutySlot.objects.filter(centre=centre).select_related("leader"),
         "swaps": DutySwap.objects.filter(centre=centre, date__gte=timezone.localdate()).select_related("leader"),
         "slot_form": slot_form,
         "swap_form": swap_form,
+        "import_form": import_form,
+        "import_errors": import_errors,
         "can_edit": can_edit,
         "on_duty": esc.duty_leader_on(centre=centre, when=timezone.now()),
+        "week": rota.duty_week(centre=centre, monday=_week_asked(request)),
     }
-    return render(request, "complaints/duty_rota.html", context)
+    status = 400 if import_errors or import_form.errors else 200
+    return render(request, "complaints/duty_rota.html", context, status=status)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, TimeStampedModel
 from staff.models import PositionType, Window
 
@@ -42,7 +44,7 @@ def seniority_band(started_on: date, on: date) -> str:
     return SeniorityBand.OVER_3
 
 
-class Appraisal(TimeStampedModel):
+class Appraisal(PlainConstraintErrors, TimeStampedModel):
     class Grade(models.TextChoices):
         EXCELLENT = "excellent", _("优秀")
         COMPETENT = "competent", _("称职")
@@ -54,6 +56,10 @@ class Appraisal(TimeStampedModel):
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     grade = models.CharField(_("考核等次"), max_length=20, choices=Grade.choices)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "one_appraisal_per_staff_per_year": ConstraintMessage("year", lambda obj: _("该人员该年度已有考核结果。")),
+    }
 
     class Meta:
         db_table = "staff_appraisal"  # kept from when the model was staff's
@@ -82,7 +88,7 @@ SESSION_TYPE_BAND = {
 }
 
 
-class TrainingPlan(TimeStampedModel):
+class TrainingPlan(PlainConstraintErrors, TimeStampedModel):
     """How many sessions and attendances a year's training should have, per type and audience."""
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="training_plans")
@@ -97,6 +103,12 @@ class TrainingPlan(TimeStampedModel):
     frequency = models.CharField(_("频次"), max_length=50, blank=True, help_text=_("如“每月 2 次”“每季度 1 次”"))
     planned_sessions = models.PositiveSmallIntegerField(_("计划场次"))
     planned_attendances = models.PositiveIntegerField(_("计划参训人次"))
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "training_plan_unique_line": ConstraintMessage(
+            "session_type", lambda obj: _("该年度已有同类型、同岗位、同年限段的培训计划。")
+        ),
+    }
 
     class Meta:
         db_table = "staff_trainingplan"  # kept from when the model was staff's
@@ -163,7 +175,7 @@ MAX_MENTEES = 2
 MENTOR_MIN_YEARS = 5
 
 
-class MentorPairing(TimeStampedModel):
+class MentorPairing(PlainConstraintErrors, TimeStampedModel):
     """A mentor and a mentee. `slot` 1 or 2 makes the 2-mentee cap a database rule too."""
 
     class Reason(models.TextChoices):
@@ -184,6 +196,15 @@ class MentorPairing(TimeStampedModel):
     independent_on = models.DateField(
         _("独立上岗日期"), null=True, blank=True, help_text=_("学员经考核可独立办理业务的日期")
     )
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "mentor_slot_1_or_2": ConstraintMessage("slot", lambda obj: _("名额须为 1 或 %(n)d。") % {"n": MAX_MENTEES}),
+        "mentor_at_most_two_mentees": ConstraintMessage(
+            "slot", lambda obj: _("该导师的这一名额已被占用（每位导师最多带 %(n)d 名学员）。") % {"n": MAX_MENTEES}
+        ),
+        "mentee_one_active_mentor": ConstraintMessage("mentee", lambda obj: _("该学员已有导师。")),
+        "mentor_is_not_own_mentee": ConstraintMessage("mentee", lambda obj: _("导师不能带自己。")),
+    }
 
     class Meta:
         db_table = "staff_mentorpairing"  # kept from when the model was staff's
@@ -234,7 +255,7 @@ class MentorDuty(TimeStampedModel):
         return f"{self.pairing} · {self.get_kind_display()} · {self.done_on}"
 
 
-class RoleSwapPlan(TimeStampedModel):
+class RoleSwapPlan(PlainConstraintErrors, TimeStampedModel):
     """Who experiences which high-frequency matter as a citizen in a quarter."""
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="role_swap_plans")
@@ -245,6 +266,11 @@ class RoleSwapPlan(TimeStampedModel):
     )
     matter = models.CharField(_("体验事项"), max_length=200, help_text=_("高频事项，如企业开办、社保转移"))
     planned_on = models.DateField(_("计划日期"), null=True, blank=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "role_swap_quarter_1_to_4": ConstraintMessage("quarter", lambda obj: _("季度须为 1 至 4。")),
+        "role_swap_plan_unique": ConstraintMessage("matter", lambda obj: _("该人员本季度已有体验该事项的计划。")),
+    }
 
     class Meta:
         db_table = "staff_roleswapplan"  # kept from when the model was staff's

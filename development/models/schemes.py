@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, TimeStampedModel
 
 
@@ -87,7 +89,7 @@ def previous_month(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
-class ScoringScheme(TimeStampedModel):
+class ScoringScheme(PlainConstraintErrors, TimeStampedModel):
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="scoring_schemes")
     name = models.CharField(_("方案名称"), max_length=100)
     valid_from = models.DateField(_("起用月份"), help_text=_("该月 1 日；直到下一版本起用前一直有效"))
@@ -119,6 +121,13 @@ class ScoringScheme(TimeStampedModel):
     )
     notes = models.TextField(_("说明"), blank=True)
 
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "scoring_scheme_one_version_per_month": ConstraintMessage(
+            "valid_from", lambda obj: _("本中心在该月已有一个评分方案版本。")
+        ),
+        "scoring_scheme_starts_on_first": ConstraintMessage("valid_from", lambda obj: _("生效月份须从当月 1 日开始。")),
+    }
+
     class Meta:
         db_table = "staff_scoringscheme"  # kept from when the model was staff's
         verbose_name = _("服务之星评分方案")
@@ -144,13 +153,19 @@ class ScoringScheme(TimeStampedModel):
         return self.pk is not None and self.runs.filter(status=ScoringRun.Status.LOCKED).exists()
 
 
-class Dimension(models.Model):
+class Dimension(PlainConstraintErrors, models.Model):
     scheme = models.ForeignKey(
         ScoringScheme, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="dimensions"
     )
     code = models.SlugField(_("编码"), max_length=30)
     name = models.CharField(_("维度"), max_length=50)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "dimension_code_unique_per_scheme": ConstraintMessage(
+            "code", lambda obj: _("该方案已有维度编码“%(code)s”。") % {"code": obj.code}
+        ),
+    }
 
     class Meta:
         db_table = "staff_dimension"  # kept from when the model was staff's
@@ -163,7 +178,7 @@ class Dimension(models.Model):
         return self.name
 
 
-class Indicator(models.Model):
+class Indicator(PlainConstraintErrors, models.Model):
     scheme = models.ForeignKey(
         ScoringScheme, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="indicators"
     )
@@ -205,6 +220,13 @@ class Indicator(models.Model):
         _("投诉类别"), max_length=20, blank=True, help_text=_("仅统计该类别的投诉；留空统计全部")
     )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "indicator_code_unique_per_scheme": ConstraintMessage(
+            "code", lambda obj: _("该方案已有指标编码“%(code)s”。") % {"code": obj.code}
+        ),
+        "indicator_weight_positive": ConstraintMessage("weight", lambda obj: _("权重须大于 0。")),
+    }
 
     class Meta:
         db_table = "staff_indicator"  # kept from when the model was staff's

@@ -9,13 +9,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, TimeStampedModel
 from staff.models import Window
 
 from .schemes import Indicator, ScoringScheme
 
 
-class SpotCheck(TimeStampedModel):
+class SpotCheck(PlainConstraintErrors, TimeStampedModel):
     """A monitoring spot check (监督抽查) of one member of staff by an inspector."""
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="spot_checks")
@@ -39,6 +40,12 @@ class SpotCheck(TimeStampedModel):
     discipline_violations = models.PositiveSmallIntegerField(_("违纪次数"), default=0)
     note = models.TextField(_("记录"), blank=True)
 
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "spot_check_etiquette_0_to_10": ConstraintMessage(
+            "etiquette_score", lambda obj: _("文明礼仪得分须在 0 至 10 之间。")
+        ),
+    }
+
     class Meta:
         db_table = "staff_spotcheck"  # kept from when the model was staff's
         verbose_name = _("监督抽查记录")
@@ -57,7 +64,7 @@ class SpotCheck(TimeStampedModel):
         return f"{self.staff} · {self.checked_at:%Y-%m-%d}"
 
 
-class ManualEntry(TimeStampedModel):
+class ManualEntry(PlainConstraintErrors, TimeStampedModel):
     """A figure entered by hand for a manual indicator, always with a reason and an author."""
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="manual_entries")
@@ -71,6 +78,11 @@ class ManualEntry(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
     )
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "manual_entry_month_first_day": ConstraintMessage("month", lambda obj: _("月份须为当月 1 日。")),
+        "manual_entry_has_reason": ConstraintMessage("reason", lambda obj: _("请写明录入理由。")),
+    }
 
     class Meta:
         db_table = "staff_manualentry"  # kept from when the model was staff's
@@ -87,7 +99,7 @@ class ManualEntry(TimeStampedModel):
         return f"{self.staff} · {self.indicator_code} · {self.value}"
 
 
-class ScoringRun(TimeStampedModel):
+class ScoringRun(PlainConstraintErrors, TimeStampedModel):
     """One centre-month. Preview until a leader locks it; afterwards only appeals change it."""
 
     class Status(models.TextChoices):
@@ -131,6 +143,11 @@ class ScoringRun(TimeStampedModel):
         related_name="+",
     )
     error = models.TextField(_("错误信息"), blank=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "scoring_run_one_per_centre_month": ConstraintMessage("month", lambda obj: _("本中心该月已有月度评分。")),
+        "scoring_run_month_first_day": ConstraintMessage("month", lambda obj: _("月份须为当月 1 日。")),
+    }
 
     class Meta:
         db_table = "staff_scoringrun"  # kept from when the model was staff's
@@ -226,7 +243,7 @@ class IndicatorScore(models.Model):
         return f"{self.indicator} · {self.score}"
 
 
-class ScoreAppeal(TimeStampedModel):
+class ScoreAppeal(PlainConstraintErrors, TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", _("待处理")
         UPHELD = "upheld", _("申诉成立")
@@ -252,6 +269,13 @@ class ScoreAppeal(TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "one_appeal_per_staff_per_month": ConstraintMessage("month", lambda obj: _("该人员本月已提出过评分申诉。")),
+        "upheld_appeal_has_corrected_value": ConstraintMessage(
+            "corrected_value", lambda obj: _("申诉成立时须填写更正后的分值。")
+        ),
+    }
+
     class Meta:
         db_table = "staff_scoreappeal"  # kept from when the model was staff's
         verbose_name = _("评分申诉")
@@ -269,7 +293,7 @@ class ScoreAppeal(TimeStampedModel):
         return f"{self.staff} · {self.month:%Y-%m}"
 
 
-class FollowUp(TimeStampedModel):
+class FollowUp(PlainConstraintErrors, TimeStampedModel):
     """Bottom 5 % two months running: an interview by the centre head and off-duty training."""
 
     class Kind(models.TextChoices):
@@ -301,6 +325,10 @@ class FollowUp(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     outcome = models.TextField(_("结果记录"), blank=True)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "one_follow_up_per_kind_per_month": ConstraintMessage("kind", lambda obj: _("该人员本月已有同类跟进。")),
+    }
 
     class Meta:
         db_table = "staff_followup"  # kept from when the model was staff's

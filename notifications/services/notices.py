@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from govservice.masking import scrub
 from staff.models import User
@@ -24,3 +26,18 @@ def notice_mark_read(*, user: User, notice_id: int | None = None) -> int:
     if notice_id is not None:
         queryset = queryset.filter(id=notice_id)
     return queryset.update(read_at=timezone.now())
+
+
+def on_work_reassigned(
+    *, person: User, to_user: User, actor: User, reason: str, labels: list[str], key: str, **_kwargs: object
+) -> Notice:
+    """staff.workload.work_reassigned: tell the new owner, once, what they now answer for and why."""
+    shown = "；".join(labels[:5]) + ("……" if len(labels) > 5 else "")
+    text = _("%(actor)s 将 %(person)s 的 %(n)d 项工作转交给您（%(reason)s）：%(items)s") % {
+        "actor": actor,
+        "person": person,
+        "n": len(labels),
+        "reason": reason,
+        "items": shown,
+    }
+    return notice_send(recipient=to_user, key=key, text=text, url=reverse("my-work"))

@@ -11,7 +11,7 @@ from ._shared import Status, can_manage_problem
 from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_flag_recurrence, problems_recheck_due
 from .evidence import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_check, evidence_store
 from .imports import ledger_import, ledger_import_create, ledger_import_files_purge, ledger_import_process
-from .measures import MEASURE_EDITABLE, measure_add, measure_update, progress_update_add
+from .measures import MEASURE_EDITABLE, measure_add, measure_take_over, measure_update, progress_update_add
 from .problems import (
     CODE_PREFIX,
     PROBLEM_EDITABLE,
@@ -40,6 +40,7 @@ __all__ = [
     "ledger_import_files_purge",
     "ledger_import_process",
     "measure_add",
+    "measure_take_over",
     "measure_update",
     "measures_flag_due",
     "problem_create",

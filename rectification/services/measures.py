@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice.exceptions import NotFound, ValidationFailed
+from govservice import access
+from govservice.exceptions import Conflict, NotFound, NotPermitted, ValidationFailed
+from govservice.masking import scrub
 from govservice.models import Department
 from govservice.workdays import WorkCalendar
 from staff.models import User
@@ -181,3 +183,32 @@ def progress_update_add(
     if problem.status == Status.OPEN:
         problem_transition(problem_id=problem.id, to=Status.IN_RECTIFICATION, actor=actor, note=_("开始整改"))
     return update
+
+
+@transaction.atomic
+def measure_take_over(*, measure_id: int, from_user: User, to_user: User, actor: User, reason: str) -> Measure:
+    """A person is away or leaving: a leader of the centre gives their open measure to someone else."""
+    measure = (
+        Measure.objects.select_for_update().select_related("problem", "problem__centre").filter(id=measure_id).first()
+    )
+    if measure is None:
+        raise NotFound(_("未找到该措施。"))
+    problem = measure.problem
+    if not access.can_reassign_work(actor, problem.centre_id):
+        raise NotPermitted(_("只有本中心领导可以转交他人的工作。"))
+    if measure.completed_at is not None or measure.owner_id != from_user.id:
+        raise Conflict(_("措施“%(m)s”已不由 %(person)s 负责。") % {"m": str(measure), "person": from_user})
+    if not to_user.is_active:
+        raise ValidationFailed(_("请选择本中心另一名在岗人员。"), field="to_user")
+    _check_same_centre(problem.centre, to_user=to_user)
+    measure.owner = to_user
+    measure.save(update_fields=["owner", "updated_at"])
+    _event(
+        problem,
+        actor,
+        ProblemEvent.Kind.EDIT,
+        note=_("%(actor)s 将措施“%(m)s”的责任人由 %(old)s 改为 %(new)s：%(reason)s")
+        % {"actor": actor, "m": str(measure), "old": from_user, "new": to_user, "reason": scrub(reason.strip())},
+        changes={"owner": [str(from_user), str(to_user)]},
+    )
+    return measure
