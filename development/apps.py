@@ -7,3 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class DevelopmentConfig(AppConfig):
     name = "development"
     verbose_name = _("队伍建设")
+
+    def ready(self) -> None:
+        # A month whose service-star scores are locked takes no back-dated channel records (govservice.periods).
+        from govservice.periods import register_month_lock
+
+        from .scoring.locks import scores_locked
+
+        register_month_lock("service-star-scores", scores_locked)

@@ -351,3 +351,24 @@ def can_lock_scores(user: Actor | None, centre_id: int | None) -> bool:
     if _is_superuser(user) or _holds(user, {Role.CITY_LEADER}):
         return True
     return centre_id is not None and _centre_of(user) == centre_id and _holds(user, {Role.LEADER})
+
+
+# --- feedback channels (the machine side: a channel key, not a person) -------------------------------------
+
+
+class ChannelLike(Protocol):
+    """A feedback channel (complaints.Channel)."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+# The rating device on the counter where a case was handled (complaints.Channel.Kind.WINDOW_DEVICE).
+CASE_SERVING_CHANNEL_KINDS = frozenset({"window_device"})
+
+
+def can_rate_case_without_invitation(channel: ChannelLike) -> bool:
+    """Rate a case by its tracking number without the case's invitation code: only the channel that served
+    it, the rating device on the counter (resolved within the channel's own centres). Any other channel needs
+    the invitation token of the citizen's SMS link, or any key could take the one rating of any case."""
+    return channel.kind in CASE_SERVING_CHANNEL_KINDS

@@ -15,3 +15,10 @@ class GovserviceConfig(AppConfig):
         from .workdays import connect_invalidation
 
         connect_invalidation()
+
+        # Failed logins counted per client address, across usernames (govservice.login_limits).
+        from django.contrib.auth.signals import user_login_failed
+
+        from .login_limits import on_login_failed
+
+        user_login_failed.connect(on_login_failed, dispatch_uid="govservice-login-failed-per-address")
