@@ -22,3 +22,10 @@ class GovserviceConfig(AppConfig):
         from .login_limits import on_login_failed
 
         user_login_failed.connect(on_login_failed, dispatch_uid="govservice-login-failed-per-address")
+
+        # The idle timeout's clock starts at login (govservice.idle).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .idle import on_logged_in
+
+        user_logged_in.connect(on_logged_in, dispatch_uid="govservice-idle-clock-at-login")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,17 @@ from django.utils.translation import gettext as _
 LAST_SEEN_KEY = "_govservice_last_seen"
 # The stored time is refreshed when it is older than this: the timeout is exact to within a minute.
 REFRESH_SECONDS = 60
+
+
+def now() -> float:
+    """The clock of the idle timeout (seconds; a function, so that tests can move it)."""
+    return time.time()
+
+
+def on_logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """`user_logged_in` receiver: the clock starts at login (saved with the login's session, so the first
+    page after it writes nothing more)."""
+    request.session[LAST_SEEN_KEY] = now()
 
 
 def idle_timeout_seconds() -> int:
@@ -35,9 +47,9 @@ class IdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = idle_timeout_seconds()
         if timeout > 0 and request.user.is_authenticated:
-            now = time.time()
+            current = now()
             last_seen = request.session.get(LAST_SEEN_KEY)
-            if isinstance(last_seen, (int, float)) and now - last_seen > timeout:
+            if isinstance(last_seen, (int, float)) and current - last_seen > timeout:
                 logout(request)  # a new, empty session: the request goes on as an anonymous one
                 if not request.path.startswith("/api/"):
                     messages.info(
@@ -45,6 +57,6 @@ class IdleTimeoutMiddleware:
                         _("您已超过 %(minutes)d 分钟未操作，为保护数据已自动退出，请重新登录。")
                         % {"minutes": settings.STAFF_IDLE_TIMEOUT_MINUTES},
                     )
-            elif not isinstance(last_seen, (int, float)) or now - last_seen >= REFRESH_SECONDS:
-                request.session[LAST_SEEN_KEY] = now
+            elif not isinstance(last_seen, (int, float)) or current - last_seen >= REFRESH_SECONDS:
+                request.session[LAST_SEEN_KEY] = current
         return self.get_response(request)

@@ -16,7 +16,7 @@ from cases.models import Case, MatterType
 from complaints import services as complaint_services
 from complaints.models import Channel, Complaint, Evaluation, EvaluationInvitation
 from govservice import access
-from govservice.exceptions import ValidationFailed
+from govservice.exceptions import Conflict, ValidationFailed
 from govservice.models import Centre
 from staff.models import User, Window
 
@@ -89,8 +89,8 @@ def evaluation_receive(
         refs = resolve_refs(centre, data)
         if from_api and refs.get("case") is not None and data.get("invitation"):
             invitation = complaint_services.evaluation_invitation_check(case=refs["case"], token=data["invitation"])
-    except ValidationFailed:
-        # A resend is answered with the first record even if a reference went away since.
+    except (ValidationFailed, Conflict):
+        # A resend is answered with the first record even if a reference went away (or its invitation was used) since.
         existing = Evaluation.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
         if existing is not None:
             return existing, False

@@ -44,7 +44,7 @@ def test_an_idle_member_of_staff_is_signed_out_with_a_message_on_the_login_page(
 ):
     settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
     clock = [time.time()]
-    monkeypatch.setattr(idle.time, "time", lambda: clock[0])
+    monkeypatch.setattr(idle, "now", lambda: clock[0])
     assert _login(client, "staff", password, OFFICE).status_code == 302
     assert client.get(reverse("home")).status_code == 200
     clock[0] += 29 * 60
@@ -61,7 +61,7 @@ def test_an_idle_member_of_staff_is_signed_out_with_a_message_on_the_login_page(
 def test_citizens_pages_are_not_touched_by_the_idle_timeout(client, settings, monkeypatch):
     settings.STAFF_IDLE_TIMEOUT_MINUTES = 1
     clock = [time.time()]
-    monkeypatch.setattr(idle.time, "time", lambda: clock[0])
+    monkeypatch.setattr(idle, "now", lambda: clock[0])
     assert client.get(reverse("cases:progress")).status_code == 200
     clock[0] += 3600
     response = client.get(reverse("cases:progress"))
@@ -78,7 +78,7 @@ def test_a_superuser_is_signed_out_when_idle_too(client, settings, monkeypatch):
     user = UserFactory(username="root", is_superuser=True, is_staff=True)
     client.force_login(user)
     clock = [time.time()]
-    monkeypatch.setattr(idle.time, "time", lambda: clock[0])
+    monkeypatch.setattr(idle, "now", lambda: clock[0])
     client.get(reverse("home"))
     clock[0] += 31 * 60
     assert client.get(reverse("home")).status_code == 302
