@@ -60,4 +60,6 @@ def open311_bad_input(request: HttpRequest, field: str, message: str) -> HttpRes
     errors = _errors(400, [f"{field}: {message}"])
     if request.path.endswith(".xml"):
         return HttpResponse(to_xml(errors, "errors"), status=400, content_type="text/xml; charset=utf-8")
-    return HttpResponse(json.dumps(errors, ensure_ascii=False), status=400, content_type="application/json")
+    return HttpResponse(
+        json.dumps(errors, ensure_ascii=False), status=400, content_type="application/json; charset=utf-8"
+    )
