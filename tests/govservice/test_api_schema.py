@@ -4,6 +4,7 @@ answers really sent (paginated lists as {count, next, previous, results}), check
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -37,13 +38,13 @@ def test_the_image_leaves_out_the_repository_the_virtualenv_and_the_var_director
     assert {".git", ".venv", "var"} <= {line.strip("/") for line in ignored}
 
 
-def _as_json_schema(node: object) -> object:
+def _as_json_schema(node: Any) -> Any:
     """OpenAPI 3.0's `nullable: true` in JSON Schema's words (a null is one more allowed type)."""
     if isinstance(node, list):
         return [_as_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _as_json_schema(value) for key, value in node.items() if key != "nullable"}
+    out: dict[str, Any] = {key: _as_json_schema(value) for key, value in node.items() if key != "nullable"}
     if node.get("nullable") is True:
         if "type" in out:
             out["type"] = [out["type"], "null"]
