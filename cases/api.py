@@ -155,6 +155,9 @@ def case_detail_output(detail: selectors.CaseDetail) -> dict:
 class CaseCollectionApi(APIView):
     """GET: cases in scope (role=handler|first, status, q, overdue=1), overdue first. POST: log a case."""
 
+    # Its list answer is {count, next, previous, results}; drf-spectacular reads this to say so in the schema.
+    pagination_class = PageNumberPagination
+
     class FilterSerializer(serializers.Serializer):
         role = serializers.ChoiceField(choices=["", "handler", "first"], required=False, default="")
         status = serializers.CharField(required=False, default="")
@@ -177,7 +180,7 @@ class CaseCollectionApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.case_list_for(user=request.user, **filters.validated_data)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(CaseOutputSerializer(page, many=True).data)
 

@@ -101,6 +101,9 @@ class FeedbackPagination(PageNumberPagination):
 class ComplaintListApi(APIView):
     """Complaints and suggestions in the caller's scope, filtered (django-filter) and paginated."""
 
+    # Its list answer is {count, next, previous, results}; drf-spectacular reads this to say so in the schema.
+    pagination_class = FeedbackPagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str),
@@ -120,7 +123,7 @@ class ComplaintListApi(APIView):
         )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
-        paginator = FeedbackPagination()
+        paginator = self.pagination_class()
         page: list[Complaint] | None = paginator.paginate_queryset(
             filterset.qs.select_related("merged_into"), request, view=self
         )
@@ -199,6 +202,9 @@ class EvaluationOutputSerializer(serializers.Serializer):
 
 
 class EvaluationListApi(APIView):
+    # Its list answer is {count, next, previous, results}; drf-spectacular reads this to say so in the schema.
+    pagination_class = FeedbackPagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("level", int, enum=[1, 2, 3, 4, 5]),
@@ -217,7 +223,7 @@ class EvaluationListApi(APIView):
         )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
-        paginator = FeedbackPagination()
+        paginator = self.pagination_class()
         page: list[Evaluation] | None = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(EvaluationOutputSerializer(page, many=True).data)
 

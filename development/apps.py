@@ -12,3 +12,10 @@ class DevelopmentConfig(AppConfig):
         from .workload import register_providers
 
         register_providers()
+
+        # A month whose service-star scores are locked takes no back-dated channel records (govservice.periods).
+        from govservice.periods import register_month_lock
+
+        from .scoring.locks import scores_locked
+
+        register_month_lock("service-star-scores", scores_locked)

@@ -414,3 +414,24 @@ def can_reassign_work(user: Actor | None, centre_id: int | None) -> bool:
     """Mark someone of the centre absent, deactivate them, hand their open work to others: a leader of the
     centre (its own centre leader, or a city leader)."""
     return can_lead(user, centre_id)
+
+
+# --- feedback channels (the machine side: a channel key, not a person) -------------------------------------
+
+
+class ChannelLike(Protocol):
+    """A feedback channel (complaints.Channel)."""
+
+    @property
+    def kind(self) -> str: ...
+
+
+# The rating device on the counter where a case was handled (complaints.Channel.Kind.WINDOW_DEVICE).
+CASE_SERVING_CHANNEL_KINDS = frozenset({"window_device"})
+
+
+def can_rate_case_without_invitation(channel: ChannelLike) -> bool:
+    """Rate a case by its tracking number without the case's invitation code: only the channel that served
+    it, the rating device on the counter (resolved within the channel's own centres). Any other channel needs
+    the invitation token of the citizen's SMS link, or any key could take the one rating of any case."""
+    return channel.kind in CASE_SERVING_CHANNEL_KINDS

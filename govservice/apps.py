@@ -19,3 +19,17 @@ class GovserviceConfig(AppConfig):
         from .sealed import connect_guard
 
         connect_guard()
+
+        # Failed logins counted per client address, across usernames (govservice.login_limits).
+        from django.contrib.auth.signals import user_login_failed
+
+        from .login_limits import on_login_failed
+
+        user_login_failed.connect(on_login_failed, dispatch_uid="govservice-login-failed-per-address")
+
+        # The idle timeout's clock starts at login (govservice.idle).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .idle import on_logged_in
+
+        user_logged_in.connect(on_logged_in, dispatch_uid="govservice-idle-clock-at-login")

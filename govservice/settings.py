@@ -122,6 +122,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signs out a member of staff idle for STAFF_IDLE_TIMEOUT_MINUTES (after auth and messages: it needs both).
+    "govservice.idle.IdleTimeoutMiddleware",
+    # Any request parameter or form field with a control character (U+0000 …) is a 400, never a 500.
+    "govservice.input_guard.ControlCharacterMiddleware",
     # Axes last: it needs the authenticated user and answers lock-outs itself.
     "axes.middleware.AxesMiddleware",
 ]
@@ -205,16 +209,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# The 6th failed login for one account within 15 minutes locks it for 15 minutes.
+# The 6th failed login for one account from one address within 15 minutes locks it there for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 6)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-# Lock the account, not the address: a whole hall shares one NAT address, and
-# locking it would lock every colleague out after one person's typos.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Lock the account *from that address*: per username alone, anyone anywhere could lock out a colleague by
+# typing their name; per address alone, one person's typos would lock a whole hall behind one NAT address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Failed logins from one address, across all usernames, within AXES_COOLOFF_TIME before that address may not
+# log in until the window ends (password spraying; govservice/login_limits.py). 0: no limit.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
+# A signed-in member of staff idle this many minutes is signed out (govservice/idle.py). 0: never.
+STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30)
+# The longest a session lives, idle or not: one long working day (Django's default is 14 days).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_SECONDS", 12 * 60 * 60)
 
 # --- Internationalisation ----------------------------------------------------------
 
@@ -320,7 +330,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON that refuses control characters in any key or string with a 400 (govservice/input_guard.py).
+    "DEFAULT_PARSER_CLASSES": ["govservice.input_guard.GuardedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -518,6 +529,10 @@ CASES_CJK_FONT = env_str("CASES_CJK_FONT")
 COMPLAINTS_RATE_LIMIT_DEVICE = env_int("COMPLAINTS_RATE_LIMIT_DEVICE", 5)
 # ... and ratings an address may send per hour (a hall's shared NAT).
 COMPLAINTS_RATE_LIMIT_IP = env_int("COMPLAINTS_RATE_LIMIT_IP", 60)
+# A channel's rated_at / received_at may be this many seconds ahead of the server's clock (clock skew) ...
+INTAKE_CLOCK_SKEW_SECONDS = env_int("INTAKE_CLOCK_SKEW_SECONDS", 300)
+# ... and, through the live API, at most this many days old (file imports by staff may be older).
+INTAKE_MAX_BACKDATE_DAYS = env_int("INTAKE_MAX_BACKDATE_DAYS", 30)
 # Largest request body the channel API and Open311 accept, in bytes (larger: 413).
 INTAKE_MAX_BODY_BYTES = env_int("INTAKE_MAX_BODY_BYTES", 64 * 1024)
 # Days after a ledger problem is closed out until its 回头看 re-check is due.

@@ -4,11 +4,14 @@ import os
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import calendar_views, views
+from .login_limits import AddressLimitedLoginView
+from .schema import CHANNEL_SCHEMA_SETTINGS
 
 admin.site.site_header = "govservice"
 admin.site.site_title = "govservice"
@@ -57,9 +60,23 @@ urlpatterns = [
     path("calendar/<int:year>/", calendar_views.calendar_year_edit, name="calendar-year"),
     path("calendar/changes/<int:pk>/", calendar_views.calendar_change, name="calendar-change"),
     path("admin/", admin.site.urls),
+    # Django's login view, refusing an address past its failed-login limit (govservice/login_limits.py).
+    path("accounts/login/", AddressLimitedLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The whole API's schema and docs describe the staff API: for signed-in staff only. The channels' part
+    # (the intake API and Open311) is public, for partners who hold a key but no login.
+    path("api/schema/", login_required(SpectacularAPIView.as_view()), name="api-schema"),
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path(
+        "api/schema/channels/",
+        SpectacularAPIView.as_view(custom_settings=CHANNEL_SCHEMA_SETTINGS),
+        name="api-schema-channels",
+    ),
+    path(
+        "api/docs/channels/",
+        SpectacularSwaggerView.as_view(url_name="api-schema-channels"),
+        name="api-docs-channels",
+    ),
     path("api/v1/", include((_api_patterns(), "api"), namespace="api")),
 ]
 urlpatterns += [path(prefix, include(f"{app}.urls")) for app, prefix in APPS_WITH_SCREENS.items()]

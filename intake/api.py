@@ -116,10 +116,24 @@ class EvaluationCreateApi(ChannelApiView):
         text = serializers.CharField(max_length=2000, required=False, allow_blank=True)
         tags = serializers.ListField(child=serializers.SlugField(max_length=40), max_length=10, required=False)
         case = serializers.CharField(max_length=30, required=False, help_text="Case tracking number")
+        invitation = serializers.CharField(
+            max_length=64,
+            required=False,
+            help_text=(
+                "The case's rating invitation code (the token of the citizen's SMS rating link). Needed to rate a "
+                "case, except from the rating device at the counter that served it; the code works once."
+            ),
+        )
         is_real_name = serializers.BooleanField(required=False, default=False)
         evaluator_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         evaluator_phone = PhoneField(required=False, allow_blank=True)
-        rated_at = serializers.DateTimeField(required=False)
+        rated_at = serializers.DateTimeField(
+            required=False,
+            help_text=(
+                "When the citizen rated; default now. Not in the future (beyond a small clock skew), not older than "
+                "INTAKE_MAX_BACKDATE_DAYS, not in a month whose service-star scores are locked."
+            ),
+        )
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField(source="public_id")
@@ -165,7 +179,13 @@ class ComplaintCreateApi(ChannelApiView):
         content = serializers.CharField(max_length=4000)
         contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         contact_phone = PhoneField(required=False, allow_blank=True)
-        received_at = serializers.DateTimeField(required=False)
+        received_at = serializers.DateTimeField(
+            required=False,
+            help_text=(
+                "When the channel received it; default now. Same window as an evaluation's rated_at (not in the "
+                "future, not older than INTAKE_MAX_BACKDATE_DAYS, not in a locked month)."
+            ),
+        )
 
     class OutputSerializer(serializers.Serializer):
         tracking_no = serializers.CharField()

@@ -16,10 +16,15 @@ class IntakeConfig(AppConfig):
 
         from complaints.models import Channel
         from complaints.signals import record_changed
+        from govservice.input_guard import register_bad_input_renderer
         from govservice.models import Centre
 
         from . import auth, services
         from .models import ChannelKey
+        from .open311.errors import open311_bad_input
+
+        # A control character in an Open311 request is refused in that standard's error shape.
+        register_bad_input_renderer("/open311/", open311_bad_input)
 
         # A complaint or an evaluation's handling changed (sent after commit): feed and webhooks.
         record_changed.connect(services.on_record_changed, dispatch_uid="intake-record-changed")

@@ -190,7 +190,8 @@ def import_rows(
                 else:
                     try:
                         with transaction.atomic():
-                            receive(channel=channel, data=serializer.validated_data, centre=centre)
+                            # from_api=False: staff's import of older records (submit.py, timestamps.py).
+                            receive(channel=channel, data=serializer.validated_data, centre=centre, from_api=False)
                         result.imported += 1
                     except DomainError as exc:
                         column = column_of.get(exc.field or "", exc.field or "")

@@ -8,9 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from govservice.input_guard import GuardedJSONParser
 
 from .auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey
 
@@ -25,8 +26,10 @@ class BodyTooLarge(exceptions.APIException):
     default_detail = _("请求体过大。")
 
 
-class StrictJSONParser(JSONParser):
-    """JSON with a translated message; Python's decoder text is not for citizens or partners."""
+class StrictJSONParser(GuardedJSONParser):
+    """JSON with a translated message; Python's decoder text is not for citizens or partners.
+
+    Guarded: a string or key with a control character is a 400 naming the field (govservice.input_guard)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:

@@ -14,12 +14,18 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Case, MatterType
 from complaints import services as complaint_services
-from complaints.models import Channel, Complaint, Evaluation
-from govservice.exceptions import ValidationFailed
+from complaints.models import Channel, Complaint, Evaluation, EvaluationInvitation
+from govservice import access
+from govservice.exceptions import Conflict, ValidationFailed
 from govservice.models import Centre
 from staff.models import User, Window
 
+from .timestamps import check_channel_time
+
 NOT_FOUND = gettext_lazy("所选对象不属于该中心或不存在。")
+CASE_NEEDS_INVITATION = gettext_lazy(
+    "评价办件须提供该办件的评价邀请码（短信评价链接中的邀请码），或由办理该办件的窗口评价器提交。"
+)
 
 
 def resolve_centre(channel: Channel, code: str | None) -> Centre:
@@ -57,25 +63,39 @@ def resolve_refs(centre: Centre, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluation_receive(
-    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None, savepoint: bool = True
+    *,
+    channel: Channel,
+    data: dict[str, Any],
+    centre: Centre | None = None,
+    savepoint: bool = True,
+    from_api: bool = True,
 ) -> tuple[Evaluation, bool]:
     """(evaluation, created). created is False when the channel re-sent a record it sent before.
 
     No look-up of the external id first: the unique constraint recognises a resend.
     savepoint=False: see `complaint_services.evaluation_submit_once` (a clash raises
     IntegrityError out of the caller's transaction; call again with savepoint=True).
+    from_api=False: a file import started by staff (older dates allowed, cases rated as listed).
     """
     centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
+    invitation: EvaluationInvitation | None = None
     try:
+        if from_api:
+            _refuse_unasked_case_rating(channel, data)
+        check_channel_time(
+            channel=channel, centre=centre, value=data.get("rated_at"), field="rated_at", from_api=from_api
+        )
         refs = resolve_refs(centre, data)
-    except ValidationFailed:
-        # A resend is answered with the first record even if a reference went away since.
+        if from_api and refs.get("case") is not None and data.get("invitation"):
+            invitation = complaint_services.evaluation_invitation_check(case=refs["case"], token=data["invitation"])
+    except (ValidationFailed, Conflict):
+        # A resend is answered with the first record even if a reference went away (or its invitation was used) since.
         existing = Evaluation.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
         if existing is not None:
             return existing, False
         raise
-    return complaint_services.evaluation_submit_once(
+    evaluation, created = complaint_services.evaluation_submit_once(
         centre=centre,
         channel=channel,
         level=data["level"],
@@ -89,15 +109,33 @@ def evaluation_receive(
         savepoint=savepoint,
         **refs,
     )
+    if created and invitation is not None:
+        complaint_services.evaluation_invitation_mark_used(invitation=invitation)
+    return evaluation, created
+
+
+def _refuse_unasked_case_rating(channel: Channel, data: dict[str, Any]) -> None:
+    """A case is rated by the channel that served it, or with the case's invitation code; checked before the
+    case is looked up, so that the answer tells nothing about which tracking numbers exist."""
+    if data.get("case") and not data.get("invitation") and not access.can_rate_case_without_invitation(channel):
+        raise ValidationFailed(str(CASE_NEEDS_INVITATION), field="invitation")
 
 
 def complaint_receive(
-    *, channel: Channel, data: dict[str, Any], centre: Centre | None = None, savepoint: bool = True
+    *,
+    channel: Channel,
+    data: dict[str, Any],
+    centre: Centre | None = None,
+    savepoint: bool = True,
+    from_api: bool = True,
 ) -> tuple[Complaint, bool]:
     """(complaint, created), as `evaluation_receive`: the unique constraint recognises a resend."""
     centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
     try:
+        check_channel_time(
+            channel=channel, centre=centre, value=data.get("received_at"), field="received_at", from_api=from_api
+        )
         refs = resolve_refs(centre, data)
     except ValidationFailed:
         # A resend is answered with the first record even if a reference went away since.

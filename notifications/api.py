@@ -62,6 +62,9 @@ class SmsReceiptsApi(APIView):
 class SmsListApi(APIView):
     """The outbox of the caller's centre (leaders and admins), newest first; `?status=failed` filters."""
 
+    # Its list answer is {count, next, previous, results}; drf-spectacular reads this to say so in the schema.
+    pagination_class = PageNumberPagination
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=SmsMessage.Status.choices, required=False)
 
@@ -90,13 +93,16 @@ class SmsListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.sms_list_for(user=request.user, status=filters.validated_data.get("status", ""))
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
 class NoticeListApi(APIView):
     """The caller's own notices, newest first; `?unread=true` for the unread ones."""
+
+    # Its list answer is {count, next, previous, results}; drf-spectacular reads this to say so in the schema.
+    pagination_class = PageNumberPagination
 
     @extend_schema_serializer(component_name="NoticeOut")
     class OutputSerializer(serializers.Serializer):
@@ -110,7 +116,7 @@ class NoticeListApi(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         unread_only = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
         queryset = selectors.notice_list_for(user=request.user, unread_only=unread_only)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 

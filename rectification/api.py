@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govservice.input_guard import GuardedFormParser, GuardedJSONParser, GuardedMultiPartParser
 from staff.http import AuthenticatedRequest
 
 from . import services
@@ -116,7 +116,7 @@ class ProblemTransitionApi(APIView):
     """POST {"to": "...", "note": "..."} (multipart for evidence files under "files")."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [GuardedJSONParser, GuardedMultiPartParser, GuardedFormParser]
 
     class InputSerializer(serializers.Serializer):
         to = serializers.ChoiceField(choices=Problem.Status.choices)
@@ -140,7 +140,7 @@ class ProgressUpdateCreateApi(APIView):
     """POST {"text": "...", "percentage": 60} (multipart for evidence files under "files")."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [GuardedJSONParser, GuardedMultiPartParser, GuardedFormParser]
 
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from govservice.models import Centre, Department
 from .models import PositionType, Role, User, Window
 from .services import staff_groups_sync, staff_role_grant
 
+# The one password of every demo account, printed by `make run`; set only while DEBUG is on (below).
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo only, printed by `make run`
 T = TypeVar("T")
 
@@ -47,6 +49,9 @@ class DemoContext:
     show_progress: bool = True
     rng: random.Random = field(default_factory=lambda: random.Random(20250101))
     logins: list[tuple[str, str]] = field(default_factory=list)
+    # Usernames of the accounts this run created (`load_demo --allow-production` gives those it
+    # prints a random password of their own).
+    created_usernames: set[str] = field(default_factory=set)
 
     def progress(self, iterable: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
         yield from tqdm(iterable, desc=desc, total=total, disable=not self.show_progress, leave=False, unit="")
@@ -65,6 +70,16 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
+def demo_password_hash() -> str:
+    """The shared, printed demo password while DEBUG is on; an unusable one otherwise.
+
+    A password printed in the README must never open an account of a production database:
+    outside DEBUG (the demo loaded by mistake, the bench, the tests) every demo account is
+    created without a usable password.
+    """
+    return _demo_password_hash() if settings.DEBUG else make_password(None)
+
+
 def _user(
     ctx: DemoContext,
     username: str,
@@ -77,8 +92,9 @@ def _user(
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, name=name or ctx.person_name(), centre=centre, **fields)
-        user.password = _demo_password_hash()
+        user.password = demo_password_hash()
         user.save()
+        ctx.created_usernames.add(username)
     for role in roles:
         staff_role_grant(user=user, role=role)
     return user

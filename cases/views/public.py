@@ -1,4 +1,4 @@
-"""The citizen's progress lookup (no login), rate-limited per address and per tracking number."""
+"""The citizen's progress lookup (no login), rate-limited per address and per (tracking number, address)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .. import selectors, services
 from ..forms import ProgressLookupForm
 from ..models import Case, CaseMaterial
 
-LOOKUP_LIMIT = 10  # attempts per client address and per tracking number ...
+LOOKUP_LIMIT = 10  # attempts per client address and per (tracking number, client address) ...
 LOOKUP_WINDOW = 10 * 60  # ... per ten minutes
 
 
@@ -42,7 +42,10 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         tracking_no = form.cleaned_data["tracking_no"].strip().upper()
-        if _rate_limited(f"cases:lookup:ip:{_client_ip(request)}", f"cases:lookup:no:{tracking_no}"):
+        ip = _client_ip(request)
+        # Per number *and* address: a limit per number alone was shared by everyone, so anyone could block a
+        # citizen's look-up by guessing at the (sequential) number from elsewhere.
+        if _rate_limited(f"cases:lookup:ip:{ip}", f"cases:lookup:no:{tracking_no}:ip:{ip}"):
             form.add_error(None, _("查询过于频繁，请稍后再试。"))
             status = 429
         else:

@@ -26,6 +26,11 @@ class Channel(TimeStampedModel):
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     centres = models.ManyToManyField(Centre, verbose_name=_("服务中心"), related_name="channels")
     is_active = models.BooleanField(_("启用"), default=True)
+    may_date_into_locked_months = models.BooleanField(
+        _("可补报已锁定月份"),
+        default=False,
+        help_text=_("勾选后，该渠道报送的评价、投诉可以落在服务之星评分已锁定的月份（如第三方测评的月度汇总）。"),
+    )
 
     class Meta:
         verbose_name = _("反馈渠道")

@@ -44,6 +44,8 @@ from .complaints import (
 )
 from .evaluations import (
     INVITATION_VALID_DAYS,
+    evaluation_invitation_check,
+    evaluation_invitation_mark_used,
     evaluation_invite,
     evaluation_submit,
     evaluation_submit_by_invitation,
@@ -73,6 +75,8 @@ __all__ = [
     "complaint_submit",
     "complaint_submit_once",
     "evaluation_follow_up",
+    "evaluation_invitation_check",
+    "evaluation_invitation_mark_used",
     "evaluation_invite",
     "evaluation_submit",
     "evaluation_submit_by_invitation",

@@ -302,6 +302,26 @@ def evaluation_invite(*, case: Case) -> EvaluationInvitation | None:
     return invitation
 
 
+def evaluation_invitation_check(*, case: Case, token: str) -> EvaluationInvitation:
+    """The case's invitation with this token, if it may still be used to rate the case; raises otherwise.
+
+    A channel that did not serve the case may rate it only with this token (from the citizen's SMS link),
+    so that a channel key cannot take the one rating of any case by its (sequential) tracking number.
+    """
+    invitation = EvaluationInvitation.objects.filter(case=case, token=token).first() if token else None
+    if invitation is None or invitation.expires_at < timezone.now():
+        raise ValidationFailed(_("评价邀请码无效或已过期。"), field="invitation")
+    if invitation.used_at is not None:
+        raise Conflict(_("该办件已评价（一事一评）。"), field="case")
+    return invitation
+
+
+def evaluation_invitation_mark_used(*, invitation: EvaluationInvitation) -> None:
+    """The invitation's link works once: used by the rating just stored (the caller's transaction)."""
+    now = timezone.now()
+    EvaluationInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now, updated_at=now)
+
+
 @transaction.atomic
 def evaluation_submit_by_invitation(*, token: str, level: int, tags: Iterable[str] = (), text: str = "") -> Evaluation:
     """A citizen rates their case through the personal link; the link works once."""

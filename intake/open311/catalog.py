@@ -114,6 +114,7 @@ def _common_services() -> list[Service]:
         ),
         *_people_attributes(2),
         Attribute("case", "string", _("办件编号（可选，一事一评）"), order=4),
+        Attribute("invitation", "string", _("办件的评价邀请码（评价办件时必填，见短信评价链接）"), order=6),
     )
     if tags:
         evaluation_attrs += (Attribute("tags", "multivaluelist", _("评价标签"), order=5, values=tags),)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from govservice.exceptions import DomainError
+
+from .formats import to_xml
 
 
 def _errors(status_code: int, descriptions: list[str]) -> list[dict[str, Any]]:
@@ -50,3 +53,13 @@ def _flatten(detail: Any, prefix: str = "") -> list[str]:
     if isinstance(detail, list):
         return [m for sub in detail for m in _flatten(sub, prefix)]
     return [f"{prefix}: {force_str(detail)}" if prefix else force_str(detail)]
+
+
+def open311_bad_input(request: HttpRequest, field: str, message: str) -> HttpResponse:
+    """A request refused for a control character (govservice.input_guard), in GeoReport's error shape."""
+    errors = _errors(400, [f"{field}: {message}"])
+    if request.path.endswith(".xml"):
+        return HttpResponse(to_xml(errors, "errors"), status=400, content_type="text/xml; charset=utf-8")
+    return HttpResponse(
+        json.dumps(errors, ensure_ascii=False), status=400, content_type="application/json; charset=utf-8"
+    )

@@ -15,13 +15,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints.models import Channel, Complaint, Evaluation
+from govservice.input_guard import GuardedFormParser
 from govservice.models import Centre
 from govservice.workdays import WorkCalendar
 
@@ -109,7 +109,7 @@ class Open311View(APIView):
     authentication_classes = [Open311KeyAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [ChannelThrottle]  # per key when one is given, per address otherwise
-    parser_classes = [FormParser]
+    parser_classes = [GuardedFormParser]
     xml_root = "response"
 
     def get_exception_handler(self) -> Any:
@@ -407,6 +407,7 @@ class RequestListView(Open311View):
                     **payload,
                     "level": attributes["level"],
                     "case": attributes.get("case"),
+                    "invitation": attributes.get("invitation"),
                     "tags": attributes.get("tags") or [],
                     "text": fields.get("description", ""),
                     "evaluator_name": fields.get("name", ""),

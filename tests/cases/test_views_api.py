@@ -179,6 +179,19 @@ def test_citizen_lookup_is_rate_limited(client, deficient_case):
     assert "progress-result" not in blocked.content.decode()
 
 
+def test_guessing_a_tracking_number_from_elsewhere_does_not_block_the_citizens_own_lookup(client, deficient_case):
+    url = reverse("cases:progress")
+    for n in range(12):  # one prober per address: each address stays under its own limit
+        client.post(
+            url, {"tracking_no": deficient_case.tracking_no, "phone_last4": "0000"}, REMOTE_ADDR=f"198.51.100.{n}"
+        )
+    own = client.post(
+        url, {"tracking_no": deficient_case.tracking_no, "phone_last4": "1234"}, REMOTE_ADDR="203.0.113.7"
+    )
+    assert own.status_code == 200
+    assert "progress-result" in own.content.decode()
+
+
 # --- API -----------------------------------------------------------------------------------------------------------
 
 

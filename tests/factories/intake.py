@@ -11,6 +11,11 @@ def hotline_channel(*centres: Centre, code: str = "hotline-api") -> Channel:
     return ChannelFactory.create(code=code, name="12345热线接口", kind=Channel.Kind.HOTLINE, centres=list(centres))
 
 
+def window_device_channel(*centres: Centre, code: str = "window-device") -> Channel:
+    """The rating devices on the counters: the channel that serves a case (it may rate it without an invitation)."""
+    return ChannelFactory.create(code=code, name="窗口评价器", kind=Channel.Kind.WINDOW_DEVICE, centres=list(centres))
+
+
 def issued_key(channel: Channel) -> str:
     """The raw key of a new ChannelKey (only the hash is stored)."""
     return channel_key_create(channel=channel, label="test").raw_key

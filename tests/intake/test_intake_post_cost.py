@@ -16,7 +16,7 @@ from intake.auth import KEY_CACHE_SECONDS
 from intake.models import ChannelKey, IdempotencyRecord
 from intake.services import channel_key_revoke
 from tests import queries
-from tests.factories.intake import hotline_channel, issued_key
+from tests.factories.intake import hotline_channel, issued_key, window_device_channel
 from tests.intake.conftest import ChannelClient
 
 EVALUATIONS = "/api/v1/intake/evaluations/"
@@ -84,7 +84,7 @@ def test_a_second_rating_of_a_case_on_the_fast_path_is_the_translated_409_and_is
     from tests.factories.complaints import completed_case
 
     case: Case = completed_case(centre=centre, handler=window_staff)
-    raw = issued_key(hotline_channel(centre))
+    raw = issued_key(window_device_channel(centre))  # the counter's device: it served the case
     api, zh = ChannelClient(raw), ChannelClient(raw, language="zh-hans")
     assert api.post(EVALUATIONS, {"level": 5, "case": case.tracking_no}, idem="k1").status_code == 201
     response = api.post(EVALUATIONS, {"level": 3, "case": case.tracking_no}, idem="k2")
@@ -155,10 +155,11 @@ def test_a_resend_is_answered_with_the_first_even_if_a_reference_went_away(api, 
 
 
 @pytest.mark.django_db
-def test_a_second_rating_of_a_case_is_the_same_translated_409_and_is_stored(centre, window_staff, channel, raw_key):
+def test_a_second_rating_of_a_case_is_the_same_translated_409_and_is_stored(centre, window_staff):
     from tests.factories.complaints import completed_case
 
     case: Case = completed_case(centre=centre, handler=window_staff)
+    raw_key = issued_key(window_device_channel(centre))  # the counter's device: it served the case
     api, zh = ChannelClient(raw_key), ChannelClient(raw_key, language="zh-hans")
     assert api.post(EVALUATIONS, {"level": 5, "case": case.tracking_no, "external_id": "C-1"}).status_code == 201
     response = api.post(EVALUATIONS, {"level": 3, "case": case.tracking_no, "external_id": "C-2"}, idem="c2")

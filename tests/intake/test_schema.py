@@ -33,7 +33,8 @@ def test_the_intake_schema_generates_without_warnings_or_errors(settings):
     assert "channelKey" in schema["components"]["securitySchemes"]
 
 
-def test_the_project_schema_endpoint_serves(client, real_urls):
-    response = client.get("/api/schema/")
+def test_the_project_schema_endpoint_serves_the_channels_part_without_login(client, real_urls):
+    response = client.get("/api/schema/channels/")
     assert response.status_code == 200
     assert b"/open311/v2/requests.{fmt}" in response.content
+    assert client.get("/api/schema/").status_code == 302  # the whole API's schema: staff only
