@@ -13,6 +13,7 @@ from rectification.models import Problem
 from staff.models import Role, User
 
 from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
+from .rota import rota_headers_shown
 
 PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 
@@ -225,9 +226,15 @@ class DutySwapForm(DutySlotForm):
 class RotaImportForm(forms.Form):
     file = forms.FileField(
         label=_("值班表（Excel）"),
-        help_text=_("第一行为表头：星期、时段、值班领导；值班领导填工号、用户名或姓名。导入后替换每周安排。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The header row in the reader's language; the import takes the Chinese and the English headers.
+        self.fields["file"].help_text = _(
+            "第一行为表头：%(headers)s；值班领导填工号、用户名或姓名。导入后替换每周安排。"
+        ) % {"headers": rota_headers_shown()}
 
 
 class ReassignForm(forms.Form):

@@ -130,6 +130,20 @@ def duty_week(*, centre: Centre, monday: date, calendar: WorkCalendar | None = N
 # --- import from Excel -----------------------------------------------------------------------------
 
 ROTA_HEADERS = ("星期", "时段", "值班领导")
+# The same columns as an English page names them (the page shows the headers in its own language).
+ROTA_HEADERS_EN = ("Weekday", "Half-day", "Leader on duty")
+
+
+def rota_headers_shown() -> str:
+    """The header row in the reader's language, for the form's help and the header error."""
+    return _("、").join(str(label) for label in (_("星期"), _("时段"), _("值班领导")))
+
+
+def _is_header(cells: tuple[str, ...]) -> bool:
+    folded = tuple(str(cell).strip().casefold() for cell in cells)
+    return folded in {tuple(h.casefold() for h in ROTA_HEADERS), tuple(h.casefold() for h in ROTA_HEADERS_EN)}
+
+
 MAX_ROTA_ROWS = 200  # ten half-days fit many times over; more is not a rota
 MAX_ROTA_BYTES = 1024 * 1024
 
@@ -225,8 +239,8 @@ def duty_rota_import(*, centre: Centre, actor: User, data: bytes) -> RotaImport:
     except RotaFileError as exc:
         result.errors.append(str(exc))
         return result
-    if not rows or rows[0][1] != ROTA_HEADERS:
-        result.errors.append(_("表头不符，第一行应为：%(headers)s。") % {"headers": "、".join(ROTA_HEADERS)})
+    if not rows or not _is_header(rows[0][1]):
+        result.errors.append(_("表头不符，第一行应为：%(headers)s。") % {"headers": rota_headers_shown()})
         return result
     for number, (weekday_text, half_text, leader_text) in rows[1:]:
         weekday = _WEEKDAYS.get(weekday_text.lower().removesuffix(".0"))

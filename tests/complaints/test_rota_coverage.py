@@ -90,6 +90,23 @@ def test_a_rota_imports_from_excel_and_replaces_the_weekly_rota(centre, leader, 
     assert slots == {(0, "am", leader.id), (2, "pm", second_leader.id), (4, "am", leader.id)}
 
 
+def test_an_english_header_row_imports_too_and_each_page_names_the_headers_in_its_language(
+    centre, leader, second_leader
+):
+    data = _workbook(("Weekday", "Half-day", "Leader on duty"), ("mon", "am", "leader"))
+    result = rota.duty_rota_import(centre=centre, actor=leader, data=data)
+    assert result.errors == [] and result.slots == 1
+    from django.utils import translation
+
+    from complaints.forms import RotaImportForm
+
+    with translation.override("en"):
+        help_text = str(RotaImportForm().fields["file"].help_text)
+    assert "Weekday, Half-day, Leader on duty" in help_text and "星期" not in help_text
+    with translation.override("zh-hans"):
+        assert "星期、时段、值班领导" in str(RotaImportForm().fields["file"].help_text)
+
+
 def test_a_rota_with_bad_rows_names_each_row_and_saves_nothing(centre, leader, second_leader, window_staff):
     esc.duty_rota_seed(centre=centre)
     before = set(DutySlot.objects.values_list("weekday", "half", "leader_id"))
