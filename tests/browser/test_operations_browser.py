@@ -208,7 +208,12 @@ def test_leader_deactivates_a_staff_member_with_open_cases_and_hands_them_over(
         page = browser_pages.open("desktop", language)
         browser_login(page, leader)
         page.goto(page.live_server_url + f"/people/{window_staff.pk}/")
-        screen(page, "person-with-open-work", data=(window_staff.name,))
+        # After the Chinese pass the history rows hold what was handed over, named in Chinese (data).
+        screen(
+            page,
+            "person-with-open-work",
+            data=(window_staff.name, other_window_staff.name, "承办的办件", "调岗", "离岗交接"),
+        )
         if language == "en":
             continue  # one hand-over only: the English pass looks at the page before it
         page.fill("input[name=note]", "调岗")
@@ -267,6 +272,9 @@ def test_error_pages_and_the_admin_speak_only_the_sessions_language(
 def _forget_seen_refusals(page, *, expected: int) -> None:
     """The browser logs each 403/404 answer as a console error; these were asked for and checked."""
     refusals = [p for p in page.problems if "status of 403" in p or "status of 404" in p]
-    assert len(refusals) == expected, (page.problems, getattr(page, "refused", None))
+    # Chromium may log one refused document twice; the pages asked for are counted by the response listener.
+    assert len(refusals) >= expected, page.problems
+    if hasattr(page, "refused"):
+        assert len(page.refused) == expected, page.refused
     for problem in refusals:
         page.problems.remove(problem)
