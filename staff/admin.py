@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Field, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from govservice import access
@@ -25,11 +27,27 @@ from .services import staff_groups_sync
 
 @admin.register(Window)
 class WindowAdmin(CentreScopedAdmin, admin.ModelAdmin):
-    list_display = ["code", "name", "centre", "department", "kind", "is_active"]
+    list_display = ["code", "name", "centre", "department", "kind", "is_active", "qr_code"]
     list_filter = ["centre", "kind", "is_active"]
     search_fields = ["code", "name", "centre__name"]
     list_editable = ["is_active"]
     list_select_related = ["centre", "department"]
+    readonly_fields = ["qr_code"]
+
+    @admin.display(description=_("评价二维码"))
+    def qr_code(self, obj: Window) -> str:
+        """A link to the window's printable rating QR code, once the window is saved and active.
+
+        The page belongs to complaints (an app above staff), so it is named by URL, not imported;
+        without that app installed the column stays empty.
+        """
+        if obj.pk is None or not obj.is_active:
+            return "-"
+        try:
+            url = reverse("complaints:window-qr-print", args=[obj.pk])
+        except NoReverseMatch:
+            return "-"
+        return format_html('<a href="{}" data-testid="window-qr-link">{}</a>', url, _("打印二维码"))
 
 
 class StaffRoleInline(CentreScopedInline, admin.TabularInline):
