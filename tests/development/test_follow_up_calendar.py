@@ -35,7 +35,13 @@ def _monday_before_new_year(settings):
 def _follow_up(staff, leader, kind: str, status: str = FollowUp.Status.OPEN) -> FollowUp:
     due = WorkCalendar.load().add_working_days(MONDAY.date(), FOLLOW_UP_WORKING_DAYS).date
     return FollowUp.objects.create(
-        centre=staff.centre, staff=staff, month=date(2026, 11, 1), kind=kind, assignee=leader, due_date=due, status=status
+        centre=staff.centre,
+        staff=staff,
+        month=date(2026, 11, 1),
+        kind=kind,
+        assignee=leader,
+        due_date=due,
+        status=status,
     )
 
 
