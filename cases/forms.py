@@ -4,9 +4,11 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import User
+from staff.selectors import absent_user_ids
 
 from .models import Assistance, AssistanceLog, Case, Commitment, MatterType, RejectReason, ReminderCall
 
@@ -58,14 +60,47 @@ class TransitionForm(forms.Form):
 
 
 class HandoverOfferForm(forms.Form):
-    to_user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
-        label=_("转交给"), queryset=None, empty_label=_("— 请选择接收人 —")
-    )
+    """The receiver chosen from the centre's window staff, grouped by window (or department); people
+    absent today are marked with the day they are back, and named again under the field."""
+
+    to_user = forms.TypedChoiceField(label=_("转交给"), coerce=int, choices=[])
     reason = forms.CharField(label=_("转交理由"), max_length=300)
 
     def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "to_user").queryset = candidates
+        people = list(candidates.select_related("window", "department"))
+        self.candidates = {person.id: person for person in people}
+        today = timezone.localdate()
+        spans = absent_user_ids(user_ids=set(self.candidates), start=today, end=today)
+        self.absent_until = {user_id: max(end for _start, end in found) for user_id, found in spans.items()}
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for person in people:
+            if person.window_id:
+                group = str(person.window)
+            elif person.department_id:
+                group = str(person.department)
+            else:
+                group = str(_("其他人员"))
+            groups.setdefault(group, []).append((person.id, self.receiver_label(person)))
+        field = self.fields["to_user"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", _("— 请选择接收人 —")), *sorted(groups.items())]
+
+    def receiver_label(self, person: User) -> str:
+        until = self.absent_until.get(person.id)
+        if until is None:
+            return str(person)
+        return str(_("%(name)s（缺勤至 %(until)s）") % {"name": person, "until": until.strftime("%m-%d")})
+
+    def absent_receivers(self) -> list[str]:
+        """The marked labels of the people absent today, for the warning under the field."""
+        return [self.receiver_label(self.candidates[user_id]) for user_id in sorted(self.absent_until)]
+
+    def clean_to_user(self) -> User:
+        person = self.candidates.get(self.cleaned_data["to_user"])
+        if person is None:
+            raise forms.ValidationError(_("请选择本中心的另一名工作人员。"))
+        return person
 
 
 class HandoverResponseForm(forms.Form):

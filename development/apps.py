@@ -19,3 +19,10 @@ class DevelopmentConfig(AppConfig):
         from .scoring.locks import scores_locked
 
         register_month_lock("service-star-scores", scores_locked)
+
+        # A year of the working calendar saved (govservice.calendar_year) moves open follow-ups' deadlines.
+        from govservice.calendar_hooks import register_deadline_kind
+
+        from .scoring.calendar import follow_up_deadlines_recompute
+
+        register_deadline_kind("score_follow_up", _("末位跟进期限"), follow_up_deadlines_recompute)

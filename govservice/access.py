@@ -248,6 +248,16 @@ def can_edit_account(user: Actor | None, *, centre_id: int | None, is_superuser:
     return all(can_grant_role(user, role) for role in roles)
 
 
+def can_deactivate_account(
+    user: Actor | None, *, centre_id: int | None, is_superuser: bool, roles: frozenset[str]
+) -> bool:
+    """Deactivate a member of staff (once their open work is handed over): a leader of their centre on the
+    people pages, or an administrator who may edit their account in the admin."""
+    return can_reassign_work(user, centre_id) or can_edit_account(
+        user, centre_id=centre_id, is_superuser=is_superuser, roles=roles
+    )
+
+
 def can_manage_outbox(user: Actor | None, centre_id: int | None) -> bool:
     """Send a failed SMS again or cancel a queued one from the admin: an administrator of its centre."""
     return can_administer_centre(user, centre_id)

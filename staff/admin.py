@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Field, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govservice import access
 from govservice.admin_scoping import CentreScopedAdmin, CentreScopedInline
+from govservice.exceptions import DomainError
 from govservice.roles import Role
 
+from . import workload
 from .models import StaffRole, User, Window
-from .services import staff_groups_sync
+from .services import staff_deactivate, staff_groups_sync
 
 
 @admin.register(Window)
@@ -102,12 +105,57 @@ class UserAdmin(CentreScopedAdmin, DjangoUserAdmin):
             for name, options in fieldsets
         ]
 
+    def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        actor = request.user
+
+        class AccountForm(form_class):  # type: ignore[misc,valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean()
+                person = self.instance
+                if person.pk and _unticks_active(self) and "is_active" not in self.errors:
+                    refusal = _deactivation_refusal(person, actor)
+                    if refusal:
+                        self.add_error("is_active", refusal)
+                return cleaned
+
+        return AccountForm
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not access.can_grant_superuser(request.user):
             obj.is_superuser = False  # the field is not on the form; this holds even if it were posted
+        deactivating = change and _unticks_active(form)
+        if deactivating:
+            obj.is_active = True  # the other fields save here; leaving goes through the open-work check below
         super().save_model(request, obj, form, change)
+        if deactivating:
+            try:
+                staff_deactivate(person=obj, actor=request.user, note=gettext("在管理后台停用"))  # type: ignore[arg-type]
+            except DomainError as error:  # open work arrived since the form was checked: nothing left with nobody
+                self.message_user(request, str(error), level=messages.ERROR)
+            obj.refresh_from_db(fields=["is_active"])
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         staff_groups_sync(user_ids=[form.instance.pk])  # the roles' inline saved: bring the groups along
         form.instance.__dict__.pop("role_set", None)
+
+
+def _unticks_active(form: Any) -> bool:
+    """The form turns an active account inactive."""
+    return bool(form.initial.get("is_active")) and form.cleaned_data.get("is_active") is False
+
+
+def _deactivation_refusal(person: User, actor: Any) -> Any:
+    """Why this account cannot be deactivated from the admin now (None: it can), in words next to the field."""
+    if person.pk == actor.pk:
+        return _("不能停用自己的账号。")
+    if workload.has_open_work(person):
+        url = reverse("person-work", kwargs={"person_id": person.pk}) + "?then=deactivate"
+        return format_html(
+            '{} <a href="{}" data-testid="admin-open-work">{}</a>',
+            gettext("该人员仍有未办结的工作，须由本中心领导先转交后再停用。"),
+            url,
+            gettext("查看并转交其工作"),
+        )
+    return None

@@ -142,9 +142,14 @@ def absence_record(*, person: User, starts_on: date, ends_on: date, reason: str,
 
 @transaction.atomic
 def staff_deactivate(*, person: User, actor: User, note: str = "") -> User:
-    """Deactivate an account; refused while the person owns open work (nothing is left with nobody)."""
-    _require_leader(actor, person)
+    """Deactivate an account; refused while the person owns open work (nothing is left with nobody).
+
+    Called by the people pages (a leader) and by the admin's account form (an administrator)."""
     person = User.objects.select_for_update().get(id=person.id)
+    if not access.can_deactivate_account(
+        actor, centre_id=person.centre_id, is_superuser=person.is_superuser, roles=person.role_set
+    ):
+        raise NotPermitted(_("只有本中心领导或管理员可以停用人员。"))
     if person.id == actor.id:
         raise ValidationFailed(_("不能停用自己的账号。"), field="person")
     if not person.is_active:

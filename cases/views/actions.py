@@ -111,6 +111,12 @@ def case_handover_offer(request: AuthenticatedHttpRequest, case: Case) -> None:
         reason=form.cleaned_data["reason"],
     )
     messages.success(request, _("已提出转交，等待对方接收。"))
+    if form.cleaned_data["to_user"].id in form.absent_until:
+        messages.warning(
+            request,
+            _("请注意：接收人 %(who)s，返岗前可能无法及时接收。")
+            % {"who": form.receiver_label(form.cleaned_data["to_user"])},
+        )
 
 
 @_case_action

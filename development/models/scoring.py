@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.constraints import ConstraintMessage, PlainConstraintErrors
@@ -341,3 +342,24 @@ class FollowUp(PlainConstraintErrors, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.staff} · {self.get_kind_display()}"
+
+
+class FollowUpEvent(models.Model):
+    """One line of a follow-up's history: its deadline moved (a year of the working calendar saved)."""
+
+    follow_up = models.ForeignKey(FollowUp, verbose_name=_("末位跟进"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    old_due_date = models.DateField(_("原完成期限"))
+    new_due_date = models.DateField(_("新完成期限"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("末位跟进记录")
+        verbose_name_plural = _("末位跟进记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up_id} {self.old_due_date}→{self.new_due_date}"

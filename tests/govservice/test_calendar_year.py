@@ -245,6 +245,7 @@ def test_the_summary_counts_each_kind_and_the_days_entered(
         "bad_review": 0,
         "escalation": 0,
         "ledger_measure": 0,
+        "score_follow_up": 0,
     }
     assert (change.days_off, change.makeup_days, change.moved_total, change.actor) == (11, 1, 3, centre_admin)
     assert WorkCalendarYear.objects.get(year=2027).is_complete
