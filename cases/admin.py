@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from govservice.admin_scoping import CentreScopedAdmin, CentreScopedInline
 from govservice.masking import mask_name
 from govservice.models import Centre
+from govservice.selectors import no_centres
 from staff.http import admin_user
 from staff.selectors import centre_list_for
 
@@ -35,7 +36,7 @@ class MaterialInline(CentreScopedInline, admin.TabularInline):
 
 
 class CatalogueImportForm(forms.Form):
-    centre = forms.ModelChoiceField(label=_("中心"), queryset=Centre.objects.none())
+    centre = forms.ModelChoiceField(label=_("中心"), queryset=no_centres())
     file = forms.FileField(label=_("Excel 文件 (.xlsx)"))
 
     def __init__(self, *args: Any, centres: QuerySet[Centre], **kwargs: Any) -> None:

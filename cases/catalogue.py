@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from govservice.models import Centre, Department
+from govservice.models import Centre
+from govservice.selectors import departments_of
 
 from .models import Material, MatterType
 
@@ -97,7 +98,7 @@ def catalogue_import(*, centre: Centre, data: bytes) -> ImportResult:
     if not rows or [str(c or "").strip() for c in rows[0][: len(HEADERS)]] != HEADERS:
         result.errors.append(_("表头不符，请使用导出的模板：%(headers)s") % {"headers": "、".join(HEADERS)})
         return result
-    departments = {d.code: d for d in Department.objects.filter(centre=centre)}
+    departments = {d.code: d for d in departments_of(centre=centre)}
     matters: dict[str, dict] = {}
     for number, raw in enumerate(rows[1:], start=2):
         values = [("" if v is None else v) for v in (*raw, *[""] * len(HEADERS))][: len(HEADERS)]

@@ -14,11 +14,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from govservice import access
+from govservice.models import Centre
 from govservice.numbers import normalize_phone
 from govservice.roles import Role
+from govservice.selectors import centre_id_of
 from govservice.workdays import WorkCalendar
 from staff.models import User
-from staff.selectors import scope_to_user
+from staff.selectors import active_staff_with_roles, scope_to_user
 
 from .clock import ClockState, clock_compute
 from .models import (
@@ -209,7 +211,7 @@ def reminder_call_list_for(*, user: User, day: date | None = None) -> QuerySet[R
 
 def handover_candidates_for(*, case: Case) -> QuerySet[User]:
     return (
-        User.objects.filter(is_active=True, centre_id=case.centre_id, roles__role=Role.WINDOW_STAFF)
+        active_staff_with_roles(centre_id=case.centre_id, roles=(Role.WINDOW_STAFF,))
         .exclude(id=case.handler_id)
         .distinct()
         .order_by("username")
@@ -217,7 +219,7 @@ def handover_candidates_for(*, case: Case) -> QuerySet[User]:
 
 
 def helpers_for(*, case: Case) -> QuerySet[User]:
-    return User.objects.filter(is_active=True, centre_id=case.centre_id, roles__role=Role.HELPER).order_by("username")
+    return active_staff_with_roles(centre_id=case.centre_id, roles=(Role.HELPER,)).order_by("username")
 
 
 @dataclass(frozen=True)
@@ -334,3 +336,33 @@ def case_ids_by_applicant_phone_hashes(*, phone_hashes: set[str]) -> QuerySet[Ca
     Pass every hash of each phone (`govservice.crypto.lookup_hashes`): during a change of lookup key
     a case may still carry the hash under an old key."""
     return Case.objects.filter(applicant_phone_hash__in=phone_hashes).values_list("id", flat=True)
+
+
+# --- the matter catalogue and cases, for other apps (unscoped: the caller picked the centre) -------------
+
+
+def matter_types_of(
+    *, centre: Centre | None = None, centre_id: int | None = None, active: bool = True
+) -> QuerySet[MatterType]:
+    """One centre's matters (only the active ones unless `active=False`)."""
+    queryset = MatterType.objects.filter(centre_id=centre_id_of(centre=centre, centre_id=centre_id))
+    return queryset.filter(is_active=True) if active else queryset
+
+
+def no_matter_types() -> QuerySet[MatterType]:
+    """An empty placeholder for a form field whose choices are set per request."""
+    return MatterType.objects.none()
+
+
+def matter_type_list(*, active: bool = True) -> QuerySet[MatterType]:
+    """Every centre's matters, for `scope_to_user` or a public catalogue."""
+    return MatterType.objects.filter(is_active=True) if active else MatterType.objects.all()
+
+
+def case_by_tracking_no_in(*, centre: Centre, tracking_no: str) -> QuerySet[Case]:
+    """The case (zero or one row) of a centre with this tracking number."""
+    return Case.objects.filter(centre=centre, tracking_no=tracking_no)
+
+
+def cases_completed_since(since: datetime) -> QuerySet[Case]:
+    return Case.objects.filter(status=Case.Status.COMPLETED, completed_at__gte=since)

@@ -22,7 +22,7 @@ from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import mask_name, mask_phone
-from rectification.models import Problem
+from rectification.selectors import problem_by_code
 from staff.http import AuthenticatedRequest
 
 from . import selectors, services
@@ -152,7 +152,7 @@ class ComplaintClassifyApi(APIView):
         data.is_valid(raise_exception=True)
         problem = None
         if data.validated_data.get("problem"):
-            problem = Problem.objects.filter(centre_id=complaint.centre_id, code=data.validated_data["problem"]).first()
+            problem = problem_by_code(centre_id=complaint.centre_id, code=data.validated_data["problem"])
             if problem is None:
                 raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field="problem")
         complaint = services.complaint_classify(

@@ -19,6 +19,7 @@ from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFai
 from govservice.models import Centre, Department
 from govservice.sealed import sealed_fields
 from staff.models import Role, User
+from staff.selectors import active_staff_with_roles
 
 from .models import (
     DutySlot,
@@ -48,7 +49,7 @@ def duty_leader_on(*, centre: Centre, when: datetime) -> User | None:
 @transaction.atomic
 def duty_rota_seed(*, centre: Centre) -> list[DutySlot]:
     """Default rota (Tuesday and Thursday mornings) for a centre that has none, rotating its leaders."""
-    leaders = list(User.objects.filter(is_active=True, centre=centre, roles__role=Role.LEADER).order_by("id"))
+    leaders = list(active_staff_with_roles(centre=centre, roles=(Role.LEADER,)).order_by("id"))
     if not leaders or DutySlot.objects.filter(centre=centre).exists():
         return list(DutySlot.objects.filter(centre=centre))
     return [

@@ -13,7 +13,7 @@ from govservice.categories import ProblemCategory
 from govservice.choices import label_with_centre
 from govservice.workdays import WorkCalendar
 from staff.models import Window
-from staff.selectors import scope_to_user
+from staff.selectors import no_windows, scope_to_user, window_list
 
 from .deadlines import (
     BAD_REVIEW_FINISHED,
@@ -90,8 +90,8 @@ def _centre_windows(request: object) -> QuerySet[Window]:
     """The caller's windows, retired ones too: their ratings stay in the list."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return Window.objects.none()
-    return scope_to_user(Window.objects.all(), user).select_related("centre").order_by("centre__code", "code")
+        return no_windows()
+    return scope_to_user(window_list(), user).select_related("centre").order_by("centre__code", "code")
 
 
 class WithCentreModelChoiceField(django_filters.fields.ModelChoiceField):

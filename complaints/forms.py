@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
-from govservice.models import Department
 from govservice.numbers import normalize_phone
-from rectification.models import Problem
-from staff.models import Role, User
+from govservice.selectors import departments_of, no_departments
+from rectification.selectors import no_problems, problems_of
+from staff.models import Role
+from staff.selectors import active_staff_of, active_staff_with_roles, no_staff
 
 from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
 from .rota import rota_headers_shown
@@ -80,26 +81,22 @@ class RateForm(forms.Form):
 
 class ClassifyForm(forms.Form):
     category = forms.ChoiceField(label=_("问题类别"), choices=ProblemCategory.choices)
-    problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=Problem.objects.none(), required=False)
+    problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=no_problems(), required=False)
     note = forms.CharField(label=_("说明"), required=False, max_length=500)
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "problem").queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
+        model_choice_field(self, "problem").queryset = problems_of(centre_id=centre_id)
 
 
 class AssignForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("承办部门"), queryset=Department.objects.none())
-    owner = forms.ModelChoiceField(label=_("承办人"), queryset=User.objects.none())
+    department = forms.ModelChoiceField(label=_("承办部门"), queryset=no_departments())
+    owner = forms.ModelChoiceField(label=_("承办人"), queryset=no_staff())
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "department").queryset = Department.objects.filter(centre_id=centre_id).order_by(
-            "code"
-        )
-        model_choice_field(self, "owner").queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by(
-            "username"
-        )
+        model_choice_field(self, "department").queryset = departments_of(centre_id=centre_id).order_by("code")
+        model_choice_field(self, "owner").queryset = active_staff_of(centre_id=centre_id).order_by("username")
 
 
 class ReplyForm(forms.Form):
@@ -128,11 +125,11 @@ class VerifyForm(forms.Form):
     verdict = forms.ChoiceField(label=_("核实结论"), choices=BadReview.Verdict.choices)
     note = forms.CharField(label=_("核实情况"), required=False, widget=forms.Textarea, max_length=2000)
     is_complex = forms.BooleanField(label=_("复杂问题（纳入整改台账）"), required=False)
-    problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=Problem.objects.none(), required=False)
+    problem = forms.ModelChoiceField(label=_("关联台账问题"), queryset=no_problems(), required=False)
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "problem").queryset = Problem.objects.filter(centre_id=centre_id).order_by("code")
+        model_choice_field(self, "problem").queryset = problems_of(centre_id=centre_id)
 
 
 class NoteForm(forms.Form):
@@ -165,14 +162,12 @@ class EscalationForm(forms.Form):
 
 
 class EscalationDepartmentForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("部门"), queryset=Department.objects.none())
+    department = forms.ModelChoiceField(label=_("部门"), queryset=no_departments())
     part = forms.CharField(label=_("承担工作"), max_length=1000)
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "department").queryset = Department.objects.filter(centre_id=centre_id).order_by(
-            "code"
-        )
+        model_choice_field(self, "department").queryset = departments_of(centre_id=centre_id).order_by("code")
 
 
 class AnswerForm(forms.Form):
@@ -204,12 +199,12 @@ class CloseForm(forms.Form):
 class DutySlotForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("星期"), choices=DutySlot.Weekday.choices, coerce=int)
     half = forms.ChoiceField(label=_("时段"), choices=DutySlot.Half.choices)
-    leader = forms.ModelChoiceField(label=_("值班领导"), queryset=User.objects.none(), required=False)
+    leader = forms.ModelChoiceField(label=_("值班领导"), queryset=no_staff(), required=False)
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "leader").queryset = User.objects.filter(
-            centre_id=centre_id, is_active=True, roles__role=Role.LEADER
+        model_choice_field(self, "leader").queryset = active_staff_with_roles(
+            centre_id=centre_id, roles=(Role.LEADER,)
         ).distinct()
 
 
@@ -238,10 +233,8 @@ class RotaImportForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=no_staff())
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_choice_field(self, "owner").queryset = User.objects.filter(centre_id=centre_id, is_active=True).order_by(
-            "username"
-        )
+        model_choice_field(self, "owner").queryset = active_staff_of(centre_id=centre_id).order_by("username")

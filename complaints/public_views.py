@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from govservice.exceptions import DomainError
-from staff.models import Window
+from staff.selectors import active_window_by_public_id
 
 from . import services
 from .forms import RateForm
@@ -84,7 +84,9 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def rate_window(request: HttpRequest, public_id: object) -> HttpResponse:
-    window = get_object_or_404(Window.objects.select_related("centre"), public_id=public_id, is_active=True)
+    window = active_window_by_public_id(public_id)
+    if window is None:
+        raise Http404
     channel = Channel.objects.filter(kind=Channel.Kind.QR_CODE, is_active=True, centres=window.centre).first()
     if channel is None:
         raise Http404

@@ -25,7 +25,7 @@ from govservice.models import Centre
 from govservice.workdays import WorkCalendar
 from staff.home_notes import HomeNote
 from staff.models import Role, User
-from staff.selectors import absent_user_ids
+from staff.selectors import absent_user_ids, active_staff_with_roles
 
 from .models import DutySlot, DutySwap
 
@@ -221,7 +221,7 @@ class RotaImport:
 
 
 def _find_leader(centre: Centre, text: str) -> list[User]:
-    leaders = User.objects.filter(centre=centre, is_active=True, roles__role=Role.LEADER).distinct()
+    leaders = active_staff_with_roles(centre=centre, roles=(Role.LEADER,)).distinct()
     return list(leaders.filter(Q(staff_no=text) | Q(username=text) | Q(name=text))[:2])
 
 

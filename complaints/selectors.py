@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from cases.selectors import case_ids_by_applicant_phone_hashes
 from govservice import access
 from govservice.categories import ProblemCategory
+from govservice.models import Centre
 from staff.models import User
 from staff.selectors import scope_to_user
 
@@ -35,6 +36,7 @@ from .models import (
     Evaluation,
     EvaluationDayCount,
     EvaluationLevel,
+    EvaluationTag,
 )
 from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluation_ids
 
@@ -324,3 +326,44 @@ def complaint_counts_by_staff(
         centre_id=centre_id, staff_id__isnull=False, received_at__gte=start, received_at__lt=end, kind="complaint"
     ).exclude(status="merged")
     return list(complaints.values("staff_id").annotate(**annotations).order_by())
+
+
+# --- for the channels (intake): unscoped, the caller has checked the channel or the centre -------------------
+
+
+def no_channels() -> QuerySet[Channel]:
+    """An empty placeholder for a form field whose choices are set per request."""
+    return Channel.objects.none()
+
+
+def channel_by_code(code: str) -> Channel | None:
+    return Channel.objects.filter(code=code).first()
+
+
+def channels_serving(centres: QuerySet[Centre]) -> QuerySet[Channel]:
+    """The active channels that serve any of these centres."""
+    return Channel.objects.filter(is_active=True, centres__in=centres).distinct()
+
+
+def evaluation_tags_active() -> QuerySet[EvaluationTag]:
+    return EvaluationTag.objects.filter(is_active=True).order_by("order", "code")
+
+
+def complaint_list_unscoped() -> QuerySet[Complaint]:
+    """Every complaint, for a public interface that filters and shapes the rows itself (Open311)."""
+    return Complaint.objects.all()
+
+
+def evaluation_list_unscoped() -> QuerySet[Evaluation]:
+    """Every evaluation, for a public interface that filters and shapes the rows itself (Open311)."""
+    return Evaluation.objects.all()
+
+
+def complaint_by_external_id(*, channel: Channel, external_id: str) -> Complaint | None:
+    """The complaint a channel already sent under this id (a resend), if any."""
+    return Complaint.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def evaluation_by_external_id(*, channel: Channel, external_id: str) -> Evaluation | None:
+    """The evaluation a channel already sent under this id (a resend), if any."""
+    return Evaluation.objects.filter(channel=channel, external_id=external_id).first()

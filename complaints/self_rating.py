@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cases.models import Case
+from cases.selectors import case_ids_by_applicant_phone_hashes
 from govservice.crypto import lookup_hash, lookup_hashes
 from staff.models import User
 
@@ -58,7 +59,7 @@ def self_triggered_evaluation_ids(*, staff: list[User], start: datetime, end: da
     fields = ("id", "staff_id", "evaluator_phone_hash", "case__applicant_phone_hash")
     # Start from the hashed-phone indexes, never from the staff list: filtering a million rows by
     # 1,000 staff ids first takes seconds, the hash look-ups take milliseconds.
-    own_cases = Case.objects.filter(applicant_phone_hash__in=hashes).values("id")
+    own_cases = case_ids_by_applicant_phone_hashes(phone_hashes=hashes)
     rows = [
         *in_period.filter(evaluator_phone_hash__in=hashes).values_list(*fields),
         *in_period.filter(case__in=own_cases).values_list(*fields),

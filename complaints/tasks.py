@@ -36,9 +36,10 @@ def complaint_received_task(complaint_id: int) -> None:
     complaint = Complaint.objects.filter(id=complaint_id).select_related("centre").first()
     if complaint is None:
         return
-    from staff.models import Role, User
+    from staff.models import Role
+    from staff.selectors import active_staff_with_roles
 
-    for admin in User.objects.filter(is_active=True, centre=complaint.centre, roles__role=Role.CENTRE_ADMIN):
+    for admin in active_staff_with_roles(centre=complaint.centre, roles=(Role.CENTRE_ADMIN,)):
         notice_send(
             recipient=admin,
             key=f"complaint-received:{complaint.id}",
@@ -106,13 +107,13 @@ def evaluation_invite_completed_task(days: int = 3) -> int:
     """
     from datetime import timedelta
 
-    from cases.models import Case
+    from cases.selectors import cases_completed_since
 
     from .services import evaluation_invite
 
     since = timezone.now() - timedelta(days=days)
     candidates = (
-        Case.objects.filter(status=Case.Status.COMPLETED, completed_at__gte=since)
+        cases_completed_since(since)
         .exclude(applicant_phone_hash="")
         .filter(evaluation_invitation__isnull=True, evaluations__isnull=True)
         .select_related("centre")

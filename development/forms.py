@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
 from staff.models import User
+from staff.selectors import no_staff
 
 from .models import DutyKind, Indicator, MentorPairing
 
@@ -61,7 +62,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 class SpotCheckForm(forms.Form):
-    staff = StaffChoiceField(label=_("被抽查人员"), queryset=User.objects.none())
+    staff = StaffChoiceField(label=_("被抽查人员"), queryset=no_staff())
     checked_at = forms.DateTimeField(label=_("抽查时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     response_seconds = forms.IntegerField(label=_("咨询响应(秒)"), required=False, min_value=0)
     etiquette_score = forms.DecimalField(
@@ -77,12 +78,12 @@ class SpotCheckForm(forms.Form):
 
     def __init__(self, *args: Any, staff_queryset: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        queryset = staff_queryset if staff_queryset is not None else User.objects.none()
+        queryset = staff_queryset if staff_queryset is not None else no_staff()
         _model_choice_field(self, "staff").queryset = queryset
 
 
 class ManualEntryForm(forms.Form):
-    staff = StaffChoiceField(label=_("人员"), queryset=User.objects.none())
+    staff = StaffChoiceField(label=_("人员"), queryset=no_staff())
     month = forms.DateField(label=_("月份"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("该月任一天"))
     indicator_code = forms.ChoiceField(label=_("指标"))
     value = forms.DecimalField(label=_("数值"), max_digits=8, decimal_places=2)
@@ -96,20 +97,20 @@ class ManualEntryForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        queryset = staff_queryset if staff_queryset is not None else User.objects.none()
+        queryset = staff_queryset if staff_queryset is not None else no_staff()
         _model_choice_field(self, "staff").queryset = queryset
         _choice_field(self, "indicator_code").choices = [(i.code, i.name) for i in indicators]
 
 
 class MentorPairForm(forms.Form):
-    mentor = StaffChoiceField(label=_("导师"), queryset=User.objects.none())
-    mentee = StaffChoiceField(label=_("学员"), queryset=User.objects.none())
+    mentor = StaffChoiceField(label=_("导师"), queryset=no_staff())
+    mentee = StaffChoiceField(label=_("学员"), queryset=no_staff())
     reason = forms.ChoiceField(label=_("结对原因"), choices=MentorPairing.Reason.choices)
     started_on = forms.DateField(label=_("结对日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, staff_queryset: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        queryset = staff_queryset if staff_queryset is not None else User.objects.none()
+        queryset = staff_queryset if staff_queryset is not None else no_staff()
         _model_choice_field(self, "mentor").queryset = queryset
         _model_choice_field(self, "mentee").queryset = queryset
 

@@ -14,6 +14,7 @@ from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
 from govservice.models import Centre
 from staff.models import Role, User
+from staff.selectors import active_staff_with_roles, person_get
 
 from .models import (
     MAX_MENTEES,
@@ -37,9 +38,11 @@ from .models import (
 
 def session_audience(session: TrainingSession) -> list[User]:
     """The window staff a session is for: its position type and seniority band on the session date."""
-    staff = User.objects.filter(
-        centre_id=session.centre_id, is_active=True, roles__role=Role.WINDOW_STAFF, started_on__lte=session.held_on
-    ).distinct()
+    staff = (
+        active_staff_with_roles(centre_id=session.centre_id, roles=(Role.WINDOW_STAFF,))
+        .filter(started_on__lte=session.held_on)
+        .distinct()
+    )
     if session.position_type:
         staff = staff.filter(position_type=session.position_type)
     people = list(staff.order_by("username"))
@@ -168,7 +171,7 @@ def mentor_pair(
     try:
         with transaction.atomic():
             # Lock the mentor's row so two pairings at once cannot both take the last slot.
-            User.objects.select_for_update().get(id=mentor.id)
+            person_get(person_id=mentor.id, for_update=True)
             if MentorPairing.objects.filter(mentee=mentee, ended_on__isnull=True).exists():
                 raise Conflict(_("该学员已有导师。"))
             taken = set(

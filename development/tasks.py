@@ -11,8 +11,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from govservice.exceptions import DomainError
-from govservice.models import Centre
-from staff.models import User
+from govservice.selectors import centre_get
+from staff.selectors import person_by_id
 
 from .models import month_start, previous_month
 from .scoring import is_first_working_day_of_month, scoring_monthly_centres, scoring_run_month
@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 @shared_task(name="staff.tasks.scoring_run_month_task", acks_late=True)
 def scoring_run_month_task(centre_id: int, month: str, actor_id: int | None = None) -> None:
     """Compute one centre-month (the manual re-run button). Idempotent, so redelivery is safe."""
-    centre = Centre.objects.get(id=centre_id)
-    actor = User.objects.filter(id=actor_id).first() if actor_id else None
+    centre = centre_get(centre_id=centre_id)
+    actor = person_by_id(actor_id) if actor_id else None
     try:
         scoring_run_month(centre=centre, month=date.fromisoformat(month), actor=actor)
     except DomainError as exc:

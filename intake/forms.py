@@ -5,8 +5,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Channel
-from govservice.models import Centre
+from complaints.selectors import channels_serving, no_channels
+from govservice.selectors import no_centres
 from govservice.spreadsheet import SpreadsheetRefused, check_upload
 from staff.models import User
 
@@ -15,8 +15,8 @@ from .models import ImportBatch
 
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("文件类型"), choices=ImportBatch.Kind.choices)
-    channel = forms.ModelChoiceField(label=_("渠道"), queryset=Channel.objects.none())
-    centre = forms.ModelChoiceField(label=_("中心"), queryset=Centre.objects.none())
+    channel = forms.ModelChoiceField(label=_("渠道"), queryset=no_channels())
+    centre = forms.ModelChoiceField(label=_("中心"), queryset=no_centres())
     file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
     valid_only = forms.BooleanField(
         label=_("只导入有效行"),
@@ -33,7 +33,7 @@ class ImportUploadForm(forms.Form):
         centre_field = cast(forms.ModelChoiceField, self.fields["centre"])
         channel_field = cast(forms.ModelChoiceField, self.fields["channel"])
         centre_field.queryset = centres
-        channel_field.queryset = Channel.objects.filter(is_active=True, centres__in=centres).distinct()
+        channel_field.queryset = channels_serving(centres)
         if centres.count() == 1:
             self.fields["centre"].initial = centres.first()
 

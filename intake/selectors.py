@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from complaints.models import Channel, Complaint
-from complaints.selectors import COMPLAINT_FINISHED, complaint_reply_due
+from complaints.selectors import COMPLAINT_FINISHED, complaint_list_unscoped, complaint_reply_due
 
 from .models import FeedEntry
 
@@ -18,7 +18,10 @@ FEED_PAGE_SIZE = 500
 
 def complaint_public_get(*, tracking_no: str) -> Complaint | None:
     return (
-        Complaint.objects.select_related("centre", "department").filter(tracking_no=tracking_no.strip().upper()).first()
+        complaint_list_unscoped()
+        .select_related("centre", "department")
+        .filter(tracking_no=tracking_no.strip().upper())
+        .first()
     )
 
 

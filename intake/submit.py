@@ -12,13 +12,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import Case, MatterType
+from cases.selectors import case_by_tracking_no_in, matter_types_of
 from complaints import services as complaint_services
 from complaints.models import Channel, Complaint, Evaluation, EvaluationInvitation
+from complaints.selectors import complaint_by_external_id, evaluation_by_external_id
 from govservice import access
 from govservice.exceptions import Conflict, ValidationFailed
 from govservice.models import Centre
-from staff.models import User, Window
+from staff.selectors import active_staff_of, windows_of
 
 from .timestamps import check_channel_time
 
@@ -50,15 +51,13 @@ def _one(queryset: Any, field: str) -> Any:
 def resolve_refs(centre: Centre, data: dict[str, Any]) -> dict[str, Any]:
     refs: dict[str, Any] = {}
     if data.get("window"):
-        refs["window"] = _one(Window.objects.filter(centre=centre, code=data["window"]), "window")
+        refs["window"] = _one(windows_of(centre=centre).filter(code=data["window"]), "window")
     if data.get("staff_no"):
-        refs["staff"] = _one(User.objects.filter(centre=centre, staff_no=data["staff_no"], is_active=True), "staff_no")
+        refs["staff"] = _one(active_staff_of(centre=centre).filter(staff_no=data["staff_no"]), "staff_no")
     if data.get("matter_type"):
-        refs["matter_type"] = _one(
-            MatterType.objects.filter(centre=centre, code=data["matter_type"], is_active=True), "matter_type"
-        )
+        refs["matter_type"] = _one(matter_types_of(centre=centre).filter(code=data["matter_type"]), "matter_type")
     if data.get("case"):
-        refs["case"] = _one(Case.objects.filter(centre=centre, tracking_no=data["case"]), "case")
+        refs["case"] = _one(case_by_tracking_no_in(centre=centre, tracking_no=data["case"]), "case")
     return refs
 
 
@@ -91,7 +90,7 @@ def evaluation_receive(
             invitation = complaint_services.evaluation_invitation_check(case=refs["case"], token=data["invitation"])
     except (ValidationFailed, Conflict):
         # A resend is answered with the first record even if a reference went away (or its invitation was used) since.
-        existing = Evaluation.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        existing = evaluation_by_external_id(channel=channel, external_id=external_id) if external_id else None
         if existing is not None:
             return existing, False
         raise
@@ -139,7 +138,7 @@ def complaint_receive(
         refs = resolve_refs(centre, data)
     except ValidationFailed:
         # A resend is answered with the first record even if a reference went away since.
-        existing = Complaint.objects.filter(channel=channel, external_id=external_id).first() if external_id else None
+        existing = complaint_by_external_id(channel=channel, external_id=external_id) if external_id else None
         if existing is not None:
             return existing, False
         raise

@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.models import MatterType
+from cases.selectors import no_matter_types
 from govservice.choices import WithCentreChoiceField
 from govservice.models import Department
+from govservice.selectors import no_departments
 from govservice.spreadsheet import SpreadsheetRefused, check_upload
 
 from .models import AnswerFeedback, Question, split_words
@@ -22,7 +24,7 @@ class QuestionForm(forms.Form):
         label=_("相似问法"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一个")
     )
     answer = forms.CharField(label=_("答复"), widget=forms.Textarea(attrs={"rows": 6}))
-    department = WithCentreChoiceField(label=_("部门"), queryset=Department.objects.none(), required=False)
+    department = WithCentreChoiceField(label=_("部门"), queryset=no_departments(), required=False)
     policy_document = forms.CharField(label=_("政策文件名称"), max_length=200, required=False)
     policy_article = forms.CharField(label=_("条款"), max_length=100, required=False)
     policy_date = forms.DateField(label=_("文件日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -32,9 +34,7 @@ class QuestionForm(forms.Form):
     )
     procedure = forms.CharField(label=_("办理流程"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     materials = forms.CharField(label=_("所需材料"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    matter_types = forms.ModelMultipleChoiceField(
-        label=_("关联事项"), queryset=MatterType.objects.none(), required=False
-    )
+    matter_types = forms.ModelMultipleChoiceField(label=_("关联事项"), queryset=no_matter_types(), required=False)
     tags = forms.CharField(label=_("标签"), required=False, help_text=_("用空格或逗号分隔"))
     needs_legal_review = forms.BooleanField(label=_("需法制审核"), required=False)
     valid_from = forms.DateField(label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import MatterType
+from cases.selectors import matter_types_of
 from govservice import access
 from govservice.exceptions import NotPermitted
-from govservice.models import Centre, Department
+from govservice.models import Centre
+from govservice.selectors import departments_of
 from govservice.spreadsheet import SpreadsheetRefused, read_sheet
 from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 from staff.models import User
@@ -112,11 +113,11 @@ def _date(value: Any, label: str) -> date | None:
 class _Lookup:
     def __init__(self, centre: Centre) -> None:
         self.departments: dict[str, int] = {}
-        for dep in Department.objects.filter(centre=centre):
+        for dep in departments_of(centre=centre):
             self.departments[dep.code.lower()] = dep.id
             self.departments[dep.name] = dep.id
         self.matters = {
-            code.lower(): id_ for code, id_ in MatterType.objects.filter(centre=centre).values_list("code", "id")
+            code.lower(): id_ for code, id_ in matter_types_of(centre=centre, active=False).values_list("code", "id")
         }
         self.existing = {
             normalize(q) for q in Question.objects.filter(centre=centre).values_list("question", flat=True)

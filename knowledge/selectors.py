@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from govservice import access
 from govservice.models import Department
+from govservice.selectors import no_departments
 from staff.models import User
-from staff.selectors import scope_to_user
+from staff.selectors import department_list_for, scope_to_user
 
 from . import search as search_module
 from .models import AnswerFeedback, Question, ReviewTask, SearchMiss
@@ -122,8 +123,8 @@ def question_list_for_editor(*, user: User, status: str = "", department_id: int
 
 def departments_for_editor(*, user: User) -> QuerySet[Department]:
     if not access.can_review_any_question(user):
-        return Department.objects.none()
-    return scope_to_user(Department.objects.all(), user).select_related("centre").order_by("centre__code", "code")
+        return no_departments()
+    return department_list_for(user=user).select_related("centre").order_by("centre__code", "code")
 
 
 @dataclass(frozen=True)

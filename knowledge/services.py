@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import MatterType
+from cases.selectors import matter_types_of
 from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
-from govservice.models import Centre, Department
+from govservice.models import Centre
+from govservice.selectors import departments_of
 from staff.models import User
 
 from .indexing import question_reindex
@@ -123,7 +124,9 @@ def _write_relations(question: Question, data: QuestionData) -> None:
     question.variants.all().delete()
     QuestionVariant.objects.bulk_create(QuestionVariant(question=question, text=text[:300]) for text in data.variants)
     question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
-    question.matter_types.set(MatterType.objects.filter(id__in=data.matter_type_ids, centre_id=question.centre_id))
+    question.matter_types.set(
+        matter_types_of(centre_id=question.centre_id, active=False).filter(id__in=data.matter_type_ids)
+    )
 
 
 def _record_version(question: Question, *, actor: User | None, note: str) -> QuestionVersion:
@@ -135,7 +138,7 @@ def _record_version(question: Question, *, actor: User | None, note: str) -> Que
 
 
 def _check_department(centre: Centre, department_id: int | None) -> None:
-    if department_id is not None and not Department.objects.filter(id=department_id, centre=centre).exists():
+    if department_id is not None and not departments_of(centre=centre).filter(id=department_id).exists():
         raise ValidationFailed(_("部门不属于本中心。"), field="department")
 
 

@@ -13,6 +13,7 @@ from govservice.roles import ADMIN_ROLES, Role
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send
 from staff.models import User
+from staff.selectors import active_staff_of, active_staff_with_roles
 
 from .models import Question, QuestionEvent, ReviewReminder, ReviewTask
 
@@ -22,7 +23,7 @@ REVIEW_OVERDUE_WORKING_DAYS = 5
 
 def reviewers_for(question: Question) -> list[User]:
     """Who acts next on a question in review, or on its open task."""
-    people = User.objects.filter(is_active=True, centre_id=question.centre_id)
+    people = active_staff_of(centre_id=question.centre_id)
     if question.status == Question.Status.LEGAL_REVIEW:
         people = people.filter(roles__role__in=[Role.LEADER, *ADMIN_ROLES])
     else:
@@ -31,9 +32,7 @@ def reviewers_for(question: Question) -> list[User]:
         else:  # what `department_id=None` meant: the liaisons without a department
             people = people.filter(roles__role=Role.LIAISON, department__isnull=True)
         if not people.exists():
-            people = User.objects.filter(
-                is_active=True, centre_id=question.centre_id, roles__role__in=list(ADMIN_ROLES)
-            )
+            people = active_staff_with_roles(centre_id=question.centre_id, roles=tuple(ADMIN_ROLES))
     return list(people.distinct())
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.models import MatterType
+from cases.selectors import matter_type_list
 from govservice import access
 from govservice.exceptions import DomainError
 from staff.http import AuthenticatedHttpRequest
@@ -96,7 +96,7 @@ def for_matter_type(request: AuthenticatedHttpRequest, matter_type_id: int | Non
         if not raw.isdigit():
             return HttpResponse("")
         matter_type_id = int(raw)
-    matter_type = get_object_or_404(scope_to_user(MatterType.objects.all(), request.user), id=matter_type_id)
+    matter_type = get_object_or_404(scope_to_user(matter_type_list(active=False), request.user), id=matter_type_id)
     query = request.GET.get("q", "").strip()
     if query:
         result = selectors.question_search_for(user=request.user, query=query, limit=10)
@@ -119,7 +119,7 @@ def _require_reviewer(request: AuthenticatedHttpRequest) -> None:
 def _form_choices(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     return {
         "departments": selectors.departments_for_editor(user=request.user),
-        "matter_types": scope_to_user(MatterType.objects.filter(is_active=True), request.user).order_by("code"),
+        "matter_types": scope_to_user(matter_type_list(), request.user).order_by("code"),
     }
 
 

@@ -103,3 +103,8 @@ def sms_text_of(message: SmsMessage) -> str:
         else templates.order_by("-version").first()
     )
     return scrub(template.render(message.params)) if template is not None else ""
+
+
+def notice_sent(*, recipient: User, key: str) -> bool:
+    """Has this person already been sent the notice with this idempotency key?"""
+    return Notice.objects.filter(recipient=recipient, key=key).exists()

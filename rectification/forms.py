@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from govservice.categories import ProblemCategory
-from govservice.models import Department
 from govservice.roles import LEADER_ROLES
+from govservice.selectors import departments_of, no_departments
 from govservice.spreadsheet import SpreadsheetRefused, check_upload
-from staff.models import User
+from staff.selectors import active_staff_of, no_staff
 
 from .models import Problem, ProblemSource
 
@@ -65,8 +65,8 @@ class TransitionForm(forms.Form):
 
 class MeasureForm(forms.Form):
     description = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 2}))
-    owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
-    owner_department = forms.ModelChoiceField(label=_("责任单位"), queryset=Department.objects.none(), required=False)
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=no_staff())
+    owner_department = forms.ModelChoiceField(label=_("责任单位"), queryset=no_departments(), required=False)
     deadline = forms.DateField(label=_("整改时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     start_on = forms.DateField(label=_("起算日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     working_days = forms.IntegerField(label=_("工作日时限"), required=False, min_value=1, max_value=365)
@@ -74,9 +74,9 @@ class MeasureForm(forms.Form):
 
     def __init__(self, *args: Any, problem: Problem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = User.objects.filter(centre=problem.centre, is_active=True).order_by("name")
+        owners = active_staff_of(centre_id=problem.centre_id).order_by("name")
         _model_choices(self, "owner").queryset = owners
-        _model_choices(self, "owner_department").queryset = Department.objects.filter(centre=problem.centre)
+        _model_choices(self, "owner_department").queryset = departments_of(centre_id=problem.centre_id)
 
 
 class ProblemForm(forms.Form):
@@ -86,18 +86,16 @@ class ProblemForm(forms.Form):
     description = forms.CharField(label=_("问题表现"), widget=forms.Textarea(attrs={"rows": 3}))
     source = forms.ChoiceField(label=_("问题来源"), choices=ProblemSource.choices)
     found_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    responsible_leader = forms.ModelChoiceField(label=_("责任领导"), queryset=User.objects.none())
-    responsible_department = forms.ModelChoiceField(
-        label=_("责任单位"), queryset=Department.objects.none(), required=False
-    )
-    responsible_person = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
+    responsible_leader = forms.ModelChoiceField(label=_("责任领导"), queryset=no_staff())
+    responsible_department = forms.ModelChoiceField(label=_("责任单位"), queryset=no_departments(), required=False)
+    responsible_person = forms.ModelChoiceField(label=_("责任人"), queryset=no_staff())
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = User.objects.filter(centre_id=centre_id, is_active=True).order_by("name")
+        people = active_staff_of(centre_id=centre_id).order_by("name")
         _model_choices(self, "responsible_leader").queryset = people.filter(roles__role__in=LEADER_ROLES).distinct()
         _model_choices(self, "responsible_person").queryset = people
-        _model_choices(self, "responsible_department").queryset = Department.objects.filter(centre_id=centre_id)
+        _model_choices(self, "responsible_department").queryset = departments_of(centre_id=centre_id)
 
 
 class ImportForm(forms.Form):

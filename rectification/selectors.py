@@ -244,3 +244,20 @@ def problem_deadline_facts(*, problems: QuerySet[Problem], department: int | Non
     )
     overdue = Measure.objects.filter(problem__in=problems, completed_at__isnull=True, deadline__lt=today)
     return ProblemDeadlineFacts(annotated, overdue.exclude(problem__status=Problem.Status.CLOSED))
+
+
+# --- for other apps (complaints link a voice to a ledger problem of its own centre) ---------------------------
+
+
+def problems_of(*, centre_id: int) -> QuerySet[Problem]:
+    """One centre's ledger problems by code."""
+    return Problem.objects.filter(centre_id=centre_id).order_by("code")
+
+
+def no_problems() -> QuerySet[Problem]:
+    """An empty placeholder for a form field whose choices are set per request."""
+    return Problem.objects.none()
+
+
+def problem_by_code(*, centre_id: int, code: str) -> Problem | None:
+    return Problem.objects.filter(centre_id=centre_id, code=code).first()

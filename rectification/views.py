@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
-from govservice.models import Centre, Department
+from govservice.selectors import centre_by_code, department_list
 from staff.http import AuthenticatedHttpRequest
 from staff.selectors import centre_list_for, get_in_scope, scope_to_user
 
@@ -46,9 +46,7 @@ def _filter_context(request: AuthenticatedHttpRequest, filters: LedgerFilters) -
         "query": filters.as_query(),
         "categories": ProblemCategory.choices,
         "statuses": Problem.Status.choices,
-        "departments": scope_to_user(Department.objects.all(), user)
-        .select_related("centre")
-        .order_by("centre", "name"),
+        "departments": scope_to_user(department_list(), user).select_related("centre").order_by("centre", "name"),
         "centres": centre_list_for(user=user) if access.is_city_wide(user) else [],
     }
 
@@ -84,7 +82,8 @@ def _title(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> str:
     user = request.user
     centre = user.centre.name if user.centre and not access.is_city_wide(user) else _("全市")
     if filters.centre:
-        centre = Centre.objects.filter(code=filters.centre).values_list("name", flat=True).first() or centre
+        found = centre_by_code(filters.centre)
+        centre = found.name if found else centre
     return _("%(c)s窗口作风建设问题整改台账") % {"c": centre}
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from govservice import access
 from govservice.models import Centre, Department
+from govservice.selectors import centre_id_of, centre_list, department_list, no_centres
 
 from .models import Absence, Role, StaffEvent, User, Window
 
@@ -39,8 +40,8 @@ def get_in_scope[M: Model](queryset: QuerySet[M], user: User, *, centre_field: s
 
 def centre_list_for(*, user: User) -> QuerySet[Centre]:
     if access.is_city_wide(user):
-        return Centre.objects.all()
-    return Centre.objects.filter(id=user.centre_id) if user.centre_id else Centre.objects.none()
+        return centre_list()
+    return centre_list().filter(id=user.centre_id) if user.centre_id else no_centres()
 
 
 def centre_get_for(*, user: User, code: str) -> Centre:
@@ -65,6 +66,68 @@ def leaders_of(centre: Centre) -> QuerySet[User]:
     return User.objects.filter(is_active=True, centre=centre, roles__role=Role.LEADER)
 
 
+# --- people of a centre, for other apps' forms, services and tasks (unscoped: the caller picked the centre) ---
+
+
+def no_staff() -> QuerySet[User]:
+    """An empty placeholder for a form field whose choices are set per request."""
+    return User.objects.none()
+
+
+def active_staff_of(*, centre: Centre | None = None, centre_id: int | None = None) -> QuerySet[User]:
+    """The active people of one centre (by object or by id)."""
+    return User.objects.filter(is_active=True, centre_id=centre_id_of(centre=centre, centre_id=centre_id))
+
+
+def active_staff_with_roles(
+    *, roles: tuple[str, ...], centre: Centre | None = None, centre_id: int | None = None
+) -> QuerySet[User]:
+    """The active people of one centre holding any of these roles (may repeat a person: add .distinct())."""
+    return active_staff_of(centre=centre, centre_id=centre_id).filter(roles__role__in=roles)
+
+
+def active_person_of(*, centre: Centre | None = None, centre_id: int | None = None, **lookup: object) -> User | None:
+    """One active person of a centre matching the lookup (id=…, staff_no=…), or None."""
+    return active_staff_of(centre=centre, centre_id=centre_id).filter(**lookup).first()
+
+
+def person_by_id(person_id: int) -> User | None:
+    """A person (active or not) by id, unscoped: for tasks that were handed an id."""
+    return User.objects.filter(id=person_id).first()
+
+
+def person_by_username(username: str) -> User | None:
+    """A person (active or not) by username, unscoped: for management commands."""
+    return User.objects.filter(username=username).first()
+
+
+def person_get(*, person_id: int, for_update: bool = False) -> User:
+    """A person by id (User.DoesNotExist if gone); `for_update` locks the row inside the caller's transaction."""
+    queryset = User.objects.select_for_update() if for_update else User.objects.all()
+    return queryset.get(id=person_id)
+
+
+def windows_of(*, centre: Centre) -> QuerySet[Window]:
+    return Window.objects.filter(centre=centre)
+
+
+def window_list() -> QuerySet[Window]:
+    """Every window (active or not), for `scope_to_user`."""
+    return Window.objects.all()
+
+
+def no_windows() -> QuerySet[Window]:
+    return Window.objects.none()
+
+
+def active_window_by_public_id(public_id: object) -> Window | None:
+    """An active window by its public id (the citizen's QR code), with its centre; None if unknown."""
+    try:
+        return Window.objects.select_related("centre").filter(public_id=str(public_id), is_active=True).first()
+    except (ValueError, ValidationError):
+        return None
+
+
 # --- for the leaders' dashboard (dashboard app) ------------------------------------------------
 
 
@@ -74,7 +137,7 @@ def window_list_by_ids(*, ids: set[int]) -> QuerySet[Window]:
 
 
 def department_list_for(*, user: User) -> QuerySet[Department]:
-    return scope_to_user(Department.objects.all(), user)
+    return scope_to_user(department_list(), user)
 
 
 # --- absence and open work -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from staff.models import User
+from staff.selectors import active_person_of
 
 from ..models import (
     CLOSED_STATUSES,
@@ -32,7 +33,7 @@ def case_handover_offer(*, case_id: int, actor: User, to_user_id: int, reason: s
         raise ValidationFailed(_("请写明转交理由。"), field="reason")
     if NOT_MY_BUSINESS.search(reason):
         raise ValidationFailed(_("转交须写明具体理由，“不归我管”不是理由。"), field="reason")
-    receiver = User.objects.filter(id=to_user_id, is_active=True, centre_id=case.centre_id).first()
+    receiver = active_person_of(centre_id=case.centre_id, id=to_user_id)
     if receiver is None or receiver.id == actor.id:
         raise ValidationFailed(_("请选择本中心的另一名工作人员。"), field="to_user")
     if Handover.objects.filter(case=case, state=Handover.State.OFFERED).exists():

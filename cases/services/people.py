@@ -12,6 +12,7 @@ from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.roles import Role
 from staff.models import User
+from staff.selectors import active_staff_with_roles
 
 from ..models import (
     Assistance,
@@ -59,9 +60,7 @@ def assistance_assign(*, case_id: int, actor: User, helper_id: int) -> Assistanc
         raise NotPermitted()
     if not case.is_special_group:
         raise ValidationFailed(_("帮办代办面向老年人、残疾人等特殊群体。"), field="case")
-    helper = User.objects.filter(
-        id=helper_id, is_active=True, centre_id=case.centre_id, roles__role=Role.HELPER
-    ).first()
+    helper = active_staff_with_roles(centre_id=case.centre_id, roles=(Role.HELPER,)).filter(id=helper_id).first()
     if helper is None:
         raise ValidationFailed(_("请选择本中心的帮办员。"), field="helper")
     assistance, created = Assistance.objects.get_or_create(case=case, defaults={"helper": helper, "assigned_by": actor})

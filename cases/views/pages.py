@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from govservice import access
 from govservice.exceptions import DomainError
 from govservice.masking import mask_id_number, mask_name, mask_phone
-from notifications.models import SmsMessage
+from notifications.selectors import sms_list_for_keys
 from staff.http import AuthenticatedHttpRequest
 
 from .. import documents, selectors, services
@@ -160,7 +160,7 @@ def case_detail(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
     clock = detail.clock()
     commitment = getattr(case, "commitment", None) if hasattr(case, "commitment") else None
     # Reminder SMS and calls exist only for a correction deadline (services.reminders_plan).
-    sms = SmsMessage.objects.filter(key__startswith=f"case:{case.id}:").order_by("send_after") if commitment else []
+    sms = sms_list_for_keys(key_prefix=f"case:{case.id}:") if commitment else []
     calls = case.reminder_calls.select_related("done_by") if commitment else []
     # Most cases are never handed over; their history says so, and the hand-overs are not read.
     handovers = list(case.handovers.select_related("from_user", "to_user")) if detail.was_handed_over else []

@@ -13,6 +13,7 @@ from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, Val
 from govservice.models import Centre
 from rectification.models import Problem
 from staff.models import Role, User
+from staff.selectors import active_staff_with_roles
 
 from ..models import BadReview, Evaluation, EvaluationEvent, EvaluationLevel, FeedbackPolicy
 from .common import _local_date, record_changed_after_commit
@@ -22,7 +23,7 @@ def _default_owner(centre: Centre) -> User | None:
     """Who answers for a bad review until someone reassigns it: the centre admin, else a leader."""
     admin_first = SqlCase(When(roles__role=Role.CENTRE_ADMIN, then=Value(0)), default=Value(1))
     return (
-        User.objects.filter(is_active=True, centre=centre, roles__role__in=(Role.CENTRE_ADMIN, Role.LEADER))
+        active_staff_with_roles(centre=centre, roles=(Role.CENTRE_ADMIN, Role.LEADER))
         .annotate(admin_first=admin_first)
         .order_by("admin_first", "id")
         .first()

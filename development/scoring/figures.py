@@ -10,13 +10,14 @@ from cases.selectors import case_counts_by_handler
 from complaints.selectors import complaint_counts_by_staff, evaluation_counts_by_staff, self_triggered_evaluation_ids
 from govservice.models import Centre
 from staff.models import Role, User
+from staff.selectors import active_staff_with_roles
 
 from ..models import Indicator, ManualEntry, Metric, Source, SpotCheck
 from .rules import StaffFigures, month_bounds
 
 
 def window_staff_of(centre: Centre) -> QuerySet[User]:
-    return User.objects.filter(centre=centre, is_active=True, roles__role=Role.WINDOW_STAFF).distinct()
+    return active_staff_with_roles(centre=centre, roles=(Role.WINDOW_STAFF,)).distinct()
 
 
 def collect_figures(

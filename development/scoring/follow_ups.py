@@ -12,7 +12,7 @@ from govservice.models import Centre
 from govservice.workdays import WorkCalendar
 from notifications.services import notice_send
 from staff.models import User
-from staff.selectors import leaders_of
+from staff.selectors import leaders_of, person_get
 
 from ..models import FollowUp, ScoringRun, previous_month
 
@@ -59,7 +59,7 @@ def follow_ups_for(run: ScoringRun) -> None:
 
 def _notify_follow_up(follow_up: FollowUp, head: User) -> None:
 
-    staff = User.objects.get(id=follow_up.staff_id)
+    staff = person_get(person_id=follow_up.staff_id)
     text = _("%(name)s 连续两个月服务之星评分位列末位：请安排%(kind)s，期限 %(due)s。") % {
         "name": staff.name,
         "kind": follow_up.get_kind_display(),

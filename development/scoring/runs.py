@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from govservice.models import Centre
+from govservice.selectors import centre_list
 from govservice.workdays import WorkCalendar
 from staff.models import User
 
@@ -275,7 +276,8 @@ def is_first_working_day_of_month(day: date, calendar: WorkCalendar | None = Non
 def scoring_monthly_centres(today: date) -> Iterable[Centre]:
     month = previous_month(month_start(today))
     return (
-        Centre.objects.filter(scoring_schemes__valid_from__lte=month)
+        centre_list()
+        .filter(scoring_schemes__valid_from__lte=month)
         .exclude(scoring_runs__month=month, scoring_runs__status=ScoringRun.Status.LOCKED)
         .distinct()
     )

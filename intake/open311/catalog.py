@@ -13,7 +13,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from cases.models import MatterType
-from complaints.models import EvaluationLevel, EvaluationTag
+from cases.selectors import matter_type_list
+from complaints.models import EvaluationLevel
+from complaints.selectors import evaluation_tags_active
 from govservice.categories import ProblemCategory
 from govservice.models import Centre
 
@@ -101,7 +103,7 @@ def _common_services() -> list[Service]:
     services.append(
         Service("suggestion", _("建议"), _("对中心服务的意见建议"), _("投诉建议"), _("建议,意见"), "suggestion")
     )
-    tags = tuple((t.code, t.label) for t in EvaluationTag.objects.filter(is_active=True).order_by("order", "code"))
+    tags = tuple((t.code, t.label) for t in evaluation_tags_active())
     evaluation_attrs = (
         Attribute(
             "level",
@@ -137,7 +139,7 @@ def matter_service_code(matter_type: MatterType) -> str:
 
 
 def _matter_services(centre: Centre | None) -> list[Service]:
-    queryset = MatterType.objects.filter(is_active=True).select_related("centre", "department")
+    queryset = matter_type_list().select_related("centre", "department")
     if centre is not None:
         queryset = queryset.filter(centre=centre)
     attrs = _people_attributes(1)
@@ -170,5 +172,5 @@ def changeset() -> str:
     """Bumps whenever the catalogue's sources change (matter types, tags)."""
     from .formats import iso
 
-    latest = MatterType.objects.aggregate(latest=Max("updated_at"))["latest"]
+    latest = matter_type_list(active=False).aggregate(latest=Max("updated_at"))["latest"]
     return iso(latest) or "2026-01-01T00:00:00+08:00"

@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from complaints.models import BadReview, Channel, Complaint, Evaluation
-from complaints.selectors import COMPLAINT_FINISHED, complaint_reply_due, end_of_working_day
+from complaints.selectors import (
+    COMPLAINT_FINISHED,
+    complaint_list_unscoped,
+    complaint_reply_due,
+    end_of_working_day,
+    evaluation_list_unscoped,
+)
 from govservice.workdays import WorkCalendar
 
 from ..models import ChannelKey
@@ -103,13 +109,15 @@ def evaluation_record(evaluation: Evaluation, *, full: bool) -> dict[str, Any]:
 
 
 def complaints_queryset() -> QuerySet[Complaint]:
-    return Complaint.objects.select_related("centre", "department", "window", "matter_type__centre").annotate(
-        last_event_at=Max("events__created_at")
+    return (
+        complaint_list_unscoped()
+        .select_related("centre", "department", "window", "matter_type__centre")
+        .annotate(last_event_at=Max("events__created_at"))
     )
 
 
 def evaluations_queryset() -> QuerySet[Evaluation]:
-    return Evaluation.objects.select_related("centre", "window", "bad_review").filter(follow_up_of__isnull=True)
+    return evaluation_list_unscoped().select_related("centre", "window", "bad_review").filter(follow_up_of__isnull=True)
 
 
 def owner_channel(request: Request) -> Channel | None:

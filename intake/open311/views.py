@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from complaints.models import Channel, Complaint, Evaluation
 from govservice.input_guard import GuardedFormParser
 from govservice.models import Centre
+from govservice.selectors import centre_by_code
 from govservice.workdays import WorkCalendar
 
 from ..auth import ChannelKeyAuthentication, ChannelThrottle, HasChannelKey, channel_of
@@ -134,7 +135,7 @@ class Open311View(APIView):
             code = (_form_field(request, "jurisdiction_id") or code or "").strip()
         if not code:
             return None
-        centre = Centre.objects.filter(code=code).first()
+        centre = centre_by_code(code)
         if centre is None:
             raise exceptions.NotFound(_("未知的 jurisdiction_id。"))
         return centre

@@ -99,9 +99,9 @@ def problems_recheck_due(*, today: date | None = None) -> int:
         recheck_on = problem.recheck_on
         assert recheck_on is not None  # noqa: S101 - the filter above: recheck_on__lte=today
         key = f"ledger:problem:{problem.id}:recheck:{recheck_on.isoformat()}"
-        from notifications.models import Notice
+        from notifications.selectors import notice_sent
 
-        if Notice.objects.filter(recipient=problem.responsible_leader, key=key).exists():
+        if notice_sent(recipient=problem.responsible_leader, key=key):
             continue
         _tell(
             problem.responsible_leader,

@@ -22,9 +22,11 @@ from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError, ValidationFailed
 from govservice.models import Centre, Department
+from govservice.selectors import departments_of
 from govservice.spreadsheet import Row, check_upload, read_sheet
 from govservice.uploads import QUEUE_EXPIRED, keep_until, stale_before, stray_files_delete, upload_discard
 from staff.models import User
+from staff.selectors import active_staff_of
 
 from ..documents import LEDGER_COLUMNS
 from ..models import LedgerImport, Problem, ProblemSource
@@ -97,9 +99,9 @@ def ledger_import(*, file: IO[bytes], name: str, centre: Centre, actor: User) ->
 
 def _import_rows(rows: list[Row], *, centre: Centre, actor: User) -> ImportResult:
     result = ImportResult(total_rows=len(rows))
-    people = {u.name: u for u in User.objects.filter(centre=centre, is_active=True)}
+    people = {u.name: u for u in active_staff_of(centre=centre)}
     people.update({u.username: u for u in people.values()})
-    departments = {d.name: d for d in Department.objects.filter(centre=centre)}
+    departments = {d.name: d for d in departments_of(centre=centre)}
     parsed: list[ImportRow] = []
     for raw in rows:
         row, errors = _parse(raw, people, departments)

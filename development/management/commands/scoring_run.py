@@ -12,7 +12,7 @@ from tqdm import tqdm
 from development.models import month_start, previous_month
 from development.scoring import scheme_for, scoring_run_month
 from govservice.exceptions import DomainError
-from govservice.models import Centre
+from govservice.selectors import centre_list
 
 STEPS = ["staff", "figures", "scores", "save", "done"]
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 raise CommandError("--month must look like 2026-01") from exc
         else:
             month = previous_month(month_start(timezone.localdate()))
-        candidates = Centre.objects.order_by("code")
+        candidates = centre_list().order_by("code")
         if options["centre"]:
             candidates = candidates.filter(code=options["centre"])
             if not candidates.exists():

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from complaints.models import Channel
+from complaints.selectors import channel_by_code
 from intake.services import channel_key_create
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--label", default="", help="what the key is for, e.g. the partner system")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        channel = Channel.objects.filter(code=options["channel"]).first()
+        channel = channel_by_code(options["channel"])
         if channel is None:
             raise CommandError(f"no channel with code {options['channel']!r}")
         issued = channel_key_create(channel=channel, label=options["label"])

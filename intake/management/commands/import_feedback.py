@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from complaints.models import Channel
+from complaints.selectors import channel_by_code
 from govservice.exceptions import DomainError
-from govservice.models import Centre
+from govservice.selectors import centre_by_code
 from intake.importing import import_rows, read_rows
 from intake.models import ImportBatch
 
@@ -26,12 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--valid-only", action="store_true", help="import the valid rows even if others fail")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        channel = Channel.objects.filter(code=options["channel"]).first()
+        channel = channel_by_code(options["channel"])
         if channel is None:
             raise CommandError(f"no channel with code {options['channel']!r}")
         centre = None
         if options["centre"]:
-            centre = Centre.objects.filter(code=options["centre"]).first()
+            centre = centre_by_code(options["centre"])
             if centre is None:
                 raise CommandError(f"no centre with code {options['centre']!r}")
         path: Path = options["path"]

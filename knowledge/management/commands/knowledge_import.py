@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from govservice.exceptions import DomainError
-from govservice.models import Centre
-from staff.models import User
+from govservice.selectors import centre_by_code
+from staff.selectors import person_by_username
 
 from ...importer import question_bank_import, read_rows
 
@@ -23,11 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options) -> None:
-        try:
-            centre = Centre.objects.get(code=options["centre"])
-            user = User.objects.get(username=options["user"])
-        except (Centre.DoesNotExist, User.DoesNotExist) as exc:
-            raise CommandError(str(exc)) from exc
+        centre = centre_by_code(options["centre"])
+        if centre is None:
+            raise CommandError(f"no centre {options['centre']}")
+        user = person_by_username(options["user"])
+        if user is None:
+            raise CommandError(f"no user {options['user']}")
         try:
             with open(options["path"], "rb") as handle:
                 missing, rows = read_rows(handle, options["path"])
