@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.db.models import Model
 
 from development.models import (
     FollowUp,
@@ -28,9 +29,9 @@ TEXT = "请回电13912345678 身份证110101199003077774"
 MASKED = "请回电139****5678 身份证110101********7774"
 
 
-def _raw(table: str, column: str, pk: int) -> str:
+def _raw(model: type[Model], column: str, pk: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 - names are ours
+        cursor.execute(f"SELECT {column} FROM {model._meta.db_table} WHERE id = %s", [pk])  # noqa: S608 - names are ours
         return cursor.fetchone()[0]
 
 
@@ -55,7 +56,7 @@ def test_every_typed_text_is_a_scrubbed_field(model, field):
 
 def test_a_spot_check_note_is_stored_masked(window_staff, leader):
     check = spot_check(window_staff, leader, at(2026, 1, 5), response_seconds=20, note=TEXT)
-    assert _raw("development_spotcheck", "note", check.pk) == MASKED
+    assert _raw(SpotCheck, "note", check.pk) == MASKED
 
 
 def test_a_role_swap_report_and_its_finding_are_stored_masked(centre, window_staff):
@@ -64,6 +65,6 @@ def test_a_role_swap_report_and_its_finding_are_stored_masked(centre, window_sta
     finding = RoleSwapFinding.objects.create(
         report=report, category="efficiency", title="电话13912345678没人接", description=TEXT
     )
-    assert _raw("development_roleswapreport", "what_was_done", report.pk) == MASKED
-    assert _raw("development_roleswapfinding", "description", finding.pk) == MASKED
-    assert "13912345678" not in _raw("development_roleswapfinding", "title", finding.pk)
+    assert _raw(RoleSwapReport, "what_was_done", report.pk) == MASKED
+    assert _raw(RoleSwapFinding, "description", finding.pk) == MASKED
+    assert "13912345678" not in _raw(RoleSwapFinding, "title", finding.pk)
