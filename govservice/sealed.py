@@ -47,7 +47,7 @@ def scrub_json(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
-        return {key: scrub_json(item) for key, item in value.items()}
+        return {scrub_json(key): scrub_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub_json(item) for item in value]
     return value
@@ -146,6 +146,19 @@ class ScrubbedCharField(models.CharField):
         return scrub(value) if isinstance(value, str) else value
 
 
+class ScrubbedJSONField(models.JSONField):
+    """A JSONField whose every string (keys and values, at any depth) is stored through `scrub`:
+    for stored error rows and payloads that quote what someone typed. Masked only, no original."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = scrub_json(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return super().get_prep_value(scrub_json(value))
+
+
 def _guard_update_fields(
     sender: type[models.Model], update_fields: frozenset[str] | None = None, **kwargs: Any
 ) -> None:
@@ -241,7 +254,7 @@ def _scrub_row(row: Any, fields: dict[str, bool]) -> bool:
                 setattr(row, name + SEALED_SUFFIX, sealed)
                 dirty = True
         else:
-            display = scrub(value)
+            display = scrub_json(value)  # a string, or the strings inside a JSON column
         if display != value:
             setattr(row, name, display)
             dirty = True

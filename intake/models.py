@@ -16,6 +16,7 @@ from complaints.models import Channel
 from govservice.crypto import EncryptedCharField
 from govservice.models import TimeStampedModel
 from govservice.redaction import KEY_SCHEME
+from govservice.sealed import ScrubbedJSONField
 from govservice.uploads import import_storage
 
 KEY_PREFIX_LENGTH = 8
@@ -210,7 +211,7 @@ class ImportBatch(TimeStampedModel):
     processed_rows = models.PositiveIntegerField(_("已处理"), default=0)
     imported_rows = models.PositiveIntegerField(_("已导入"), default=0)
     duplicate_rows = models.PositiveIntegerField(_("重复"), default=0)
-    errors = models.JSONField(_("错误"), default=list, blank=True)
+    errors = ScrubbedJSONField(_("错误"), default=list, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from govservice.models import Centre, Department, TimeStampedModel
+from govservice.sealed import ScrubbedCharField
 from govservice.uploads import import_storage
 
 
@@ -269,7 +270,7 @@ class AnswerFeedback(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("标记人"), on_delete=models.PROTECT, related_name="+"
     )
     verdict = models.CharField(pgettext_lazy("answer mark", "评价"), max_length=10, choices=Verdict.choices)
-    comment = models.CharField(_("说明"), max_length=500, blank=True)
+    comment = ScrubbedCharField(_("说明"), max_length=500, blank=True)
     question_version = models.PositiveIntegerField(_("答复版本"), default=0)
     marked_at = models.DateTimeField(_("标记时间"))
 
@@ -339,8 +340,8 @@ class SearchMiss(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("检索人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    query = models.CharField(_("检索词"), max_length=200)
-    normalized = models.CharField(_("规范化检索词"), max_length=200)
+    query = ScrubbedCharField(_("检索词"), max_length=200)
+    normalized = ScrubbedCharField(_("规范化检索词"), max_length=200)
     day = models.DateField(_("日期"))
     result_count = models.PositiveIntegerField(_("结果数"), default=0)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from govservice.categories import ProblemCategory
 from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, TimeStampedModel
+from govservice.sealed import ScrubbedCharField, ScrubbedTextField
 from staff.models import PositionType, Window
 
 
@@ -242,7 +243,7 @@ class MentorDuty(TimeStampedModel):
     pairing = models.ForeignKey(MentorPairing, verbose_name=_("结对"), on_delete=models.CASCADE, related_name="duties")
     kind = models.CharField(_("职责"), max_length=20, choices=DutyKind.choices)
     done_on = models.DateField(_("日期"))
-    note = models.TextField(_("记录"), blank=True)
+    note = ScrubbedTextField(_("记录"), blank=True)
 
     class Meta:
         db_table = "staff_mentorduty"  # kept from when the model was staff's
@@ -289,7 +290,7 @@ class RoleSwapPlan(PlainConstraintErrors, TimeStampedModel):
 class RoleSwapReport(TimeStampedModel):
     plan = models.OneToOneField(RoleSwapPlan, verbose_name=_("计划"), on_delete=models.PROTECT, related_name="report")
     done_on = models.DateField(_("体验日期"))
-    what_was_done = models.TextField(_("体验过程"))
+    what_was_done = ScrubbedTextField(_("体验过程"))
     minutes_taken = models.PositiveIntegerField(_("用时(分钟)"))
     window = models.ForeignKey(
         Window, verbose_name=_("主要涉及窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -312,8 +313,8 @@ class RoleSwapFinding(TimeStampedModel):
         RoleSwapReport, verbose_name=_("体验报告"), on_delete=models.CASCADE, related_name="findings"
     )
     category = models.CharField(_("问题类别"), max_length=20, choices=ProblemCategory.choices)
-    title = models.CharField(_("问题"), max_length=200)
-    description = models.TextField(_("问题表现"))
+    title = ScrubbedCharField(_("问题"), max_length=200)
+    description = ScrubbedTextField(_("问题表现"))
     problem = models.OneToOneField(
         "rectification.Problem",
         verbose_name=_("台账问题"),

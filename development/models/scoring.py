@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.constraints import ConstraintMessage, PlainConstraintErrors
 from govservice.models import Centre, TimeStampedModel
+from govservice.sealed import ScrubbedTextField
 from staff.models import Window
 
 from .schemes import Indicator, ScoringScheme
@@ -39,7 +40,7 @@ class SpotCheck(PlainConstraintErrors, TimeStampedModel):
     )
     notification_correct = models.BooleanField(_("一次性告知准确"), null=True, blank=True)
     discipline_violations = models.PositiveSmallIntegerField(_("违纪次数"), default=0)
-    note = models.TextField(_("记录"), blank=True)
+    note = ScrubbedTextField(_("记录"), blank=True)
 
     constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
         "spot_check_etiquette_0_to_10": ConstraintMessage(
@@ -75,7 +76,7 @@ class ManualEntry(PlainConstraintErrors, TimeStampedModel):
     month = models.DateField(_("月份"))
     indicator_code = models.SlugField(_("指标编码"), max_length=30, help_text=_("按编码对应，方案换版后仍然适用"))
     value = models.DecimalField(_("数值"), max_digits=8, decimal_places=2)
-    reason = models.TextField(_("理由"))
+    reason = ScrubbedTextField(_("理由"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -173,7 +174,7 @@ class ScoringRunEvent(models.Model):
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -255,11 +256,11 @@ class ScoreAppeal(PlainConstraintErrors, TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("申诉人"), on_delete=models.PROTECT, related_name="score_appeals"
     )
     month = models.DateField(_("月份"))
-    reason = models.TextField(_("申诉理由"))
+    reason = ScrubbedTextField(_("申诉理由"))
     indicator_code = models.SlugField(_("所涉指标"), max_length=30, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
     corrected_value = models.DecimalField(_("更正后的指标值"), max_digits=12, decimal_places=4, null=True, blank=True)
-    decision = models.TextField(_("处理意见"), blank=True)
+    decision = ScrubbedTextField(_("处理意见"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("处理人"),
@@ -325,7 +326,7 @@ class FollowUp(PlainConstraintErrors, TimeStampedModel):
     due_date = models.DateField(_("完成期限"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    outcome = models.TextField(_("结果记录"), blank=True)
+    outcome = ScrubbedTextField(_("结果记录"), blank=True)
 
     constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
         "one_follow_up_per_kind_per_month": ConstraintMessage("kind", lambda obj: _("该人员本月已有同类跟进。")),
