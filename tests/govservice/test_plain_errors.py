@@ -157,3 +157,10 @@ def test_an_expired_form_gives_a_translated_page(window_staff):
     client.force_login(window_staff, backend="django.contrib.auth.backends.ModelBackend")
     response = client.post(f"/people/{window_staff.id}/deactivate/")
     assert response.status_code == 403 and "页面已过期" in response.content.decode()
+
+
+def test_favicon_ico_leads_to_the_sites_icon_not_a_404(client):
+    # Django's admin names no icon, so browsers ask for /favicon.ico there; a 404 shows as a console error.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("govservice/favicon.svg")
