@@ -427,3 +427,12 @@ def test_tokens_do_not_exist_for_realtime_services(client, fmt):
     response = client.get(f"{BASE}tokens/abc.{fmt}")
     assert response.status_code == 404
     assert error_codes(response, fmt) == [404]
+
+
+def test_a_query_time_with_an_offset_postgresql_refuses_or_a_far_year_is_a_400_not_a_500(client, raw_key):
+    # Found by the schema fuzz test on PostgreSQL: +19:00 is a valid offset to Python, not to PostgreSQL.
+    auth = {"HTTP_AUTHORIZATION": f"Key {raw_key}"}
+    ok = client.get(f"{BASE}requests.json", {"start_date": "2026-11-30T02:21:08+19:00"}, **auth)
+    assert ok.status_code == 200
+    far = client.get(f"{BASE}requests.json", {"end_date": "1039-01-15T02:21:08.25+19:00"}, **auth)
+    assert far.status_code == 400
