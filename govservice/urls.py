@@ -5,7 +5,6 @@ import os
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -61,7 +60,7 @@ urlpatterns = [
     path("calendar/<int:year>/", calendar_views.calendar_year_edit, name="calendar-year"),
     path("calendar/changes/<int:pk>/", calendar_views.calendar_change, name="calendar-change"),
     # Browsers ask for /favicon.ico on pages that name no icon (Django's admin): the site's own icon, not a 404.
-    path("favicon.ico", RedirectView.as_view(url=static_url("govservice/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     # Django's login view, refusing an address past its failed-login limit (govservice/login_limits.py).
     path("accounts/login/", AddressLimitedLoginView.as_view(), name="login"),

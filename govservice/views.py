@@ -8,9 +8,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -137,3 +138,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if settings.DEBUG:
         body["broker_url"] = settings.CELERY_BROKER_URL.split("://", 1)[0] + "://"
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (Django's admin): the site's own icon.
+
+    Resolved per request, as `{% static %}` is: at import time the static manifest may not exist yet."""
+    return HttpResponsePermanentRedirect(static("govservice/favicon.svg"))
