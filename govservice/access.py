@@ -72,6 +72,8 @@ class ProblemLike(Protocol):
     def responsible_leader_id(self) -> int | None: ...
     @property
     def close_out_applied_by_id(self) -> int | None: ...
+    @property
+    def centre_id(self) -> int: ...
 
 
 def _roles(user: Actor | None) -> frozenset[str]:
@@ -360,6 +362,11 @@ def can_close_out(user: StaffMember, problem: ProblemLike) -> bool:
     if not is_leader(user) or user.id == problem.responsible_person_id:
         return False
     return problem.close_out_applied_by_id is None or user.id != problem.close_out_applied_by_id
+
+
+def can_publish_commitment(user: Actor | None, problem: ProblemLike) -> bool:
+    """Make a ledger problem public on the commitment board (承诺公示), or private again: a leader of its centre."""
+    return can_lead(user, problem.centre_id)
 
 
 def can_recheck(user: Actor | None) -> bool:

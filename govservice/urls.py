@@ -82,6 +82,8 @@ urlpatterns = [
     path("api/v1/", include((_api_patterns(), "api"), namespace="api")),
 ]
 urlpatterns += [path(prefix, include(f"{app}.urls")) for app, prefix in APPS_WITH_SCREENS.items()]
+# The ledger's public commitment board (承诺公示): anonymous, beside the star board at /board/<centre>/.
+urlpatterns += [path("board/<slug:centre_code>/commitments/", include("rectification.board_urls"))]
 
 if settings.DEBUG:
     from django.conf.urls.static import static

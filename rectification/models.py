@@ -224,6 +224,8 @@ class ProblemEvent(models.Model):
         RECHECK = "recheck", _("回头看")
         RECURRENCE = "recurrence", _("疑似反弹")
         OVERDUE = "overdue", _("逾期")
+        PUBLISHED = "published", _("公示承诺")
+        WITHDRAWN = "withdrawn", _("撤回公示")
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
@@ -249,6 +251,32 @@ class ProblemEvent(models.Model):
     @property
     def new_status_label(self) -> str:
         return str(Problem.Status(self.new_status).label) if self.new_status in Problem.Status.values else ""
+
+
+class PublicCommitment(models.Model):
+    """A problem a leader has made public on the centre's commitment board (承诺公示).
+
+    The row exists while the problem is public; withdrawing deletes it (the problem's history keeps both).
+    The commitment is the leader's public wording; nothing else on the board is written for the public,
+    so the board passes every text through `rectification.board.public_wording`.
+    """
+
+    problem = models.OneToOneField(
+        Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="public_commitment"
+    )
+    commitment = ScrubbedTextField(_("公开承诺"), max_length=1000)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("公示人"), on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("公示时间"))
+
+    class Meta:
+        verbose_name = _("公示承诺")
+        verbose_name_plural = _("公示承诺")
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id}: {self.commitment[:40]}"
 
 
 class LedgerImport(TimeStampedModel):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import api, views
+from . import api, board_views, views
 
 app_name = "rectification"
 
@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("problems/<int:pk>/edit/", views.problem_edit, name="problem-edit"),
     path("problems/<int:pk>/dossier.pdf", views.problem_pdf, name="problem-pdf"),
     path("problems/<int:pk>/transitions/", views.problem_transition, name="problem-transition"),
+    path("problems/<int:pk>/public/", board_views.problem_publish, name="problem-publish"),
     path("problems/<int:pk>/recheck/", views.problem_recheck, name="problem-recheck"),
     path("problems/<int:pk>/measures/", views.measure_create, name="measure-create"),
     path("measures/<int:measure_id>/progress/", views.progress_create, name="progress-create"),

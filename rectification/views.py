@@ -22,6 +22,7 @@ from staff.http import AuthenticatedHttpRequest
 from staff.selectors import centre_list_for, get_in_scope, scope_to_user
 
 from . import documents, services
+from .board import commitment_of
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
 from .models import LedgerImport, Problem
 from .selectors import (
@@ -220,6 +221,8 @@ def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else None,
         "can_recheck": problem.status == Problem.Status.CLOSED and can_recheck,
         "today": timezone.localdate(),
+        "can_publish": access.can_publish_commitment(user, problem),
+        "public_commitment": commitment_of(problem),
     }
     return render(request, "rectification/problem_detail.html", context)
 

@@ -172,3 +172,9 @@ def absences_of(person: User) -> QuerySet[Absence]:
 
 def staff_events_of(person: User) -> QuerySet[StaffEvent]:
     return person.staff_events.select_related("actor", "to_user").order_by("-created_at", "-id")
+
+
+def staff_names_of(*, centre_id: int) -> list[str]:
+    """Every name a centre's staff carry, present and past (the public commitment board hides them)."""
+    names = User.objects.filter(centre_id=centre_id).exclude(name="").values_list("name", flat=True)
+    return sorted(set(names), key=len, reverse=True)

@@ -8,6 +8,7 @@ The modules split what changes together; the names stay importable from here.
 from __future__ import annotations
 
 from ._shared import Status, can_manage_problem
+from .board import commitment_publish, commitment_withdraw
 from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_flag_recurrence, problems_recheck_due
 from .evidence import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_check, evidence_store
 from .imports import ledger_import, ledger_import_create, ledger_import_files_purge, ledger_import_process
@@ -33,6 +34,8 @@ __all__ = [
     "RECHECK_DAYS",
     "Status",
     "can_manage_problem",
+    "commitment_publish",
+    "commitment_withdraw",
     "evidence_check",
     "evidence_store",
     "ledger_import",
