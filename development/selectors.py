@@ -109,6 +109,23 @@ def star_board(*, centre: Centre) -> tuple[ScoringRun | None, list[BoardStar]]:
     ]
 
 
+def month_stars(*, centre: Centre, month: date) -> list[BoardStar]:
+    """The stars of a month as far as computed: the locked run, or the latest preview (empty before any run)."""
+    run = (
+        ScoringRun.objects.filter(
+            centre=centre,
+            month=month.replace(day=1),
+            status__in=[ScoringRun.Status.PREVIEW, ScoringRun.Status.LOCKED],
+        )
+        .order_by("-id")
+        .first()
+    )
+    if run is None:
+        return []
+    stars = run.scores.filter(is_star=True).select_related("staff", "window").order_by("position")
+    return [BoardStar(name=s.staff.name, window=str(s.window) if s.window else "", photo_url="") for s in stars]
+
+
 def sessions_for(*, user: User, centre: Centre, year: int) -> QuerySet[TrainingSession]:
     return scope_to_user(TrainingSession.objects.filter(centre=centre, held_on__year=year), user).prefetch_related(
         "attendances"

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy
@@ -440,7 +441,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every hour: delete import files left behind (a killed task, a rejected batch past IMPORT_FILE_KEEP_HOURS, a
     # stray upload) and fail batches whose task was killed; import files hold citizens' phone numbers.
     "intake-import-files-purge": {"task": "intake.tasks.import_files_purge_task", "schedule": 60 * 60.0},
+    # --- dashboard: the leaders' weekly digest, Mondays at 08:00 (Asia/Shanghai); the runs until 11:00 finish
+    # what a failed run left (each leader gets each week once: dashboard.models.DigestDelivery).
+    "dashboard-weekly-digest": {
+        "task": "dashboard.tasks.weekly_digest_send",
+        "schedule": crontab(minute=0, hour="8-11", day_of_week="mon"),
+    },
 }
+
+# --- E-mail (the weekly digest) ---------------------------------------------------------
+# Any Django e-mail backend. In development the digests land as files in var/mail/; in production set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
+# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS for the centre's mail relay.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "govservice@localhost")
 
 # --- SMS ---------------------------------------------------------------------------------
 
@@ -516,6 +536,8 @@ LOGGING = {
         "django.server": {"handlers": ["django_server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        # fpdf2 subsets the CJK font of every PDF through fontTools, which logs each table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

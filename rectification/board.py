@@ -51,6 +51,12 @@ class PublicItem:
     published_at: datetime
     updated_at: datetime
 
+    @property
+    def progress_step(self) -> int:
+        """The progress rounded to 10 % for the bar (a started problem shows at least one step)."""
+        step = round(self.progress / 10) * 10
+        return 10 if step == 0 and self.progress > 0 else step
+
 
 def public_wording(text: str, names: list[str]) -> str:
     """Text fit for the public: numbers masked and staff names replaced (longest name first)."""

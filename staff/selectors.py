@@ -15,6 +15,7 @@ from django.http import Http404
 
 from govservice import access
 from govservice.models import Centre, Department
+from govservice.roles import LEADER_ROLES
 from govservice.selectors import centre_id_of, centre_list, department_list, no_centres
 
 from .models import Absence, Role, StaffEvent, User, Window
@@ -178,3 +179,8 @@ def staff_names_of(*, centre_id: int) -> list[str]:
     """Every name a centre's staff carry, present and past (the public commitment board hides them)."""
     names = User.objects.filter(centre_id=centre_id).exclude(name="").values_list("name", flat=True)
     return sorted(set(names), key=len, reverse=True)
+
+
+def active_leaders_everywhere() -> QuerySet[User]:
+    """Every active leader of the deployment, centre and city (the weekly digest's readers)."""
+    return User.objects.filter(is_active=True, roles__role__in=LEADER_ROLES).distinct()
