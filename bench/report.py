@@ -163,6 +163,19 @@ def rows(results: Path) -> list[list[str]]:
                 _verdict(ok),
             ]
         )
+    ex = _load(results, "export")
+    if ex and ex.get("runs"):
+        small, large = ex["runs"][0], ex["runs"][-1]
+        ok = small["status"] == large["status"] == "done" and large["peak_rss_mib"] <= small["peak_rss_mib"] + 50
+        out.append(
+            [
+                f"background export (govservice/exports) of the SMS outbox, {small['rows']} and {large['rows']} rows",
+                "memory bounded: peak RSS at 10× the rows within 50 MiB of the smaller export",
+                f"{large['rows_per_second']} rows/s; peak RSS {small['peak_rss_mib']} MiB at {small['rows']} rows, "
+                f"{large['peak_rss_mib']} MiB at {large['rows']} rows; file {large['file_mib']} MiB",
+                _verdict(ok),
+            ]
+        )
     ks = _load(results, "knowledge_search")
     if ks and "output" in ks and "p95_ms" not in ks:
         from bench.run import parse_knowledge_output

@@ -36,3 +36,8 @@ class ComplaintsConfig(AppConfig):
         from .rota import rota_home_notes
 
         home_notes.register("complaints.rota", rota_home_notes)
+
+        # The complaint and evaluation lists as background Excel exports.
+        from .exports import register_exports
+
+        register_exports()

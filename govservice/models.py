@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govservice.constraints import ConstraintMessage, PlainConstraintErrors
+from govservice.uploads import export_storage
 
 
 class TimeStampedModel(models.Model):
@@ -135,3 +136,50 @@ class WorkCalendarChange(models.Model):
     @property
     def moved_total(self) -> int:
         return sum(int(n) for n in self.moved.values())
+
+
+class ExportJob(models.Model):
+    """One export asked for by one person: made in the background, downloadable by that person only,
+    with a token, until it expires (the file is then deleted; the record of who exported what stays)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    kind = models.CharField(_("导出内容"), max_length=40)
+    params = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    revealed = models.BooleanField(_("含完整个人信息"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    file = models.FileField(_("文件"), storage=export_storage, upload_to="%Y/%m/", blank=True)
+    token = models.CharField(_("下载口令"), max_length=64, editable=False)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("导出时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    downloaded_at = models.DateTimeField(_("最近下载时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "created_at"]), models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, 100 * self.rows_done // self.rows_total)

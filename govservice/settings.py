@@ -270,6 +270,10 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # The web and the import worker must share it (docker-compose.yml mounts one volume on both).
 IMPORT_FILES_ROOT = Path(env_str("IMPORT_FILES_ROOT", str(VAR_DIR / "imports")))
 STORAGES["imports"] = {"BACKEND": "govservice.uploads.ImportFileStorage"}  # in IMPORT_FILES_ROOT, 0600
+# Exports made in the background (govservice/exports): 0600, never served by URL, deleted after EXPORT_KEEP_DAYS.
+EXPORT_FILES_ROOT = Path(env_str("EXPORT_FILES_ROOT", str(VAR_DIR / "exports")))
+STORAGES["exports"] = {"BACKEND": "govservice.uploads.ExportStorage"}
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 # Rows an import file may have, every row counted, blank ones included.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
 # Columns a row of an import file may have.
@@ -441,6 +445,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every hour: delete import files left behind (a killed task, a rejected batch past IMPORT_FILE_KEEP_HOURS, a
     # stray upload) and fail batches whose task was killed; import files hold citizens' phone numbers.
     "intake-import-files-purge": {"task": "intake.tasks.import_files_purge_task", "schedule": 60 * 60.0},
+    # --- govservice: exports made in the background.
+    # Every hour: delete the files of exports past EXPORT_KEEP_DAYS (the record of who exported what stays).
+    "govservice-exports-purge": {"task": "govservice.tasks.exports_purge_task", "schedule": 60 * 60.0},
     # --- dashboard: the leaders' weekly digest, Mondays at 08:00 (Asia/Shanghai); the runs until 11:00 finish
     # what a failed run left (each leader gets each week once: dashboard.models.DigestDelivery).
     "dashboard-weekly-digest": {
@@ -450,16 +457,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- E-mail (the weekly digest) ---------------------------------------------------------
-# Any Django e-mail backend. In development the digests land as files in var/mail/; in production set
+# Django 6.1's MAILERS. In development the digests land as files in var/mail/; in production set
 # EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
-# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS for the centre's mail relay.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS for the centre's mail relay (any other backend: its class, no options).
+_MAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+_MAIL_OPTIONS: dict[str, object] = {}
+if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
+    _MAIL_OPTIONS = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER"),
+        "password": env_str("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS"),
+        "timeout": 30,
+    }
+elif _MAIL_BACKEND.endswith("filebased.EmailBackend"):
+    _MAIL_OPTIONS = {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
+MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": _MAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "govservice@localhost")
 
 # --- SMS ---------------------------------------------------------------------------------

@@ -56,6 +56,25 @@ def import_storage() -> Storage:
     return storages["imports"]
 
 
+class ExportStorage(ImportFileStorage):
+    """Export files: 0600 in EXPORT_FILES_ROOT, never served by URL (the download view streams them)."""
+
+    @cached_property
+    def base_location(self) -> str:
+        return str(self._fixed_location or settings.EXPORT_FILES_ROOT)
+
+    def _clear_cached_properties(self, setting: Any, **kwargs: Any) -> None:
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "EXPORT_FILES_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+
+def export_storage() -> Storage:
+    """The `storage=` of the export files (govservice/exports)."""
+    return storages["exports"]
+
+
 def upload_discard(file: FieldFile) -> None:
     """Delete an import file now. A file already gone is not an error: the sweep may have been first."""
     if file and file.name:

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import calendar_views, views
+from .exports import views as export_views
 from .login_limits import AddressLimitedLoginView
 from .schema import CHANNEL_SCHEMA_SETTINGS
 
@@ -61,6 +62,11 @@ urlpatterns = [
     path("calendar/changes/<int:pk>/", calendar_views.calendar_change, name="calendar-change"),
     # Browsers ask for /favicon.ico on pages that name no icon (Django's admin): the site's own icon, not a 404.
     path("favicon.ico", views.favicon),
+    # Exports made in the background (govservice/exports): ask, watch, download; the person's own only.
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/new/", export_views.export_new, name="export-new"),
+    path("exports/<int:job_id>/", export_views.export_detail, name="export-detail"),
+    path("exports/<int:job_id>/file/", export_views.export_file, name="export-file"),
     path("admin/", admin.site.urls),
     # Django's login view, refusing an address past its failed-login limit (govservice/login_limits.py).
     path("accounts/login/", AddressLimitedLoginView.as_view(), name="login"),

@@ -11,6 +11,9 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from staff.workload import work_reassigned
 
+        from .exports import register_exports
         from .services.notices import on_work_reassigned
+
+        register_exports()
 
         work_reassigned.connect(on_work_reassigned, dispatch_uid="notifications.on_work_reassigned")

@@ -33,6 +33,7 @@ def _celery_eager(settings):
 def _import_files(settings, tmp_path_factory):
     """Uploaded import files of each test in a folder of its own, not the project's var/imports."""
     settings.IMPORT_FILES_ROOT = tmp_path_factory.mktemp("imports")
+    settings.EXPORT_FILES_ROOT = tmp_path_factory.mktemp("exports")
 
 
 @pytest.fixture(autouse=True)

@@ -181,7 +181,7 @@ def test_the_pdf_shows_chinese_text(leader, week_of_complaints, tmp_path):
     assert "投诉最多的问题类别" in text
     image = page.render(scale=1.5).to_pil().convert("L")
     image.save(tmp_path / "digest.png")  # look at it: pytest keeps tmp_path
-    dark = sum(1 for value in image.getdata() if value < 128)
+    dark = sum(1 for value in image.get_flattened_data() if value < 128)
     assert dark > 2000, "the page has text drawn on it, not empty boxes"
 
 

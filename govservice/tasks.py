@@ -1,0 +1,17 @@
+"""The core's background jobs: exports (govservice/exports)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .exports.services import export_run, exports_purge
+
+
+@shared_task
+def export_run_task(job_id: int) -> str:
+    return export_run(job_id).status
+
+
+@shared_task
+def exports_purge_task() -> int:
+    return exports_purge()
