@@ -29,6 +29,8 @@ EVALUATION_ACTIONS = {
     "appeal_rejected": _lazy("申诉不成立，继续整改"),
     "reassigned": _lazy("更换责任人"),
     "follow_up": _lazy("追评"),
+    "superseded": _lazy("一次一评：已被同日新评价替换"),
+    "burst": _lazy("一次一评：短时间内集中评价，不计入"),
 }
 
 
