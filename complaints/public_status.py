@@ -183,7 +183,9 @@ def _allowed(request: HttpRequest, public_id: object) -> tuple[Complaint, str] |
     actor_kind = request.session.get(SESSION_KEY, {}).get(str(public_id))
     if actor_kind is None:
         return None
-    complaint = Complaint.objects.select_related("centre", "channel", "department").filter(public_id=public_id).first()
+    complaint = (
+        Complaint.objects.select_related("centre", "channel", "department").filter(public_id=str(public_id)).first()
+    )
     return (complaint, actor_kind) if complaint is not None else None
 
 
