@@ -223,3 +223,11 @@ def test_no_reopen_after_rating(centre, window, qr_channel, leader):
     complaint_citizen_rate(complaint_id=complaint.id, level=2, actor_kind=ActorKind.CITIZEN)
     with pytest.raises(Conflict):
         complaint_citizen_reopen(complaint_id=complaint.id, reason="x", actor_kind=ActorKind.CITIZEN)
+
+
+def test_staff_see_the_other_contact_masked_and_the_citizens_steps_named(as_user, centre, window, qr_channel, leader):
+    complaint = _replied(_complaint(centre, qr_channel, window, contact_phone="", contact_other="wx-citizen01"), leader)
+    complaint_citizen_reopen(complaint_id=complaint.id, reason="没解决", actor_kind=ActorKind.ANONYMOUS)
+    page = as_user(leader).get(complaint.get_absolute_url()).content.decode()
+    assert "wx********" in page and "citizen01" not in page
+    assert str(ActorKind.ANONYMOUS.label) in page
