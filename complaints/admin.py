@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from govservice.admin_scoping import CentreScopedAdmin, scope_by_centre
 
-from .models import Channel, DutySlot, DutySwap, EvaluationTag, FeedbackPolicy
+from .models import Channel, DutySlot, DutySwap, EvaluationTag, FeedbackPolicy, OneRatingPolicy
 
 
 @admin.register(Channel)
@@ -51,6 +51,13 @@ class FeedbackPolicyAdmin(CentreScopedAdmin, admin.ModelAdmin):
         "invite_period_days",
         "duplicate_window_days",
     ]
+
+
+@admin.register(OneRatingPolicy)
+class OneRatingPolicyAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """一次一评 limits per centre (complaints/one_rating.py)."""
+
+    list_display = ["centre", "device_daily_limit", "burst_count", "burst_minutes"]
 
 
 @admin.register(DutySlot)

@@ -53,8 +53,12 @@ class RateForm(forms.Form):
     )
     tags = forms.MultipleChoiceField(label=_("哪些方面？"), required=False, widget=forms.CheckboxSelectMultiple)
     text = forms.CharField(label=_("想说的话（选填）"), required=False, max_length=500, widget=forms.Textarea)
-    complain = forms.BooleanField(label=_("我要投诉，请工作人员联系我"), required=False)
+    complain = forms.BooleanField(label=_("我要投诉"), required=False)
     contact_phone = forms.CharField(label=_("联系电话（选填）"), required=False, max_length=20)
+    # A complaint needs a way to answer it, or the citizen's explicit choice not to leave one
+    # (complaints/services/citizen.py: complaint_contact_check).
+    contact_other = forms.CharField(label=_("其他联系方式（邮箱、微信等，选填）"), required=False, max_length=100)
+    anonymous = forms.BooleanField(label=_("匿名投诉（不留联系方式，无法收到答复）"), required=False)
 
     def __init__(self, *args: Any, allow_complaint: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +67,8 @@ class RateForm(forms.Form):
         if not allow_complaint:
             del self.fields["complain"]
             del self.fields["contact_phone"]
+            del self.fields["contact_other"]
+            del self.fields["anonymous"]
 
     def clean_contact_phone(self) -> str:
         return _clean_phone(self.cleaned_data.get("contact_phone", ""))
@@ -76,6 +82,13 @@ class RateForm(forms.Form):
             data["tags"] = [t for t in data.get("tags", []) if t in allowed]
         if data.get("complain") and not (data.get("text") or "").strip():
             self.add_error("text", _("投诉请写明具体情况。"))
+        no_contact = not data.get("contact_phone") and not (data.get("contact_other") or "").strip()
+        # A phone that failed its check has its own error already: no second one about missing contact.
+        if data.get("complain") and not data.get("anonymous") and no_contact and "contact_phone" not in self.errors:
+            self.add_error(
+                "contact_other",
+                _("请留下手机号或其他联系方式；不留联系方式请勾选“匿名投诉”（匿名投诉无法收到答复）。"),
+            )
         return data
 
 

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods
 from govservice.exceptions import DomainError
 from staff.selectors import active_window_by_public_id
 
-from . import services
+from . import one_rating, services
 from .forms import RateForm
 from .models import BadReview, Channel, Evaluation, EvaluationInvitation
+from .services.citizen import complaint_submit_by_citizen
 
 DEVICE_COOKIE = "gs_rate_device"
 # A device may rate a few times an hour (a family at one window); an IP more (a hall's shared NAT).
@@ -109,22 +110,26 @@ def rate_window(request: HttpRequest, public_id: object) -> HttpResponse:
             tags=data["tags"],
             text=data["text"],
             evaluator_phone=data.get("contact_phone", ""),
+            device=device,
         )
-        tracking_no = ""
+        tracking_no, anonymous = "", False
         if data.get("complain"):
-            complaint = services.complaint_submit(
+            complaint = complaint_submit_by_citizen(
                 centre=window.centre,
                 channel=channel,
                 content=data["text"],
                 contact_phone=data.get("contact_phone", ""),
+                contact_other=data.get("contact_other", ""),
+                anonymous=bool(data.get("anonymous")),
                 window=window,
                 evaluation=evaluation,
             )
-            tracking_no = complaint.tracking_no
+            tracking_no, anonymous = complaint.tracking_no, complaint.is_anonymous
     except DomainError as exc:
         form.add_error(None, exc.message)
         return _with_device(_render_form(request, form, context, status=400), device, fresh)
-    target = reverse("complaints:rate-thanks") + "?t=" + signing.dumps({"no": tracking_no, "c": window.centre.name})
+    token = {"no": tracking_no, "c": window.centre.name, "o": one_rating.outcome_of(evaluation), "a": anonymous}
+    target = reverse("complaints:rate-thanks") + "?t=" + signing.dumps(token)
     return _with_device(redirect(target), device, fresh)
 
 
@@ -196,6 +201,10 @@ def rate_thanks(request: HttpRequest) -> HttpResponse:
         data = signing.loads(request.GET.get("t", ""), max_age=3600)
     except signing.BadSignature:
         data = {}
-    return render(
-        request, "complaints/rate_thanks.html", {"tracking_no": data.get("no", ""), "centre_name": data.get("c", "")}
-    )
+    context = {
+        "tracking_no": data.get("no", ""),
+        "centre_name": data.get("c", ""),
+        "outcome": data.get("o", ""),  # 一次一评 (complaints/one_rating.py: outcome_of)
+        "anonymous": data.get("a", False),
+    }
+    return render(request, "complaints/rate_thanks.html", context)

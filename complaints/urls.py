@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import public_views, views
+from . import public_status, public_views, views
 
 app_name = "complaints"
 
@@ -11,6 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rate/<uuid:public_id>/", public_views.rate_window, name="rate-window"),
     path("rate/invite/<str:token>/", public_views.rate_invitation, name="rate-invitation"),
     path("rate/thanks/", public_views.rate_thanks, name="rate-thanks"),
+    # Citizens (no login): a complaint's status, answer, "not solved" and rating (complaints/public_status.py).
+    path("status/", public_status.status_lookup, name="status"),
+    path("status/<uuid:public_id>/", public_status.status_detail, name="status-detail"),
     # Staff screens.
     path("", views.overview, name="overview"),
     path("complaints/", views.complaint_list, name="complaint-list"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .bad_reviews import BadReview
 from .channels import Channel, FeedbackPolicy
-from .complaints import Complaint, ComplaintDayCount, ComplaintEvent
+from .complaints import ActorKind, Complaint, ComplaintDayCount, ComplaintEvent
 from .escalations import DutySlot, DutySwap, Escalation, EscalationDepartment, EscalationEvent
 from .evaluations import (
     BAD_REVIEW_LEVELS,
@@ -19,9 +19,13 @@ from .evaluations import (
     EvaluationLevel,
     EvaluationTag,
 )
+from .one_rating import OneRatingPolicy, Screening
 from .reveals import TextAccess
 
 __all__ = [
+    "ActorKind",
+    "OneRatingPolicy",
+    "Screening",
     "BAD_REVIEW_LEVELS",
     "BadReview",
     "Channel",

@@ -19,7 +19,7 @@ from rectification.models import Problem
 from staff.models import Window
 
 from .channels import Channel
-from .evaluations import Evaluation
+from .evaluations import Evaluation, EvaluationLevel
 
 
 class Complaint(TimeStampedModel):
@@ -115,6 +115,18 @@ class Complaint(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="merged_sources",
     )
+    # The citizen's side (complaints/public_status.py): another way to reach them, or their explicit
+    # choice to complain anonymously (no reply can be sent); their one "not solved" (答复未解决) and
+    # their one rating of the handling.
+    contact_other = EncryptedCharField(_("其他联系方式"), blank=True)
+    is_anonymous = models.BooleanField(_("匿名投诉"), default=False)
+    citizen_reopened_at = models.DateTimeField(_("群众申请重新办理时间"), null=True, blank=True)
+    citizen_reopen_reason = ScrubbedTextField(_("群众认为未解决的理由"), blank=True)
+    citizen_rating = models.PositiveSmallIntegerField(
+        _("群众对办理的评价"), choices=EvaluationLevel.choices, null=True, blank=True
+    )
+    citizen_rating_note = ScrubbedTextField(_("群众评价说明"), blank=True)
+    citizen_rated_at = models.DateTimeField(_("群众评价时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("投诉建议")
@@ -179,11 +191,19 @@ class ComplaintDayCount(models.Model):
         return f"{self.centre_id} {self.day} {self.category} {self.department_id} {self.window_id}: {self.n}"
 
 
+class ActorKind(models.TextChoices):
+    CITIZEN = "citizen", _("群众（已核验手机尾号）")
+    ANONYMOUS = "anonymous", _("匿名群众（凭编号）")
+
+
 class ComplaintEvent(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # Who acted when `actor` is empty: the citizen on the public status page (verified by the last
+    # four digits of their phone) or an anonymous citizen (by the tracking number alone).
+    actor_kind = models.CharField(max_length=20, choices=ActorKind.choices, blank=True)
     note = ScrubbedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

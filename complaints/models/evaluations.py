@@ -17,6 +17,7 @@ from govservice.sealed import ScrubbedCharField, ScrubbedTextField, sealed_copy
 from staff.models import Window
 
 from .channels import Channel
+from .one_rating import Screening
 
 
 class EvaluationLevel(models.IntegerChoices):
@@ -78,6 +79,19 @@ class Evaluation(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="follow_up",
     )
+    # 一次一评 (complaints/one_rating.py): why the rating does not count (empty: it passed the rule;
+    # `excluded` is True whenever this is set), the later rating of the same phone, window and day that
+    # replaced it, and the keyed hash of the citizen's own device (the rating page's cookie).
+    screening = models.CharField(_("一次一评核查"), max_length=20, choices=Screening.choices, blank=True)
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("被替换为"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supersedes",
+    )
+    device_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("评价")

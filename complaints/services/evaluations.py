@@ -20,6 +20,7 @@ from govservice.exceptions import Conflict, ValidationFailed
 from govservice.models import Centre
 from staff.models import User, Window
 
+from .. import one_rating
 from ..models import (
     BAD_REVIEW_LEVELS,
     Channel,
@@ -29,6 +30,7 @@ from ..models import (
     EvaluationLevel,
     EvaluationTag,
     FeedbackPolicy,
+    Screening,
 )
 from ..self_rating import is_self_triggered
 from .bad_reviews import _bad_review_open
@@ -67,6 +69,7 @@ def evaluation_submit(
     external_id: str = "",
     rated_at: datetime | None = None,
     actor: User | None = None,
+    device: str = "",
 ) -> Evaluation:
     """Record one rating. A re-sent record (same channel and external_id) returns the first one."""
     evaluation, _created = evaluation_submit_once(
@@ -85,6 +88,7 @@ def evaluation_submit(
         external_id=external_id,
         rated_at=rated_at,
         actor=actor,
+        device=device,
     )
     return evaluation
 
@@ -113,6 +117,7 @@ def evaluation_submit_once(
     rated_at: datetime | None = None,
     actor: User | None = None,
     savepoint: bool = True,
+    device: str = "",
 ) -> tuple[Evaluation, bool]:
     """`evaluation_submit`, also saying whether the rating is new (False: the channel re-sent it).
 
@@ -125,6 +130,9 @@ def evaluation_submit_once(
     round trips), and a clash raises IntegrityError out of the caller's transaction,
     which is rolled back whole; the caller calls again with savepoint=True and gets the
     answer below (the first record, or the case's Conflict).
+
+    `device`: the citizen's own device id (the rating page's cookie), for 一次一评
+    (complaints/one_rating.py, applied here so that every path obeys it).
     """
     try:
         evaluation = _evaluation_build(
@@ -144,6 +152,7 @@ def evaluation_submit_once(
             rated_at=rated_at,
             actor=actor,
         )
+        evaluation.device_hash = one_rating.device_key(device)
     except ValidationFailed:
         # A re-sent record gets the first one back even if it would no longer validate
         # (a staff member left since, a tag was retired).
@@ -155,6 +164,7 @@ def evaluation_submit_once(
     # savepoint=False: the row, its history and a bad review join the caller's transaction
     # (the intake API's, with its idempotency record) instead of nesting one more.
     with transaction.atomic(savepoint=False):
+        decision = one_rating.screen(evaluation, channel=channel)
         try:
             # A savepoint only where a unique key can clash, so that after the clash the
             # transaction is still usable for the look-up below and for the caller.
@@ -171,11 +181,12 @@ def evaluation_submit_once(
                 raise
             case_rated_already = True
         else:
+            one_rating.apply(evaluation, decision)
             EvaluationEvent.objects.create(
                 evaluation=evaluation,
                 action="submitted",
                 actor=actor if getattr(actor, "is_authenticated", False) else None,
-                note=_("本人办件自评，不计入统计") if evaluation.excluded else "",
+                note=_submitted_note(evaluation),
             )
             if evaluation.level in BAD_REVIEW_LEVELS and not evaluation.excluded:
                 _bad_review_open(evaluation)
@@ -183,6 +194,12 @@ def evaluation_submit_once(
         # Raised outside the block so that a caller's transaction is not marked for rollback.
         raise Conflict(_("该办件已评价（一事一评）。"), field="case")
     return evaluation, True
+
+
+def _submitted_note(evaluation: Evaluation) -> str:
+    if evaluation.screening:
+        return _("一次一评：%(reason)s，不计入统计") % {"reason": Screening(evaluation.screening).label}
+    return _("本人办件自评，不计入统计") if evaluation.excluded else ""
 
 
 def _evaluation_build(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from govservice import access
 from govservice.exceptions import DomainError
 
-from ..models import BadReview
+from ..models import BadReview, Screening
 
 PAGE_SIZE = 50
 
@@ -29,6 +29,9 @@ EVALUATION_ACTIONS = {
     "appeal_rejected": _lazy("申诉不成立，继续整改"),
     "reassigned": _lazy("更换责任人"),
     "follow_up": _lazy("追评"),
+    # 一次一评 (complaints/one_rating.py): the rule's own labels.
+    "superseded": Screening.SUPERSEDED.label,
+    "burst": Screening.BURST.label,
 }
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from govservice import access
 from govservice.categories import ProblemCategory
-from govservice.masking import mask_name, mask_phone
+from govservice.masking import mask_name, mask_phone, scrub
 from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
@@ -51,6 +51,7 @@ def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> Ht
         "complaint": complaint,
         "masked_phone": mask_phone(complaint.contact_phone),
         "masked_name": mask_name(complaint.contact_name),
+        "masked_other": scrub(mask_name(complaint.contact_other)),  # e-mail, WeChat…: masked like a name
         "events": _labelled(complaint.events.select_related("actor"), Complaint.Status),
         "suggestion": suggestion,
         "suggestion_label": dict(ProblemCategory.choices).get(suggestion, ""),

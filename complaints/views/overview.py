@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from staff.http import AuthenticatedHttpRequest
 
-from .. import selectors
+from .. import one_rating, selectors
 from ..deadlines import (
     BAD_REVIEW_FINISHED,
     COMPLAINT_FINISHED,
@@ -74,6 +74,7 @@ def report(request: AuthenticatedHttpRequest) -> HttpResponse:
         "end": end,
         "rows": rows,
         "totals": selectors.evaluation_totals(user=request.user, start=start, end=end),
+        "counting": one_rating.counting_summary(user=request.user, start=start, end=end),
         "levels": [(level, label) for level, label in sorted(EvaluationLevel.choices, reverse=True)],
         "shares": selectors.complaint_category_shares(user=request.user, start=start, end=end),
         "escalation_months": selectors.escalation_monthly(user=request.user, year=year),

@@ -45,10 +45,16 @@ def feedback(centre, window, qr_channel, hotline, leader, centre_admin):
     EvaluationFactory(centre=centre, channel=qr_channel, window=window, level=4, follow_up_of=first)
 
     bad = [
+        # Five citizens (one phone would be one rating a day: 一次一评).
         services.evaluation_submit(
-            centre=centre, channel=qr_channel, level=1, window=window, is_real_name=True, evaluator_phone="13900000001"
+            centre=centre,
+            channel=qr_channel,
+            level=1,
+            window=window,
+            is_real_name=True,
+            evaluator_phone=f"1390000000{i}",
         )
-        for _ in range(5)
+        for i in range(5)
     ]
     yesterday = timezone.localdate() - timedelta(days=1)
     BadReview.objects.filter(evaluation=bad[0]).update(rectify_due=yesterday)  # open, overdue
