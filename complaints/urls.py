@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import public_views, views
+from . import case_rating_views, public_views, views
 
 app_name = "complaints"
 
@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rate/<uuid:public_id>/", public_views.rate_window, name="rate-window"),
     path("rate/invite/<str:token>/", public_views.rate_invitation, name="rate-invitation"),
     path("rate/thanks/", public_views.rate_thanks, name="rate-thanks"),
+    path("rate/case/<str:token>/", case_rating_views.case_rating, name="case-rating"),  # 一事一评 (SMS link)
     # Staff screens.
     path("", views.overview, name="overview"),
     path("complaints/", views.complaint_list, name="complaint-list"),
