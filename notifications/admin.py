@@ -321,6 +321,17 @@ class SmsOptOutAdmin(admin.ModelAdmin):
     form = SmsOptOutForm
     list_display = ["masked", "note", "created_at", "created_by"]
     readonly_fields = ["created_at", "created_by"]
+    search_fields = ["note"]  # and the whole number, by its lookup hash (get_search_results)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[SmsOptOut], search_term: str
+    ) -> tuple[QuerySet[SmsOptOut], bool]:
+        """A whole number typed in the search box finds its entry (the column is encrypted: no partial match)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        hashes = lookup_hashes(services.normalize_phone(search_term)) if search_term.strip() else []
+        if hashes:
+            found = found | queryset.filter(phone_hash__in=hashes)
+        return found, may_have_duplicates
 
     @admin.display(description=_("手机号"))
     def masked(self, obj: SmsOptOut) -> str:
