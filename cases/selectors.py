@@ -32,7 +32,9 @@ from .models import (
     CaseMaterial,
     Commitment,
     MatterType,
+    RatingLink,
     ReminderCall,
+    rating_token_hash,
 )
 
 
@@ -366,3 +368,21 @@ def case_by_tracking_no_in(*, centre: Centre, tracking_no: str) -> QuerySet[Case
 
 def cases_completed_since(since: datetime) -> QuerySet[Case]:
     return Case.objects.filter(status=Case.Status.COMPLETED, completed_at__gte=since)
+
+
+# --- the citizen's rating link (一事一评; the page is complaints') ------------------------------------------
+
+
+def rating_link_for_token(*, token: str) -> RatingLink | None:
+    """The rating link of this token (used, expired or not: the page says which), with its case, or None."""
+    if not token:
+        return None
+    return (
+        RatingLink.objects.select_related("case__centre", "case__matter_type", "window", "handler")
+        .filter(token_hash=rating_token_hash(token))
+        .first()
+    )
+
+
+def case_has_rating_link(*, case_id: int) -> bool:
+    return RatingLink.objects.filter(case_id=case_id).exists()

@@ -115,7 +115,8 @@ def evaluation_invite_completed_task(days: int = 3) -> int:
     candidates = (
         cases_completed_since(since)
         .exclude(applicant_phone_hash="")
-        .filter(evaluation_invitation__isnull=True, evaluations__isnull=True)
+        # rating_link: the completion SMS already carried the case's rating link (cases, 一事一评).
+        .filter(evaluation_invitation__isnull=True, evaluations__isnull=True, rating_link__isnull=True)
         .select_related("centre")
         .order_by("completed_at")
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import public_status, public_views, views
+from . import case_rating_views, public_status, public_views, views
 
 app_name = "complaints"
 
@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Citizens (no login): a complaint's status, answer, "not solved" and rating (complaints/public_status.py).
     path("status/", public_status.status_lookup, name="status"),
     path("status/<uuid:public_id>/", public_status.status_detail, name="status-detail"),
+    path("rate/case/<str:token>/", case_rating_views.case_rating, name="case-rating"),  # 一事一评 (SMS link)
     # Staff screens.
     path("", views.overview, name="overview"),
     path("complaints/", views.complaint_list, name="complaint-list"),

@@ -7,7 +7,7 @@ staff member reads as "not found" (the complaints services check ownership again
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,9 @@ from govservice.models import Centre
 from staff.selectors import active_staff_of, windows_of
 
 from .timestamps import check_channel_time
+
+if TYPE_CHECKING:
+    from cases.models import RatingLink
 
 NOT_FOUND = gettext_lazy("所选对象不属于该中心或不存在。")
 CASE_NEEDS_INVITATION = gettext_lazy(
@@ -78,7 +81,7 @@ def evaluation_receive(
     """
     centre = centre or resolve_centre(channel, data.get("centre"))
     external_id = data.get("external_id") or ""
-    invitation: EvaluationInvitation | None = None
+    invitation: EvaluationInvitation | RatingLink | None = None  # RatingLink: the completion SMS's link (cases)
     try:
         if from_api:
             _refuse_unasked_case_rating(channel, data)

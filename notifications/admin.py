@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice import access
 from govservice.admin_scoping import CentreScopedAdmin
+from govservice.crypto import lookup_hashes
 from govservice.exceptions import DomainError
 from govservice.masking import scrub
 from staff.http import admin_user
@@ -25,7 +26,7 @@ from staff.http import admin_user
 from . import selectors, services
 from .backends import get_backend_class
 from .errors import explain_sms_error
-from .models import Notice, SmsEvent, SmsMessage, SmsTemplate
+from .models import Notice, SmsEvent, SmsMessage, SmsOptOut, SmsTemplate
 from .subjects import subject_of
 
 
@@ -294,3 +295,58 @@ class NoticeAdmin(CentreScopedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
         return False
+
+
+class SmsOptOutForm(forms.ModelForm):
+    """The number is typed once, checked and stored encrypted; the list shows it masked."""
+
+    phone = forms.CharField(label=_("手机号"), max_length=20)
+
+    class Meta:
+        model = SmsOptOut
+        fields = ["phone", "note"]
+
+    def clean_phone(self) -> str:
+        phone = services.normalize_phone(self.cleaned_data["phone"])
+        if not services.outbox.MOBILE_RE.match(phone):
+            raise forms.ValidationError(_("手机号格式不正确。"))
+        return phone
+
+
+@admin.register(SmsOptOut)
+class SmsOptOutAdmin(admin.ModelAdmin):
+    """Numbers whose owners asked for no SMS (by phone, at a window): nothing more is queued to them."""
+
+    global_reason = "a citizen's number is the same for every centre: an opt-out holds everywhere"
+    form = SmsOptOutForm
+    list_display = ["masked", "note", "created_at", "created_by"]
+    readonly_fields = ["created_at", "created_by"]
+    search_fields = ["note"]  # and the whole number, by its lookup hash (get_search_results)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[SmsOptOut], search_term: str
+    ) -> tuple[QuerySet[SmsOptOut], bool]:
+        """A whole number typed in the search box finds its entry (the column is encrypted: no partial match)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        hashes = lookup_hashes(services.normalize_phone(search_term)) if search_term.strip() else []
+        if hashes:
+            found = found | queryset.filter(phone_hash__in=hashes)
+        return found, may_have_duplicates
+
+    @admin.display(description=_("手机号"))
+    def masked(self, obj: SmsOptOut) -> str:
+        return str(obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None:  # an entry is not edited (the number is never shown in full): delete it to opt in
+            kwargs["fields"] = ["note"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: SmsOptOut, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        services.sms_opt_out(phone=form.cleaned_data["phone"], actor=admin_user(request), note=obj.note)
+        saved = SmsOptOut.objects.filter(phone_hash__in=lookup_hashes(form.cleaned_data["phone"])).first()
+        if saved is not None:
+            obj.pk = saved.pk

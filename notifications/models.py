@@ -230,3 +230,31 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SmsOptOut(models.Model):
+    """A number whose owner asked for no more SMS (退订): the outbox queues nothing to it.
+
+    Found by the number's lookup hash (under any lookup key); the number itself is encrypted, as in the outbox.
+    """
+
+    phone = EncryptedCharField(_("手机号"))
+    phone_hash = LookupHashField(lookup_source="phone", max_length=64, unique=True, editable=False)
+    note = ScrubbedCharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("退订时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("短信退订")
+        verbose_name_plural = _("短信退订")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return mask_phone(self.phone)

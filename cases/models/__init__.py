@@ -9,6 +9,7 @@ from .case import CLOSED_STATUSES, Case, CaseDayCount, CaseEvent, DeadlineWarnin
 from .catalogue import Material, MatterType
 from .deficiencies import ApplicantRecord, CaseMaterial, Commitment, ReminderCall
 from .handling import Assistance, AssistanceLog, Handover, PiiAccess
+from .rating import RATING_LINK_VALID_DAYS, RatingLink, rating_token_hash
 
 __all__ = [
     "ApplicantRecord",
@@ -25,7 +26,10 @@ __all__ = [
     "Material",
     "MatterType",
     "PiiAccess",
+    "RATING_LINK_VALID_DAYS",
+    "RatingLink",
     "RejectReason",
     "ReminderCall",
     "TrackingCounter",
+    "rating_token_hash",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from govservice import access
@@ -23,13 +24,16 @@ from ..models import (
     DeadlineWarning,
     ReminderCall,
 )
+from ..wording import day_month
 from ._common import _event, _notify_after_commit, _typed, case_clock
 
 # SMS may only go out in daytime, Asia/Shanghai (the project's TIME_ZONE).
 SMS_EARLIEST = time(8, 0)
 SMS_LATEST = time(20, 0)
 REMINDER_TIME = time(9, 0)  # "the morning of the day"
-REMINDER_TEMPLATE = "case_correction_reminder"
+REMINDER_TEMPLATE = "case_correction_reminder"  # "请于{deadline}前提交"
+# The reminder on the deadline day itself: "今天（{deadline}）是补正材料的最后期限" ("请于<today>前" read as too late).
+LAST_DAY_TEMPLATE = "case_correction_last_day"
 
 
 def _reminders_cancel(case: Case) -> None:
@@ -76,14 +80,17 @@ def reminders_plan(*, case: Case, now: datetime | None = None) -> list[tuple[dat
             )
         if send_after is None or not case.applicant_phone:
             continue
+        last_day = timezone.localdate(send_after) == commitment.deadline
+        with translation.override(settings.LANGUAGE_CODE):  # the SMS's words, whoever's screen planned it
+            deadline_words = day_month(commitment.deadline) if last_day else commitment.deadline.isoformat()
         sms_enqueue(
             key=reminder_key(case, commitment.deadline, offset),
             phone=case.applicant_phone,
-            template_code=REMINDER_TEMPLATE,
+            template_code=LAST_DAY_TEMPLATE if last_day else REMINDER_TEMPLATE,
             params={
                 "tracking_no": case.tracking_no,
                 "materials": deferred,
-                "deadline": commitment.deadline.isoformat(),
+                "deadline": deadline_words,
                 "centre": case.centre.name,
             },
             send_after=send_after,

@@ -35,6 +35,7 @@ from ._common import (
     case_clock,
     tracking_number_allocate,
 )
+from .citizen import case_completed_notify, case_terminated_notify
 from .reminders import _reminders_cancel
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,11 @@ def case_transition(
     case.save(update_fields=fields)
     if to in CLOSED_STATUSES:
         _reminders_cancel(case)
+    # The citizen is told by SMS how the case ended: completed (with the rating link) or terminated.
+    if to == S.COMPLETED:
+        case_completed_notify(case=case)
+    elif to == S.TERMINATED:
+        case_terminated_notify(case=case)
     if actor is None or actor.id != case.first_responder_id:
         _notify_after_commit(
             [case.first_responder],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .. import selectors, services
 from ..forms import ProgressLookupForm
 from ..models import Case, CaseMaterial
+from ..timeline import citizen_timeline
 
 LOOKUP_LIMIT = 10  # attempts per client address and per (tracking number, client address) ...
 LOOKUP_WINDOW = 10 * 60  # ... per ten minutes
@@ -70,6 +71,7 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
                     "correction_deadline": case.commitment.deadline if outstanding else None,
                     "outstanding": outstanding,
                     "completed_at": case.completed_at,
+                    "timeline": citizen_timeline(case=case),
                 }
     response = render(request, "cases/progress.html", {"form": form, "result": result}, status=status)
     response["Cache-Control"] = "no-store"

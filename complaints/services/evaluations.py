@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.selectors import case_has_rating_link, rating_link_for_token
+from cases.services import rating_link_mark_used
 from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import Conflict, ValidationFailed
 from govservice.models import Centre
@@ -37,7 +39,7 @@ from .bad_reviews import _bad_review_open
 from .common import _check_channel, _check_same_centre
 
 if TYPE_CHECKING:
-    from cases.models import Case, MatterType
+    from cases.models import Case, MatterType, RatingLink
 
 
 def _validate_tags(tags: Iterable[str], level: int) -> list[str]:
@@ -285,6 +287,8 @@ def evaluation_invite(*, case: Case) -> EvaluationInvitation | None:
     existing = EvaluationInvitation.objects.filter(case=case).first()
     if existing is not None:
         return existing
+    if case_has_rating_link(case_id=case.id):
+        return None  # the completion SMS carried the case's own rating link (cases): one invitation is enough
     if Evaluation.objects.filter(case=case).exists():
         return None
     policy = FeedbackPolicy.for_centre(case.centre)
@@ -319,13 +323,20 @@ def evaluation_invite(*, case: Case) -> EvaluationInvitation | None:
     return invitation
 
 
-def evaluation_invitation_check(*, case: Case, token: str) -> EvaluationInvitation:
+def evaluation_invitation_check(*, case: Case, token: str) -> EvaluationInvitation | RatingLink:
     """The case's invitation with this token, if it may still be used to rate the case; raises otherwise.
 
     A channel that did not serve the case may rate it only with this token (from the citizen's SMS link),
     so that a channel key cannot take the one rating of any case by its (sequential) tracking number.
+    The token is an invitation of this app's, or the rating link of the case's completion SMS (cases).
     """
     invitation = EvaluationInvitation.objects.filter(case=case, token=token).first() if token else None
+    if invitation is None:
+        link = rating_link_for_token(token=token)
+        if link is not None and link.case_id == case.id and not link.is_expired():
+            if link.used_at is not None:
+                raise Conflict(_("该办件已评价（一事一评）。"), field="case")
+            return link
     if invitation is None or invitation.expires_at < timezone.now():
         raise ValidationFailed(_("评价邀请码无效或已过期。"), field="invitation")
     if invitation.used_at is not None:
@@ -333,8 +344,11 @@ def evaluation_invitation_check(*, case: Case, token: str) -> EvaluationInvitati
     return invitation
 
 
-def evaluation_invitation_mark_used(*, invitation: EvaluationInvitation) -> None:
+def evaluation_invitation_mark_used(*, invitation: EvaluationInvitation | RatingLink) -> None:
     """The invitation's link works once: used by the rating just stored (the caller's transaction)."""
+    if not isinstance(invitation, EvaluationInvitation):
+        rating_link_mark_used(link_id=invitation.pk)
+        return
     now = timezone.now()
     EvaluationInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now, updated_at=now)
 

@@ -38,6 +38,9 @@ from .outbox import (
     sms_cancel,
     sms_cancel_one,
     sms_enqueue,
+    sms_opt_in,
+    sms_opt_out,
+    sms_opted_out,
     sms_requeue,
 )
 from .reaper import max_reaps, sms_reap_stuck
@@ -67,6 +70,9 @@ __all__ = [
     "sms_dispatch",
     "sms_dispatch_top_up",
     "sms_enqueue",
+    "sms_opt_in",
+    "sms_opt_out",
+    "sms_opted_out",
     "sms_in_flight",
     "sms_reap_stuck",
     "sms_requeue",

@@ -18,7 +18,7 @@ from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice.crypto import lookup_hash
+from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import InvalidTransition, ValidationFailed
 from govservice.masking import scrub
 from govservice.models import Centre
@@ -26,7 +26,7 @@ from govservice.numbers import normalize_phone as normalize_phone  # one spellin
 from govservice.sealed import scrub_json
 from staff.models import User
 
-from ..models import SmsEvent, SmsMessage
+from ..models import SmsEvent, SmsMessage, SmsOptOut
 from .templates import sms_template_current, template_missing_params
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def sms_enqueue(
     # is the encrypted `phone`.
     params = scrub_json(params)
     problem = ""
+    opted_out = bool(MOBILE_RE.match(phone)) and sms_opted_out(phone)
     if not MOBILE_RE.match(phone):
         problem = _("手机号格式不正确。")
     else:
@@ -103,17 +104,17 @@ def sms_enqueue(
             "params": params,
             "send_after": send_after or timezone.now(),
             "centre": centre,
-            "status": Status.FAILED if problem else Status.QUEUED,
+            "status": Status.FAILED if problem else Status.CANCELLED if opted_out else Status.QUEUED,
             "last_error": scrub(problem)[:500],
         },
     )
     if created:
         SmsEvent.objects.create(
             message=message,
-            kind=SmsEvent.Kind.FAILED if problem else Kind.QUEUED,
+            kind=SmsEvent.Kind.FAILED if problem else Kind.CANCELLED if opted_out else Kind.QUEUED,
             old_status="",
             new_status=message.status,
-            note=scrub(problem),
+            note=scrub(problem) or (_("该号码已退订短信，不再发送。") if opted_out else ""),
         )
         if problem:
             logger.warning("sms %s not queued: %s", message.id, scrub(problem))
@@ -367,3 +368,42 @@ def next_window_start(moment: datetime) -> datetime:
 
 def _day_start(moment: datetime) -> datetime:
     return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# --- Opt-out (退订) ------------------------------------------------------------------------------------
+
+
+def sms_opted_out(phone: str) -> bool:
+    """Whether the number's owner asked for no SMS (hashed under any lookup key)."""
+    hashes = lookup_hashes(normalize_phone(phone))
+    return bool(hashes) and SmsOptOut.objects.filter(phone_hash__in=hashes).exists()
+
+
+def sms_opt_in(*, phone: str) -> bool:
+    """The number's owner wants SMS again (e.g. asked at the window); True if an opt-out was removed."""
+    deleted, _rows = SmsOptOut.objects.filter(phone_hash__in=lookup_hashes(normalize_phone(phone))).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def sms_opt_out(*, phone: str, actor: User | None = None, note: str = "") -> int:
+    """Record that a number wants no SMS and cancel what is still queued to it; returns how many were cancelled.
+
+    Messages already claimed by a worker are on their way. Recording the same number again changes nothing.
+    """
+    phone = normalize_phone(phone)
+    if not MOBILE_RE.match(phone):
+        raise ValidationFailed(_("手机号格式不正确。"), field="phone")
+    hashes = lookup_hashes(phone)
+    if not SmsOptOut.objects.filter(phone_hash__in=hashes).exists():
+        SmsOptOut.objects.create(phone=phone, phone_hash=lookup_hash(phone), note=scrub(note), created_by=actor)
+    ids = list(SmsMessage.objects.filter(phone_hash__in=hashes, status=Status.QUEUED).values_list("id", flat=True))
+    return len(
+        _move_many(
+            ids=ids,
+            from_status=Status.QUEUED,
+            to=Status.CANCELLED,
+            kind=Kind.CANCELLED,
+            note=_("该号码已退订短信，不再发送。"),
+        )
+    )

@@ -353,9 +353,10 @@ def test_missed_correction_terminates_once_marks_applicant_and_tells_people(
     assert ApplicantRecord.objects.filter(case=case, kind="broken").count() == 1
     assert Notice.objects.filter(recipient=leader, key=f"case:{case.id}:terminated").exists()
     assert Notice.objects.filter(recipient=window_staff, key=f"case:{case.id}:terminated").exists()
-    assert set(SmsMessage.objects.filter(key__startswith=f"case:{case.id}:").values_list("status", flat=True)) == {
-        SmsMessage.Status.CANCELLED
-    }
+    reminders = SmsMessage.objects.filter(key__startswith=f"case:{case.id}:correction:")
+    assert set(reminders.values_list("status", flat=True)) == {SmsMessage.Status.CANCELLED}
+    # The citizen is told instead, once (tests/cases/test_citizen_loop.py).
+    assert SmsMessage.objects.get(key=f"case:{case.id}:terminated").status == SmsMessage.Status.QUEUED
 
 
 def test_correction_not_terminated_before_the_deadline(deficient_case):
