@@ -7,15 +7,30 @@ from govservice import access
 from govservice.navigation import NavItem
 from staff.models import User
 
+from .inbox.items import inbox_count_cached
+
 
 def nav_items(user: User) -> list[NavItem]:
     if not access.has_management_role(user):
         return []
-    return [
+    items = []
+    if access.is_leader(user):
+        items.append(
+            NavItem(
+                _("待我决定"),
+                reverse("dashboard:inbox"),
+                _("评分申诉、销号验收、办不成事、逾期投诉、值班空缺：等您决定的事项，按截止时间排列。"),
+                section=_("作风建设"),
+                badge=inbox_count_cached(user) or None,
+                key="inbox",
+            )
+        )
+    items.append(
         NavItem(
             _("领导驾驶舱"),
             reverse("dashboard:dashboard"),
             _("今日待决策事项、投诉与满意度、整改进展、办件与帮办。"),
             section=_("作风建设"),
         )
-    ]
+    )
+    return items

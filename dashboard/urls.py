@@ -3,12 +3,16 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from . import api, views
+from .inbox import views as inbox_views
 
-# Mounted under "ledger/" (govservice/urls.py): the page stays at /ledger/dashboard/.
+# Mounted at the root (govservice/urls.py): the dashboard stays at /ledger/dashboard/ beside the ledger it
+# reports on, the inbox is /dashboard/inbox/.
 app_name = "dashboard"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("ledger/dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/inbox/", inbox_views.inbox, name="inbox"),
+    path("dashboard/inbox/<str:kind>/<int:pk>/", inbox_views.inbox_decide, name="inbox-decide"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [

@@ -23,6 +23,8 @@ class NavItem:
     description: str = ""
     section: str = ""
     badge: int | None = None
+    # Names the item's badge in the page (`nav-badge-<key>`) so a partial update can replace it (htmx out-of-band).
+    key: str = ""
 
 
 def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:
