@@ -12,6 +12,7 @@ app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("ledger/dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/inbox/", inbox_views.inbox, name="inbox"),
+    path("dashboard/inbox/badge/", inbox_views.inbox_badge, name="inbox-badge"),
     path("dashboard/inbox/<str:kind>/<int:pk>/", inbox_views.inbox_decide, name="inbox-decide"),
 ]
 

@@ -6,16 +6,14 @@ click on a decision button, or a form sent any other way) validates and asks to 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from development.models import ScoreAppeal
+from rectification import selectors as rectification_selectors
 from rectification.models import Problem
 
 
@@ -87,14 +85,4 @@ class CloseOutDecideForm(DecisionForm):
         return Problem.Status.IN_RECTIFICATION
 
     def what(self) -> str:
-        problem: Problem = self.obj
-        if self.cleaned_data["choice"] == self.APPROVE:
-            recheck = timezone.localdate() + timedelta(days=settings.RECTIFICATION_RECHECK_DAYS)
-            return _("验收通过：%(code)s 销号，离开台账；%(date)s 回头看。") % {
-                "code": problem.code,
-                "date": recheck.isoformat(),
-            }
-        return _("退回：%(code)s 的销号申请不通过，问题回到整改中，责任人 %(person)s 收到退回理由。") % {
-            "code": problem.code,
-            "person": problem.responsible_person.name,
-        }
+        return rectification_selectors.close_out_decision_summary(problem=self.obj, to=self.to)

@@ -74,6 +74,13 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request)
 
 
+@login_required
+def inbox_badge(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The menu badge, which the menu loads after the page (htmx)."""
+    count = inbox_count_cached(request.user) if access.is_leader(request.user) else 0
+    return render(request, "dashboard/inbox/_badge.html", {"count": count})
+
+
 def _decide(user: User, kind: str, obj: Any, form: DecisionForm) -> None:
     data = form.cleaned_data
     if kind == Kind.APPEAL:

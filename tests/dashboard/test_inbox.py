@@ -251,6 +251,22 @@ def test_the_menu_badge_and_the_home_page_show_the_inbox(as_user, centre, leader
     full_rota(centre, leader)
     appeal_of(window_staff)
     close_out_of(centre, window_staff)
-    home = as_user(leader).get(reverse("home")).text
-    assert 'id="nav-badge-inbox">2</span>' in home
+    client = as_user(leader)
+    home = client.get(reverse("home")).text
+    # The menu loads the badge after the page; the home page says it in words.
+    assert f'hx-get="{reverse("dashboard:inbox-badge")}"' in home
     assert reverse("dashboard:inbox") in home and "待我决定：2 项" in home
+    badge = client.get(reverse("dashboard:inbox-badge"), **HX).text
+    assert 'id="nav-badge-inbox"' in badge and ">2</span>" in badge and "hidden" not in badge
+
+
+def test_the_menu_asks_nothing_of_the_inbox_while_the_page_loads(as_user, monkeypatch, leader):
+    """Counting the inbox costs queries: the menu leaves it to the badge's own request."""
+    import dashboard.inbox.items
+
+    def boom(**kwargs):
+        raise AssertionError("the page counted the inbox")
+
+    monkeypatch.setattr(dashboard.inbox.items, "inbox_for", boom)
+    page = as_user(leader).get(reverse("rectification:ledger"))
+    assert page.status_code == 200 and 'id="nav-badge-inbox"' in page.text
