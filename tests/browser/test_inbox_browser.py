@@ -11,14 +11,13 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from complaints.models import DutySlot
 from development.models import ScoreAppeal
 from rectification.models import Problem, ProblemEvent
 from tests.browser.ui import nav, screen, tr
 from tests.conftest import browser_login
-from tests.factories.rectification import ProblemFactory
+from tests.factories.rectification import close_out_applied
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,16 +37,7 @@ def test_the_leader_decides_an_appeal_and_a_close_out_in_place(ui_page, centre, 
     appeal = ScoreAppeal.objects.create(
         centre=centre, staff=window_staff, month=date(2026, 1, 1), reason="漏记表扬", indicator_code="points"
     )
-    problem = ProblemFactory(
-        centre=centre,
-        code="TD-03",
-        title="推诿扯皮",
-        status=Problem.Status.CLOSE_OUT_APPLIED,
-        responsible_leader=leader,
-        responsible_person=window_staff,
-        close_out_applied_by=window_staff,
-        close_out_applied_at=timezone.now(),
-    )
+    problem = close_out_applied(centre, window_staff, code="TD-03", title="推诿扯皮", responsible_leader=leader)
 
     page = ui_page
     browser_login(page, leader)

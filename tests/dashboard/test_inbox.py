@@ -14,7 +14,7 @@ from development.models import ScoreAppeal
 from rectification.models import Problem, ProblemEvent
 from staff.models import Role
 from tests.factories.complaints import ComplaintFactory
-from tests.factories.rectification import ProblemFactory
+from tests.factories.rectification import close_out_applied
 from tests.factories.staff import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,16 +36,7 @@ def appeal_of(person, *, indicator: str = "points") -> ScoreAppeal:
 
 
 def close_out_of(centre, person, **kwargs) -> Problem:
-    return ProblemFactory(
-        centre=centre,
-        code=kwargs.pop("code", "TD-03"),
-        title="推诿扯皮",
-        status=Problem.Status.CLOSE_OUT_APPLIED,
-        responsible_person=person,
-        close_out_applied_by=person,
-        close_out_applied_at=timezone.now(),
-        **kwargs,
-    )
+    return close_out_applied(centre, person, code=kwargs.pop("code", "TD-03"), title="推诿扯皮", **kwargs)
 
 
 def escalation_in(centre, received_by, *, due: date) -> Escalation:
@@ -270,3 +261,21 @@ def test_the_menu_asks_nothing_of_the_inbox_while_the_page_loads(as_user, monkey
     monkeypatch.setattr(dashboard.inbox.items, "inbox_for", boom)
     page = as_user(leader).get(reverse("rectification:ledger"))
     assert page.status_code == 200 and 'id="nav-badge-inbox"' in page.text
+
+
+def test_items_handled_in_their_own_app_leave_the_inbox(centre, leader, window_staff):
+    from complaints import services as complaint_services
+    from complaints.escalations import duty_slot_set, escalation_resolve
+
+    escalation = escalation_in(centre, leader, due=timezone.localdate())
+    late = ComplaintFactory(centre=centre, category="attitude", received_at=timezone.now() - timedelta(days=20))
+    unclassified = ComplaintFactory(centre=centre)
+    assert set(kinds(leader)) == {Kind.ESCALATION, Kind.COMPLAINT_OVERDUE, Kind.UNCLASSIFIED, Kind.ROTA_GAP}
+
+    escalation_resolve(escalation_id=escalation.id, solved=True, outcome="已协调办结", actor=leader)
+    complaint_services.complaint_reply(complaint_id=late.id, reply="已答复", actor=leader)
+    complaint_services.complaint_classify(complaint_id=unclassified.id, category="attitude", actor=leader)
+    for weekday in range(5):
+        for half in ("am", "pm"):
+            duty_slot_set(centre=centre, weekday=weekday, half=half, leader=leader, actor=leader)
+    assert kinds(leader) == {}

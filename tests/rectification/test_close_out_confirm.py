@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from rectification.models import Problem, ProblemEvent
-from tests.factories.rectification import ProblemFactory
+from tests.factories.rectification import close_out_applied
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def applied(centre, leader, window_staff) -> Problem:
-    return ProblemFactory(
-        centre=centre,
-        code="TD-03",
-        status=Problem.Status.CLOSE_OUT_APPLIED,
-        responsible_leader=leader,
-        responsible_person=window_staff,
-        close_out_applied_by=window_staff,
-        close_out_applied_at=timezone.now(),
-    )
+    return close_out_applied(centre, window_staff, code="TD-03", responsible_leader=leader)
 
 
 def test_verifying_without_the_confirm_field_only_says_what_will_happen(as_user, leader, applied):
