@@ -23,6 +23,7 @@ from staff.selectors import scope_to_user
 # Other apps read the deadline and self-rating rules through this module (`X as X`: re-exported);
 # their one definition lives in complaints/deadlines.py and complaints/self_rating.py.
 from .deadlines import COMPLAINT_FINISHED as COMPLAINT_FINISHED
+from .deadlines import ESCALATION_WAITING as ESCALATION_WAITING
 from .deadlines import ReplyDue as ReplyDue
 from .deadlines import complaint_reply_due as complaint_reply_due
 from .deadlines import end_of_working_day as end_of_working_day
@@ -38,6 +39,8 @@ from .models import (
     EvaluationLevel,
     EvaluationTag,
 )
+from .rota import DutyWeek as DutyWeek
+from .rota import duty_week as duty_week
 from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluation_ids
 
 LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]

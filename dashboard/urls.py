@@ -3,15 +3,20 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from . import api, digest_views, views
+from .inbox import views as inbox_views
 
-# Mounted under "ledger/" (govservice/urls.py): the page stays at /ledger/dashboard/.
+# Mounted at the root (govservice/urls.py): the dashboard stays at /ledger/dashboard/ beside the ledger it
+# reports on, the inbox is /dashboard/inbox/.
 app_name = "dashboard"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/digest/", digest_views.digest_page, name="digest"),
-    path("dashboard/digest.pdf", digest_views.digest_pdf_view, name="digest-pdf"),
-    path("dashboard/digest/email/", digest_views.digest_subscription, name="digest-subscription"),
+    path("ledger/dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/inbox/", inbox_views.inbox, name="inbox"),
+    path("dashboard/inbox/badge/", inbox_views.inbox_badge, name="inbox-badge"),
+    path("dashboard/inbox/<str:kind>/<int:pk>/", inbox_views.inbox_decide, name="inbox-decide"),
+    path("ledger/dashboard/digest/", digest_views.digest_page, name="digest"),
+    path("ledger/dashboard/digest.pdf", digest_views.digest_pdf_view, name="digest-pdf"),
+    path("ledger/dashboard/digest/email/", digest_views.digest_subscription, name="digest-subscription"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [

@@ -82,6 +82,22 @@ def appeals_for_month(*, run: ScoringRun) -> QuerySet[ScoreAppeal]:
     return ScoreAppeal.objects.filter(centre=run.centre, month=run.month).select_related("staff", "decided_by")
 
 
+def appeal_list_for(*, user: User) -> QuerySet[ScoreAppeal]:
+    """Score appeals of the centres in the user's scope (a city-wide user: every centre), oldest first."""
+    return (
+        scope_to_user(ScoreAppeal.objects.all(), user)
+        .select_related("centre", "staff", "decided_by")
+        .order_by("created_at", "id")
+    )
+
+
+def appeal_get_for(*, user: User, appeal_id: int) -> ScoreAppeal:
+    appeal = appeal_list_for(user=user).filter(id=appeal_id).first()
+    if appeal is None:
+        raise Http404
+    return appeal
+
+
 def follow_ups_for(*, centre: Centre) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(centre=centre).select_related("staff", "assignee").order_by("status", "-month")
 

@@ -23,6 +23,10 @@ class NavItem:
     description: str = ""
     section: str = ""
     badge: int | None = None
+    # A badge that costs queries may load after the page (htmx, from `badge_url`) instead of with every page;
+    # `key` names it in the page (`nav-badge-<key>`) so a partial update can replace it (htmx out-of-band).
+    key: str = ""
+    badge_url: str = ""
 
 
 def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:

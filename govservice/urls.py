@@ -28,7 +28,7 @@ APPS_WITH_SCREENS = {
     "knowledge": "knowledge/",
     "intake": "",  # its own paths: /open311/v2/..., /feedback-status/...
     "development": "",  # /scores/..., /training/..., /mentors/..., /role-swap/..., /board/...; namespace "staff"
-    "dashboard": "ledger/",  # /ledger/dashboard/ beside the ledger it reports on
+    "dashboard": "",  # /ledger/dashboard/ beside the ledger it reports on, and /dashboard/inbox/
 }
 
 

@@ -61,6 +61,8 @@ class TransitionForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]  # a field named like BaseForm.files, as in ProgressForm
         label=_("佐证材料"), widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT})
     )
+    # Sent only by the confirmation step's button: deciding a close-out takes a second, explicit click.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class MeasureForm(forms.Form):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -29,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from govservice.categories import ProblemCategory
 from staff.models import User
@@ -261,3 +263,17 @@ def no_problems() -> QuerySet[Problem]:
 
 def problem_by_code(*, centre_id: int, code: str) -> Problem | None:
     return Problem.objects.filter(centre_id=centre_id, code=code).first()
+
+
+def close_out_decision_summary(*, problem: Problem, to: str) -> str:
+    """What deciding a close-out (销号) request will do, in a sentence for the confirmation step."""
+    if to == Problem.Status.CLOSED:
+        recheck = timezone.localdate() + timedelta(days=settings.RECTIFICATION_RECHECK_DAYS)
+        return _("验收通过：%(code)s 销号，离开台账；%(date)s 回头看。") % {
+            "code": problem.code,
+            "date": recheck.isoformat(),
+        }
+    return _("退回：%(code)s 的销号申请不通过，问题回到整改中，责任人 %(person)s 收到退回理由。") % {
+        "code": problem.code,
+        "person": problem.responsible_person.name,
+    }

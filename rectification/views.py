@@ -28,6 +28,7 @@ from .models import LedgerImport, Problem
 from .selectors import (
     LedgerFilters,
     LedgerProblem,
+    close_out_decision_summary,
     event_list_for_problem,
     evidence_get_for,
     measure_get_for,
@@ -193,6 +194,10 @@ def problem_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
+    return render(request, "rectification/problem_detail.html", _detail_context(request, problem))
+
+
+def _detail_context(request: AuthenticatedHttpRequest, problem: LedgerProblem) -> dict:
     user = request.user
     can_manage = services.can_manage_problem(user, problem)
     can_recheck = access.can_recheck(user)
@@ -207,7 +212,7 @@ def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if problem.status in (Problem.Status.OPEN, Problem.Status.IN_RECTIFICATION) and not can_manage:
             continue
         transitions.append(_transition_button(problem.status, to))
-    context = {
+    return {
         "problem": problem,
         "measures": measure_list_for_problem(problem),
         "events": event_list_for_problem(problem),
@@ -224,7 +229,6 @@ def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_publish": access.can_publish_commitment(user, problem),
         "public_commitment": commitment_of(problem),
     }
-    return render(request, "rectification/problem_detail.html", context)
 
 
 def _transition_button(current: str, to: str) -> dict:
@@ -252,6 +256,18 @@ def problem_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def problem_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = problem_get_for(user=request.user, problem_id=pk)
     form = TransitionForm(request.POST, request.FILES)
+    deciding = form.is_valid() and problem.status == Problem.Status.CLOSE_OUT_APPLIED
+    # Verifying or sending back a close-out (销号) is a decision: say what it will do, decide on Confirm only
+    # (a send-back without its reason goes straight to the service, which says what is missing).
+    if (
+        deciding
+        and not form.cleaned_data["confirm"]
+        and (form.cleaned_data["to"] == Problem.Status.CLOSED or form.cleaned_data["note"].strip())
+    ):
+        to, note = form.cleaned_data["to"], form.cleaned_data["note"]
+        context = _detail_context(request, problem)
+        context["confirm"] = {"to": to, "note": note, "what": close_out_decision_summary(problem=problem, to=to)}
+        return render(request, "rectification/problem_detail.html", context)
     if form.is_valid():
         try:
             services.problem_transition(

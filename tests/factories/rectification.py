@@ -34,3 +34,17 @@ class MeasureFactory(factory.django.DjangoModelFactory[Measure]):
     deadline = factory.LazyFunction(lambda: date.today() + timedelta(days=30))
     weight = 1
     progress = 0
+
+
+def close_out_applied(centre, person, **kwargs) -> Problem:
+    """A problem whose close-out (销号) `person` applied for, waiting for a leader to verify it."""
+    from django.utils import timezone
+
+    return ProblemFactory.create(
+        centre=centre,
+        status=Problem.Status.CLOSE_OUT_APPLIED,
+        responsible_person=person,
+        close_out_applied_by=person,
+        close_out_applied_at=timezone.now(),
+        **kwargs,
+    )

@@ -56,6 +56,10 @@ def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
     screen(page, "problem", data=("上传佐证材料",))  # the history note of the upload above, made in Chinese
     page.fill("[data-testid=note-closed]", "现场核查，整改到位")
     page.click("[data-testid=transition-closed]")
+    # Verifying is a decision: the page first says what it will do, and nothing changes until confirmed.
+    assert page.locator("[data-testid=problem-status]").inner_text() == tr(page, "申请销号", "Close-out applied")
+    assert "TD-03" in page.locator("[data-testid=confirm-what]").inner_text()
+    page.click("[data-testid=confirm]")
     assert page.locator("[data-testid=problem-status]").inner_text() == tr(page, "已销号", "Closed")
     assert "现场核查，整改到位" in page.locator("[data-testid=problem-timeline]").inner_text()
     waiting.refresh_from_db()
