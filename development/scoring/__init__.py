@@ -32,7 +32,7 @@ from .runs import (
     scoring_run_request,
 )
 from .schemes import manual_entry_record, scheme_errors, scheme_for, scheme_new_version, spot_check_record
-from .talks import reminder_talk_record
+from .talks import reminder_talk_record, training_enrolment_assign
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -40,6 +40,7 @@ __all__ = [
     "boundary_notes",
     "comparison_key",
     "reminder_talk_record",
+    "training_enrolment_assign",
     "scoring_month_refresh",
     "RankRow",
     "RankingPolicy",

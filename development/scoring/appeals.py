@@ -64,10 +64,12 @@ def score_appeal_file(*, staff: User, month: date, reason: str, indicator_code: 
     }
     url = MONTHS_URL % f"{month:%Y-%m}" + f"?centre={run.centre.code}#appeal-{appeal.id}"
     for leader in leaders_of(run.centre).exclude(id=staff.id).distinct():
-        transaction.on_commit(
-            lambda leader=leader: notice_send(recipient=leader, key=f"score-appeal-filed-{appeal.id}", text=text, url=url)
-        )
+        _notice_after_commit(leader, key=f"score-appeal-filed-{appeal.id}", text=text, url=url)
     return appeal
+
+
+def _notice_after_commit(recipient: User, *, key: str, text: str, url: str) -> None:
+    transaction.on_commit(lambda: notice_send(recipient=recipient, key=key, text=text, url=url))
 
 
 def _indicator_name(run: ScoringRun, code: str) -> str:
@@ -77,7 +79,9 @@ def _indicator_name(run: ScoringRun, code: str) -> str:
 
 def _total_of(appeal: ScoreAppeal) -> Decimal | None:
     return (
-        StaffMonthScore.objects.filter(run__centre_id=appeal.centre_id, run__month=appeal.month, staff_id=appeal.staff_id)
+        StaffMonthScore.objects.filter(
+            run__centre_id=appeal.centre_id, run__month=appeal.month, staff_id=appeal.staff_id
+        )
         .values_list("total", flat=True)
         .first()
     )
@@ -130,12 +134,6 @@ def _tell_staff(appeal: ScoreAppeal) -> None:
         "before": _total_text(appeal.total_before),
         "after": _total_text(appeal.total_after),
     }
-    staff = appeal.staff
-    transaction.on_commit(
-        lambda: notice_send(
-            recipient=staff,
-            key=f"score-appeal-decided-{appeal.id}",
-            text=text,
-            url=MY_SCORE_URL % f"{appeal.month:%Y-%m}",
-        )
+    _notice_after_commit(
+        appeal.staff, key=f"score-appeal-decided-{appeal.id}", text=text, url=MY_SCORE_URL % f"{appeal.month:%Y-%m}"
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from govservice.workdays import WorkCalendar
 from govservice.models import Centre
+from govservice.workdays import WorkCalendar
 
 from ..models import StaffLeave, month_start, next_month
 
@@ -19,6 +19,4 @@ def working_days_in(month: date, calendar: WorkCalendar | None = None) -> int:
 
 
 def leave_days_for(*, centre: Centre, month: date) -> dict[int, Decimal]:
-    return dict(
-        StaffLeave.objects.filter(centre=centre, month=month_start(month)).values_list("staff_id", "days")
-    )
+    return dict(StaffLeave.objects.filter(centre=centre, month=month_start(month)).values_list("staff_id", "days"))

@@ -170,9 +170,11 @@ def boundary_notes(
     rows: Sequence[Ranked], outcome_star: Sequence[bool], outcome_bottom: Sequence[bool], policy: RankingPolicy
 ) -> list[BoundaryNote]:
     """Explain both lines of a ranked month from its rows and their outcomes (for the month page)."""
-    totals = [r.total for r in rows]
-    if any(t is None for t in totals):
-        raise ValueError("only ranked rows have a line")
+    totals: list[Decimal] = []
+    for row in rows:
+        if row.total is None:
+            raise ValueError("only ranked rows have a line")
+        totals.append(row.total)
     n = len(rows)
     notes = []
     for kind, places, outcome in (
@@ -181,9 +183,8 @@ def boundary_notes(
     ):
         note = BoundaryNote(kind=kind, places=places, taken=sum(1 for o in outcome if o))
         if places:
-            ordered = sorted(range(n), key=lambda i: totals[i], reverse=(kind == "star"))  # type: ignore[arg-type,return-value]
-            line_total = totals[ordered[places - 1]]
-            better = sum(1 for t in totals if (t > line_total if kind == "star" else t < line_total))  # type: ignore[operator]
+            line_total = sorted(totals, reverse=(kind == "star"))[places - 1]
+            better = sum(1 for t in totals if (t > line_total if kind == "star" else t < line_total))
             tied = [i for i in range(n) if totals[i] == line_total]
             if better + len(tied) > places:  # the line falls inside the tie
                 note = BoundaryNote(

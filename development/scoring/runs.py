@@ -53,8 +53,8 @@ from ..models import (
 )
 from .figures import collect_figures, has_activity, window_staff_of
 from .follow_ups import follow_ups_for
-from .ranking import RankingPolicy, RankRow, rank_rows
 from .leave import leave_days_for, working_days_in
+from .ranking import RankingPolicy, RankRow, rank_rows
 from .rules import _q2, indicator_score, metric_value, normalised, volume_target
 from .schemes import scheme_errors, scheme_for
 

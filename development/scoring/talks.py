@@ -20,16 +20,16 @@ from notifications.services import notice_send
 from staff.models import User
 from staff.selectors import person_get
 
-from ..models import FollowUp, ReminderTalk, ReminderTalkEvent, ScoringRun, TrainingEnrolment
+from ..models import FollowUp, ReminderTalk, ReminderTalkEvent, ScoringRun, TrainingEnrolment, TrainingSession
 
 TALKS_URL = "/scores/centre/#reminder-talks"
 
 
 def reminder_talks_for(run: ScoringRun, first_bottom: set[int], head: User | None) -> None:
     """Raise a talk for each first bottom month; withdraw open ones an appeal lifted out of the bottom."""
-    for talk in ReminderTalk.objects.filter(centre=run.centre, month=run.month, status=ReminderTalk.Status.OPEN).exclude(
-        staff_id__in=first_bottom
-    ):
+    for talk in ReminderTalk.objects.filter(
+        centre=run.centre, month=run.month, status=ReminderTalk.Status.OPEN
+    ).exclude(staff_id__in=first_bottom):
         _move(talk, ReminderTalk.Status.CANCELLED, actor=None, note=_("申诉更正后不再位列末位"))
         talk.save(update_fields=["status", "updated_at"])
     if not first_bottom:
@@ -60,9 +60,7 @@ def _notify(talk: ReminderTalk, head: User) -> None:
         "month": f"{talk.month:%Y-%m}",
         "due": talk.due_date,
     }
-    transaction.on_commit(
-        lambda: notice_send(recipient=head, key=f"reminder-talk-{talk.id}", text=text, url=TALKS_URL)
-    )
+    transaction.on_commit(lambda: notice_send(recipient=head, key=f"reminder-talk-{talk.id}", text=text, url=TALKS_URL))
 
 
 def _move(talk: ReminderTalk, to: str, *, actor: User | None, note: str) -> None:
@@ -103,3 +101,34 @@ def enrolment_for(follow_up: FollowUp) -> TrainingEnrolment:
         enrolment.status = TrainingEnrolment.Status.ENROLLED
         enrolment.save(update_fields=["status", "updated_at"])
     return enrolment
+
+
+@transaction.atomic
+def training_enrolment_assign(*, enrolment_id: int, session_id: int, actor: User) -> TrainingEnrolment:
+    """A manager puts a retraining enrolment on a session of the centre."""
+    enrolment = TrainingEnrolment.objects.select_for_update().get(id=enrolment_id)
+    if not access.can_manage_centre(actor, enrolment.centre_id):
+        raise NotPermitted()
+    if enrolment.status != TrainingEnrolment.Status.ENROLLED:
+        raise InvalidTransition(current=enrolment.get_status_display(), requested=_("安排场次"))
+    session = TrainingSession.objects.filter(id=session_id, centre_id=enrolment.centre_id).first()
+    if session is None:
+        raise ValidationFailed(_("所选对象不属于该中心或不存在。"), field="session")
+    enrolment.session = session
+    enrolment.save(update_fields=["session", "updated_at"])
+    return enrolment
+
+
+def enrolment_attended(*, session: TrainingSession, staff_id: int, actor: User | None) -> None:
+    """A sign-in at the session an enrolment was put on: the enrolment is attended, its follow-up done."""
+    for enrolment in TrainingEnrolment.objects.select_for_update().filter(
+        session=session, staff_id=staff_id, status=TrainingEnrolment.Status.ENROLLED
+    ):
+        enrolment.status = TrainingEnrolment.Status.ATTENDED
+        enrolment.save(update_fields=["status", "updated_at"])
+        FollowUp.objects.filter(id=enrolment.follow_up_id, status=FollowUp.Status.OPEN).update(
+            status=FollowUp.Status.DONE,
+            completed_at=timezone.now(),
+            outcome=_("已参加离岗培训：%(session)s") % {"session": session},
+            updated_at=timezone.now(),
+        )

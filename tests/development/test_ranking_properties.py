@@ -153,7 +153,9 @@ def test_ranks_positions_stars_and_bottom_places_follow_the_rules(people: list[E
         assert row.is_bottom == (bottom_line is not None and key <= bottom_line and not row.is_star)
     assert sum(r.is_star for r in ranked) >= stars  # a tie on the line adds places, never takes one
     assert not any(r.is_star and r.is_bottom for r in rows)
-    if not any(r.is_star for r in ranked if bottom_line is not None and comparison_key(r, policy.tie_rule) <= bottom_line):
+    if not any(
+        r.is_star for r in ranked if bottom_line is not None and comparison_key(r, policy.tie_rule) <= bottom_line
+    ):
         assert sum(r.is_bottom for r in ranked) >= bottoms  # bottom places are only fewer where stars take them
 
 
