@@ -131,6 +131,23 @@ class ScoringSchemeAdmin(CentreScopedAdmin, admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
 
+    # The published rules of a version a locked month was ranked with; a change goes into a new version.
+    FROZEN_RULES = (
+        "valid_from",
+        "min_evaluations",
+        "star_share",
+        "bottom_share",
+        "bottom_min_headcount",
+        "tie_rule",
+        "talk_working_days",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_frozen:
+            readonly += [name for name in self.FROZEN_RULES if name not in readonly]
+        return readonly
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         for problem in scheme_errors(form.instance):

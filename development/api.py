@@ -52,7 +52,7 @@ class ScoreMeApi(APIView):
     class OutputSerializer(serializers.Serializer):
         month = serializers.DateField(source="run.month", format="%Y-%m")
         status = serializers.CharField(source="run.status")
-        total = serializers.DecimalField(max_digits=6, decimal_places=2)
+        total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)  # null: no data
         ranked = serializers.BooleanField()
         not_ranked_reason = serializers.CharField()
         rank = serializers.IntegerField(allow_null=True)

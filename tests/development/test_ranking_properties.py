@@ -32,6 +32,7 @@ from development.scoring import (
     RankingPolicy,
     RankRow,
     bottom_count,
+    boundary_notes,
     comparison_key,
     rank_rows,
     star_count,
@@ -188,3 +189,24 @@ def test_the_result_does_not_depend_on_the_input_order_or_the_staff_numbers(
     again = to_rows(shuffled)
     rank_rows(again, policy)
     assert outcome(again) == outcome(rows)
+
+
+@EXAMPLES
+@given(people=entries(), policy=POLICIES)
+def test_every_tie_on_the_star_line_is_explained_and_under_all_tied_everyone_in_it_is_a_star(
+    people: list[Entry], policy: RankingPolicy
+) -> None:
+    rows = to_rows(people)
+    rank_rows(rows, policy)
+    ranked = [r for r in rows if r.ranked]
+    star, bottom = boundary_notes(ranked, [r.is_star for r in ranked], [r.is_bottom for r in ranked], policy)
+    n = len(ranked)
+    assert (star.places, bottom.places) == (star_count(n, policy), bottom_count(n, policy))
+    assert (star.taken, bottom.taken) == (sum(r.is_star for r in ranked), sum(r.is_bottom for r in ranked))
+    if star.tie_total is None:
+        assert star.taken == star.places  # no tie on the line: exactly the places
+        return
+    tied = [r for r in ranked if r.total == star.tie_total]
+    assert len(star.people) == len(tied) > star.tie_places
+    if policy.tie_rule == TieRule.ALL_TIED:
+        assert star.all_in
