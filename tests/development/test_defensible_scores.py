@@ -440,3 +440,21 @@ def test_a_leader_who_is_not_of_the_centre_cannot_record_a_talk(twelve, centre, 
     scoring_run_lock(run_id=scoring_run_month(centre=centre, month=JAN, actor=leader).id, actor=leader)
     with pytest.raises(NotPermitted):
         reminder_talk_record(talk_id=ReminderTalk.objects.get().id, actor=other_leader, notes="越权")
+
+
+def test_the_administrator_enters_leave_in_the_admin_for_a_month_not_yet_locked(
+    centre, window_staff, leader, admin, as_user
+):
+    scheme_with(centre, VOLUME)
+    client = as_user(admin)
+    url = reverse("admin:development_staffleave_add")
+    response = client.post(url, {"staff": window_staff.id, "month": "2026-01-15", "days": "3", "reason": "年休假"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    leave = StaffLeave.objects.get()
+    assert (leave.month, leave.days, leave.centre, leave.entered_by) == (JAN, Decimal(3), centre, admin)
+
+    evaluation(window_staff, 5, at(2026, 2, 6))
+    scoring_run_lock(run_id=scoring_run_month(centre=centre, month=FEB, actor=leader).id, actor=leader)
+    refused = client.post(url, {"staff": window_staff.id, "month": "2026-02-01", "days": "2", "reason": "病假"})
+    assert refused.status_code == 200 and "已锁定" in refused.content.decode()
+    assert StaffLeave.objects.count() == 1
