@@ -8,27 +8,17 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from development.models import Formula, ManualEntry, Metric, ReminderTalk, Source
+from development.models import ManualEntry, ReminderTalk
 from development.scoring import scoring_run_lock, scoring_run_month
 from tests.browser.ui import screen
 from tests.conftest import browser_login
+from tests.development.test_defensible_scores import POINTS, TWELVE
 from tests.factories.development import scheme_with
 from tests.factories.staff import window_staff as make_window_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JAN = date(2026, 1, 1)
-POINTS = [
-    {
-        "code": "points",
-        "name": "综合得分",
-        "source": Source.MANUAL,
-        "metric": Metric.MANUAL_SUM,
-        "formula": Formula.COUNT,
-        "target": Decimal(100),
-        "weight": 100,
-    },
-]
 
 
 def test_the_leader_reads_the_tie_on_the_star_line_and_records_the_reminder_talk(ui_page, centre, window, leader):
@@ -36,7 +26,7 @@ def test_the_leader_reads_the_tie_on_the_star_line_and_records_the_reminder_talk
     people = [
         make_window_staff(centre=centre, window=window, username=f"p{i:02d}", name=f"员工{i:02d}") for i in range(12)
     ]
-    for person, value in zip(people, [95, 85, 85, 85, 80, 75, 70, 65, 60, 55, 50, 40], strict=True):
+    for person, value in zip(people, TWELVE, strict=True):
         ManualEntry.objects.create(
             centre=centre,
             staff=person,
