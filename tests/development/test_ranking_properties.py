@@ -142,8 +142,9 @@ def test_ranks_positions_stars_and_bottom_places_follow_the_rules(people: list[E
     ranked = sorted((r for r in rows if r.ranked), key=lambda r: display_key(r, policy))
     n = len(ranked)
     assert [r.position for r in ranked] == list(range(1, n + 1))
-    for row in ranked:
-        assert row.rank == 1 + sum(1 for other in ranked if other.total > row.total)  # competition ranks
+    totals = [r.total if r.total is not None else Decimal(0) for r in ranked]  # every entry has a total
+    for row, total in zip(ranked, totals, strict=True):
+        assert row.rank == 1 + sum(1 for other in totals if other > total)  # competition ranks
 
     stars, bottoms = star_count(n, policy), bottom_count(n, policy)
     keys = [comparison_key(r, policy.tie_rule) for r in ranked]
