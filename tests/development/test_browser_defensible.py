@@ -59,4 +59,5 @@ def test_the_leader_reads_the_tie_on_the_star_line_and_records_the_reminder_talk
     page.wait_for_selector(f"#reminder-talk-{talk.id} .status-ok")
     talk.refresh_from_db()
     assert talk.status == "done" and "承诺改进" in talk.notes
-    screen(page, "reminder-talks", data=("员工", "测试方案", "指出差距", "首次位列末位"))
+    # the history notes are stored in the language of the lock that raised the talk: data
+    screen(page, "reminder-talks", data=("员工", "测试方案", "指出差距", "首次位列末位", "安排提醒谈话", "期限"))
