@@ -342,6 +342,10 @@ def _complaints(ctx: DemoContext, centre: Centre, today: date) -> None:
                 if status in ("replied", "closed", "reopened")
                 else None,
                 callback_satisfied=True if status == "closed" else (False if status == "reopened" else None),
+                # the reply says it was verified: a founded verdict; the others are still under examination
+                verdict=Complaint.Verdict.FOUNDED
+                if not is_suggestion and status in ("replied", "closed", "reopened")
+                else "",
                 external_id=f"{DEMO_MARK}{index:04d}",
                 received_at=_at(received, ctx),
             )

@@ -370,3 +370,21 @@ def complaint_by_external_id(*, channel: Channel, external_id: str) -> Complaint
 def evaluation_by_external_id(*, channel: Channel, external_id: str) -> Evaluation | None:
     """The evaluation a channel already sent under this id (a resend), if any."""
     return Evaluation.objects.filter(channel=channel, external_id=external_id).first()
+
+
+def complaint_verdict_counts_by_staff(
+    *, centre_id: int, start: datetime, end: datetime, categories: list[str]
+) -> list[Mapping[str, Any]]:
+    """Per person of one centre, complaints received in [start, end) (merged ones left out): `n` and
+    `cat_<category>` count only those verified as founded or partly founded (the ones that cost points);
+    `pending` counts those still without a verdict. An unfounded complaint counts nowhere. One query."""
+    founded = Q(verdict__in=Complaint.FOUNDED_VERDICTS)
+    annotations = {
+        "n": Count("id", filter=founded),
+        "pending": Count("id", filter=Q(verdict="")),
+        **{f"cat_{c}": Count("id", filter=founded & Q(category=c)) for c in categories},
+    }
+    complaints = Complaint.objects.filter(
+        centre_id=centre_id, staff_id__isnull=False, received_at__gte=start, received_at__lt=end, kind="complaint"
+    ).exclude(status="merged")
+    return list(complaints.values("staff_id").annotate(**annotations).order_by())

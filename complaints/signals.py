@@ -17,3 +17,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 record_changed = Signal()
+
+# A complaint's verdict (核实结论) was set or changed; sent after commit.
+#     sender: `Complaint`; instance: the complaint as the service left it; old_verdict: the verdict before.
+# Development re-computes a not yet locked service-star month (a verdict gives points back or takes them).
+complaint_verdict_changed = Signal()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from . import case_rating_views, public_status, public_views, views
+from .views.verdicts import complaint_verdict
 
 app_name = "complaints"
 
@@ -20,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("complaints/", views.complaint_list, name="complaint-list"),
     path("complaints/<uuid:public_id>/", views.complaint_detail, name="complaint-detail"),
     path("complaints/<uuid:public_id>/reveal/<str:field>/", views.complaint_reveal, name="complaint-reveal"),
+    path("complaints/<uuid:public_id>/verdict/", complaint_verdict, name="complaint-verdict"),
     path("complaints/<uuid:public_id>/<str:action>/", views.complaint_action, name="complaint-action"),
     path("evaluations/", views.evaluation_list, name="evaluation-list"),
     path("bad-reviews/", views.bad_review_list, name="bad-review-list"),

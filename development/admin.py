@@ -23,6 +23,8 @@ from .models import (
     ManualEntry,
     MentorDuty,
     MentorPairing,
+    ReminderTalk,
+    ReminderTalkEvent,
     RoleSwapFinding,
     RoleSwapPlan,
     RoleSwapReport,
@@ -30,6 +32,8 @@ from .models import (
     ScoringRun,
     ScoringScheme,
     SpotCheck,
+    StaffLeave,
+    TrainingEnrolment,
     TrainingPlan,
     TrainingSession,
 )
@@ -102,6 +106,7 @@ class ScoringSchemeAdmin(CentreScopedAdmin, admin.ModelAdmin):
         "star_share",
         "bottom_share",
         "bottom_min_headcount",
+        "tie_rule",
     ]
     list_filter = ["centre"]
     search_fields = ["name"]
@@ -125,6 +130,23 @@ class ScoringSchemeAdmin(CentreScopedAdmin, admin.ModelAdmin):
                 messages.success(request, _("已建立新版本：%(scheme)s") % {"scheme": new})
             except DomainError as exc:
                 messages.error(request, exc.message)
+
+    # The published rules of a version a locked month was ranked with; a change goes into a new version.
+    FROZEN_RULES = (
+        "valid_from",
+        "min_evaluations",
+        "star_share",
+        "bottom_share",
+        "bottom_min_headcount",
+        "tie_rule",
+        "talk_working_days",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_frozen:
+            readonly += [name for name in self.FROZEN_RULES if name not in readonly]
+        return readonly
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -249,3 +271,85 @@ class RoleSwapReportAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_filter = ["done_on"]
     list_display = ["plan", "done_on", "minutes_taken"]
     inlines = [RoleSwapFindingInline]
+
+
+class StaffLeaveForm(forms.ModelForm):
+    """Leave in a month not yet locked, for a member of the row's centre; the month is its first day."""
+
+    class Meta:
+        model = StaffLeave
+        fields = ["staff", "month", "days", "reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        month, staff = data.get("month"), data.get("staff")
+        if month is not None:
+            from .models import month_start
+            from .scoring.locks import scores_locked
+
+            data["month"] = self.instance.month = month_start(month)
+            centre_id = staff.centre_id if staff is not None else None
+            if staff is not None and centre_id is None:
+                self.add_error("staff", _("该人员不属于任何中心。"))
+            if centre_id is not None and scores_locked(centre_id, data["month"]):
+                self.add_error("month", _("该月评分已锁定，休假天数不能再改；请通过评分申诉更正。"))
+        days = data.get("days")
+        if days is not None and days > 31:
+            self.add_error("days", _("休假天数不能超过一个月的天数。"))
+        return data
+
+
+@admin.register(StaffLeave)
+class StaffLeaveAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """Days of leave (entered by the administrator) pro-rate the volume targets of the month's score."""
+
+    form = StaffLeaveForm
+    search_fields = ["staff__name", "staff__username"]
+    list_display = ["month", "staff", "days", "reason", "entered_by"]
+    list_filter = ["centre", "month"]
+    readonly_fields = ["entered_by"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.centre_id = obj.staff.centre_id  # the staff choices are scoped to the administrator's centres
+        obj.entered_by = signed_in_user(request.user)
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+        from django.utils.translation import gettext as _now
+
+        from .scoring import scoring_month_refresh
+
+        scoring_month_refresh(centre_id=obj.centre_id, month=obj.month, note=_now("休假天数变更"))
+
+
+class ReminderTalkEventInline(CentreScopedInline, admin.TabularInline):
+    model = ReminderTalkEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "old_status", "new_status", "note"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReminderTalk)
+class ReminderTalkAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """Read-only here: talks are raised by a locked month and recorded by the leader on the scores page."""
+
+    search_fields = ["staff__name", "staff__username"]
+    list_display = ["month", "staff", "leader", "due_date", "status", "done_at"]
+    list_filter = ["centre", "status"]
+    readonly_fields = ["centre", "staff", "month", "leader", "due_date", "status", "done_at", "notes"]
+    inlines = [ReminderTalkEventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(TrainingEnrolment)
+class TrainingEnrolmentAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    search_fields = ["staff__name", "staff__username"]
+    list_display = ["staff", "follow_up", "session", "status"]
+    list_filter = ["centre", "status"]
+    readonly_fields = ["centre", "staff", "follow_up", "status"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

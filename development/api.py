@@ -52,7 +52,7 @@ class ScoreMeApi(APIView):
     class OutputSerializer(serializers.Serializer):
         month = serializers.DateField(source="run.month", format="%Y-%m")
         status = serializers.CharField(source="run.status")
-        total = serializers.DecimalField(max_digits=6, decimal_places=2)
+        total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)  # null: no data
         ranked = serializers.BooleanField()
         not_ranked_reason = serializers.CharField()
         rank = serializers.IntegerField(allow_null=True)
@@ -85,7 +85,10 @@ class ScoreAppealCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         month = serializers.RegexField(r"^\d{4}-\d{2}$")
         reason = serializers.CharField(max_length=2000)
-        indicator_code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+        indicator_code = serializers.CharField(
+            max_length=30,
+            help_text="The indicator appealed (required: an appeal is upheld by correcting one indicator)",
+        )
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()

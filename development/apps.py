@@ -26,3 +26,10 @@ class DevelopmentConfig(AppConfig):
         from .scoring.calendar import follow_up_deadlines_recompute
 
         register_deadline_kind("score_follow_up", _("末位跟进期限"), follow_up_deadlines_recompute)
+
+        # A complaint's verdict changed: its month, if not yet locked, is computed again (points back or taken).
+        from complaints.signals import complaint_verdict_changed
+
+        from .scoring.refresh import on_complaint_verdict_changed
+
+        complaint_verdict_changed.connect(on_complaint_verdict_changed, dispatch_uid="development-verdict-refresh")

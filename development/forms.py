@@ -31,13 +31,21 @@ def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceFie
 
 
 class AppealForm(forms.Form):
+    """The appeal names the indicator appealed: a leader upholds an appeal by correcting one indicator's
+    value, so an appeal "on the whole" could never be upheld and is not offered (issue 16)."""
+
     month = forms.CharField(widget=forms.HiddenInput)
-    indicator_code = forms.ChoiceField(label=_("所涉指标"), required=False)
+    indicator_code = forms.ChoiceField(
+        label=_("申诉所涉指标"),
+        help_text=_("中心领导通过更正某一指标的数值来支持申诉，请选择有误的指标。"),
+    )
     reason = forms.CharField(label=_("申诉理由"), widget=forms.Textarea, max_length=2000)
 
     def __init__(self, *args: Any, indicators: Iterable[Indicator] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self, "indicator_code").choices = [("", _("（总体）"))] + [(i.code, i.name) for i in indicators]
+        _choice_field(self, "indicator_code").choices = [("", _("请选择指标"))] + [
+            (i.code, f"{i.dimension.name} · {i.name}") for i in indicators
+        ]
 
 
 class AppealDecisionForm(forms.Form):
@@ -108,10 +116,20 @@ class MentorPairForm(forms.Form):
     reason = forms.ChoiceField(label=_("结对原因"), choices=MentorPairing.Reason.choices)
     started_on = forms.DateField(label=_("结对日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, staff_queryset: QuerySet[User] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        staff_queryset: QuerySet[User] | None = None,
+        mentor_queryset: QuerySet[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         queryset = staff_queryset if staff_queryset is not None else no_staff()
-        _model_choice_field(self, "mentor").queryset = queryset
+        # Only those who may mentor today (mentor_picker.mentor_candidates); the page says why others are missing.
+        mentor = _model_choice_field(self, "mentor")
+        mentor.queryset = mentor_queryset if mentor_queryset is not None else queryset
+        if mentor_queryset is not None:
+            mentor.help_text = _("只列出符合导师条件的人员：窗口工作满 5 年、最近一次年度考核优秀、带教未满 2 人。")
         _model_choice_field(self, "mentee").queryset = queryset
 
 

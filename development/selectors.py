@@ -17,11 +17,13 @@ from .models import (
     FollowUp,
     IndicatorScore,
     MentorPairing,
+    ReminderTalk,
     RoleSwapFinding,
     RoleSwapPlan,
     ScoreAppeal,
     ScoringRun,
     StaffMonthScore,
+    TrainingEnrolment,
     TrainingSession,
 )
 
@@ -99,7 +101,29 @@ def appeal_get_for(*, user: User, appeal_id: int) -> ScoreAppeal:
 
 
 def follow_ups_for(*, centre: Centre) -> QuerySet[FollowUp]:
-    return FollowUp.objects.filter(centre=centre).select_related("staff", "assignee").order_by("status", "-month")
+    return (
+        FollowUp.objects.filter(centre=centre)
+        .select_related("staff", "assignee", "enrolment", "enrolment__session")
+        .order_by("status", "-month")
+    )
+
+
+def reminder_talks_for(*, centre: Centre) -> QuerySet[ReminderTalk]:
+    return (
+        ReminderTalk.objects.filter(centre=centre)
+        .select_related("staff", "leader")
+        .prefetch_related("events")
+        .order_by("status", "-month", "staff__username")
+    )
+
+
+def training_enrolments_for(*, centre: Centre) -> QuerySet[TrainingEnrolment]:
+    """Retraining enrolments (two bottom months in a row), open ones first, each with its follow-up."""
+    return (
+        TrainingEnrolment.objects.filter(centre=centre)
+        .select_related("staff", "follow_up", "session")
+        .order_by("status", "-created_at")
+    )
 
 
 @dataclass(frozen=True)

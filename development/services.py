@@ -63,6 +63,9 @@ def attendance_sign_in(*, session: TrainingSession, staff: User, at: datetime | 
     attendance, _created = Attendance.objects.get_or_create(
         session=session, staff=staff, defaults={"signed_in_at": at or timezone.now()}
     )
+    from .scoring.talks import enrolment_attended  # scoring imports this module's models only
+
+    enrolment_attended(session=session, staff_id=staff.id, actor=None)
     return attendance
 
 

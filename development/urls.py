@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import api, views
+from . import api, views, views_talks
 
 _screens: list[URLPattern] = [
     path("scores/", views.my_score, name="my-score"),
@@ -19,9 +19,19 @@ _screens: list[URLPattern] = [
     path("scores/appeals/<int:appeal_id>/decide/", views.score_appeal_decide, name="score-appeal-decide"),
     path("scores/follow-ups/<int:follow_up_id>/complete/", views.follow_up_complete, name="follow-up-complete"),
     path("scores/inputs/", views.score_inputs, name="score-inputs"),
+    path(
+        "scores/reminder-talks/<int:talk_id>/record/",
+        views_talks.reminder_talk_record,
+        name="reminder-talk-record",
+    ),
     path("board/<slug:centre_code>/", views.star_board, name="star-board"),
     path("training/", views.training, name="training"),
     path("training/sessions/<int:session_id>/", views.training_session, name="training-session"),
+    path(
+        "training/enrolments/<int:enrolment_id>/session/",
+        views_talks.training_enrolment_assign,
+        name="training-enrolment-assign",
+    ),
     path("mentors/", views.mentors, name="mentors"),
     path("mentors/<int:pairing_id>/duties/", views.mentor_duty, name="mentor-duty"),
     path("role-swap/", views.role_swap, name="role-swap"),

@@ -22,6 +22,7 @@ from staff.models import User
 from . import scoring
 from . import selectors as sel
 from . import services as dev
+from .exports import hr_workbook
 from .forms import (
     AppealDecisionForm,
     AppealForm,
@@ -33,6 +34,7 @@ from .forms import (
     RoleSwapReportForm,
     SpotCheckForm,
 )
+from .mentor_picker import mentor_candidates
 from .models import (
     DutyKind,
     FollowUp,
@@ -44,6 +46,7 @@ from .models import (
     month_start,
     previous_month,
 )
+from .month_page import month_rules
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -69,9 +72,10 @@ def my_score(request: AuthenticatedHttpRequest) -> HttpResponse:
         lines = sel.score_breakdown(chosen)
         context["lines"] = [(line, scoring.explain(line)) for line in lines]
         context["appeal"] = ScoreAppeal.objects.filter(staff=request.user, month=chosen.run.month).first()
-        context["appeal_form"] = AppealForm(
-            initial={"month": f"{chosen.run.month:%Y-%m}"}, indicators=[line.indicator for line in lines]
-        )
+        indicators = [line.indicator for line in lines]
+        if not indicators and chosen.run.scheme is not None:  # a month without data has no lines
+            indicators = list(chosen.run.scheme.indicators.select_related("dimension"))
+        context["appeal_form"] = AppealForm(initial={"month": f"{chosen.run.month:%Y-%m}"}, indicators=indicators)
     return render(request, "development/scoring/my_score.html", context)
 
 
@@ -84,7 +88,7 @@ def score_appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = ScoringRun.objects.filter(centre_id=request.user.centre_id, month=month).select_related("scheme").first()
     if run is None or run.scheme is None:
         raise Http404
-    form = AppealForm(request.POST, indicators=list(run.scheme.indicators.all()))
+    form = AppealForm(request.POST, indicators=list(run.scheme.indicators.select_related("dimension")))
     if form.is_valid():
         try:
             scoring.score_appeal_file(
@@ -97,7 +101,9 @@ def score_appeal(request: AuthenticatedHttpRequest) -> HttpResponse:
         except DomainError as exc:
             _fail(request, exc)
     else:
-        messages.error(request, _("请写明申诉理由。"))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
     return redirect(f"{reverse('staff:my-score')}?month={month:%Y-%m}")
 
 
@@ -115,6 +121,7 @@ def score_months(request: AuthenticatedHttpRequest) -> HttpResponse:
         "runs": runs,
         "last_month": last_month,
         "follow_ups": sel.follow_ups_for(centre=centre)[:50],
+        "talks": sel.reminder_talks_for(centre=centre)[:50],
         "follow_up_form": FollowUpCompleteForm(),
     }
     return render(request, "development/scoring/months.html", context)
@@ -134,6 +141,7 @@ def score_month(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     run = context["run"]
     if run is not None:
         context["scores"] = list(sel.month_scores(run))
+        context["rules"] = month_rules(run, context["scores"])
         context["appeals"] = list(sel.appeals_for_month(run=run))
         context["decision_form"] = AppealDecisionForm()
         # The same rule scoring_run_lock checks, so the button shows exactly when the lock may succeed.
@@ -219,47 +227,12 @@ def follow_up_complete(request: AuthenticatedHttpRequest, follow_up_id: int) -> 
 @login_required
 def score_export(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     """HR export: one row per person, with the performance-reward flag for stars."""
-    from openpyxl import Workbook
-
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
     context = _month_context(request, centre, month)
     run = context["run"]
     if run is None:
         raise Http404
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{run.month:%Y-%m}"
-    sheet.append(
-        [
-            _("月份"),
-            _("工号"),
-            _("姓名"),
-            _("窗口"),
-            _("总分"),
-            _("名次"),
-            _("参与排名"),
-            _("服务之星"),
-            _("绩效奖励"),
-            _("末位"),
-            _("状态"),
-        ]
-    )
-    for score in sel.month_scores(run):
-        sheet.append(
-            [
-                f"{run.month:%Y-%m}",
-                score.staff.staff_no,
-                score.staff.name,
-                str(score.window) if score.window else "",
-                float(score.total),
-                score.rank,
-                _("是") if score.ranked else score.not_ranked_reason,
-                _("是") if score.is_star else "",
-                _("是") if score.is_star else _("否"),
-                _("是") if score.is_bottom else "",
-                run.get_status_display(),
-            ]
-        )
+    book = hr_workbook(run, list(sel.month_scores(run)))
     buffer = BytesIO()
     book.save(buffer)
     response = HttpResponse(
@@ -335,6 +308,7 @@ def training(request: AuthenticatedHttpRequest) -> HttpResponse:
         "summary": dev.training_plan_vs_actual(centre=centre, year=year),
         "sessions": sel.sessions_for(user=request.user, centre=centre, year=year).order_by("-held_on")[:60],
         "missed": dev.training_missed(centre=centre, since=today.replace(month=1, day=1), until=today)[:30],
+        "enrolments": sel.training_enrolments_for(centre=centre)[:50],
     }
     return render(request, "development/programmes/training.html", context)
 
@@ -378,9 +352,14 @@ def mentors(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         raise Http404
     staff = scoring.window_staff_of(centre).order_by("username")
-    form = MentorPairForm(staff_queryset=staff, initial={"started_on": timezone.localdate()}) if manager else None
+    mentors, not_offered = mentor_candidates(staff, timezone.localdate())
+    form = (
+        MentorPairForm(staff_queryset=staff, mentor_queryset=mentors, initial={"started_on": timezone.localdate()})
+        if manager
+        else None
+    )
     if request.method == "POST" and manager:
-        form = MentorPairForm(request.POST, staff_queryset=staff)
+        form = MentorPairForm(request.POST, staff_queryset=staff, mentor_queryset=mentors)
         if form.is_valid():
             try:
                 dev.mentor_pair(actor=request.user, **form.cleaned_data)
@@ -399,6 +378,7 @@ def mentors(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "average_days": round(sum(independent) / len(independent)) if independent else None,
+        "not_offered": not_offered if manager else [],
         "duty_kinds": DutyKind.choices,
     }
     return render(request, "development/programmes/mentors.html", context)

@@ -331,6 +331,12 @@ def can_classify_complaint(user: StaffMember, complaint: ComplaintLike) -> bool:
     return can_handle_complaint(user, complaint) or is_liaison(user)
 
 
+def can_set_complaint_verdict(user: StaffMember, complaint: ComplaintLike, *, staff_id: int | None) -> bool:
+    """Record what verification found (属实 / 部分属实 / 不属实): a manager of the complaint's centre, never the
+    member of staff the complaint is about (the verdict decides their service-star points)."""
+    return can_manage_centre(user, complaint.centre_id) and not _is_one_of(user, staff_id)
+
+
 def can_decide_appeal(user: Actor | None, record: InCentre) -> bool:
     """Decide a bad-review appeal (复核): a leader who manages the review's centre."""
     return is_leader(user) and can_manage_centre(user, record.centre_id)

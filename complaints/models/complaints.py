@@ -35,6 +35,16 @@ class Complaint(TimeStampedModel):
         REOPENED = "reopened", _("重新办理")
         MERGED = "merged", _("已合并")
 
+    class Verdict(models.TextChoices):
+        """What verification found (核实结论); blank while the complaint is still being examined."""
+
+        FOUNDED = "founded", _("属实")
+        PARTLY = "partly", _("部分属实")
+        UNFOUNDED = "unfounded", _("不属实")
+
+    # The verdicts under which a complaint counts against the staff member (service-star scoring).
+    FOUNDED_VERDICTS: ClassVar[frozenset[str]] = frozenset({Verdict.FOUNDED, Verdict.PARTLY})
+
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.MERGED}),
         Status.ASSIGNED: frozenset({Status.REPLIED, Status.MERGED}),
@@ -107,6 +117,16 @@ class Complaint(TimeStampedModel):
     callback_satisfied = models.BooleanField(_("回访满意"), null=True, blank=True)
     callback_note = ScrubbedTextField(_("回访情况"), blank=True, keep_original=True)
     callback_note_sealed = sealed_copy()
+    verdict = models.CharField(_("核实结论"), max_length=20, choices=Verdict.choices, blank=True)
+    verdict_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核实人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("合并至"),

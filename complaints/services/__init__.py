@@ -52,6 +52,7 @@ from .evaluations import (
     evaluation_submit_once,
 )
 from .reveal import can_reveal_text, feedback_text_reveal
+from .verdicts import complaint_verdict_set
 
 __all__ = [
     "can_reveal_text",
@@ -74,6 +75,7 @@ __all__ = [
     "complaint_reply",
     "complaint_submit",
     "complaint_submit_once",
+    "complaint_verdict_set",
     "evaluation_follow_up",
     "evaluation_invitation_check",
     "evaluation_invitation_mark_used",

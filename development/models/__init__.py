@@ -5,6 +5,7 @@ They were staff's until the app was split out; each keeps its `staff_<name>` tab
 
 from __future__ import annotations
 
+from .accountability import *  # noqa: F403
 from .programmes import *  # noqa: F403
 from .schemes import *  # noqa: F403
 from .scoring import *  # noqa: F403

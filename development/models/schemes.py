@@ -89,6 +89,13 @@ def previous_month(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
+class TieRule(models.TextChoices):
+    """How a tie on the total that straddles the star or bottom line is settled, published with the scheme."""
+
+    ALL_TIED = "all_tied", _("并列者结果相同：同分者全部评为服务之星（末位同理全部列入）")
+    INDICATORS = "indicators", _("依次比较群众评价得分、有效评价数、办结件数；仍相同者结果相同")
+
+
 class ScoringScheme(PlainConstraintErrors, TimeStampedModel):
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="scoring_schemes")
     name = models.CharField(_("方案名称"), max_length=100)
@@ -116,8 +123,23 @@ class ScoringScheme(PlainConstraintErrors, TimeStampedModel):
     )
     bottom_min_headcount = models.PositiveSmallIntegerField(
         _("至少一名末位的排名人数"),
-        default=20,
+        default=10,
         help_text=_("参与排名人数达到此数时，按比例不足一人也列一名末位"),
+    )
+    # Versions made before this field existed were given ALL_TIED by the migration: their old
+    # last resort (the staff number) is no rule a leader can defend.
+    tie_rule = models.CharField(
+        _("并列规则"),
+        max_length=20,
+        choices=TieRule.choices,
+        default=TieRule.ALL_TIED,
+        help_text=_("同分跨越服务之星或末位分界线时如何处理；在月度评分页上公布"),
+    )
+    talk_working_days = models.PositiveSmallIntegerField(
+        _("提醒谈话期限(工作日)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("首次末位后，领导须在锁定后的这些工作日内完成提醒谈话"),
     )
     notes = models.TextField(_("说明"), blank=True)
 

@@ -193,7 +193,16 @@ class StaffMonthScore(models.Model):
     window = models.ForeignKey(
         Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
+    # None: no activity at all in the month (无数据) — shown as no data, never as a score, and not ranked.
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    evaluation_points = models.DecimalField(
+        _("群众评价得分"), max_digits=6, decimal_places=2, default=0, help_text=_("按指标并列规则比较时使用")
+    )
+    leave_days = models.DecimalField(_("休假工作日数"), max_digits=4, decimal_places=1, default=0)
+    working_days = models.PositiveSmallIntegerField(_("当月工作日数"), default=0)
+    pending_complaints = models.PositiveIntegerField(
+        _("核实中的投诉"), default=0, help_text=_("尚未核实的投诉不扣分，核实为属实或部分属实后才扣分")
+    )
     evaluation_count = models.PositiveIntegerField(_("有效评价数"), default=0)
     cases_completed = models.PositiveIntegerField(_("办结件数"), default=0)
     ranked = models.BooleanField(_("参与排名"), default=False)
@@ -260,6 +269,8 @@ class ScoreAppeal(PlainConstraintErrors, TimeStampedModel):
     indicator_code = models.SlugField(_("所涉指标"), max_length=30, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
     corrected_value = models.DecimalField(_("更正后的指标值"), max_digits=12, decimal_places=4, null=True, blank=True)
+    total_before = models.DecimalField(_("处理前总分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    total_after = models.DecimalField(_("处理后总分"), max_digits=6, decimal_places=2, null=True, blank=True)
     decision = ScrubbedTextField(_("处理意见"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,7 +11,18 @@ from __future__ import annotations
 from .appeals import score_appeal_decide, score_appeal_file
 from .figures import collect_figures, window_staff_of
 from .follow_ups import centre_head, follow_up_complete
-from .ranking import DEFAULT_POLICY, RankingPolicy, RankRow, bottom_count, rank_rows, star_count
+from .ranking import (
+    DEFAULT_POLICY,
+    BoundaryNote,
+    RankingPolicy,
+    RankRow,
+    bottom_count,
+    boundary_notes,
+    comparison_key,
+    rank_rows,
+    star_count,
+)
+from .refresh import scoring_month_refresh
 from .rules import explain, indicator_score, metric_value, month_bounds, normalised
 from .runs import (
     is_first_working_day_of_month,
@@ -21,9 +32,16 @@ from .runs import (
     scoring_run_request,
 )
 from .schemes import manual_entry_record, scheme_errors, scheme_for, scheme_new_version, spot_check_record
+from .talks import reminder_talk_record, training_enrolment_assign
 
 __all__ = [
     "DEFAULT_POLICY",
+    "BoundaryNote",
+    "boundary_notes",
+    "comparison_key",
+    "reminder_talk_record",
+    "training_enrolment_assign",
+    "scoring_month_refresh",
     "RankRow",
     "RankingPolicy",
     "bottom_count",

@@ -7,7 +7,11 @@ from datetime import date
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from cases.selectors import case_counts_by_handler
-from complaints.selectors import complaint_counts_by_staff, evaluation_counts_by_staff, self_triggered_evaluation_ids
+from complaints.selectors import (
+    complaint_verdict_counts_by_staff,
+    evaluation_counts_by_staff,
+    self_triggered_evaluation_ids,
+)
 from govservice.models import Centre
 from staff.models import Role, User
 from staff.selectors import active_staff_with_roles
@@ -43,8 +47,9 @@ def collect_figures(
             figures[row["staff_id"]].evaluations = dict(row)
 
     if Source.COMPLAINTS in sources:
+        # Only complaints verified as founded (属实 / 部分属实) count; "pending" ones are shown, not counted.
         categories = sorted({i.complaint_category for i in indicators if i.complaint_category})
-        for row in complaint_counts_by_staff(centre_id=centre.id, start=start, end=end, categories=categories):
+        for row in complaint_verdict_counts_by_staff(centre_id=centre.id, start=start, end=end, categories=categories):
             if row["staff_id"] in figures:
                 figures[row["staff_id"]].complaints = dict(row)
 
@@ -92,3 +97,17 @@ def collect_figures(
             if manual_row["staff_id"] in figures:
                 figures[manual_row["staff_id"]].manual[manual_row["indicator_code"]] = dict(manual_row)
     return figures, stats
+
+
+def has_activity(figures: StaffFigures) -> bool:
+    """Whether anything at all was recorded for the person in the month: without it there is no score (无数据)."""
+    cases = figures.cases
+    return bool(
+        figures.evaluations.get("n")
+        or cases.get("completed")
+        or cases.get("accepted")
+        or figures.spot.get("n")
+        or any(row.get("n") for row in figures.manual.values())
+        or figures.complaints.get("n")
+        or figures.complaints.get("pending")
+    )

@@ -14,7 +14,8 @@ from notifications.services import notice_send
 from staff.models import User
 from staff.selectors import leaders_of, person_get
 
-from ..models import FollowUp, ScoringRun, previous_month
+from ..models import FollowUp, ScoringRun, TrainingEnrolment, previous_month
+from .talks import enrolment_for, reminder_talks_for
 
 FOLLOW_UP_WORKING_DAYS = 10
 
@@ -24,7 +25,8 @@ def centre_head(centre: Centre) -> User | None:
 
 
 def follow_ups_for(run: ScoringRun) -> None:
-    """Bottom in this locked month and in the previous locked month: interview + off-duty training."""
+    """A locked month's bottom places: a first bottom month → a reminder talk; bottom in this locked month
+    and in the previous locked month → the interview and off-duty training, with a retraining enrolment."""
     previous = ScoringRun.objects.filter(
         centre=run.centre, month=previous_month(run.month), status=ScoringRun.Status.LOCKED
     ).first()
@@ -34,13 +36,16 @@ def follow_ups_for(run: ScoringRun) -> None:
     )
     due = FollowUp.objects.filter(centre=run.centre, month=run.month)
     qualifying = now_bottom & before_bottom
-    # An appeal can lift someone out of the bottom: their open follow-ups are withdrawn.
-    due.filter(status=FollowUp.Status.OPEN).exclude(staff_id__in=qualifying).update(
-        status=FollowUp.Status.CANCELLED, updated_at=timezone.now()
+    head = centre_head(run.centre)
+    reminder_talks_for(run, now_bottom - before_bottom, head)
+    # An appeal can lift someone out of the bottom: their open follow-ups (and enrolments) are withdrawn.
+    withdrawn = due.filter(status=FollowUp.Status.OPEN).exclude(staff_id__in=qualifying)
+    TrainingEnrolment.objects.filter(follow_up__in=withdrawn, status=TrainingEnrolment.Status.ENROLLED).update(
+        status=TrainingEnrolment.Status.CANCELLED, updated_at=timezone.now()
     )
+    withdrawn.update(status=FollowUp.Status.CANCELLED, updated_at=timezone.now())
     if not qualifying:
         return
-    head = centre_head(run.centre)
     deadline = WorkCalendar.load().add_working_days(timezone.localdate(), FOLLOW_UP_WORKING_DAYS).date
     for staff_id in sorted(qualifying):
         for kind in (FollowUp.Kind.INTERVIEW, FollowUp.Kind.TRAINING):
@@ -53,6 +58,8 @@ def follow_ups_for(run: ScoringRun) -> None:
             if not created and follow_up.status == FollowUp.Status.CANCELLED:
                 follow_up.status = FollowUp.Status.OPEN
                 follow_up.save(update_fields=["status", "updated_at"])
+            if kind == FollowUp.Kind.TRAINING and follow_up.status == FollowUp.Status.OPEN:
+                enrolment_for(follow_up)
             if created and head is not None:
                 _notify_follow_up(follow_up, head)
 

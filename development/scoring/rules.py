@@ -108,9 +108,29 @@ def normalised(indicator: Indicator, value: Decimal | None, cases_completed: int
     return _q4(value * HUNDRED / Decimal(cases_completed))
 
 
-def indicator_score(indicator: Indicator, value: Decimal | None) -> Decimal:
+VOLUME_METRICS = frozenset({Metric.CASES_COMPLETED, Metric.CASES_ACCEPTED})
+
+
+def available_share(working_days: int, leave_days: Decimal) -> Decimal:
+    """The share of the month's working days the person was not on leave (0 to 1)."""
+    if working_days <= 0 or leave_days <= 0:
+        return ONE
+    return max(Decimal(0), min(ONE, (Decimal(working_days) - leave_days) / Decimal(working_days)))
+
+
+def volume_target(indicator: Indicator, working_days: int, leave_days: Decimal) -> Decimal | None:
+    """A volume indicator's target pro-rated by days of leave; every other indicator keeps its target."""
+    if indicator.metric not in VOLUME_METRICS or indicator.target is None or leave_days <= 0:
+        return indicator.target
+    return _q4(indicator.target * available_share(working_days, leave_days))
+
+
+def indicator_score(indicator: Indicator, value: Decimal | None, target: Decimal | None = None) -> Decimal:
     weight = indicator.weight
-    target = indicator.target or ONE  # scheme_errors() refuses a missing target before any run
+    # scheme_errors() refuses a missing target before any run; a pro-rated one comes from volume_target().
+    target = target if target is not None else (indicator.target or ONE)
+    if target <= 0:  # a whole month of leave: no volume can be asked
+        return _q2(weight)
     if indicator.formula in (Formula.RATIO, Formula.AVERAGE):
         if value is None:
             return _q2(weight)
@@ -182,6 +202,15 @@ def explain(line: IndicatorScore) -> str:
         }
     per_100 = _("（每百件办结件）") if indicator.normalise_by_volume else ""
     if indicator.formula == Formula.COUNT:
+        score_of = line.staff_score
+        prorated = volume_target(indicator, score_of.working_days, score_of.leave_days)
+        if prorated != target and prorated is not None:
+            prefix += _("休假 %(leave)s 个工作日（本月 %(days)s 个工作日），目标按比例折算为 %(target)s；") % {
+                "leave": _num(score_of.leave_days),
+                "days": score_of.working_days,
+                "target": _num(prorated),
+            }
+            target = prorated
         return prefix + _(
             "计 %(value)s%(per)s，目标 %(target)s：%(weight)s × min(1, %(value)s ÷ %(target)s) = %(score)s。"
         ) % {

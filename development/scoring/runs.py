@@ -51,10 +51,11 @@ from ..models import (
     month_start,
     previous_month,
 )
-from .figures import collect_figures, window_staff_of
+from .figures import collect_figures, has_activity, window_staff_of
 from .follow_ups import follow_ups_for
+from .leave import leave_days_for, working_days_in
 from .ranking import RankingPolicy, RankRow, rank_rows
-from .rules import _q2, indicator_score, metric_value, normalised
+from .rules import _q2, indicator_score, metric_value, normalised, volume_target
 from .schemes import scheme_errors, scheme_for
 
 logger = logging.getLogger(__name__)
@@ -156,32 +157,49 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> 
     staff = list(window_staff_of(run.centre).order_by("username"))
     step("figures")
     figures, _stats = collect_figures(centre=run.centre, month=run.month, staff=staff, indicators=indicators)
+    leave = leave_days_for(centre=run.centre, month=run.month)
+    working_days = working_days_in(run.month)
     appeals = {
         (a.staff_id, a.indicator_code): a
         for a in ScoreAppeal.objects.filter(
             centre=run.centre, month=run.month, status=ScoreAppeal.Status.UPHELD
         ).exclude(indicator_code="")
     }
+    appealed = {staff_id for staff_id, _code in appeals}
     step("scores")
     rows: list[RankRow] = []
     for user in staff:
         fig = figures[user.id]
         cases_completed = int(fig.cases.get("completed", 0))
         evaluation_count = int(fig.evaluations.get("n", 0))
-        indicator_rows = []
+        leave_days = leave.get(user.id, Decimal(0))
+        row = RankRow(
+            staff=user,
+            total=None,
+            evaluation_count=evaluation_count,
+            cases_completed=cases_completed,
+            evaluation_points=Decimal(0),
+            ranked=False,
+            not_ranked_reason=_("本月无数据"),
+            indicator_rows=[],
+            leave_days=leave_days,
+            pending_complaints=int(fig.complaints.get("pending", 0)),
+        )
+        rows.append(row)
+        if not has_activity(fig) and user.id not in appealed:
+            continue  # no activity: no data, never a score (an indicator of 0 would look like a result)
         total = Decimal(0)
-        evaluation_points = Decimal(0)
         for indicator in indicators:
             measured = metric_value(indicator, fig)
             value = normalised(indicator, measured.value, cases_completed)
             appeal = appeals.get((user.id, indicator.code))
             if appeal is not None:
                 value = appeal.corrected_value
-            score = indicator_score(indicator, value)
+            score = indicator_score(indicator, value, volume_target(indicator, working_days, leave_days))
             total += score
             if indicator.source == Source.EVALUATIONS:
-                evaluation_points += score
-            indicator_rows.append(
+                row.evaluation_points += score
+            row.indicator_rows.append(
                 IndicatorScore(
                     indicator=indicator,
                     value=value,
@@ -191,24 +209,13 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> 
                     appeal=appeal,
                 )
             )
-        ranked = evaluation_count >= scheme.min_evaluations
-        reason = (
+        row.total = _q2(total)
+        row.ranked = evaluation_count >= scheme.min_evaluations
+        row.not_ranked_reason = (
             ""
-            if ranked
+            if row.ranked
             else _("有效评价 %(count)d 条，少于参与排名所需的 %(min)d 条")
             % {"count": evaluation_count, "min": scheme.min_evaluations}
-        )
-        rows.append(
-            RankRow(
-                staff=user,
-                total=_q2(total),
-                evaluation_count=evaluation_count,
-                cases_completed=cases_completed,
-                evaluation_points=evaluation_points,
-                ranked=ranked,
-                not_ranked_reason=reason,
-                indicator_rows=indicator_rows,
-            )
         )
     rank_rows(rows, RankingPolicy.of(scheme))
     step("save")
@@ -221,6 +228,10 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> 
                 staff=r.staff,
                 window_id=r.staff.window_id,
                 total=r.total,
+                evaluation_points=r.evaluation_points,
+                leave_days=r.leave_days,
+                working_days=working_days,
+                pending_complaints=r.pending_complaints,
                 evaluation_count=r.evaluation_count,
                 cases_completed=r.cases_completed,
                 ranked=r.ranked,

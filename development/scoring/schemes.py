@@ -59,6 +59,8 @@ def scheme_new_version(*, scheme: ScoringScheme, valid_from: date, actor: User, 
         star_share=scheme.star_share,
         bottom_share=scheme.bottom_share,
         bottom_min_headcount=scheme.bottom_min_headcount,
+        tie_rule=scheme.tie_rule,
+        talk_working_days=scheme.talk_working_days,
         notes=scheme.notes,
     )
     dimension_map = {}

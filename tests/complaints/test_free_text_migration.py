@@ -60,7 +60,8 @@ def test_existing_rows_are_scrubbed_and_sealed_in_batches_and_restored_on_the_wa
         assert _raw("content", plain.id) == "态度冷漠"
         assert _raw("content_sealed", plain.id) == ""
         assert _raw("note", event.id, "complaints_complaintevent") == MASKED  # scrubbed, nothing sealed
-        assert Complaint.objects.get(pk=complaints[0].pk).content_sealed == TEXT
+        # only() the column this state has: fields added by later migrations (e.g. the verdict) are not there yet
+        assert Complaint.objects.only("content_sealed").get(pk=complaints[0].pk).content_sealed == TEXT
         # Six complaint rows read two at a time: more than one SELECT of complaints.
         assert statements(queries).count("SELECT complaints_complaint") >= 3
 

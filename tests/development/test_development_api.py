@@ -44,8 +44,14 @@ def test_my_score_api_explains_each_indicator(run, as_user, window_staff):
 def test_appeal_api_allows_one_per_month(run, as_user, window_staff):
     client = as_user(window_staff)
     url = reverse("api:staff-score-appeal-create")
-    first = client.post(url, {"month": "2026-01", "reason": "评价器故障"}, content_type="application/json")
-    second = client.post(url, {"month": "2026-01", "reason": "再次"}, content_type="application/json")
+    no_target = client.post(url, {"month": "2026-01", "reason": "评价器故障"}, content_type="application/json")
+    assert no_target.status_code == 400  # an appeal names the indicator a leader can correct
+    first = client.post(
+        url, {"month": "2026-01", "reason": "评价器故障", "indicator_code": "eval_avg"}, content_type="application/json"
+    )
+    second = client.post(
+        url, {"month": "2026-01", "reason": "再次", "indicator_code": "eval_avg"}, content_type="application/json"
+    )
     assert first.status_code == 201
     assert second.status_code == 409 and second.json()["code"] == "conflict"
 

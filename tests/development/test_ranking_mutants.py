@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from development.scoring import RankingPolicy, RankRow, bottom_count, rank_rows, star_count
+from development.models import TieRule
+from development.scoring import DEFAULT_POLICY, RankingPolicy, RankRow, bottom_count, rank_rows, star_count
 from tests.factories.staff import UserFactory
 
 
@@ -35,23 +36,35 @@ def _order(rows: list[RankRow]) -> list[str]:
     return [r.staff.username for r in sorted((r for r in rows if r.ranked), key=lambda r: r.position or 0)]
 
 
+BY_INDICATORS = RankingPolicy(Decimal("0.5"), Decimal("0"), 0, TieRule.INDICATORS)
+
+
 def test_equal_totals_points_and_counts_fall_back_to_more_completed_cases():
     rows = [_row("few", cases_completed=3), _row("many", cases_completed=9)]
-    rank_rows(rows)
+    rank_rows(rows, BY_INDICATORS)
     assert _order(rows) == ["many", "few"]
     assert [r.rank for r in rows] == [1, 1]
+    assert [r.is_star for r in rows] == [False, True]
 
 
 def test_more_evaluation_points_come_before_more_evaluations():
     rows = [_row("counts", evaluation_count=20), _row("points", evaluation_points=Decimal(5))]
-    rank_rows(rows)
+    rank_rows(rows, BY_INDICATORS)
     assert _order(rows) == ["points", "counts"]
+    assert [r.is_star for r in rows] == [False, True]
 
 
-def test_the_same_staff_number_falls_back_to_the_username_and_no_number_sorts_first():
-    rows = [_row("b", staff_no="0007"), _row("a", staff_no="0007"), _row("none", staff_no=None)]
-    rank_rows(rows)
-    assert _order(rows) == ["none", "a", "b"]
+def test_all_tied_share_the_star_whatever_the_indicators_under_the_default_rule():
+    rows = [_row("few", cases_completed=3), _row("many", cases_completed=9, evaluation_points=Decimal(5))]
+    rank_rows(rows, RankingPolicy(Decimal("0.5"), Decimal("0"), 0))
+    assert [r.is_star for r in rows] == [True, True]
+
+
+def test_the_staff_number_plays_no_part_only_the_username_orders_the_display():
+    rows = [_row("b", staff_no="0007"), _row("a", staff_no="0001"), _row("none", staff_no=None)]
+    rank_rows(rows, DEFAULT_POLICY)
+    assert _order(rows) == ["a", "b", "none"]
+    assert len({(r.rank, r.is_star, r.is_bottom) for r in rows}) == 1
 
 
 def test_a_rank_after_a_three_way_tie_skips_the_shared_places():

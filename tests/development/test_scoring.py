@@ -18,12 +18,14 @@ from development.models import (
     ScoringRun,
     Source,
     StaffMonthScore,
+    TieRule,
 )
 from development.scoring import (
     DEFAULT_POLICY,
     RankingPolicy,
     RankRow,
     bottom_count,
+    boundary_notes,
     is_first_working_day_of_month,
     manual_entry_record,
     rank_rows,
@@ -122,7 +124,7 @@ def scored_month(centre, window_staff, other_window_staff, leader):
     for day in range(1, 6):
         case(window_staff, completed_at=at(2026, 1, day + 10), due_date=date(2026, 1, 31))
     case(window_staff, completed_at=at(2025, 12, 30), due_date=date(2026, 1, 31))
-    complaint(window_staff, at(2026, 1, 15), category="attitude")
+    complaint(window_staff, at(2026, 1, 15), category="attitude", verdict="founded")  # verified: counts
     return scheme
 
 
@@ -163,15 +165,30 @@ def test_every_formula_kind_scores_known_inputs_to_exact_values(scored_month, ce
 def test_staff_with_too_few_evaluations_is_listed_as_not_ranked_with_the_reason(
     scored_month, centre, other_window_staff, leader
 ):
+    evaluation(other_window_staff, 5, at(2026, 1, 9))  # one valid evaluation of the 3 needed
     run = scoring_run_month(centre=centre, month=JAN, actor=leader)
 
     score, by_code = _values(run, other_window_staff)
     assert not score.ranked and score.rank is None and not score.is_star
-    assert "0" in score.not_ranked_reason and "3" in score.not_ranked_reason
-    # no data for a ratio or average: full marks; nothing to deduct: full marks; no volume: 0
-    assert by_code["very_sat"].value is None and by_code["very_sat"].score == Decimal("30.00")
+    assert "1" in score.not_ranked_reason and "3" in score.not_ranked_reason
+    # 1 of 1 very satisfied: full marks; no data for an average: full marks; nothing to deduct: full
+    # marks; no volume: 0
+    assert by_code["very_sat"].value == Decimal(1) and by_code["very_sat"].score == Decimal("30.00")
+    assert by_code["resp_avg"].value is None and by_code["resp_avg"].score == Decimal("10.00")
     assert by_code["completed"].score == Decimal("0.00")
     assert score.total == Decimal("80.00")
+
+
+def test_staff_with_no_activity_have_no_data_never_a_score_and_are_not_ranked(
+    scored_month, centre, other_window_staff, leader
+):
+    run = scoring_run_month(centre=centre, month=JAN, actor=leader)
+
+    score = run.scores.get(staff=other_window_staff)
+    assert score.total is None and not score.indicator_scores.exists()
+    assert not score.ranked and score.rank is None and not score.is_star and not score.is_bottom
+    assert score.not_ranked_reason == "本月无数据"
+    assert run.ranked_count == 1 and run.staff_count == 2
 
 
 def test_running_a_month_twice_gives_the_same_result_and_no_duplicates(scored_month, centre, leader, window_staff):
@@ -183,7 +200,8 @@ def test_running_a_month_twice_gives_the_same_result_and_no_duplicates(scored_mo
 
     assert second.id == first.id
     assert ScoringRun.objects.count() == 1
-    assert (StaffMonthScore.objects.count(), IndicatorScore.objects.count()) == counts == (2, 12)
+    # the second person has no data: a month row without indicator lines
+    assert (StaffMonthScore.objects.count(), IndicatorScore.objects.count()) == counts == (2, 6)
     assert dict(second.scores.values_list("staff_id", "total")) == totals
     assert second.compute_count == 2
 
@@ -244,7 +262,7 @@ def test_indicator_rejects_a_metric_of_another_source():
 
 
 def _rows(totals, **extra):
-    users = [UserFactory.build(username=f"u{i:02d}", staff_no=f"{i:04d}") for i in range(len(totals))]
+    users = [UserFactory.build(username=f"u{i:02d}", name=f"u{i:02d}", staff_no=f"{i:04d}") for i in range(len(totals))]
     return [
         RankRow(
             staff=u,
@@ -262,32 +280,60 @@ def _rows(totals, **extra):
 
 @pytest.mark.parametrize(
     ("ranked", "stars", "bottom"),
-    [(0, 0, 0), (1, 1, 0), (10, 1, 0), (11, 2, 0), (19, 2, 0), (20, 2, 1), (21, 3, 1), (40, 4, 2), (60, 6, 3)],
+    [(0, 0, 0), (1, 1, 0), (9, 1, 0), (10, 1, 1), (12, 2, 1), (19, 2, 1), (20, 2, 1), (40, 4, 2), (60, 6, 3)],
 )
-def test_stars_round_up_and_bottom_rounds_down_but_is_at_least_one_from_20(ranked, stars, bottom):
+def test_stars_round_up_and_bottom_rounds_down_but_is_at_least_one_from_10(ranked, stars, bottom):
     assert star_count(ranked) == stars
     assert bottom_count(ranked) == bottom
 
 
-def test_ties_share_a_rank_and_the_tie_break_rule_decides_the_star_place():
-    totals = [90, 80, 80, 70] + [60 - i for i in range(16)]  # 20 ranked: 2 stars, 1 bottom
-    points = [0] * 20
-    points[2] = 30  # the third person has more citizen-evaluation points than the second
-    rows = _rows(totals, points=points)
+TIE_AT_THE_STAR_LINE = [90, 80, 80, 70] + [60 - i for i in range(16)]  # 20 ranked: 2 star places, 1 bottom
 
-    rank_rows(rows)
+
+def test_a_tie_across_the_star_line_makes_every_tied_person_a_star_by_default():
+    rows = _rows(TIE_AT_THE_STAR_LINE, points=[0, 0, 30] + [0] * 17)
+
+    rank_rows(rows)  # a new scheme's rule: all tied are stars
 
     assert [r.rank for r in rows[:4]] == [1, 2, 2, 4]
-    assert rows[2].position == 2 and rows[1].position == 3
-    assert [r.is_star for r in rows[:4]] == [True, False, True, False]
+    assert [r.is_star for r in rows[:4]] == [True, True, True, False]
     assert [r.staff.username for r in rows if r.is_bottom] == ["u19"]
 
 
-def test_tied_totals_and_points_fall_back_to_evaluation_count_then_staff_number():
-    rows = _rows([50, 50, 50], counts=[5, 9, 9])
+def test_the_published_indicator_rule_decides_a_tie_on_the_total_by_evaluation_points():
+    policy = RankingPolicy(Decimal("0.10"), Decimal("0.05"), 10, TieRule.INDICATORS)
+    rows = _rows(TIE_AT_THE_STAR_LINE, points=[0, 0, 30] + [0] * 17)
+
+    rank_rows(rows, policy)
+
+    assert [r.rank for r in rows[:4]] == [1, 2, 2, 4]  # still the same rank
+    assert rows[2].position == 2 and rows[1].position == 3
+    assert [r.is_star for r in rows[:4]] == [True, False, True, False]
+
+
+def test_people_equal_on_every_published_indicator_share_the_outcome_whatever_their_staff_numbers():
+    policy = RankingPolicy(Decimal("0.10"), Decimal("0.05"), 10, TieRule.INDICATORS)
+    rows = _rows([50, 50, 50] + [40 - i for i in range(9)], counts=[5, 9, 9] + [10] * 9)  # 12 ranked: 2 places
+
+    rank_rows(rows, policy)
+
+    assert [r.rank for r in rows[:3]] == [1, 1, 1]
+    assert [r.staff.username for r in sorted(rows, key=lambda r: r.position)][:3] == ["u01", "u02", "u00"]
+    assert [r.is_star for r in rows[:3]] == [False, True, True]  # u01 and u02 alike, u00 has fewer evaluations
+
+
+def test_the_month_page_explains_a_tie_on_the_star_line():
+    rows = _rows([85, 85, 85] + [80 - i for i in range(9)])  # 12 ranked: 2 star places, 1 bottom
+
     rank_rows(rows)
-    assert [r.rank for r in rows] == [1, 1, 1]
-    assert [r.staff.username for r in sorted(rows, key=lambda r: r.position)] == ["u01", "u02", "u00"]
+    ranked = [r for r in rows if r.ranked]
+    star_note, bottom_note = boundary_notes(
+        ranked, [r.is_star for r in ranked], [r.is_bottom for r in ranked], DEFAULT_POLICY
+    )
+
+    assert (star_note.places, star_note.taken, star_note.tie_total, star_note.tie_places) == (2, 3, 85, 2)
+    assert [p.name for p in star_note.people] == ["u00", "u01", "u02"] and star_note.all_in
+    assert (bottom_note.places, bottom_note.taken, bottom_note.tie_total) == (1, 1, None)
 
 
 # --- two bottom months, lock, appeals ------------------------------------------------------
@@ -395,7 +441,7 @@ def test_after_lock_inputs_change_only_through_an_appeal_which_the_rerun_honours
     assert line.value == Decimal(90) and line.score == Decimal("90.00") and line.appeal_id == appeal.id
     assert score.total == Decimal("90.00") and not score.is_bottom
     # a later re-run (another appeal) still honours it
-    other = score_appeal_file(staff=twenty[1], month=JAN, reason="x")
+    other = score_appeal_file(staff=twenty[1], month=JAN, reason="x", indicator_code="points")
     score_appeal_decide(appeal_id=other.id, actor=leader, upheld=False, decision="不成立")
     assert run.scores.get(staff=twenty[0]).total == Decimal("90.00")
 
@@ -504,9 +550,14 @@ def test_the_rerun_button_requeues_only_a_stale_run(twenty, centre, leader, djan
     assert run.status == ScoringRun.Status.PREVIEW and run.staff_count == 20
 
 
-def test_a_new_scheme_ranks_by_the_original_numbers():
+def test_a_new_scheme_has_one_bottom_place_from_10_ranked_and_all_tied_stars():
     assert (
-        RankingPolicy(star_share=Decimal("0.10"), bottom_share=Decimal("0.05"), bottom_min_headcount=20)
+        RankingPolicy(
+            star_share=Decimal("0.10"),
+            bottom_share=Decimal("0.05"),
+            bottom_min_headcount=10,
+            tie_rule=TieRule.ALL_TIED,
+        )
         == DEFAULT_POLICY
     )
 

@@ -57,3 +57,17 @@ def test_a_scheme_used_by_a_locked_month_is_frozen(centre, leader):
     formset = _post_data(scheme, {"indicators-0-weight": "5", "indicators-1-weight": "5"})  # still 100
     assert not formset.is_valid()
     assert "新建一个版本" in str(formset.non_form_errors())
+
+
+def test_the_ranking_rules_of_a_frozen_scheme_are_read_only_in_the_admin(centre, leader, rf, admin):
+    from django.contrib.admin.sites import site
+
+    scheme = scheme_create_default(centre=centre, valid_from=date(2026, 1, 1))
+    model_admin = site._registry[ScoringScheme]
+    request = rf.get("/")
+    request.user = admin
+    assert "tie_rule" not in model_admin.get_readonly_fields(request, scheme)
+    run = scoring_run_month(centre=centre, month=date(2026, 1, 1), actor=leader)
+    scoring_run_lock(run_id=run.id, actor=leader)
+    readonly = model_admin.get_readonly_fields(request, scheme)
+    assert {"tie_rule", "star_share", "bottom_share", "bottom_min_headcount", "talk_working_days"} <= set(readonly)
