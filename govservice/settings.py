@@ -457,10 +457,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- E-mail (the weekly digest) ---------------------------------------------------------
-# Django 6.1's MAILERS. In development the digests land as files in var/mail/; in production set
-# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
-# EMAIL_HOST_PASSWORD / EMAIL_USE_TLS for the centre's mail relay (any other backend: its class, no options).
-_MAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Django 6.1's MAILERS. In development (DEBUG) the digests land as files in var/mail/; in production SMTP to
+# EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS, the centre's mail relay
+# (EMAIL_BACKEND names another backend class: then it takes no options).
+_MAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 _MAIL_OPTIONS: dict[str, object] = {}
 if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
     _MAIL_OPTIONS = {
