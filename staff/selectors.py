@@ -66,6 +66,11 @@ def leaders_of(centre: Centre) -> QuerySet[User]:
     return User.objects.filter(is_active=True, centre=centre, roles__role=Role.LEADER)
 
 
+def city_leaders() -> QuerySet[User]:
+    """The active city leaders (市级领导), whatever their centre: the level above every centre's leaders."""
+    return User.objects.filter(is_active=True, roles__role=Role.CITY_LEADER).distinct()
+
+
 # --- people of a centre, for other apps' forms, services and tasks (unscoped: the caller picked the centre) ---
 
 
