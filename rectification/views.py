@@ -24,6 +24,7 @@ from staff.selectors import centre_list_for, get_in_scope, scope_to_user
 from . import documents, services
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
 from .models import LedgerImport, Problem
+from .recurrence_views import recurrence_context
 from .selectors import (
     LedgerFilters,
     LedgerProblem,
@@ -72,7 +73,7 @@ def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
         "rectification/ledger_print.html",
         {
             "rows": documents.ledger_rows(problems),
-            "columns": documents.LEDGER_COLUMNS,
+            "columns": documents.ledger_headers(),
             **_filter_context(request, filters),
         },
     )
@@ -220,6 +221,7 @@ def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else None,
         "can_recheck": problem.status == Problem.Status.CLOSED and can_recheck,
         "today": timezone.localdate(),
+        **recurrence_context(user, problem),
     }
     return render(request, "rectification/problem_detail.html", context)
 

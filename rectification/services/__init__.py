@@ -8,9 +8,17 @@ The modules split what changes together; the names stay importable from here.
 from __future__ import annotations
 
 from ._shared import Status, can_manage_problem
-from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_flag_recurrence, problems_recheck_due
+from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_recheck_due
 from .evidence import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_check, evidence_store
-from .imports import ledger_import, ledger_import_create, ledger_import_files_purge, ledger_import_process
+from .imports import (
+    ledger_import,
+    ledger_import_apply_process,
+    ledger_import_confirm,
+    ledger_import_create,
+    ledger_import_files_purge,
+    ledger_import_preview,
+    ledger_import_process,
+)
 from .measures import MEASURE_EDITABLE, measure_add, measure_take_over, measure_update, progress_update_add
 from .problems import (
     CODE_PREFIX,
@@ -22,6 +30,7 @@ from .problems import (
     problem_transition,
     problem_update,
 )
+from .recurrence import problems_flag_recurrence, recurrence_confirm, recurrence_dismiss
 
 __all__ = [
     "CODE_PREFIX",
@@ -36,7 +45,10 @@ __all__ = [
     "evidence_check",
     "evidence_store",
     "ledger_import",
+    "ledger_import_apply_process",
+    "ledger_import_confirm",
     "ledger_import_create",
+    "ledger_import_preview",
     "ledger_import_files_purge",
     "ledger_import_process",
     "measure_add",
@@ -51,4 +63,6 @@ __all__ = [
     "problems_flag_recurrence",
     "problems_recheck_due",
     "progress_update_add",
+    "recurrence_confirm",
+    "recurrence_dismiss",
 ]
