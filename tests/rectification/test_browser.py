@@ -16,7 +16,7 @@ from tests.rectification.conftest import PDF_BYTES
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
-    ui_page, centre, leader, window_staff, settings, tmp_path
+    ui_page, centre, leader, responsible_leader, window_staff, settings, tmp_path
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -26,7 +26,7 @@ def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
         code="TD-03",
         title="推诿扯皮",
         status=Problem.Status.CLOSE_OUT_APPLIED,
-        responsible_leader=leader,
+        responsible_leader=responsible_leader,  # close-out is verified by another, independent leader
         responsible_person=window_staff,
         close_out_applied_by=window_staff,
     )
