@@ -67,6 +67,8 @@ class ProblemLike(Protocol):
     """A ledger problem (rectification.Problem)."""
 
     @property
+    def centre_id(self) -> int | None: ...
+    @property
     def responsible_person_id(self) -> int | None: ...
     @property
     def responsible_leader_id(self) -> int | None: ...
@@ -364,10 +366,15 @@ def can_manage_problem(
 
 
 def can_close_out(user: StaffMember, problem: ProblemLike) -> bool:
-    """Verify a close-out (销号): a leader who is neither the responsible person nor the applicant."""
-    if not is_leader(user) or user.id == problem.responsible_person_id:
+    """Verify a close-out (销号) independently: a leader who is neither the responsible person, the
+    responsible leader nor the applicant. A leader of the problem's own centre verifies; a city leader
+    verifies anywhere, which is where a close-out goes when its centre has no leader left who is
+    independent of it (a centre with a single leader: rectification's `close_out_verifiers`)."""
+    if not is_leader(user):
         return False
-    return problem.close_out_applied_by_id is None or user.id != problem.close_out_applied_by_id
+    if _is_one_of(user, problem.responsible_person_id, problem.responsible_leader_id, problem.close_out_applied_by_id):
+        return False
+    return _holds(user, {Role.CITY_LEADER}) or is_leader_of(user, problem.centre_id)
 
 
 def can_publish_commitment(user: Actor | None, problem: ProblemLike) -> bool:

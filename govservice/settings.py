@@ -397,6 +397,7 @@ CELERY_TASK_ROUTES = {
     "intake.tasks.import_batch_run": {"queue": "imports"},
     "knowledge.tasks.import_batch_run": {"queue": "imports"},
     "rectification.tasks.ledger_import_run": {"queue": "imports"},
+    "rectification.tasks.ledger_import_apply_run": {"queue": "imports"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from govservice import access
 from govservice.models import Centre, Department
 from staff.demo import DemoContext
 from staff.models import Role, User
@@ -31,6 +32,14 @@ EVIDENCE_PDF = b"%PDF-1.4\n% demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EO
 
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def _verifier(problem: Problem, leaders: list[User]) -> User:
+    """The first leader independent of the problem (access.can_close_out); else a city leader."""
+    for candidate in [*leaders, *User.objects.filter(roles__role=Role.CITY_LEADER).order_by("username")]:
+        if access.can_close_out(candidate, problem):
+            return candidate
+    raise ValueError(problem.code)
 
 
 def load(ctx: DemoContext) -> None:
@@ -148,7 +157,8 @@ def _load_centre(ctx: DemoContext, centre: Centre, plan: list) -> None:
                 )
             )
         if state == S.CLOSED:
-            verifier = main_leader if main_leader.id != person.id else other_leaders[0]
+            # Close-out is independent: never the responsible leader or person, nor the applicant.
+            verifier = _verifier(problem, leaders)
             assert problem.close_out_applied_at is not None  # noqa: S101 - a closed problem is done: applied above
             problem.closed_at = problem.close_out_applied_at + timedelta(days=2)
             problem.verified_by = verifier

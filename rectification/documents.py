@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .models import Problem
+from .models import Measure, Problem
 from .selectors import LedgerProblem
 
-# The customary ledger columns (the order inspections expect).
+# The customary ledger columns (the order inspections expect), then the problem's number, which the
+# import matches rows on (rectification/roundtrip.py reads these headers in Chinese or English).
 LEDGER_COLUMNS = (
     "序号",
     "问题类别",
@@ -26,7 +27,13 @@ LEDGER_COLUMNS = (
     "整改时限",
     "整改进展",
     "完成情况/销号情况",
+    "问题编号",
 )
+
+
+def ledger_headers() -> list[str]:
+    """The headers in the reader's language (the import accepts both)."""
+    return [_(column) for column in LEDGER_COLUMNS]
 
 
 def _measures_text(problem: Problem) -> str:
@@ -62,26 +69,38 @@ def close_out_text(problem: LedgerProblem) -> str:
     return str(status)
 
 
+def departments_text(problem: Problem, measures: list[Measure]) -> str:
+    """The problem's responsible department, then the other departments owning its measures."""
+    departments = problem.responsible_department.name if problem.responsible_department else ""
+    owner_departments = {m.owner_department.name for m in measures if m.owner_department}
+    if owner_departments - {departments}:
+        departments = "、".join(filter(None, [departments, *sorted(owner_departments - {departments})]))
+    return departments
+
+
+def people_text(problem: Problem, measures: list[Measure]) -> str:
+    """The problem's responsible person, then the other owners of its measures."""
+    people = [problem.responsible_person.name]
+    people += [m.owner.name for m in measures if m.owner.name not in people]
+    return "、".join(people)
+
+
 def ledger_rows(problems: Iterable[LedgerProblem]) -> list[list[object]]:
     rows = []
     for number, problem in enumerate(problems, 1):
-        departments = problem.responsible_department.name if problem.responsible_department else ""
-        owner_departments = {m.owner_department.name for m in problem.measures.all() if m.owner_department}
-        if owner_departments - {departments}:
-            departments = "、".join(filter(None, [departments, *sorted(owner_departments - {departments})]))
-        people = [problem.responsible_person.name]
-        people += [m.owner.name for m in problem.measures.all() if m.owner.name not in people]
+        measures = list(problem.measures.all())
         rows.append(
             [
                 number,
                 problem.get_category_display(),
-                f"{problem.code} {problem.title}\n{problem.description}",
+                f"{problem.title}\n{problem.description}",
                 _measures_text(problem),
-                departments,
-                "、".join(people),
+                departments_text(problem, measures),
+                people_text(problem, measures),
                 problem.deadline,
                 _progress_text(problem),
                 close_out_text(problem),
+                problem.code,
             ]
         )
     return rows
@@ -95,7 +114,7 @@ def ledger_xlsx(problems: Iterable[LedgerProblem], *, title: str) -> bytes:
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LEDGER_COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(LEDGER_COLUMNS))
+    sheet.append(ledger_headers())
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -105,7 +124,7 @@ def ledger_xlsx(problems: Iterable[LedgerProblem], *, title: str) -> bytes:
         for cell in row:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         row[6].number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGHI", (6, 10, 40, 44, 16, 14, 12, 36, 22), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", (6, 10, 40, 44, 16, 14, 12, 36, 22, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A3"
     sheet.print_title_rows = "2:2"

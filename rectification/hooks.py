@@ -7,13 +7,15 @@ provider registered a counter is zero and nothing counts as a new voice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Expression, Subquery, Value
 
 if TYPE_CHECKING:
-    from .models import Problem
+    pass
 
 
 class ProblemCounter(Protocol):
@@ -22,13 +24,34 @@ class ProblemCounter(Protocol):
     def __call__(self) -> Subquery: ...
 
 
-# The voice found after a close-out, as the note of the recurrence flag; "" if none.
-NewVoiceProvider = Callable[["Problem"], str]
+@dataclass(frozen=True)
+class Voice:
+    """A citizen's voice (a complaint, a bad review) as the ledger's recurrence check sees it.
+
+    `ref` names it for people (a complaint's tracking number); `text` is its scrubbed content, used only
+    in memory to measure similarity with a problem, never stored by the ledger.
+    """
+
+    kind: str  # "complaint" | "bad_review"
+    ref: str
+    at: datetime
+    category: str = ""
+    window_id: int | None = None
+    matter_id: int | None = None
+    staff_id: int | None = None
+    text: str = ""
+
+
+# The voices a centre heard after a moment: (centre_id, since) → voices, oldest first.
+NewVoiceProvider = Callable[[int, datetime], Iterable[Voice]]
+# The voices linked to problems (the complaints that raised them): problem ids → {problem id: voices}.
+LinkedVoiceProvider = Callable[[list[int]], dict[int, list[Voice]]]
 
 # Annotation name on the ledger's problems (e.g. "complaint_count") → its provider.
 _problem_counters: dict[str, ProblemCounter] = {}
-# Asked in registration order; the first note wins (complaints before bad reviews).
+# Asked in registration order (complaints before bad reviews).
 _new_voice_providers: dict[str, NewVoiceProvider] = {}
+_linked_voice_providers: dict[str, LinkedVoiceProvider] = {}
 
 
 def register_problem_counter(name: str, provider: ProblemCounter) -> None:
@@ -37,8 +60,13 @@ def register_problem_counter(name: str, provider: ProblemCounter) -> None:
 
 
 def register_new_voice_provider(name: str, provider: NewVoiceProvider) -> None:
-    """Register (or replace) a source of voices heard after a problem was closed out."""
+    """Register (or replace) a source of the voices a centre heard after a moment."""
     _new_voice_providers[name] = provider
+
+
+def register_linked_voice_provider(name: str, provider: LinkedVoiceProvider) -> None:
+    """Register (or replace) a source of the voices linked to problems (their matters and staff)."""
+    _linked_voice_providers[name] = provider
 
 
 def problem_counter(name: str) -> Expression | Subquery:
@@ -47,10 +75,16 @@ def problem_counter(name: str) -> Expression | Subquery:
     return provider() if provider is not None else Value(0)
 
 
-def new_voice_after_close_out(problem: Problem) -> str:
-    """The first provider's note about a voice heard after `problem` was closed out, or ""."""
-    for provider in _new_voice_providers.values():
-        note = provider(problem)
-        if note:
-            return note
-    return ""
+def voices_since(centre_id: int, since: datetime) -> list[Voice]:
+    """Every registered provider's voices of the centre after `since`, oldest first (stable order)."""
+    voices = [voice for provider in _new_voice_providers.values() for voice in provider(centre_id, since)]
+    return sorted(voices, key=lambda v: (v.at, v.kind, v.ref))
+
+
+def linked_voices(problem_ids: list[int]) -> dict[int, list[Voice]]:
+    """The voices linked to each problem, from every registered provider."""
+    out: dict[int, list[Voice]] = {}
+    for provider in _linked_voice_providers.values():
+        for problem_id, voices in provider(problem_ids).items():
+            out.setdefault(problem_id, []).extend(voices)
+    return out

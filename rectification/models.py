@@ -223,12 +223,14 @@ class ProblemEvent(models.Model):
         EVIDENCE = "evidence", _("佐证材料")
         RECHECK = "recheck", _("回头看")
         RECURRENCE = "recurrence", _("疑似反弹")
+        RECURRENCE_CONFIRMED = "recurrence_confirmed", _("确认反弹")
+        RECURRENCE_DISMISSED = "recurrence_dismissed", _("排除反弹")
         OVERDUE = "overdue", _("逾期")
         PUBLISHED = "published", _("公示承诺")
         WITHDRAWN = "withdrawn", _("撤回公示")
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices, default=Kind.TRANSITION)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
@@ -277,10 +279,50 @@ class PublicCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id}: {self.commitment[:40]}"
+class RecurrenceSuggestion(models.Model):
+    """A voice heard after a close-out that may show the problem is back (疑似反弹): a suggestion only,
+    which a leader confirms (the problem re-opens) or dismisses. One per problem and voice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认反弹")
+        DISMISSED = "dismissed", _("已排除")
+
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="recurrence_suggestions"
+    )
+    voice_kind = models.CharField(_("来源"), max_length=20)
+    voice_ref = models.CharField(_("投诉或评价"), max_length=40)
+    voice_at = models.DateTimeField(_("受理时间"))
+    reasons = models.JSONField(_("匹配依据"), default=list)
+    similarity = models.FloatField(_("文本相似度"), default=0)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("疑似反弹")
+        verbose_name_plural = _("疑似反弹")
+        ordering = ["-voice_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "voice_ref"], name="recurrence_one_per_problem_and_voice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} ← {self.voice_ref}"
 
 
 class LedgerImport(TimeStampedModel):
-    """One uploaded ledger (.xlsx): read and checked by a task on the imports queue, all rows or none.
+    """One uploaded ledger (.xlsx): read and compared with the ledger by a task on the imports queue; the
+    changes are shown as a preview and applied, all or none, only when the uploader confirms them.
 
     The upload is never parsed in the web request (two parallel uploads of one 1.1 MB file once took
     the site down for a minute); the page polls this row until the task is done.
@@ -289,6 +331,9 @@ class LedgerImport(TimeStampedModel):
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("处理中")
+        PREVIEW = "preview", _("待确认")
+        CONFIRMED = "confirmed", _("已确认，导入中")
+        APPLYING = "applying", _("导入中")
         DONE = "done", _("已导入")
         REJECTED = "rejected", _("有错误，未导入")
         FAILED = "failed", _("无法导入")
@@ -303,8 +348,23 @@ class LedgerImport(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
     created_count = models.PositiveIntegerField(_("导入问题数"), default=0)
-    # [{"row": n, "message": "..."}]; row 0: about the whole file.
+    # [{"row": n, "column": "...", "message": "..."}]; row 0: about the whole file.
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    # The changes found (rectification/roundtrip.py), shown as the preview and applied on confirmation.
+    plan = models.JSONField(_("变更"), default=list, blank=True)
+    change_count = models.PositiveIntegerField(_("变更数"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新问题数"), default=0)
+    # The uploader's language: the task writes the errors in it.
+    language = models.CharField(_("语言"), max_length=10, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("台账导入")
@@ -316,4 +376,4 @@ class LedgerImport(TimeStampedModel):
 
     @property
     def running(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING, self.Status.CONFIRMED, self.Status.APPLYING}

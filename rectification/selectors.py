@@ -32,9 +32,10 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govservice import access
 from govservice.categories import ProblemCategory
 from staff.models import User
-from staff.selectors import get_in_scope, scope_to_user
+from staff.selectors import city_leaders, get_in_scope, leaders_of, scope_to_user
 
 from .hooks import problem_counter
 from .models import EvidenceFile, Measure, Problem, ProblemEvent, ProgressUpdate
@@ -186,6 +187,21 @@ def problem_get_for(*, user: User, problem_id: int) -> LedgerProblem:
         )
     )
     return get_in_scope(queryset, user, pk=problem_id)
+
+
+def close_out_verifiers(problem: Problem) -> list[User]:
+    """Who is asked to verify `problem`'s close-out: its centre's leaders independent of it
+    (govservice.access.can_close_out); where there is none (a centre with a single leader, who is the
+    responsible leader), the close-out escalates to the city leaders."""
+    centre_leaders = [u for u in leaders_of(problem.centre).order_by("id") if access.can_close_out(u, problem)]
+    if centre_leaders:
+        return centre_leaders
+    return [u for u in city_leaders().order_by("id") if access.can_close_out(u, problem)]
+
+
+def close_out_escalated(problem: Problem) -> bool:
+    """No leader of the problem's own centre may verify it: the close-out goes to the city level."""
+    return not any(access.can_close_out(u, problem) for u in leaders_of(problem.centre))
 
 
 def measure_list_for_problem(problem: Problem) -> QuerySet[Measure]:

@@ -16,7 +16,8 @@ def ledger_flag_due_measures() -> dict[str, int]:
 
 @shared_task(acks_late=True)
 def ledger_flag_recurrences() -> int:
-    """Closed problems with a new complaint or bad review in the same category/window: flag as possible recurrence.
+    """Closed problems that a new complaint or bad review points back to (window, matter, staff or similar
+    text; rectification/recurrence.py): suggest a possible recurrence for a leader to confirm or dismiss.
 
     Also reminds leaders of 回头看 re-checks that are due (once per re-check date).
     """
@@ -32,8 +33,18 @@ def ledger_flag_recurrences() -> int:
     time_limit=settings.IMPORT_TASK_TIME_LIMIT,
 )
 def ledger_import_run(import_id: int) -> None:
-    """Read, check and import one uploaded ledger; its file is deleted when done."""
+    """Read one uploaded ledger and compare it with the ledger (the preview); its file is deleted when done."""
     services.ledger_import_process(import_id=import_id)
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.IMPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.IMPORT_TASK_TIME_LIMIT,
+)
+def ledger_import_apply_run(import_id: int) -> None:
+    """Apply a confirmed import's changes, all or none."""
+    services.ledger_import_apply_process(import_id=import_id)
 
 
 @shared_task

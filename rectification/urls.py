@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import api, board_views, views
+from . import api, board_views, recurrence_views, roundtrip_views, views
 
 app_name = "rectification"
 
@@ -23,6 +23,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("problems/<int:pk>/measures/", views.measure_create, name="measure-create"),
     path("measures/<int:measure_id>/progress/", views.progress_create, name="progress-create"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
+    path(
+        "problems/<int:pk>/recurrence/<int:suggestion_id>/<str:decision>/",
+        recurrence_views.recurrence_decide,
+        name="recurrence-decide",
+    ),
+    path("import/<int:pk>/apply/", roundtrip_views.ledger_import_apply, name="ledger-import-apply"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [

@@ -25,6 +25,7 @@ from . import documents, services
 from .board import commitment_of
 from .forms import ImportForm, MeasureForm, ProblemForm, ProgressForm, TransitionForm
 from .models import LedgerImport, Problem
+from .recurrence_views import recurrence_context
 from .selectors import (
     LedgerFilters,
     LedgerProblem,
@@ -74,7 +75,7 @@ def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
         "rectification/ledger_print.html",
         {
             "rows": documents.ledger_rows(problems),
-            "columns": documents.LEDGER_COLUMNS,
+            "columns": documents.ledger_headers(),
             **_filter_context(request, filters),
         },
     )
@@ -228,6 +229,7 @@ def _detail_context(request: AuthenticatedHttpRequest, problem: LedgerProblem) -
         "today": timezone.localdate(),
         "can_publish": access.can_publish_commitment(user, problem),
         "public_commitment": commitment_of(problem),
+        **recurrence_context(user, problem),
     }
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from ._shared import Status, can_manage_problem
 from .board import commitment_publish, commitment_withdraw
-from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_flag_recurrence, problems_recheck_due
+from .checks import NEAR_DUE_WORKING_DAYS, measures_flag_due, problems_recheck_due
 from .evidence import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, evidence_check, evidence_store
-from .imports import ledger_import, ledger_import_create, ledger_import_files_purge, ledger_import_process
+from .imports import (
+    ledger_import,
+    ledger_import_apply_process,
+    ledger_import_confirm,
+    ledger_import_create,
+    ledger_import_files_purge,
+    ledger_import_preview,
+    ledger_import_process,
+)
 from .measures import MEASURE_EDITABLE, measure_add, measure_take_over, measure_update, progress_update_add
 from .problems import (
     CODE_PREFIX,
@@ -23,6 +31,7 @@ from .problems import (
     problem_transition,
     problem_update,
 )
+from .recurrence import problems_flag_recurrence, recurrence_confirm, recurrence_dismiss
 
 __all__ = [
     "CODE_PREFIX",
@@ -39,7 +48,10 @@ __all__ = [
     "evidence_check",
     "evidence_store",
     "ledger_import",
+    "ledger_import_apply_process",
+    "ledger_import_confirm",
     "ledger_import_create",
+    "ledger_import_preview",
     "ledger_import_files_purge",
     "ledger_import_process",
     "measure_add",
@@ -54,4 +66,6 @@ __all__ = [
     "problems_flag_recurrence",
     "problems_recheck_due",
     "progress_update_add",
+    "recurrence_confirm",
+    "recurrence_dismiss",
 ]

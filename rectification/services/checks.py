@@ -1,10 +1,9 @@
-"""Periodic checks (Celery beat): measures near or past their deadline, 回头看 dates, recurrence after close-out."""
+"""Periodic checks (Celery beat): measures near or past their deadline, 回头看 dates (recurrence: recurrence.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from govservice.workdays import WorkCalendar
 
-from ..hooks import new_voice_after_close_out
 from ..models import Measure, Problem, ProblemEvent
 from ._shared import (
     Status,
@@ -111,43 +109,3 @@ def problems_recheck_due(*, today: date | None = None) -> int:
         )
         told += 1
     return told
-
-
-def problems_flag_recurrence(*, now: Any = None) -> int:
-    """Flag closed problems when a new complaint or bad review arrives in the same category and window.
-
-    Complaints count when their category matches (and their window, if the
-    problem names one); bad reviews carry no category, so they count when they
-    were given at the problem's window. Claimed with compare-and-set.
-    """
-    flagged = 0
-    candidates = Problem.objects.filter(
-        status=Status.CLOSED, recurrence_flagged_at__isnull=True, closed_at__isnull=False
-    )
-    for problem in candidates.only("id", "centre_id", "category", "window_id", "closed_at", "recheck_on"):
-        # The voices live in higher apps (complaints), which register through rectification.hooks.
-        note = new_voice_after_close_out(problem)
-        if not note:
-            continue
-        with transaction.atomic():
-            if (
-                Problem.objects.filter(id=problem.id, recurrence_flagged_at__isnull=True).update(
-                    recurrence_flagged_at=timezone.now(), recurrence_note=note[:300]
-                )
-                != 1
-            ):
-                continue
-            _event(problem, None, ProblemEvent.Kind.RECURRENCE, note=note)
-            transaction.on_commit(partial(_notify_recurrence, problem.id, note))
-            flagged += 1
-    return flagged
-
-
-def _notify_recurrence(problem_id: int, note: str) -> None:
-    problem = Problem.objects.select_related("responsible_leader").get(id=problem_id)
-    _tell(
-        problem.responsible_leader,
-        key=f"ledger:problem:{problem.id}:recurrence:{problem.closed_at:%Y%m%d}",
-        text=_("%(p)s 疑似反弹：%(n)s") % {"p": problem.code, "n": note},
-        url=problem.get_absolute_url(),
-    )

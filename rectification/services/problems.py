@@ -20,6 +20,7 @@ from govservice.models import Centre, Department
 from staff.models import User, Window
 
 from ..models import Problem, ProblemEvent
+from ..selectors import close_out_escalated, close_out_verifiers
 from ._shared import (
     Status,
     _check_same_centre,
@@ -164,7 +165,7 @@ def problem_transition(
         fields += ["close_out_applied_at", "close_out_applied_by"]
     elif old == Status.CLOSE_OUT_APPLIED:
         if not access.can_close_out(actor, problem):
-            raise NotPermitted(_("销号须由责任人和申请人以外的中心领导验收。"))
+            raise NotPermitted(_close_out_refusal(problem))
         if to == Status.CLOSED:
             problem.closed_at, problem.verified_by = now, actor
             problem.recheck_on = timezone.localdate(now) + timedelta(days=RECHECK_DAYS)
@@ -199,15 +200,21 @@ def problem_transition(
     return problem
 
 
-def _notify_transition(problem_id: int, old: str, to: str, actor_id: int) -> None:
-    from staff.selectors import leaders_of
+def _close_out_refusal(problem: Problem) -> str:
+    message = _("销号须由责任人、责任领导和申请人以外的领导验收。")
+    if close_out_escalated(problem):
+        message += _("本中心没有其他领导可以验收，已提交市级领导验收。")
+    return message
 
+
+def _notify_transition(problem_id: int, old: str, to: str, actor_id: int) -> None:
     problem = Problem.objects.select_related("responsible_person", "responsible_leader", "centre").get(id=problem_id)
     url = problem.get_absolute_url()
     key = f"ledger:problem:{problem.id}:{old}->{to}:{problem.updated_at:%Y%m%d%H%M%S}"
     label = f"{problem.code} {problem.title}"
     if to == Status.CLOSE_OUT_APPLIED:
-        for leader in leaders_of(problem.centre).exclude(id__in=[problem.responsible_person_id, actor_id]):
+        # Only leaders independent of the problem are asked; none in the centre: the city leaders.
+        for leader in close_out_verifiers(problem):
             _tell(leader, key=key, text=_("%(p)s 已申请销号，待验收。") % {"p": label}, url=url)
     elif old == Status.CLOSE_OUT_APPLIED and to == Status.IN_RECTIFICATION:
         _tell(problem.responsible_person, key=key, text=_("%(p)s 的销号申请被退回。") % {"p": label}, url=url)

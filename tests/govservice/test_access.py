@@ -270,12 +270,24 @@ def test_the_measure_query_is_not_run_when_the_role_already_decides():
     assert access.can_manage_problem(PEOPLE["leader"], problem, owns_a_measure=must_not_run)
 
 
-def test_a_close_out_is_verified_by_a_leader_who_neither_is_responsible_nor_applied():
-    leader = PEOPLE["leader"]
+def test_a_close_out_is_verified_by_a_leader_independent_of_the_problem():
+    leader, city_leader = PEOPLE["leader"], PEOPLE["city_leader"]
     assert who(lambda person: access.can_close_out(person, Record())) == {"leader", "city_leader"}
-    assert not access.can_close_out(leader, Record(responsible_person_id=leader.id))
-    assert not access.can_close_out(leader, Record(close_out_applied_by_id=leader.id))
-    assert access.can_close_out(leader, Record(responsible_person_id=RESPONSIBLE.id, close_out_applied_by_id=99))
+    for bound in (
+        Record(responsible_person_id=leader.id),
+        Record(responsible_leader_id=leader.id),
+        Record(close_out_applied_by_id=leader.id),
+    ):
+        assert not access.can_close_out(leader, bound)
+        assert access.can_close_out(city_leader, bound)  # the level a close-out escalates to
+    assert not access.can_close_out(city_leader, Record(responsible_leader_id=city_leader.id))
+    assert access.can_close_out(
+        leader, Record(responsible_person_id=RESPONSIBLE.id, responsible_leader_id=98, close_out_applied_by_id=99)
+    )
+
+
+def test_a_centre_leader_verifies_only_the_close_outs_of_their_own_centre():
+    assert who(lambda person: access.can_close_out(person, Record(centre_id=OTHER))) == {"city_leader"}
 
 
 # --- knowledge ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ IMPORT_TASKS = [
     "intake.tasks.import_batch_run",
     "knowledge.tasks.import_batch_run",
     "rectification.tasks.ledger_import_run",
+    "rectification.tasks.ledger_import_apply_run",
 ]
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from staff.models import Role
 from tests.factories.rectification import MeasureFactory, ProblemFactory
+from tests.factories.staff import UserFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -21,8 +23,14 @@ def responsible(window_staff):
 
 
 @pytest.fixture
-def problem(centre, leader, responsible):
-    problem = ProblemFactory(centre=centre, responsible_leader=leader, responsible_person=responsible)
+def responsible_leader(centre):
+    """The problems' responsible leader (责任领导): a second leader, so that `leader` may verify close-outs."""
+    return UserFactory(centre=centre, username="deputy", name="何平", roles=[Role.LEADER])
+
+
+@pytest.fixture
+def problem(centre, responsible_leader, responsible):
+    problem = ProblemFactory(centre=centre, responsible_leader=responsible_leader, responsible_person=responsible)
     MeasureFactory(problem=problem, owner=responsible)
     return problem
 

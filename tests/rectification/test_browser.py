@@ -16,7 +16,7 @@ from tests.rectification.conftest import PDF_BYTES
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
-    ui_page, centre, leader, window_staff, settings, tmp_path
+    ui_page, centre, leader, responsible_leader, window_staff, settings, tmp_path
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -26,7 +26,7 @@ def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
         code="TD-03",
         title="推诿扯皮",
         status=Problem.Status.CLOSE_OUT_APPLIED,
-        responsible_leader=leader,
+        responsible_leader=responsible_leader,  # close-out is verified by another, independent leader
         responsible_person=window_staff,
         close_out_applied_by=window_staff,
     )
@@ -64,3 +64,48 @@ def test_leader_clicks_from_the_dashboard_to_the_list_and_verifies_a_close_out(
     assert "现场核查，整改到位" in page.locator("[data-testid=problem-timeline]").inner_text()
     waiting.refresh_from_db()
     assert waiting.verified_by == leader
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_leader_imports_an_edited_ledger_sees_the_changes_first_and_confirms_them(
+    ui_page, centre, leader, responsible_leader, window_staff, settings, tmp_path
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from rectification.documents import ledger_xlsx
+    from rectification.selectors import problem_list_with_measures_for
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    problem = ProblemFactory(
+        centre=centre,
+        code="TD-02",
+        title="解释政策不耐心",
+        responsible_leader=responsible_leader,
+        responsible_person=window_staff,
+    )
+    measure = MeasureFactory(problem=problem, description="开展服务礼仪培训")
+    workbook = load_workbook(io.BytesIO(ledger_xlsx(problem_list_with_measures_for(user=leader), title="台账")))
+    sheet = workbook.active
+    sheet.cell(row=3, column=4).value = "1. 开展服务礼仪培训，每季度一次"
+    path = tmp_path / "ledger.xlsx"
+    workbook.save(path)
+
+    page = ui_page
+    browser_login(page, leader)
+    page.wait_for_url(f"{page.live_server_url}/")
+    page.goto(f"{page.live_server_url}{reverse('rectification:ledger-import')}")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("[data-testid=import-changes]")
+    assert page.locator("[data-testid=import-change]").count() == 1
+    assert "每季度一次" in page.locator("[data-testid=import-changes]").inner_text()
+    measure.refresh_from_db()
+    assert measure.description == "开展服务礼仪培训"  # nothing changes before the confirmation
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=ledger-import-apply]")
+    page.wait_for_selector("[data-testid=ledger-import][data-status=done]")
+    measure.refresh_from_db()
+    assert measure.description == "开展服务礼仪培训，每季度一次"

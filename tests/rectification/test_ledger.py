@@ -104,7 +104,7 @@ def test_someone_outside_the_problem_cannot_report_progress(problem, other_windo
 
 
 def test_due_measures_are_flagged_once_and_people_are_told(
-    problem, leader, responsible, django_capture_on_commit_callbacks
+    problem, responsible_leader, responsible, django_capture_on_commit_callbacks
 ):
     responsible.mobile = "13900001234"
     responsible.sms_opt_in = True
@@ -120,7 +120,7 @@ def test_due_measures_are_flagged_once_and_people_are_told(
     assert first == {"overdue": 1, "near_due": 1}
     state = list(Measure.objects.order_by("id").values_list("overdue_flagged_at", "near_due_warned_at"))
     counts = (Notice.objects.count(), SmsMessage.objects.count(), ProblemEvent.objects.count())
-    assert Notice.objects.filter(recipient=leader).count() == 2
+    assert Notice.objects.filter(recipient=responsible_leader).count() == 2
     assert Notice.objects.filter(recipient=responsible).count() == 2
     assert SmsMessage.objects.count() == 2  # only the opted-in owner gets SMS
 
@@ -223,7 +223,7 @@ def test_editing_a_problem_on_its_page_is_recorded(client, problem, leader):
         "description": problem.description,
         "source": problem.source,
         "found_on": "2025-01-10",
-        "responsible_leader": leader.id,
+        "responsible_leader": problem.responsible_leader_id,
         "responsible_person": problem.responsible_person_id,
     }
     response = client.post(f"/ledger/problems/{problem.id}/edit/", form)
@@ -233,7 +233,7 @@ def test_editing_a_problem_on_its_page_is_recorded(client, problem, leader):
     assert event.actor == leader
 
 
-def test_recheck_reminders_are_sent_once(problem, leader):
+def test_recheck_reminders_are_sent_once(problem, responsible_leader):
     from rectification.services import problems_recheck_due
 
     Problem.objects.filter(id=problem.id).update(
@@ -241,4 +241,4 @@ def test_recheck_reminders_are_sent_once(problem, leader):
     )
     assert problems_recheck_due() == 1
     assert problems_recheck_due() == 0
-    assert Notice.objects.filter(recipient=leader, key__contains="recheck").count() == 1
+    assert Notice.objects.filter(recipient=responsible_leader, key__contains="recheck").count() == 1

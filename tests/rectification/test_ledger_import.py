@@ -61,7 +61,7 @@ def test_the_upload_view_queues_a_task_and_never_parses_the_file(
     assert 'hx-trigger="every 1s"' in page and "排队中" in page  # the page polls until the task is done
 
 
-def test_the_task_imports_the_rows_and_deletes_the_file(
+def test_the_task_previews_the_rows_deletes_the_file_and_imports_only_when_confirmed(
     client, leader, responsible, django_capture_on_commit_callbacks
 ):
     login(client, leader)
@@ -73,11 +73,16 @@ def test_the_task_imports_the_rows_and_deletes_the_file(
     for callback in callbacks:
         callback()
     batch.refresh_from_db()
-    assert (batch.status, batch.created_count, batch.total_rows) == (LedgerImport.Status.DONE, 1, 1)
+    assert (batch.status, batch.total_rows) == (LedgerImport.Status.PREVIEW, 1)
     assert not batch.file and not path.exists()
+    assert not Problem.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/ledger/import/{batch.pk}/apply/")
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == (LedgerImport.Status.DONE, 1)
     assert list(Problem.objects.get().measures.values_list("description", flat=True)) == ["专题培训", "上线知识库"]
     htmx = client.get(response.url, HTTP_HX_REQUEST="true").content.decode()
-    assert "hx-trigger" not in htmx and "<html" not in htmx and "已导入 1 个问题" in htmx
+    assert "hx-trigger" not in htmx and "<html" not in htmx and "新增 1 个问题" in htmx
 
 
 def test_a_flood_of_blank_rows_is_refused_by_the_cap(
@@ -98,7 +103,7 @@ def test_an_import_over_its_time_limit_fails_with_a_message_and_deletes_the_file
 ):
     login(client, leader)
     with (
-        mock.patch("rectification.services.imports._import_rows", side_effect=SoftTimeLimitExceeded()),
+        mock.patch("rectification.services.imports.plan_rows", side_effect=SoftTimeLimitExceeded()),
         django_capture_on_commit_callbacks(execute=True),
     ):
         post(client, xlsx(ledger_rows(responsible.name)))
