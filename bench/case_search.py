@@ -7,9 +7,10 @@
 The cases are seeded once into a centre of their own with bulk_create (a second run reuses them): names
 drawn from 100 surnames × 200 given names (about 5 cases per name, as at a real counter), unique mobiles,
 valid ID numbers, phone and ID encrypted with their lookup hashes and the last four digits, as the
-services store them. Each search is the whole page — the view through Django's test client in this
-process: session, middleware, the selector, the paginator's count, the masked list and its template —
-for a window clerk of that centre. Prints one JSON line last. Target: p95 ≤ 100 ms for every kind.
+services store them. Two timings per search, for a window clerk of that centre: the search alone (the
+scoped selector, the paginator's count, the page's rows with the masked applicant) and the whole page
+(the view through Django's test client in this process: session, middleware, search, template). Prints
+one JSON line last. Target: p95 ≤ 100 ms for every kind, the whole page.
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
+from cases import selectors  # noqa: E402
 from cases.models import Case, MatterType  # noqa: E402
-from cases.search import phone_last4  # noqa: E402
+from cases.search import masked_applicant, phone_last4  # noqa: E402
 from govservice.crypto import lookup_hash  # noqa: E402
 from govservice.models import Centre  # noqa: E402
 from staff.models import Role, StaffRole, User  # noqa: E402
@@ -131,6 +134,24 @@ def queries(centre: Centre, per_kind: int) -> dict[str, list[str]]:
     }
 
 
+def search(user: User, text: str) -> int:
+    """The search alone, as the list view makes it: the scoped selector, the page's count and its 50 rows
+    with the masked applicant column. Returns the number of cases found."""
+    page = Paginator(selectors.case_list_for(user=user, q=text), 50).get_page(1)
+    [masked_applicant(case) for case in page]
+    return page.paginator.count
+
+
+def _quantiles(timings: list[float]) -> dict[str, float]:
+    timings = sorted(timings)
+    p95 = statistics.quantiles(timings, n=100)[94] if len(timings) > 1 else timings[0]
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(timings[-1], 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=int(os.environ.get("BENCH_SEARCH_CASES", "100000")))
@@ -144,30 +165,29 @@ def main() -> None:
     plan = queries(centre, min(args.per_kind, args.cases))
     for texts in plan.values():  # warm the caches (templates, translations, the database's pages)
         client.get("/cases/", {"q": texts[0]})
-    kinds: dict[str, dict[str, object]] = {}
-    everything: list[float] = []
+    kinds: dict[str, dict[str, float | int]] = {}
     for kind, texts in plan.items():
-        timings: list[float] = []
+        page_ms: list[float] = []
+        search_ms: list[float] = []
         misses = 0
         for _ in range(args.rounds):
             for text in texts:
                 started = time.perf_counter()
+                found = search(user, text)
+                search_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
                 response = client.get("/cases/", {"q": text})
-                timings.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200 or b'data-testid="case-applicant"' not in response.content:
+                page_ms.append((time.perf_counter() - started) * 1000)
+                if not found or response.status_code != 200 or b'data-testid="case-applicant"' not in response.content:
                     misses += 1
             reset_queries()
-        timings.sort()
-        p95 = statistics.quantiles(timings, n=100)[94] if len(timings) > 1 else timings[0]
         kinds[kind] = {
-            "searches": len(timings),
-            "p50_ms": round(statistics.median(timings), 1),
-            "p95_ms": round(p95, 1),
-            "max_ms": round(timings[-1], 1),
+            "searches": len(page_ms),
+            **{f"page_{key}": value for key, value in _quantiles(page_ms).items()},
+            **{f"search_{key}": value for key, value in _quantiles(search_ms).items()},
             "not_found": misses,
         }
-        everything += timings
-    worst = max(float(k["p95_ms"]) for k in kinds.values())  # type: ignore[arg-type]
+    worst = max(k["page_p95_ms"] for k in kinds.values())
     print(
         json.dumps(
             {
@@ -175,7 +195,8 @@ def main() -> None:
                 "cases": Case.objects.filter(centre=centre).count(),
                 "seed_seconds": seed_seconds,
                 "kinds": kinds,
-                "p95_ms_worst_kind": worst,
+                "page_p95_ms_worst_kind": worst,
+                "search_p95_ms_worst_kind": max(k["search_p95_ms"] for k in kinds.values()),
                 "target_p95_ms": TARGET_P95_MS,
                 "meets_target": worst <= TARGET_P95_MS and all(k["not_found"] == 0 for k in kinds.values()),
             },

@@ -194,11 +194,12 @@ def case_search_rows(results: Path) -> list[list[str]]:
     target = cs.get("target_p95_ms", 100)
     return [
         [
-            f"case search `/cases/?q=` by {kind}, {cs['cases']} cases ({cs['database']}; the whole page in process)",
-            f"p95 ≤ {target} ms; found every time",
-            f"p95 {k['p95_ms']:g} ms; p50 {k['p50_ms']:g} ms; max {k['max_ms']:g} ms; {k['searches']} searches, "
+            f"case search `/cases/?q=` by {kind}, {cs['cases']} cases ({cs['database']}, in process)",
+            f"whole page p95 ≤ {target} ms; found every time",
+            f"page p95 {k['page_p95_ms']:g} ms (p50 {k['page_p50_ms']:g}); the search alone p95 "
+            f"{k['search_p95_ms']:g} ms (p50 {k['search_p50_ms']:g}); {k['searches']} searches, "
             f"not found {k['not_found']}",
-            _verdict(k["p95_ms"] <= target and k["not_found"] == 0),
+            _verdict(k["page_p95_ms"] <= target and k["not_found"] == 0),
         ]
         for kind, k in cs["kinds"].items()
     ]
