@@ -90,7 +90,9 @@ def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     decision = (post.get("confirm") or post.get("decision", "")) if post else ""
     form = CaseLogForm(post, matter_types=matter_types, materials=materials, decision=decision)
-    if post is not None and post.get("back"):
+    if post is not None and (post.get("back") or not decision):
+        # Back from the confirmation, or a submission that named no decision (Enter reaching the form's
+        # hidden no-decision button): the form as it was, nothing checked, nothing written.
         form = CaseLogForm(initial=_initial_from(post, form), matter_types=matter_types, materials=materials)
     elif post is not None and form.is_valid():
         if not post.get("confirm"):
@@ -116,7 +118,13 @@ def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/case_new.html",
-        {"form": form, "matter": chosen, "materials": materials, "provided": ticked, "decisions": Decision},
+        {
+            "form": form,
+            "matter": chosen,
+            "materials": materials,
+            "provided": ticked,
+            "decide_hint": post is not None and not decision and not post.get("back"),
+        },
     )
 
 

@@ -48,14 +48,25 @@ def test_materials_start_unticked_and_the_first_field_is_focused(as_user, window
 def test_the_forms_default_button_is_a_disabled_one_so_enter_submits_nothing(as_user, window_staff, matter):
     html = as_user(window_staff).get(reverse("cases:new"), {"matter_type": matter.id}).content.decode()
     form = html[html.index('data-testid="case-form"') :]
-    first_submit = re.search(r"<button[^>]*type=\"submit\"[^>]*>", form)
-    assert first_submit and "disabled" in first_submit.group(0)
+    submits = re.findall(r"<button[^>]*type=\"submit\"[^>]*>", form)
+    assert "disabled" in submits[0]  # Enter in a text field: the default button is disabled, nothing is sent
+    assert 'name="decision" value=""' in submits[1]  # Enter on a checkbox (Chromium): a button that decides nothing
+    assert "data-no-enter-submit" in form and "cases/counter" in html  # and with JS no request at all
+    assert "Chromium" not in html  # the template's notes stay out of the page
 
 
-def test_a_post_without_a_decision_button_decides_nothing(as_user, window_staff, matter):
-    response = as_user(window_staff).post(reverse("cases:new"), _form(matter))
-    assert "请点击“受理”“容缺受理”或“仅登记咨询”按钮作出决定" in response.content.decode()
+@pytest.mark.parametrize("decision", [None, ""])
+def test_a_post_without_a_decision_button_decides_nothing_and_keeps_the_form(as_user, window_staff, matter, decision):
+    data = _form(matter) if decision is None else _form(matter, decision=decision)
+    html = as_user(window_staff).post(reverse("cases:new"), data).content.decode()
+    assert 'data-testid="decide-hint"' in html and 'value="王小明"' in html
+    assert "errorlist" not in html and 'data-testid="case-confirm"' not in html
     assert not Case.objects.exists()
+
+
+def test_an_unknown_decision_is_refused(as_user, window_staff, matter):
+    html = as_user(window_staff).post(reverse("cases:new"), _form(matter, confirm="approve")).content.decode()
+    assert "请点击“受理”“容缺受理”或“仅登记咨询”按钮作出决定" in html and not Case.objects.exists()
 
 
 def test_a_decision_is_confirmed_with_the_materials_received_and_deferred_before_anything_is_written(

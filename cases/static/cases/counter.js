@@ -44,6 +44,13 @@
     });
   }
 
+  // A form marked data-no-enter-submit (the case form) is never submitted by Enter: only its buttons decide.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing) return;
+    const field = event.target.closest && event.target.closest("input, select");
+    if (field && field.form && field.form.hasAttribute("data-no-enter-submit")) event.preventDefault();
+  });
+
   function init(root) {
     root.querySelectorAll("[data-picker-filter]").forEach(setUp);
     // The commitment's copy for signing opens the print dialog once (the POST that made it was the click).
