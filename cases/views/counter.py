@@ -25,9 +25,9 @@ from govservice.masking import mask_id_number, mask_name, mask_phone
 from staff.http import AuthenticatedHttpRequest
 
 from .. import documents, selectors, services
-from ..counter import Decision
+from ..counter import Decision, material_errors, split_materials
 from ..forms import CaseLogForm
-from ..models import Case, Material
+from ..models import Case, Commitment, Material
 
 # What the confirmation page carries back in hidden fields: the form's own fields only.
 _STEP_KEYS = ("csrfmiddlewaretoken", "decision", "confirm", "back")
@@ -126,6 +126,35 @@ def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             "decide_hint": post is not None and not decision and not post.get("back"),
         },
     )
+
+
+def decision_confirmation(
+    request: AuthenticatedHttpRequest, case: Case, *, decision: str, provided: list[int]
+) -> HttpResponse:
+    """The same confirmation for a consultation accepted from its case page (views.actions.case_accept)."""
+    materials = list(case.materials.all())
+    problems = material_errors(materials, provided, decision)
+    if problems:
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect(case.get_absolute_url())
+    hidden = [(key, value) for key in request.POST for value in request.POST.getlist(key) if key not in _STEP_KEYS]
+    context = {
+        "form_action": reverse("cases:accept", args=[case.public_id]),
+        "back_url": case.get_absolute_url(),
+        "decision": decision,
+        "decision_label": Decision(decision).label,
+        "matter": case.matter_type,
+        "split": split_materials(materials, provided, decision),
+        "applicant": {
+            "name": mask_name(case.applicant_name),
+            "phone": mask_phone(case.applicant_phone),
+            "id_number": mask_id_number(case.applicant_id_number),
+        },
+        "submit_method": dict(Commitment.SubmitMethod.choices).get(request.POST.get("submit_method") or "window", ""),
+        "hidden": hidden,
+    }
+    return render(request, "cases/case_confirm.html", context)
 
 
 def _confirmation(request: AuthenticatedHttpRequest, form: CaseLogForm) -> HttpResponse:

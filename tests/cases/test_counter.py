@@ -322,3 +322,17 @@ def test_a_matter_without_materials_can_be_accepted(as_user, window_staff, centr
     client = as_user(window_staff)
     client.post(reverse("cases:new"), _form(bare, provided=[], confirm="accept"))
     assert Case.objects.get().status == Case.Status.ACCEPTED
+
+
+def test_accepting_a_consultation_from_its_page_is_confirmed_and_a_bad_choice_named(as_user, window_staff, log_case):
+    case = log_case(window_staff, provided="none")
+    client = as_user(window_staff)
+    url = reverse("cases:accept", args=[case.public_id])
+    refused = client.post(url, {"provided": [], "action": "accept"}, follow=True).content.decode()
+    assert "材料不齐，不能直接受理" in refused
+    everything = list(case.materials.values_list("id", flat=True))
+    page = client.post(url, {"provided": everything, "action": "accept"}).content.decode()
+    assert 'data-testid="case-confirm"' in page and f'action="{url}"' in page
+    assert Case.objects.get(id=case.id).status == Case.Status.CONSULTATION
+    client.post(url, {"provided": everything, "action": "accept", "confirm": "accept"})
+    assert Case.objects.get(id=case.id).status == Case.Status.ACCEPTED

@@ -378,7 +378,11 @@ def test_consultation_case_is_accepted_with_deficiencies_from_its_page(as_user, 
     assert set(case.materials.values_list("state", flat=True)) == {"missing"}
     client = as_user(window_staff)
     core = list(case.materials.filter(is_core=True).values_list("id", flat=True))
-    client.post(reverse("cases:accept", args=[case.public_id]), {"provided": core, "action": "accept_deficient"})
+    url = reverse("cases:accept", args=[case.public_id])
+    confirmation = client.post(url, {"provided": core, "action": "accept_deficient"})
+    assert 'data-testid="case-confirm"' in confirmation.content.decode()  # confirmed first, nothing changed yet
+    assert Case.objects.get(id=case.id).status == Case.Status.CONSULTATION
+    client.post(url, {"provided": core, "action": "accept_deficient", "confirm": "accept_deficient"})
     case.refresh_from_db()
     assert case.status == Case.Status.AWAITING_CORRECTION
     assert case.materials.get(is_core=False).state == CaseMaterial.State.DEFERRED
