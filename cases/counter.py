@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Material
+
+class ChecklistItem(Protocol):
+    """A line of a matter's checklist: a catalogue `Material` (the case form) or a `CaseMaterial` (the case page)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def is_core(self) -> bool: ...
 
 
 class Decision(models.TextChoices):
@@ -28,16 +38,16 @@ class MaterialSplit:
     """What a decision records of a matter's checklist: received (ticked), deferred (容缺) and the
     rest still missing. A consultation records none as received."""
 
-    received: list[Material]
-    deferred: list[Material]
-    missing: list[Material]
+    received: list[ChecklistItem]
+    deferred: list[ChecklistItem]
+    missing: list[ChecklistItem]
 
     @property
     def received_ids(self) -> set[int]:
         return {m.id for m in self.received}
 
 
-def split_materials(materials: Sequence[Material], provided: Iterable[int], decision: str) -> MaterialSplit:
+def split_materials(materials: Sequence[ChecklistItem], provided: Iterable[int], decision: str) -> MaterialSplit:
     if decision == Decision.CONSULT:
         return MaterialSplit(received=[], deferred=[], missing=list(materials))
     ticked = set(provided)
@@ -49,11 +59,11 @@ def split_materials(materials: Sequence[Material], provided: Iterable[int], deci
     return MaterialSplit(received=received, deferred=[], missing=missing)
 
 
-def _names(materials: Iterable[Material]) -> str:
+def _names(materials: Iterable[ChecklistItem]) -> str:
     return "、".join(m.name for m in materials)
 
 
-def material_errors(materials: Sequence[Material], provided: Iterable[int], decision: str) -> list[str]:
+def material_errors(materials: Sequence[ChecklistItem], provided: Iterable[int], decision: str) -> list[str]:
     """Why the ticked materials do not allow this decision (empty when they do)."""
     if decision == Decision.CONSULT or not materials:
         return []
