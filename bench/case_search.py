@@ -124,7 +124,8 @@ def queries(centre: Centre, per_kind: int) -> dict[str, list[str]]:
     spaced = [f"{c.applicant_phone[:3]} {c.applicant_phone[3:7]} {c.applicant_phone[7:]}" for c in sample]
     return {
         "tracking_no": [c.tracking_no.lower() for c in sample],
-        "tracking_part": [c.tracking_no[-6:] for c in sample],
+        "tracking_serial": [c.tracking_no[-6:].lstrip("0") for c in sample],
+        "tracking_part": [c.tracking_no[-9:-3] for c in sample],  # "26-000", a scan
         "name": [c.applicant_name for c in sample],
         "phone": [c.applicant_phone for c in sample],
         "phone_full_width": [s.translate(FULL_WIDTH).replace(" ", "\u3000") for s in spaced],

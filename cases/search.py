@@ -1,6 +1,6 @@
 """The counter's case search: one box that finds a returning citizen's case by what they bring.
 
-`/cases/?q=` takes a tracking number (or part of one), the applicant's name, a full phone or ID number
+`/cases/?q=` takes a tracking number (or its serial, `000123`, or another part of it), the applicant's name, a full phone or ID number
 (any spelling: full-width digits, spaces, dashes, +86 — `govservice.numbers`), or the last four digits
 of the phone together with the name (`张三 1234`, `1234张三`).
 
@@ -8,7 +8,8 @@ Full numbers are never compared in clear: they are matched through the keyed loo
 stores (`applicant_phone_hash`, `applicant_id_hash`), under every configured lookup key. The last four
 digits are a column of their own (`Case.applicant_phone_last4`, written with the phone), indexed with
 the centre; they are shown on every masked screen anyway. Every kind reads through an index
-(tracking number, hashes, centre + name, centre + last four), so a search stays fast at 100 k cases
+(tracking number, hashes, centre + name, centre + last four) but an odd part of a tracking number (a
+scan, as before), so a search stays fast at 100 k cases
 (`bench/case_search.py`).
 """
 
@@ -19,10 +20,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from govservice.crypto import lookup_hashes
 from govservice.masking import mask_name, mask_phone
 from govservice.numbers import normalize_number, normalize_phone
+from govservice.selectors import centre_list
 
 from .models import Case
 
@@ -35,6 +38,12 @@ _TRACKING_NO = re.compile(r"[A-Z][A-Z0-9]*-\d{4}-\d{6,}")
 _NAME_THEN_LAST4 = re.compile(r"(?P<name>\D+?)\s*(?P<last4>\d{4})")
 _LAST4_THEN_NAME = re.compile(r"(?P<last4>\d{4})\s*(?P<name>\D+?)")
 _SPACES = re.compile(r"\s+")
+_SERIAL = re.compile(r"(?:(?P<year>\d{4})-)?(?P<serial>\d{1,6})")
+
+
+def _prefixes() -> list[str]:
+    """Every centre's tracking-number prefix (a handful of rows; `GS` when a centre has none)."""
+    return sorted({prefix or "GS" for prefix in centre_list().values_list("tracking_prefix", flat=True)})
 
 
 class Kind:
@@ -43,6 +52,7 @@ class Kind:
     EMPTY = "empty"
     NUMBER = "number"  # a full phone or ID number, through the lookup hashes
     TRACKING_NO = "tracking_no"
+    TRACKING_SERIAL = "tracking_serial"  # the serial part of a tracking number, through the unique index
     TRACKING_PART = "tracking_part"
     NAME_LAST4 = "name_last4"
     NAME = "name"
@@ -84,8 +94,16 @@ def parse(q: str) -> Query:
                 Kind.NAME_LAST4,
                 Q(applicant_phone_last4=match["last4"], applicant_name=match["name"].strip()),
             )
+    serial = _SERIAL.fullmatch(upper)
+    if serial:
+        # The serial a citizen reads off the receipt (`123`, `000123`, `2026-000123`): the whole numbers it
+        # stands for, this year and the two before, under every centre's prefix — the unique index, no scan.
+        this_year = timezone.localdate().year
+        years = [int(serial["year"])] if serial["year"] else [this_year, this_year - 1, this_year - 2]
+        numbers = [f"{prefix}-{year}-{int(serial['serial']):06d}" for prefix in _prefixes() for year in years]
+        return Query(Kind.TRACKING_SERIAL, Q(tracking_no__in=numbers))
     if any(ch.isdigit() for ch in text):
-        # Part of a tracking number (`000123`, `2026-0001`): a scan of the centre's numbers, as before.
+        # Any other part of a tracking number: a scan of the centre's numbers, as the list always did.
         return Query(Kind.TRACKING_PART, Q(tracking_no__icontains=upper))
     return Query(Kind.NAME, Q(applicant_name=text))
 

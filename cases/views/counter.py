@@ -154,7 +154,9 @@ def decision_confirmation(
         "submit_method": dict(Commitment.SubmitMethod.choices).get(request.POST.get("submit_method") or "window", ""),
         "hidden": hidden,
     }
-    return render(request, "cases/case_confirm.html", context)
+    response = render(request, "cases/case_confirm.html", context)
+    response["Cache-Control"] = "no-store"  # the full numbers ride along in hidden fields
+    return response
 
 
 def _confirmation(request: AuthenticatedHttpRequest, form: CaseLogForm) -> HttpResponse:
@@ -174,7 +176,9 @@ def _confirmation(request: AuthenticatedHttpRequest, form: CaseLogForm) -> HttpR
         "submit_method": dict(form.fields["submit_method"].choices).get(cleaned["submit_method"], ""),  # type: ignore[attr-defined]
         "hidden": hidden,
     }
-    return render(request, "cases/case_confirm.html", context)
+    response = render(request, "cases/case_confirm.html", context)
+    response["Cache-Control"] = "no-store"  # the full numbers ride along in hidden fields
+    return response
 
 
 # --- the commitment printed for signing ------------------------------------------------------------------

@@ -73,7 +73,9 @@ def test_a_decision_is_confirmed_with_the_materials_received_and_deferred_before
     as_user, window_staff, matter
 ):
     client = as_user(window_staff)
-    page = client.post(reverse("cases:new"), _form(matter, decision="accept_deficient")).content.decode()
+    confirmation = client.post(reverse("cases:new"), _form(matter, decision="accept_deficient"))
+    assert confirmation["Cache-Control"] == "no-store"
+    page = confirmation.content.decode()
     assert not Case.objects.exists()
     received = page[page.index('data-testid="confirm-received"') :]
     deferred = page[page.index('data-testid="confirm-deferred"') :]
@@ -181,7 +183,14 @@ def test_a_case_is_found_by_each_key_the_citizen_brings(other_window_staff, retu
 def test_a_case_is_found_by_its_tracking_number_whole_or_part(window_staff, returning):
     assert parse(returning.tracking_no.lower()).kind == Kind.TRACKING_NO
     assert list(selectors.case_list_for(user=window_staff, q=returning.tracking_no.lower())) == [returning]
-    assert list(selectors.case_list_for(user=window_staff, q=returning.tracking_no[-6:])) == [returning]
+    serial = returning.tracking_no[-6:]  # 000001
+    assert parse(serial).kind == parse(serial.lstrip("0")).kind == Kind.TRACKING_SERIAL
+    assert list(selectors.case_list_for(user=window_staff, q=serial.lstrip("0"))) == [returning]
+    assert list(selectors.case_list_for(user=window_staff, q=returning.tracking_no.split("-", 1)[1])) == [
+        returning
+    ]  # 2026-000001
+    assert parse(returning.tracking_no[:-2]).kind == Kind.TRACKING_PART
+    assert list(selectors.case_list_for(user=window_staff, q=returning.tracking_no[:-2])) == [returning]
 
 
 @pytest.mark.parametrize("q", ["5678", "陈静 1234", "陈 5678", "13912345679", "陈", "11010519491231003X"])
