@@ -195,7 +195,27 @@ def rows(results: Path) -> list[list[str]]:
         out.append(
             ["knowledge search, 10 k questions (bench/knowledge_search.py)", "p95 ≤ 100 ms", detail, _verdict(ok)]
         )
+    out += case_search_rows(results)
     return out
+
+
+def case_search_rows(results: Path) -> list[list[str]]:
+    """The counter's case search (bench/case_search.py): one row per query kind."""
+    cs = _load(results, "case_search")
+    if not cs or "kinds" not in cs:
+        return []
+    target = cs.get("target_p95_ms", 100)
+    return [
+        [
+            f"case search `/cases/?q=` by {kind}, {cs['cases']} cases ({cs['database']}, in process)",
+            f"whole page p95 ≤ {target} ms; found every time",
+            f"page p95 {k['page_p95_ms']:g} ms (p50 {k['page_p50_ms']:g}); the search alone p95 "
+            f"{k['search_p95_ms']:g} ms (p50 {k['search_p50_ms']:g}); {k['searches']} searches, "
+            f"not found {k['not_found']}",
+            _verdict(k["page_p95_ms"] <= target and k["not_found"] == 0),
+        ]
+        for kind, k in cs["kinds"].items()
+    ]
 
 
 def private_api_table(results: Path) -> list[str]:

@@ -417,6 +417,12 @@ class Bench:
         except Exception as exc:  # another helper's script: record, don't abort the whole run
             self.figures["knowledge_search"] = {"error": str(exc)[-2000:]}
 
+    def case_search(self) -> None:
+        """The counter's case search at --search-cases cases, p95 per query kind (bench/case_search.py)."""
+        out = stack.python(self.env, "-m", "bench.case_search", "--cases", str(self.args.search_cases), timeout=3600)
+        self.figures["case_search"] = json.loads(out.strip().splitlines()[-1])
+        log("case search: " + out.strip().splitlines()[-1][:600])
+
     def private_api(self) -> None:
         """Each private API the code keeps against its public replacement, in one process (bench/private_api.py)."""
         out = stack.python(self.env, "-m", "bench.private_api", "--blocks", "7", timeout=3600)
@@ -505,11 +511,14 @@ def main() -> None:
     parser.add_argument(
         "--export-rows", type=int, default=100_000, help="SMS rows for the export memory figure (1000000 for 1 M)"
     )
+    parser.add_argument(
+        "--search-cases", type=int, default=100_000, help="cases of the counter's search figure (its own centre)"
+    )
     parser.add_argument("--reuse-db", action="store_true", help="keep the seeded database")
     parser.add_argument(
         "--only",
         default="",
-        help="comma list: workers,http,queries,scoring,dispatch,knowledge,rotation,export,private_api",
+        help="comma list: workers,http,queries,scoring,dispatch,knowledge,rotation,export,private_api,case_search",
     )
     parser.add_argument(
         "--figures",
@@ -532,6 +541,7 @@ def main() -> None:
             ("rotation", bench.rotation),
             ("export", bench.export),
             ("private_api", bench.private_api),
+            ("case_search", bench.case_search),
         ]
         for name, step in steps:
             if only and name not in only:

@@ -35,6 +35,7 @@ from .models import (
     MatterType,
     TrackingCounter,
 )
+from .search import phone_last4
 from .services import reminders_plan
 
 S = Case.Status
@@ -192,6 +193,7 @@ def _write_cases(ctx, centre, matters, materials, staff, helpers, calendar, toda
             ),
             applicant_phone=phone,
             applicant_phone_hash=lookup_hash(phone),
+            applicant_phone_last4=phone_last4(phone),
             applicant_id_number=id_number,
             applicant_id_hash=lookup_hash(id_number),
             is_elderly=elderly,

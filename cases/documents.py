@@ -8,6 +8,7 @@ and the screen offers the print view only — it never crashes.
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from govservice.masking import mask_id_number, mask_name, mask_phone
 
 from .models import Case, CaseMaterial
+from .progress_link import progress_url, qr_png
 
 # (path, index in a font collection). Noto Sans CJK's .ttc holds JP, KR, SC, TC, HK in that order.
 CJK_FONT_CANDIDATES: list[tuple[str, int]] = [
@@ -51,14 +53,19 @@ class Document:
     lines: list[tuple[str, str]]  # (label, value)
     items: list[str]
     paragraphs: list[str]
+    progress_url: str = ""  # the public progress page, printed with its QR code (cases/progress_link.py)
 
 
 def _consequence(case: Case) -> str:
     return _("逾期未补正的，本中心将终止办理该事项，并记录申请人未按承诺补正的情况；记录期间不再适用容缺受理。")
 
 
-def commitment_document(case: Case) -> Document:
+def commitment_document(case: Case, *, for_signing: bool = False) -> Document:
+    """On screen the applicant is masked; `for_signing` (the logged print, services.case_commitment_print)
+    carries the full name and ID number the applicant signs under."""
     commitment = case.commitment
+    name = case.applicant_name if for_signing else mask_name(case.applicant_name)
+    id_number = case.applicant_id_number if for_signing else mask_id_number(case.applicant_id_number)
     deferred = [
         m.name for m in case.materials.all() if m.state in (CaseMaterial.State.DEFERRED, CaseMaterial.State.RECEIVED)
     ]
@@ -67,8 +74,8 @@ def commitment_document(case: Case) -> Document:
         lines=[
             (_("办件编号"), case.tracking_no),
             (_("事项"), case.matter_type.name),
-            (_("申请人"), mask_name(case.applicant_name)),
-            (_("证件号码"), mask_id_number(case.applicant_id_number)),
+            (_("申请人"), name),
+            (_("证件号码"), id_number),
             (_("联系电话"), mask_phone(case.applicant_phone)),
             (_("补正期限"), commitment.deadline.isoformat()),
             (_("补交方式"), commitment.get_submit_method_display()),
@@ -92,6 +99,7 @@ def commitment_document(case: Case) -> Document:
 def correction_list_document(case: Case) -> Document:
     commitment = case.commitment
     outstanding = [m.name for m in case.materials.all() if m.state == CaseMaterial.State.DEFERRED]
+    url = progress_url(case)
     return Document(
         title=str(_("补正材料清单")),
         lines=[
@@ -101,13 +109,16 @@ def correction_list_document(case: Case) -> Document:
             (_("补正期限"), commitment.deadline.isoformat()),
             (_("补交方式"), commitment.get_submit_method_display()),
             (_("受理窗口"), str(case.window or "")),
+            (_("进度查询网址"), url),
         ],
         items=outstanding,
         paragraphs=[
             _("请在补正期限前补齐以上材料。补齐后本中心即恢复办理。"),
             _consequence(case),
-            _("进度查询：凭办件编号和手机号后四位在中心网站“办件进度查询”查询。"),
+            _("进度查询：扫描二维码或访问下列网址，凭办件编号 %(no)s 和手机号后四位查询办理进度。")
+            % {"no": case.tracking_no},
         ],
+        progress_url=url,
     )
 
 
@@ -141,4 +152,7 @@ def render_pdf(document: Document) -> bytes:
     for paragraph in document.paragraphs:
         pdf.multi_cell(0, 7, paragraph, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
+    if document.progress_url:
+        pdf.image(io.BytesIO(qr_png(document.progress_url)), w=35)
+        pdf.cell(0, 7, document.progress_url, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

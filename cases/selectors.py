@@ -36,6 +36,7 @@ from .models import (
     ReminderCall,
     rating_token_hash,
 )
+from .search import case_search
 
 
 def matter_type_list_for(*, user: User) -> QuerySet[MatterType]:
@@ -86,7 +87,7 @@ def case_list_for(
     elif status:
         queryset = queryset.filter(status=status)
     if q:
-        queryset = queryset.filter(tracking_no__icontains=q.strip())
+        queryset = case_search(queryset, q)  # tracking number, name, full phone / ID, name + last four
     if deficient:
         queryset = queryset.filter(commitment__isnull=False)
     if assisted:

@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:public_id>/assistance/rating/", views.case_assist_rate, name="assist-rate"),
     path("<uuid:public_id>/reveal/<str:field>/", views.case_reveal, name="reveal"),
     path("<uuid:public_id>/commitment/", views.case_commitment, name="commitment"),
+    path("<uuid:public_id>/commitment/print/", views.case_commitment_print, name="commitment-print"),
     path("<uuid:public_id>/correction-list/", views.case_correction_list, name="correction-list"),
 ]
 

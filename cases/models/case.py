@@ -60,6 +60,9 @@ class Case(TimeStampedModel):
     applicant_phone_hash = LookupHashField(
         lookup_source="applicant_phone", max_length=64, blank=True, db_index=True, editable=False
     )
+    # The last four digits of the phone, in clear: they are shown on every masked screen (138****1234)
+    # anyway, and with the name they find a returning citizen's case through an index (cases/search.py).
+    applicant_phone_last4 = models.CharField(_("手机号后四位"), max_length=4, blank=True, editable=False)
     applicant_id_number = EncryptedCharField(_("证件号码"), blank=True)
     applicant_id_hash = LookupHashField(
         lookup_source="applicant_id_number", max_length=64, blank=True, db_index=True, editable=False
@@ -110,6 +113,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["first_responder", "status"]),
             # The list: overdue and nearest deadline first, then the newest (selectors.case_list_for).
             models.Index(fields=["centre", "current_deadline", "-created_at"], name="case_centre_deadline_idx"),
+            # The counter's search (cases/search.py): a name, or a name with the phone's last four digits.
+            models.Index(fields=["centre", "applicant_name"], name="case_centre_applicant_idx"),
+            models.Index(fields=["centre", "applicant_phone_last4"], name="case_centre_phone_last4_idx"),
             # The few cases of the special groups (帮办代办): the dashboard joins their assistance
             # records without scanning every case of the period (partial: others add no entry).
             models.Index(

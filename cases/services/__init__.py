@@ -42,7 +42,15 @@ from .handovers import (
     case_handover_withdraw,
     case_reassign,
 )
-from .people import assistance_assign, assistance_log_add, assistance_rate, can_see_full_pii, case_pii_reveal
+from .people import (
+    COMMITMENT_PRINT,
+    assistance_assign,
+    assistance_log_add,
+    assistance_rate,
+    can_see_full_pii,
+    case_commitment_print,
+    case_pii_reveal,
+)
 from .reminders import (
     REMINDER_TEMPLATE,
     REMINDER_TIME,
@@ -61,6 +69,7 @@ from .transitions import CLOCK_ON_ENTER, case_accept, case_create, case_material
 
 __all__ = [
     "CLOCK_ON_ENTER",
+    "COMMITMENT_PRINT",
     "NOT_MY_BUSINESS",
     "PHONE_RE",
     "REMINDER_TEMPLATE",
@@ -81,6 +90,7 @@ __all__ = [
     "case_accept_with_deficiencies",
     "case_clock",
     "case_clock_warn",
+    "case_commitment_print",
     "case_completed_notify",
     "case_correction_expire",
     "case_correction_extend",

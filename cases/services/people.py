@@ -19,6 +19,7 @@ from ..models import (
     AssistanceLog,
     Case,
     CaseEvent,
+    Commitment,
     PiiAccess,
 )
 from ._common import _event, _lock, _notify_after_commit, _typed
@@ -48,6 +49,23 @@ def case_pii_reveal(*, case: Case, viewer: User, field: str) -> str:
     PiiAccess.objects.create(case=case, viewer=viewer, field=field)
     logger.info("personal data viewed: case=%s field=%s viewer=%s", case.tracking_no, field, viewer.username)
     return case.applicant_phone if field == "phone" else case.applicant_id_number
+
+
+# Recorded in PiiAccess.field for a printed commitment: the full name and ID number left on paper.
+COMMITMENT_PRINT = "commitment_print"
+
+
+@transaction.atomic
+def case_commitment_print(*, case: Case, viewer: User) -> Case:
+    """The commitment (承诺书) printed with the applicant's full name and ID number, for them to sign:
+    a reveal like any other, allowed to the same people and recorded (who, when)."""
+    if not Commitment.objects.filter(case=case).exists():
+        raise ValidationFailed(_("该办件没有承诺书。"), field="case")
+    if not can_see_full_pii(case, viewer):
+        raise NotPermitted(_("您无权打印含完整个人信息的承诺书。"))
+    PiiAccess.objects.create(case=case, viewer=viewer, field=COMMITMENT_PRINT)
+    logger.info("commitment printed with personal data: case=%s viewer=%s", case.tracking_no, viewer.username)
+    return case
 
 
 # --- assisted handling (帮办代办) ------------------------------------------------------------

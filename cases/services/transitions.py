@@ -24,6 +24,7 @@ from ..models import (
     MatterType,
     RejectReason,
 )
+from ..search import phone_last4
 from ._common import (
     NOT_MY_BUSINESS,
     _ensure_can_manage,
@@ -213,6 +214,7 @@ def case_create(
         applicant_name=applicant_name.strip(),
         applicant_phone=phone,
         applicant_phone_hash=lookup_hash(phone),
+        applicant_phone_last4=phone_last4(phone),
         applicant_id_number=id_number,
         applicant_id_hash=lookup_hash(id_number),
         is_elderly=is_elderly,

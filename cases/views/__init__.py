@@ -19,6 +19,7 @@ from .actions import (
     case_reveal,
     case_transition,
 )
+from .counter import case_commitment_print, case_new
 from .pages import (
     assistance_overview,
     call_list,
@@ -26,7 +27,6 @@ from .pages import (
     case_correction_list,
     case_detail,
     case_list,
-    case_new,
 )
 from .public import LOOKUP_LIMIT, LOOKUP_WINDOW, progress_lookup
 
@@ -41,6 +41,7 @@ __all__ = [
     "case_assist_rate",
     "case_call_outcome",
     "case_commitment",
+    "case_commitment_print",
     "case_correction_list",
     "case_detail",
     "case_extend",

@@ -19,6 +19,7 @@ from govservice.exceptions import DomainError
 from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
+from ..counter import Decision
 from ..forms import (
     AssignHelperForm,
     AssistanceLogForm,
@@ -30,6 +31,7 @@ from ..forms import (
     TransitionForm,
 )
 from ..models import Case, CaseMaterial, Handover, ReminderCall
+from .counter import decision_confirmation
 
 
 def _case_action(view: Callable[..., HttpResponse | None]) -> Callable[..., HttpResponse]:
@@ -71,9 +73,15 @@ def case_transition(request: AuthenticatedHttpRequest, case: Case) -> None:
 
 
 @_case_action
-def case_accept(request: AuthenticatedHttpRequest, case: Case) -> None:
-    """A consultation case accepted from its page once the applicant brings the materials."""
+def case_accept(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse | None:
+    """A consultation case accepted from its page once the applicant brings the materials; a decision
+    (accept, accept with deficiencies) is confirmed on a page of its own first (cases/views/counter.py)."""
     provided = [int(v) for v in request.POST.getlist("provided") if v.isdigit()]
+    decision = request.POST.get("action", "")
+    if request.POST.get("back"):
+        return None
+    if decision in (Decision.ACCEPT, Decision.ACCEPT_DEFICIENT) and not request.POST.get("confirm"):
+        return decision_confirmation(request, case, decision=decision, provided=provided)
     with transaction.atomic():
         services.case_materials_update(case_id=case.id, actor=request.user, provided_ids=provided)
         if request.POST.get("action") == "accept_deficient":
@@ -87,6 +95,7 @@ def case_accept(request: AuthenticatedHttpRequest, case: Case) -> None:
         elif request.POST.get("action") == "accept":
             services.case_accept(case_id=case.id, actor=request.user)
     messages.success(request, _("已更新。"))
+    return None
 
 
 @_case_action

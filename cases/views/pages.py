@@ -5,16 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from govservice import access
-from govservice.exceptions import DomainError
 from govservice.masking import mask_id_number, mask_name, mask_phone
 from notifications.selectors import sms_list_for_keys
 from staff.http import AuthenticatedHttpRequest
@@ -24,14 +21,15 @@ from ..forms import (
     AssignHelperForm,
     AssistanceLogForm,
     CallOutcomeForm,
-    CaseLogForm,
     ExtendForm,
     HandoverOfferForm,
     HandoverResponseForm,
     SatisfactionForm,
     TransitionForm,
 )
-from ..models import CLOSED_STATUSES, Case, CaseMaterial, Commitment, Handover
+from ..models import CLOSED_STATUSES, Case, Commitment, Handover
+from ..progress_link import qr_svg_data_uri
+from ..search import masked_applicant
 
 
 def _is_date(value: str | None) -> bool:
@@ -52,8 +50,11 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if role not in ("handler", "first", "all"):
         role = "handler"
     status = request.GET.get("status", "open")
-    # Links from the dashboard (rectification) use from/to/deficient/assisted.
-    if any(k in request.GET for k in ("from", "to", "deficient", "assisted")):
+    # Links from the dashboard (rectification) use from/to/deficient/assisted. A search from the counter's
+    # box (q alone) looks at every case of the centre: the citizen's case may be anyone's, and closed.
+    if any(k in request.GET for k in ("from", "to", "deficient", "assisted")) or (
+        request.GET.get("q", "").strip() and "role" not in request.GET
+    ):
         role, status = request.GET.get("role", "all"), request.GET.get("status", "")
     queryset = selectors.case_list_for(
         user=request.user,
@@ -69,6 +70,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         department=int(department) if (department := request.GET.get("department", "")).isdigit() else None,
     )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    for case in page:
+        case.masked_applicant = masked_applicant(case)  # type: ignore[attr-defined]
     pending_offers = Handover.objects.filter(to_user=request.user, state=Handover.State.OFFERED).select_related(
         "case", "from_user"
     )
@@ -84,68 +87,6 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "pending_offers": pending_offers,
             "today": timezone.localdate(),
         },
-    )
-
-
-# --- logging a case ----------------------------------------------------------------------------------
-
-
-@login_required
-def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    matter_types = selectors.matter_type_list_for(user=request.user)
-    data = request.POST if request.method == "POST" else None
-    initial = {"matter_type": request.GET.get("matter_type")} if request.GET.get("matter_type") else None
-    form = CaseLogForm(data, initial=initial, matter_types=matter_types)
-    form.fields["matter_type"].widget.attrs["hx-get"] = reverse("cases:new")
-    chosen = None
-    chosen_id = (data or request.GET).get("matter_type")
-    if chosen_id and str(chosen_id).isdigit():
-        chosen = matter_types.filter(id=chosen_id).prefetch_related("materials").first()
-    provided = {int(v) for v in (data.getlist("provided") if data else []) if v.isdigit()}
-    if request.method == "POST" and form.is_valid():
-        action = request.POST.get("action", "accept")
-        cleaned = form.cleaned_data
-        try:
-            with transaction.atomic():
-                case = services.case_create(
-                    actor=request.user,
-                    matter_type_id=cleaned["matter_type"].id,
-                    applicant_kind=cleaned["applicant_kind"],
-                    applicant_name=cleaned["applicant_name"],
-                    applicant_phone=cleaned["applicant_phone"],
-                    applicant_id_number=cleaned["applicant_id_number"],
-                    is_elderly=cleaned["is_elderly"],
-                    is_disabled=cleaned["is_disabled"],
-                    is_other_special=cleaned["is_other_special"],
-                    provided_material_ids=provided,
-                )
-                if action == "accept":
-                    services.case_accept(case_id=case.id, actor=request.user)
-                elif action == "accept_deficient":
-                    missing = [m.id for m in case.materials.all() if m.state == CaseMaterial.State.MISSING]
-                    services.case_accept_with_deficiencies(
-                        case_id=case.id,
-                        actor=request.user,
-                        deferred_material_ids=missing,
-                        submit_method=cleaned["submit_method"] or "window",
-                    )
-        except DomainError as exc:
-            if exc.field in form.fields:
-                form.add_error(exc.field, exc.message)
-            else:
-                form.add_error(None, exc.message)
-        else:
-            case.refresh_from_db()
-            messages.success(
-                request,
-                _("已登记办件 %(no)s（%(status)s）。") % {"no": case.tracking_no, "status": case.get_status_display()},
-            )
-            return redirect(case.get_absolute_url())
-    materials = list(chosen.materials.all()) if chosen else []
-    return render(
-        request,
-        "cases/case_new.html",
-        {"form": form, "matter": chosen, "materials": materials, "provided": provided},
     )
 
 
@@ -240,7 +181,14 @@ def _document(request: AuthenticatedHttpRequest, public_id, kind: str) -> HttpRe
     return render(
         request,
         "cases/document.html",
-        {"case": case, "document": document, "kind": kind, "pdf_available": documents.pdf_available()},
+        {
+            "case": case,
+            "document": document,
+            "kind": kind,
+            "pdf_available": documents.pdf_available(),
+            "qr": qr_svg_data_uri(document.progress_url) if document.progress_url else "",
+            "can_print_full": kind == "commitment" and services.can_see_full_pii(case, request.user),
+        },
     )
 
 

@@ -28,13 +28,19 @@ def test_log_case_with_deferred_material_print_list_and_see_reminder(ui_page, wi
     page.select_option("#id_matter_type", str(matter.id))
     secondary = page.get_by_label("住所使用证明")  # htmx swapped in the checklist (material names are data)
     secondary.wait_for()
-    secondary.uncheck()
+    assert not secondary.is_checked()  # materials start unticked: staff tick what they hold
+    page.get_by_label("营业执照申请书").check()
+    page.get_by_label("身份证明").check()
     page.fill("#id_applicant_name", "王小明")
     page.fill("#id_applicant_id_number", VALID_RIC)
     page.fill("#id_applicant_phone", PHONE)
     page.check("#id_is_elderly")
     screen(page, "case-new")
     page.click("[data-testid=accept-deficient]")
+    page.get_by_test_id("case-confirm").wait_for()  # the decision is confirmed before anything is written
+    assert "住所使用证明" in page.get_by_test_id("confirm-deferred").inner_text()
+    screen(page, "case-confirm", photo=False)
+    page.click("[data-testid=confirm]")
 
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
     assert page.get_by_test_id("case-status").inner_text() == tr(page, "待补正", "Awaiting correction")

@@ -1,4 +1,4 @@
-"""The hand-over receiver list: grouped by window (or department), people absent today marked with the
+"""The hand-over receiver list: grouped by department and window, people absent today marked with the
 day they are back and named again under the field; an offer to them is warned about; an inactive person
 is never offered anything."""
 
@@ -35,7 +35,7 @@ def test_receivers_are_grouped_by_window_and_the_absent_are_marked(
     case = log_case(window_staff)
     page = as_user(window_staff).get(case.get_absolute_url()).content.decode()
     back = away.ends_on.strftime("%m-%d")
-    assert f'<optgroup label="{window}">' in page
+    assert f'<optgroup label="{window.department} · {window}">' in page
     assert f"李娜（缺勤至 {back}）" in page
     assert 'data-testid="handover-absent-warning"' in page
     assert "周明</option>" in page  # present colleagues carry no mark

@@ -17,7 +17,7 @@ from cases import documents, services
 from cases.catalogue import catalogue_export, catalogue_import
 from cases.models import Case, CaseMaterial, MatterType, PiiAccess
 from notifications.models import SmsMessage
-from tests.factories.cases import PHONE, VALID_RIC
+from tests.factories.cases import PHONE, VALID_RIC, case_form_data
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -27,25 +27,16 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 def _form(matter, **extra):
-    data = {
-        "matter_type": matter.id,
-        "applicant_kind": "person",
-        "applicant_name": "王小明",
-        "applicant_id_number": VALID_RIC,
-        "applicant_phone": PHONE,
-        "submit_method": "window",
-        "provided": [m.id for m in matter.materials.filter(is_core=True)],
-        "action": "accept_deficient",
-    }
-    data.update(extra)
-    return data
+    return case_form_data(matter, decision="accept_deficient", **extra)
 
 
 def test_log_a_case_with_a_deferred_material_on_one_screen(as_user, window_staff, matter):
     client = as_user(window_staff)
     page = client.get(reverse("cases:new"), {"matter_type": matter.id})
     assert "住所使用证明" in page.content.decode()
-    response = client.post(reverse("cases:new"), _form(matter))
+    confirmation = client.post(reverse("cases:new"), _form(matter))
+    assert confirmation.status_code == 200 and not Case.objects.exists()  # the confirmation step first
+    response = client.post(reverse("cases:new"), _form(matter, confirm="accept_deficient"))
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
     assert case.status == Case.Status.AWAITING_CORRECTION
@@ -56,7 +47,7 @@ def test_deferring_a_core_material_on_the_screen_names_it_and_logs_nothing(as_us
     client = as_user(window_staff)
     response = client.post(reverse("cases:new"), _form(matter, provided=[]))
     assert response.status_code == 200
-    assert "主要材料不可容缺" in response.content.decode()
+    assert "主要材料未提交，不能容缺受理" in response.content.decode()
     assert "营业执照申请书" in response.content.decode()
     assert not Case.objects.exists()
 
@@ -387,7 +378,11 @@ def test_consultation_case_is_accepted_with_deficiencies_from_its_page(as_user, 
     assert set(case.materials.values_list("state", flat=True)) == {"missing"}
     client = as_user(window_staff)
     core = list(case.materials.filter(is_core=True).values_list("id", flat=True))
-    client.post(reverse("cases:accept", args=[case.public_id]), {"provided": core, "action": "accept_deficient"})
+    url = reverse("cases:accept", args=[case.public_id])
+    confirmation = client.post(url, {"provided": core, "action": "accept_deficient"})
+    assert 'data-testid="case-confirm"' in confirmation.content.decode()  # confirmed first, nothing changed yet
+    assert Case.objects.get(id=case.id).status == Case.Status.CONSULTATION
+    client.post(url, {"provided": core, "action": "accept_deficient", "confirm": "accept_deficient"})
     case.refresh_from_db()
     assert case.status == Case.Status.AWAITING_CORRECTION
     assert case.materials.get(is_core=False).state == CaseMaterial.State.DEFERRED
