@@ -38,7 +38,8 @@ def _rate_limited(*keys: str) -> bool:
 
 
 def progress_lookup(request: HttpRequest) -> HttpResponse:
-    form = ProgressLookupForm(request.POST or None)
+    # The correction list's QR code carries the tracking number (?no=): the citizen types only the last four digits.
+    form = ProgressLookupForm(request.POST or None, initial={"tracking_no": request.GET.get("no", "")[:30]})
     result = None
     status = 200
     if request.method == "POST" and form.is_valid():
