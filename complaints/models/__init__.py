@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .bad_reviews import BadReview
 from .channels import Channel, FeedbackPolicy
-from .complaints import Complaint, ComplaintDayCount, ComplaintEvent
+from .complaints import Complaint, ComplaintDayCount, ComplaintDeadlineRule, ComplaintEvent
 from .escalations import DutySlot, DutySwap, Escalation, EscalationDepartment, EscalationEvent
 from .evaluations import (
     BAD_REVIEW_LEVELS,
@@ -27,6 +27,7 @@ __all__ = [
     "Channel",
     "Complaint",
     "ComplaintDayCount",
+    "ComplaintDeadlineRule",
     "ComplaintEvent",
     "DutySlot",
     "DutySwap",

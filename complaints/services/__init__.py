@@ -52,6 +52,7 @@ from .evaluations import (
     evaluation_submit_once,
 )
 from .reveal import can_reveal_text, feedback_text_reveal
+from .waiting import complaint_resume, complaint_wait_for_citizen
 
 __all__ = [
     "can_reveal_text",
@@ -72,8 +73,10 @@ __all__ = [
     "complaint_duplicates",
     "complaint_merge",
     "complaint_reply",
+    "complaint_resume",
     "complaint_submit",
     "complaint_submit_once",
+    "complaint_wait_for_citizen",
     "evaluation_follow_up",
     "evaluation_invitation_check",
     "evaluation_invitation_mark_used",
