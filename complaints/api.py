@@ -27,7 +27,7 @@ from rectification.selectors import problem_by_code
 from staff.http import AuthenticatedRequest
 
 from . import selectors, services
-from .deadlines import COMPLAINT_AWAITING_REPLY, complaints_with_overdue_flag
+from .deadlines import complaint_is_overdue, complaints_with_overdue_flag
 from .filters import ComplaintFilter, EvaluationFilter
 from .models import Complaint, Evaluation
 
@@ -79,11 +79,7 @@ class ComplaintOutputSerializer(serializers.Serializer):
         flagged = getattr(complaint, "overdue", None)
         if flagged is not None:
             return bool(flagged)
-        return bool(
-            complaint.status in COMPLAINT_AWAITING_REPLY
-            and complaint.reply_due_at is not None
-            and complaint.reply_due_at < timezone.now()
-        )
+        return complaint_is_overdue(complaint, timezone.now())
 
     def get_contact_name(self, complaint: Complaint) -> str:
         return mask_name(complaint.contact_name)

@@ -137,6 +137,15 @@ def complaint_overdue_q(now: datetime) -> Q:
     return Q(status__in=COMPLAINT_AWAITING_REPLY, reply_due_at__lt=now)
 
 
+def complaint_is_overdue(complaint: Complaint, now: datetime) -> bool:
+    """`complaint_overdue_q` for one loaded row."""
+    return (
+        complaint.status in COMPLAINT_AWAITING_REPLY
+        and complaint.reply_due_at is not None
+        and complaint.reply_due_at < now
+    )
+
+
 def complaint_due_within_q(now: datetime, until: datetime) -> Q:
     """Still waiting for its reply, not overdue yet, and due by `until`."""
     return Q(status__in=COMPLAINT_AWAITING_REPLY, reply_due_at__gte=now, reply_due_at__lte=until)

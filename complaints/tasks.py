@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from notifications.services import notice_send
 from staff.selectors import leaders_of
@@ -105,9 +105,9 @@ def feedback_warn_overdue_task() -> int:
 
 
 REPLY_WARNING_TEXTS = {
-    50: _lazy("投诉建议 %(no)s 的答复时间已过半，请于 %(date)s 前答复。"),
-    80: _lazy("投诉建议 %(no)s 的答复时间已用去八成，请于 %(date)s 前答复。"),
-    100: _lazy("投诉建议 %(no)s 已超过答复期限 %(date)s，尚未答复。"),
+    50: gettext_lazy("投诉建议 %(no)s 的答复时间已过半，请于 %(date)s 前答复。"),
+    80: gettext_lazy("投诉建议 %(no)s 的答复时间已用去八成，请于 %(date)s 前答复。"),
+    100: gettext_lazy("投诉建议 %(no)s 已超过答复期限 %(date)s，尚未答复。"),
 }
 
 
@@ -141,7 +141,7 @@ def complaint_warn_reply_due_task() -> int:
         ).update(reply_warned_level=level)
         if not claimed:
             continue
-        due = timezone.localtime(complaint.reply_due_at).date().isoformat()  # type: ignore[arg-type]
+        due = timezone.localtime(complaint.reply_due_at).date().isoformat()
         text = str(REPLY_WARNING_TEXTS[level]) % {"no": complaint.tracking_no, "date": due}
         key = f"complaint-reply-due:{complaint.id}:{level}:{due}"
         if level >= 100 or complaint.owner is None:

@@ -52,7 +52,7 @@ def complaint_resume(*, complaint_id: int, actor: User, note: str = "") -> Compl
         moved = _("暂停 %(days)s 个工作日，答复期限由 %(old)s 调整为 %(new)s") % {
             "days": paused,
             "old": timezone.localtime(old_due).date().isoformat(),
-            "new": timezone.localtime(complaint.reply_due_at).date().isoformat(),  # type: ignore[arg-type]
+            "new": timezone.localtime(complaint.reply_due_at).date().isoformat(),
         }
     _complaint_move(complaint, back_to, actor=actor, note="；".join(part for part in (note.strip(), moved) if part))
     complaint.paused_at, complaint.paused_from = None, ""

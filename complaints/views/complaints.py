@@ -18,7 +18,7 @@ from govservice.masking import mask_name, mask_phone
 from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
-from ..deadlines import complaints_with_overdue_flag
+from ..deadlines import complaint_is_overdue, complaints_with_overdue_flag
 from ..filters import (
     ComplaintFilter,
 )
@@ -66,9 +66,7 @@ def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> Ht
         ),
         "reply_form": ReplyForm(),
         "wait_form": WaitForm(),
-        "reply_overdue": complaints_with_overdue_flag(Complaint.objects.filter(id=complaint.id), timezone.now())
-        .values_list("overdue", flat=True)
-        .first(),
+        "reply_overdue": complaint_is_overdue(complaint, timezone.now()),
         "callback_form": CallbackForm(),
         "duplicates": duplicates,
         "merge_form": MergeForm(candidates=duplicates) if duplicates else None,
