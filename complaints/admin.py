@@ -74,3 +74,4 @@ class ComplaintDeadlineRuleAdmin(CentreScopedAdmin, admin.ModelAdmin):
 
     list_display = ["centre", "channel", "kind", "working_days"]
     list_filter = ["centre", "kind"]
+    search_fields = ["channel__name", "channel__code"]

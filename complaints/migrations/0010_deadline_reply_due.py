@@ -4,6 +4,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def reinstall_day_count_triggers(apps, schema_editor):
+    """SQLite rebuilds the complaint table to alter `status`, and its triggers go with it: the
+    dashboard's day counts (govservice/rollups.py) are kept by triggers on it. On PostgreSQL this only
+    replaces the triggers with identical ones."""
+    from govservice import rollups
+
+    rollups.install(schema_editor.connection, rollups.COMPLAINTS)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("complaints", "0009_merge_privtext_privholes"),
@@ -11,6 +20,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Going back, the table is rebuilt again: the triggers are put back last (reverse order).
+        migrations.RunPython(migrations.RunPython.noop, reinstall_day_count_triggers),
         migrations.AddField(
             model_name="complaint",
             name="paused_at",
@@ -143,4 +154,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(reinstall_day_count_triggers, migrations.RunPython.noop),
     ]

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from govservice import access
@@ -168,5 +167,5 @@ def classify_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, _("未归类任何投诉：%(reason)s") % {"reason": exc.message})
         return redirect("complaints:classify-queue")
-    messages.success(request, ngettext("已归类 %(n)s 件投诉。", "已归类 %(n)s 件投诉。", len(done)) % {"n": len(done)})
+    messages.success(request, _("已归类 %(n)s 件投诉。") % {"n": len(done)})
     return redirect("complaints:classify-queue")
