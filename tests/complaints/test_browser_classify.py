@@ -28,7 +28,9 @@ def test_bulk_classification_needs_the_confirmation_and_enter_sends_nothing(brow
     page.keyboard.press("Enter")
     page.focus(f"input[name=ids][value='{picked.id}']")
     page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")  # a form Enter had sent would be on its way by now
     assert page.url.endswith(reverse("complaints:classify-queue"))  # still the queue: nothing sent
+    assert page.locator("[data-testid=confirm-table]").count() == 0
     page.click("[data-testid=bulk-classify]")
     page.wait_for_selector("[data-testid=confirm-table]")
     assert Complaint.objects.get(id=picked.id).category == ""  # the confirmation page wrote nothing
