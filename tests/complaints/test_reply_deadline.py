@@ -261,3 +261,20 @@ def test_the_intake_public_status_reads_the_stored_deadline(centre, hotline):
     Complaint.objects.filter(id=complaint.id).update(reply_due_at=moved)
     complaint.refresh_from_db()
     assert public_status(complaint)["expected_reply_by"] == moved
+
+
+def test_the_detail_page_shows_the_deadline_and_pauses_and_resumes_through_its_buttons(client, centre, hotline, leader):
+    complaint = _submit(centre, hotline)
+    client.force_login(leader)
+    with time_machine.travel(datetime(2026, 3, 3, 10, 0, tzinfo=TZ), tick=False):
+        html = client.get(complaint.get_absolute_url()).content.decode()
+        assert "2026-03-09 17:30" in html and 'data-testid="wait-form"' in html
+        client.post(f"/feedback/complaints/{complaint.public_id}/wait/", {"note": "请补充材料"})
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.WAITING_CITIZEN
+    with time_machine.travel(datetime(2026, 3, 5, 10, 0, tzinfo=TZ), tick=False):
+        assert 'data-testid="resume-form"' in client.get(complaint.get_absolute_url()).content.decode()
+        client.post(f"/feedback/complaints/{complaint.public_id}/resume/", {"note": ""})
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.RECEIVED and complaint.reply_paused_days == 2
+    assert _local_day(complaint.reply_due_at) == date(2026, 3, 11)
