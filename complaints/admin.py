@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from govservice.admin_scoping import CentreScopedAdmin, scope_by_centre
 
-from .models import Channel, DutySlot, DutySwap, EvaluationTag, FeedbackPolicy, OneRatingPolicy
+from .models import Channel, ComplaintDeadlineRule, DutySlot, DutySwap, EvaluationTag, FeedbackPolicy, OneRatingPolicy
 
 
 @admin.register(Channel)
@@ -73,3 +73,12 @@ class DutySwapAdmin(CentreScopedAdmin, admin.ModelAdmin):
     list_filter = ["centre"]
     search_fields = ["leader__name", "leader__username", "note"]
     date_hierarchy = "date"
+
+
+@admin.register(ComplaintDeadlineRule)
+class ComplaintDeadlineRuleAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """A centre's reply times; complaints received afterwards get them (stored ones keep theirs)."""
+
+    list_display = ["centre", "channel", "kind", "working_days"]
+    list_filter = ["centre", "kind"]
+    search_fields = ["channel__name", "channel__code"]

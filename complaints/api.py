@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -26,6 +27,7 @@ from rectification.selectors import problem_by_code
 from staff.http import AuthenticatedRequest
 
 from . import selectors, services
+from .deadlines import complaint_is_overdue, complaints_with_overdue_flag
 from .filters import ComplaintFilter, EvaluationFilter
 from .models import Complaint, Evaluation
 
@@ -63,6 +65,21 @@ class ComplaintOutputSerializer(serializers.Serializer):
     callback_satisfied = serializers.BooleanField(allow_null=True)
     merged_into = serializers.CharField(source="merged_into.tracking_no", allow_null=True, default=None)
     received_at = serializers.DateTimeField()
+    reply_due_at = serializers.DateTimeField(allow_null=True)
+    reply_due_provisional = serializers.BooleanField()
+    reply_paused = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    def get_reply_paused(self, complaint: Complaint) -> bool:
+        """Waiting for the citizen: the reply clock stands still."""
+        return complaint.status == Complaint.Status.WAITING_CITIZEN
+
+    def get_overdue(self, complaint: Complaint) -> bool:
+        """Waiting for the reply and past `reply_due_at` (complaints.deadlines.complaint_overdue_q)."""
+        flagged = getattr(complaint, "overdue", None)
+        if flagged is not None:
+            return bool(flagged)
+        return complaint_is_overdue(complaint, timezone.now())
 
     def get_contact_name(self, complaint: Complaint) -> str:
         return mask_name(complaint.contact_name)
@@ -113,14 +130,14 @@ class ComplaintListApi(APIView):
             OpenApiParameter("channel", int),
             OpenApiParameter("received_from", OpenApiTypes.DATE),
             OpenApiParameter("received_to", OpenApiTypes.DATE),
+            OpenApiParameter("due", str, enum=["overdue", "soon"]),
             OpenApiParameter("page", int),
         ],
         responses=ComplaintOutputSerializer(many=True),
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        filterset = ComplaintFilter(
-            request.query_params, queryset=selectors.complaint_list_for(user=request.user), request=request
-        )
+        queryset = complaints_with_overdue_flag(selectors.complaint_list_for(user=request.user), timezone.now())
+        filterset = ComplaintFilter(request.query_params, queryset=queryset, request=request)
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         paginator = self.pagination_class()

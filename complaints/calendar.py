@@ -1,5 +1,5 @@
 """Feedback deadlines recomputed when a year of the working calendar is saved (registered with
-govservice.calendar_hooks in ComplaintsConfig.ready): a complaint's reply deadline, a bad review's
+govservice.calendar_hooks in ComplaintsConfig.ready): a complaint's stored reply deadline, a bad review's
 contact and rectification dates, and an escalation's answer date.
 
 Each deadline keeps the number of working days it was given, counted from the day the matter came
@@ -21,7 +21,14 @@ from govservice.calendar_hooks import CalendarChange
 from notifications.services import notice_send
 from staff.models import User
 
-from .deadlines import BAD_REVIEW_TO_CONTACT, BAD_REVIEW_TO_RECTIFY, ESCALATION_WAITING, complaint_reply_due
+from .deadlines import (
+    BAD_REVIEW_TO_CONTACT,
+    BAD_REVIEW_TO_RECTIFY,
+    COMPLAINT_FINISHED,
+    ESCALATION_WAITING,
+    complaint_set_reply_due,
+    reply_warning_level_reached,
+)
 from .models import BadReview, Complaint, ComplaintEvent, Escalation, EscalationEvent, EvaluationEvent
 
 
@@ -36,29 +43,48 @@ def _tell_after_commit(people: list[User | None], *, key: str, text: str, url: s
 
 
 def complaint_replies_recompute(change: CalendarChange) -> int:
-    """A complaint keeps no due date of its own (complaints.deadlines): the reply deadline moves with
-    the calendar by itself. What is left is to say so, on the record and to its owner, where it moved."""
+    """Complaints not finished whose stored reply deadline (`reply_due_at`) the saved year can move:
+    recounted from the same start with the same working days (its rule's days and its pauses) on the
+    new calendar. A moved deadline re-arms the warnings not reached on it."""
     moved = 0
-    waiting = Complaint.objects.filter(
-        status__in=(Complaint.Status.RECEIVED, Complaint.Status.ASSIGNED, Complaint.Status.REOPENED)
+    candidates = (
+        Complaint.objects.exclude(status__in=COMPLAINT_FINISHED)
+        .exclude(status=Complaint.Status.REPLIED)
+        .filter(Q(reply_due_at__date__gte=change.first_day) | Q(reply_due_provisional=True) | Q(reply_due_at=None))
     )
-    for complaint in waiting.select_related("owner"):
-        old = complaint_reply_due(complaint, change.before)
-        if timezone.localtime(old.at).date() < change.first_day and not old.provisional:
+    now = timezone.now()
+    for complaint in candidates.select_for_update(of=("self",)).select_related("owner", "channel"):
+        old_at = complaint.reply_due_at
+        complaint_set_reply_due(complaint, change.after)
+        if old_at == complaint.reply_due_at:
+            Complaint.objects.filter(id=complaint.id).update(reply_due_provisional=complaint.reply_due_provisional)
             continue
-        new = complaint_reply_due(complaint, change.after)
-        if new.at == old.at:
-            continue
+        complaint.reply_warned_level = min(
+            complaint.reply_warned_level, reply_warning_level_reached(complaint, now, change.after)
+        )
+        complaint.save(
+            update_fields=[
+                "reply_working_days",
+                "reply_due_at",
+                "reply_due_provisional",
+                "reply_warned_level",
+                "updated_at",
+            ]
+        )
+        if old_at is None:
+            continue  # filled for the first time: nothing moved that anyone was told
+        new_at = complaint.reply_due_at
+        assert new_at is not None  # noqa: S101 - just set
         text = _("%(year)s 年工作日历已录入，投诉建议 %(no)s 的答复期限由 %(old)s 调整为 %(new)s。") % {
             "year": change.year,
             "no": complaint.tracking_no,
-            "old": timezone.localtime(old.at).date().isoformat(),
-            "new": timezone.localtime(new.at).date().isoformat(),
+            "old": timezone.localtime(old_at).date().isoformat(),
+            "new": timezone.localtime(new_at).date().isoformat(),
         }
         ComplaintEvent.objects.create(complaint=complaint, actor=change.actor, note=text)
         _tell_after_commit(
             [complaint.owner],
-            key=f"complaint:{complaint.id}:calendar:{new.at.date().isoformat()}",
+            key=f"complaint:{complaint.id}:calendar:{timezone.localtime(new_at).date().isoformat()}",
             text=text,
             url=complaint.get_absolute_url(),
         )

@@ -19,11 +19,13 @@ from govservice.workdays import WorkCalendar
 from staff.demo import DemoContext
 from staff.models import Role, User, Window
 
+from .deadlines import complaint_set_reply_due, reply_working_days
 from .escalations import duty_rota_seed
 from .models import (
     BadReview,
     Channel,
     Complaint,
+    ComplaintDeadlineRule,
     ComplaintEvent,
     DutySlot,
     Escalation,
@@ -370,6 +372,13 @@ def _complaints(ctx: DemoContext, centre: Centre, today: date) -> None:
                     received_at=source.received_at + timedelta(hours=3 + n),
                 )
             )
+    calendar = WorkCalendar.load()
+    rules = list(ComplaintDeadlineRule.objects.filter(centre=centre))
+    for row in rows:  # stored as complaint_submit stores it
+        row.reply_working_days = reply_working_days(
+            centre_id=centre.id, channel=row.channel, kind=row.kind, rules=rules
+        )
+        complaint_set_reply_due(row, calendar)
     Complaint.objects.bulk_create(rows, batch_size=500)
     # One duplicate group is already merged into its first report, keeping every source.
     primary = Complaint.objects.get(centre=centre, external_id=f"{DEMO_MARK}0000")

@@ -20,6 +20,9 @@ from .deadlines import (
     COMPLAINT_FINISHED,
     ESCALATION_ANSWERED,
     bad_review_rectify_overdue,
+    complaint_due_within_q,
+    complaint_overdue_q,
+    complaint_soon_limit,
     escalation_overdue,
 )
 from .models import BadReview, Channel, Complaint, Escalation, Evaluation, EvaluationLevel
@@ -62,6 +65,11 @@ class ComplaintFilter(django_filters.FilterSet):
     )
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
     open = django_filters.BooleanFilter(label=_("未办结"), method="by_open")
+    due = django_filters.ChoiceFilter(
+        label=_("答复期限"),
+        choices=[("overdue", _("已逾期")), ("soon", _("1个工作日内到期"))],
+        method="by_due",
+    )
     received_from = django_filters.DateFilter(label=_("受理日期自"), field_name="received_at", lookup_expr="date__gte")
     received_to = django_filters.DateFilter(label=_("至"), field_name="received_at", lookup_expr="date__lte")
     centre = _centre()
@@ -69,7 +77,7 @@ class ComplaintFilter(django_filters.FilterSet):
 
     class Meta:
         model = Complaint
-        fields = ["q", "status", "kind", "category", "channel", "open", "received_from", "received_to"]
+        fields = ["q", "status", "kind", "category", "channel", "open", "due", "received_from", "received_to"]
 
     def by_department(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         """The complaint's own department or its window's (as the dashboard counts)."""
@@ -84,6 +92,14 @@ class ComplaintFilter(django_filters.FilterSet):
     def by_open(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         finished = Q(status__in=COMPLAINT_FINISHED)
         return queryset.exclude(finished) if value else queryset.filter(finished)
+
+    def by_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Waiting for the reply and past its deadline (overdue), or not yet past it but due by the end
+        of the next working day (soon). Paused and replied complaints are in neither."""
+        now = timezone.now()
+        if value == "overdue":
+            return queryset.filter(complaint_overdue_q(now))
+        return queryset.filter(complaint_due_within_q(now, complaint_soon_limit(now)))
 
 
 def _centre_windows(request: object) -> QuerySet[Window]:

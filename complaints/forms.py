@@ -112,6 +112,13 @@ class AssignForm(forms.Form):
         model_choice_field(self, "owner").queryset = active_staff_of(centre_id=centre_id).order_by("username")
 
 
+class WaitForm(forms.Form):
+    """Pausing for (or resuming after) the citizen's supplement: a note for the history (a text area:
+    Enter starts a new line and never sends the form)."""
+
+    note = forms.CharField(label=_("说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ReplyForm(forms.Form):
     reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea, max_length=2000)
 

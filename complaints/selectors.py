@@ -53,6 +53,13 @@ def complaint_list_for(*, user: User) -> QuerySet[Complaint]:
     return queryset.select_related("centre", "channel", "window", "department", "owner", "problem", "matter_type")
 
 
+def unclassified_open_for(user: User) -> QuerySet[Complaint]:
+    """Complaints in the user's scope not classified into a problem category yet and not finished,
+    oldest first: the classification queue (complaints:classify-queue). Suggestions are not counted."""
+    queryset = complaint_list_for(user=user).filter(kind=Complaint.Kind.COMPLAINT, category="")
+    return queryset.exclude(status__in=COMPLAINT_FINISHED).order_by("received_at", "id")
+
+
 def _uuid_or_404(value: object) -> uuid.UUID:
     """A malformed id is simply "not found" (never a 500 from the UUID lookup)."""
     try:

@@ -10,11 +10,18 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.services import notice_send
 from staff.selectors import leaders_of
 
-from .deadlines import bad_review_contact_overdue, bad_review_rectify_overdue, escalation_overdue
+from .deadlines import (
+    COMPLAINT_AWAITING_REPLY,
+    bad_review_contact_overdue,
+    bad_review_rectify_overdue,
+    escalation_overdue,
+    reply_warning_level_reached,
+)
 from .models import BadReview, Complaint, Escalation
 
 
@@ -94,6 +101,56 @@ def feedback_warn_overdue_task() -> int:
                 % {"no": escalation.tracking_no, "date": escalation.due_date},
                 url=f"/feedback/escalations/{escalation.public_id}/",
             )
+    return warned
+
+
+REPLY_WARNING_TEXTS = {
+    50: gettext_lazy("投诉建议 %(no)s 的答复时间已过半，请于 %(date)s 前答复。"),
+    80: gettext_lazy("投诉建议 %(no)s 的答复时间已用去八成，请于 %(date)s 前答复。"),
+    100: gettext_lazy("投诉建议 %(no)s 已超过答复期限 %(date)s，尚未答复。"),
+}
+
+
+@shared_task(acks_late=True)
+def complaint_warn_reply_due_task() -> int:
+    """Warn about complaints waiting for their reply at 50, 80 and 100 % of the reply time, once each.
+
+    50 and 80 %: the handler (the centre's leaders while nobody is assigned); 100 % (overdue): the
+    handler and the leaders, as for overdue bad reviews and escalations. A level is claimed with a
+    compare-and-set on `reply_warned_level` before the notices go out, so a second run (or a second
+    worker) sends nothing; when several levels are reached at once only the highest is sent. Paused
+    complaints (waiting for the citizen) are not warned about.
+    """
+    from govservice.workdays import WorkCalendar
+
+    now = timezone.now()
+    calendar = WorkCalendar.load()
+    warned = 0
+    candidates = Complaint.objects.filter(
+        status__in=COMPLAINT_AWAITING_REPLY, reply_due_at__isnull=False, reply_warned_level__lt=100
+    )
+    for complaint in candidates.select_related("owner", "centre").order_by("reply_due_at"):
+        level = reply_warning_level_reached(complaint, now, calendar)
+        if level <= complaint.reply_warned_level:
+            continue
+        claimed = Complaint.objects.filter(
+            id=complaint.id,
+            reply_warned_level=complaint.reply_warned_level,
+            reply_due_at=complaint.reply_due_at,
+            status__in=COMPLAINT_AWAITING_REPLY,
+        ).update(reply_warned_level=level)
+        if not claimed:
+            continue
+        due = timezone.localtime(complaint.reply_due_at).date().isoformat()
+        text = str(REPLY_WARNING_TEXTS[level]) % {"no": complaint.tracking_no, "date": due}
+        key = f"complaint-reply-due:{complaint.id}:{level}:{due}"
+        if level >= 100 or complaint.owner is None:
+            warned += _warn(
+                owner=complaint.owner, centre=complaint.centre, key=key, text=text, url=complaint.get_absolute_url()
+            )
+        else:
+            notice_send(recipient=complaint.owner, key=key, text=text, url=complaint.get_absolute_url())
+            warned += 1
     return warned
 
 

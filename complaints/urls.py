@@ -19,6 +19,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Staff screens.
     path("", views.overview, name="overview"),
     path("complaints/", views.complaint_list, name="complaint-list"),
+    path("complaints/classify/", views.classify_queue, name="classify-queue"),
+    path("complaints/classify/confirm/", views.classify_confirm, name="classify-confirm"),
+    path("complaints/classify/apply/", views.classify_apply, name="classify-apply"),
     path("complaints/<uuid:public_id>/", views.complaint_detail, name="complaint-detail"),
     path("complaints/<uuid:public_id>/reveal/<str:field>/", views.complaint_reveal, name="complaint-reveal"),
     path("complaints/<uuid:public_id>/verdict/", complaint_verdict, name="complaint-verdict"),

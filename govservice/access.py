@@ -339,6 +339,13 @@ def can_set_complaint_verdict(user: StaffMember, complaint: ComplaintLike, *, st
     return can_manage_centre(user, complaint.centre_id) and not _is_one_of(user, staff_id)
 
 
+def can_open_classify_queue(user: Actor | None) -> bool:
+    """The queue of unclassified complaints (classified one by one or in bulk): those who work through
+    a centre's feedback (managers and department liaisons); each complaint is still checked with
+    `can_classify_complaint`."""
+    return can_work_on_feedback(user)
+
+
 def can_decide_appeal(user: Actor | None, record: InCentre) -> bool:
     """Decide a bad-review appeal (复核): a leader who manages the review's centre."""
     return is_leader(user) and can_manage_centre(user, record.centre_id)

@@ -419,6 +419,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every 30 minutes, warn the owner and the leaders once about bad reviews not contacted or not
     # rectified in time and escalations past their 2 / 5 working-day answer deadline.
     "complaints-warn-overdue": {"task": "complaints.tasks.feedback_warn_overdue_task", "schedule": 30 * 60},
+    # Every 15 minutes, warn about complaints waiting for their reply at 50 / 80 / 100 % of the reply
+    # time (working days, paused while waiting for the citizen): the handler, and the leaders when overdue.
+    "complaints-warn-reply-due": {"task": "complaints.tasks.complaint_warn_reply_due_task", "schedule": 15 * 60},
     # Every hour, send the SMS rating invitation for cases completed in the last 3 days (once per case,
     # at most one per phone in the centre's invite period).
     "complaints-invite-completed": {"task": "complaints.tasks.evaluation_invite_completed_task", "schedule": 3600},

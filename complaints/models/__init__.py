@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .bad_reviews import BadReview
 from .channels import Channel, FeedbackPolicy
-from .complaints import ActorKind, Complaint, ComplaintDayCount, ComplaintEvent
+from .complaints import ActorKind, Complaint, ComplaintDayCount, ComplaintDeadlineRule, ComplaintEvent
 from .escalations import DutySlot, DutySwap, Escalation, EscalationDepartment, EscalationEvent
 from .evaluations import (
     BAD_REVIEW_LEVELS,
@@ -31,6 +31,7 @@ __all__ = [
     "Channel",
     "Complaint",
     "ComplaintDayCount",
+    "ComplaintDeadlineRule",
     "ComplaintEvent",
     "DutySlot",
     "DutySwap",

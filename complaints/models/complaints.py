@@ -34,6 +34,9 @@ class Complaint(TimeStampedModel):
         CLOSED = "closed", _("已办结")
         REOPENED = "reopened", _("重新办理")
         MERGED = "merged", _("已合并")
+        # The reply clock stops while the citizen is asked for more (补充材料/说明): see
+        # complaints/services/waiting.py; resuming returns to the status it left.
+        WAITING_CITIZEN = "waiting_citizen", _("待群众补充")
 
     class Verdict(models.TextChoices):
         """What verification found (核实结论); blank while the complaint is still being examined."""
@@ -46,10 +49,11 @@ class Complaint(TimeStampedModel):
     FOUNDED_VERDICTS: ClassVar[frozenset[str]] = frozenset({Verdict.FOUNDED, Verdict.PARTLY})
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.MERGED}),
-        Status.ASSIGNED: frozenset({Status.REPLIED, Status.MERGED}),
+        Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.MERGED, Status.WAITING_CITIZEN}),
+        Status.ASSIGNED: frozenset({Status.REPLIED, Status.MERGED, Status.WAITING_CITIZEN}),
         Status.REPLIED: frozenset({Status.CLOSED, Status.REOPENED}),
-        Status.REOPENED: frozenset({Status.ASSIGNED, Status.REPLIED}),
+        Status.REOPENED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.WAITING_CITIZEN}),
+        Status.WAITING_CITIZEN: frozenset({Status.RECEIVED, Status.ASSIGNED, Status.REOPENED}),
         Status.CLOSED: frozenset(),
         Status.MERGED: frozenset(),
     }
@@ -147,6 +151,18 @@ class Complaint(TimeStampedModel):
     )
     citizen_rating_note = ScrubbedTextField(_("群众评价说明"), blank=True)
     citizen_rated_at = models.DateTimeField(_("群众评价时间"), null=True, blank=True)
+    # The reply deadline (complaints/deadlines.py): the working days it was given by the centre's rule
+    # when it came in, the working days it was paused for the citizen, and the moment they end.
+    reply_working_days = models.PositiveSmallIntegerField(_("答复时限(工作日)"), null=True, blank=True)
+    # When the clock started: empty for the day it came in; a re-opened complaint (重办) starts anew.
+    reply_clock_start = models.DateTimeField(_("答复计时起点"), null=True, blank=True)
+    reply_paused_days = models.PositiveSmallIntegerField(_("暂停工作日数"), default=0)
+    reply_due_at = models.DateTimeField(_("答复期限"), null=True, blank=True, db_index=True)
+    reply_due_provisional = models.BooleanField(_("期限暂定"), default=False)
+    paused_at = models.DateTimeField(_("暂停时间"), null=True, blank=True)
+    paused_from = models.CharField(_("暂停前状态"), max_length=20, choices=Status.choices, blank=True)
+    # The highest share (50 / 80 / 100 %) of the reply time already warned about: each warning once.
+    reply_warned_level = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("投诉建议")
@@ -170,6 +186,57 @@ class Complaint(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("complaints:complaint-detail", args=[self.public_id])
+
+
+class ComplaintDeadlineRule(TimeStampedModel):
+    """A centre's reply time for complaints from one channel and/or of one type (empty: any).
+
+    The most specific rule wins (channel and type, channel, type, any); a centre without a matching
+    rule uses the defaults of practice in complaints/deadlines.py.
+    """
+
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("中心"), on_delete=models.CASCADE, related_name="complaint_deadline_rules"
+    )
+    channel = models.ForeignKey(
+        Channel,
+        verbose_name=_("渠道"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("留空表示任何渠道"),
+    )
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=Complaint.Kind.choices, blank=True, help_text=_("留空表示任何类型")
+    )
+    working_days = models.PositiveSmallIntegerField(_("答复时限(工作日)"))
+
+    class Meta:
+        verbose_name = _("投诉答复时限规则")
+        verbose_name_plural = _("投诉答复时限规则")
+        ordering = ["centre", "channel", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "channel", "kind"],
+                condition=models.Q(channel__isnull=False),
+                name="complaint_deadline_rule_unique_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "kind"],
+                condition=models.Q(channel__isnull=True),
+                name="complaint_deadline_rule_unique_any_channel",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(working_days__gte=1, working_days__lte=60),
+                name="complaint_deadline_rule_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        channel = self.channel.name if self.channel_id and self.channel else _("任何渠道")
+        kind = Complaint.Kind(self.kind).label if self.kind else _("任何类型")
+        return f"{channel} · {kind}: {self.working_days}"
 
 
 class ComplaintDayCount(models.Model):

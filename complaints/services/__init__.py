@@ -53,6 +53,7 @@ from .evaluations import (
 )
 from .reveal import can_reveal_text, feedback_text_reveal
 from .verdicts import complaint_verdict_set
+from .waiting import complaint_resume, complaint_wait_for_citizen
 
 __all__ = [
     "can_reveal_text",
@@ -73,9 +74,11 @@ __all__ = [
     "complaint_duplicates",
     "complaint_merge",
     "complaint_reply",
+    "complaint_resume",
     "complaint_submit",
     "complaint_submit_once",
     "complaint_verdict_set",
+    "complaint_wait_for_citizen",
     "evaluation_follow_up",
     "evaluation_invitation_check",
     "evaluation_invitation_mark_used",

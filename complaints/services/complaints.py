@@ -18,6 +18,7 @@ from govservice.sealed import sealed_fields
 from rectification.models import Problem
 from staff.models import User, Window
 
+from ..deadlines import complaint_set_reply_due
 from ..models import Channel, Complaint, ComplaintEvent, Evaluation, FeedbackPolicy
 from .common import (
     _check_channel,
@@ -167,7 +168,7 @@ def _complaint_build(
     if staff is not None and window is None:
         window = staff.window
     phone = contact_phone.strip()
-    return Complaint(
+    complaint = Complaint(
         tracking_no=_new_tracking_no(centre, "T" if kind == Complaint.Kind.COMPLAINT else "J"),
         centre=centre,
         channel=channel,
@@ -183,6 +184,8 @@ def _complaint_build(
         received_at=received_at or timezone.now(),
         evaluation=evaluation,
     )
+    complaint_set_reply_due(complaint)
+    return complaint
 
 
 def _lock_complaint(complaint_id: int) -> Complaint:
@@ -283,7 +286,15 @@ def complaint_callback(*, complaint_id: int, satisfied: bool, note: str, actor: 
     _complaint_move(complaint, to, actor=actor, note=(_("回访满意") if satisfied else _("回访不满意")) + f"：{note}")
     complaint.callback_satisfied = satisfied
     complaint.callback_note = note.strip()
-    complaint.save(update_fields=["status", "callback_satisfied", *sealed_fields("callback_note"), "updated_at"])
+    fields = ["status", "callback_satisfied", *sealed_fields("callback_note"), "updated_at"]
+    if not satisfied:
+        # Re-opened (重办): a new reply clock of the same working days, from today.
+        complaint.reply_clock_start = timezone.now()
+        complaint.reply_paused_days, complaint.reply_warned_level = 0, 0
+        complaint_set_reply_due(complaint)
+        fields += ["reply_clock_start", "reply_due_at", "reply_due_provisional", "reply_paused_days"]
+        fields += ["reply_warned_level"]
+    complaint.save(update_fields=fields)
     return complaint
 
 

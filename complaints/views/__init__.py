@@ -5,6 +5,7 @@ One module per screen family; urls.py and anything else import the views from he
 
 from __future__ import annotations
 
+from .classify import classify_apply, classify_confirm, classify_queue
 from .complaints import complaint_action, complaint_detail, complaint_list
 from .escalations import (
     duty_rota,
@@ -24,6 +25,9 @@ __all__ = [
     "bad_review_detail",
     "bad_review_list",
     "bad_review_reveal",
+    "classify_apply",
+    "classify_confirm",
+    "classify_queue",
     "complaint_action",
     "complaint_detail",
     "complaint_list",

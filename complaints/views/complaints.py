@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from govservice.masking import mask_name, mask_phone, scrub
 from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
+from ..deadlines import complaint_is_overdue, complaints_with_overdue_flag
 from ..filters import (
     ComplaintFilter,
 )
@@ -26,6 +28,7 @@ from ..forms import (
     ClassifyForm,
     MergeForm,
     ReplyForm,
+    WaitForm,
 )
 from ..models import Complaint
 from .common import _labelled, _page, _run
@@ -33,7 +36,7 @@ from .common import _labelled, _page, _run
 
 @login_required
 def complaint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    queryset = selectors.complaint_list_for(user=request.user)
+    queryset = complaints_with_overdue_flag(selectors.complaint_list_for(user=request.user), timezone.now())
     filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
     for complaint in page:
@@ -63,6 +66,8 @@ def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> Ht
             centre_id=centre_id, initial={"department": complaint.department_id, "owner": complaint.owner_id}
         ),
         "reply_form": ReplyForm(),
+        "wait_form": WaitForm(),
+        "reply_overdue": complaint_is_overdue(complaint, timezone.now()),
         "callback_form": CallbackForm(),
         "duplicates": duplicates,
         "merge_form": MergeForm(candidates=duplicates) if duplicates else None,
@@ -97,6 +102,16 @@ def complaint_action(request: AuthenticatedHttpRequest, public_id: object, actio
             ReplyForm(request.POST),
             lambda d: services.complaint_reply(complaint_id=cid, reply=d["reply"], actor=user),
             _("已答复。"),
+        ),
+        "wait": (
+            WaitForm(request.POST),
+            lambda d: services.complaint_wait_for_citizen(complaint_id=cid, note=d["note"], actor=user),
+            _("已暂停，等待群众补充。"),
+        ),
+        "resume": (
+            WaitForm(request.POST),
+            lambda d: services.complaint_resume(complaint_id=cid, note=d["note"], actor=user),
+            _("已恢复办理。"),
         ),
         "callback": (
             CallbackForm(request.POST),

@@ -51,6 +51,17 @@ class ComplaintFactory(factory.django.DjangoModelFactory[Complaint]):
     content = "窗口工作人员态度不耐烦"
     received_at = factory.LazyFunction(timezone.now)
 
+    @classmethod
+    def _create(cls, model_class: type[Complaint], *args: object, **kwargs: object) -> Complaint:
+        """As complaint_submit does: the reply deadline is stored with the row (unless given)."""
+        from complaints.deadlines import complaint_set_reply_due
+
+        complaint = model_class(*args, **kwargs)
+        if complaint.reply_due_at is None:
+            complaint_set_reply_due(complaint)
+        complaint.save()
+        return complaint
+
 
 def a_monday() -> date:
     return date(2026, 3, 2)

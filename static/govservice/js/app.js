@@ -16,3 +16,15 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// Enter in a form marked data-no-enter sends nothing (a checkbox or a select would send it in some
+// browsers): its decision is taken with an explicit button and a confirmation step.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.closest("form[data-no-enter]")) {
+    return;
+  }
+  const tag = event.target.tagName;
+  if (tag !== "TEXTAREA" && tag !== "BUTTON" && tag !== "A") {
+    event.preventDefault();
+  }
+});
