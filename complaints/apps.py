@@ -36,3 +36,8 @@ class ComplaintsConfig(AppConfig):
         from .rota import rota_home_notes
 
         home_notes.register("complaints.rota", rota_home_notes)
+
+        # The feedback figures, one definition each (govservice.metrics).
+        from .metrics import register_metrics
+
+        register_metrics()

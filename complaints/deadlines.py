@@ -8,7 +8,7 @@ disagree with a warning sent by another.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
@@ -53,14 +53,44 @@ def complaint_reply_due(complaint: Complaint, calendar: workdays.WorkCalendar | 
     return ReplyDue(at=end_of_working_day(result.date), provisional=result.provisional)
 
 
+# Waiting for the reply: received, assigned or reopened (replied, closed and merged are answered).
+COMPLAINT_AWAITING_REPLY = (Complaint.Status.RECEIVED, Complaint.Status.ASSIGNED, Complaint.Status.REOPENED)
+# How far back the search for the overdue cut-off day goes: 5 working days never span more.
+_LONGEST_REPLY_SPAN_DAYS = 60
+
+
+def complaint_overdue_q(now: datetime, calendar: workdays.WorkCalendar | None = None) -> Q:
+    """Complaints waiting for their reply past the reply deadline (`complaint_reply_due`), as a Q.
+
+    The deadline grows with the day received (adding working days keeps the order of days), so the
+    overdue complaints are exactly those received on or before the last day whose deadline has
+    passed at `now`: one comparison of `received_at`. The one definition every overdue complaint
+    figure uses (complaints/metrics.py); at merge its body becomes the stored reply deadline.
+    """
+    calendar = calendar or workdays.WorkCalendar.load()
+    day = timezone.localtime(now).date()
+    for _step in range(_LONGEST_REPLY_SPAN_DAYS):
+        due = end_of_working_day(calendar.add_working_days(day, COMPLAINT_REPLY_WORKING_DAYS).date)
+        if due < now:
+            following = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+            return Q(status__in=COMPLAINT_AWAITING_REPLY, received_at__lt=following)
+        day -= timedelta(days=1)
+    return Q(pk__in=[])
+
+
 def bad_review_contact_overdue(today: date) -> Q:
     """Not contacted yet and past the contact date (the contact date itself is still on time)."""
     return Q(status__in=BAD_REVIEW_TO_CONTACT, contact_due__lt=today)
 
 
 def bad_review_rectify_overdue(today: date) -> Q:
-    """Not rectified yet and past the rectification date."""
-    return Q(status__in=BAD_REVIEW_TO_RECTIFY, rectify_due__lt=today)
+    """Not rectified yet and past the rectification date.
+
+    "Not rectified" is the status *and* no rectification recorded: a review rectified (on time)
+    whose appeal was rejected goes back to "rectifying" with its rectification date kept, and is
+    not overdue for it (issue 17: the tile counted such a review).
+    """
+    return Q(status__in=BAD_REVIEW_TO_RECTIFY, rectified_at__isnull=True, rectify_due__lt=today)
 
 
 def escalation_overdue(today: date) -> Q:

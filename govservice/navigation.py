@@ -23,6 +23,7 @@ class NavItem:
     description: str = ""
     section: str = ""
     badge: int | None = None
+    badge_metric: str = ""  # the registry's name of the badge's figure (govservice.metrics), shown as data-metric
 
 
 def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice import access
+from govservice import access, metrics
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
 from govservice.selectors import centre_by_code, department_list
@@ -30,6 +30,7 @@ from .selectors import (
     event_list_for_problem,
     evidence_get_for,
     measure_get_for,
+    measure_list_for,
     measure_list_for_problem,
     problem_get_for,
     problem_list_for,
@@ -54,13 +55,31 @@ def _filter_context(request: AuthenticatedHttpRequest, filters: LedgerFilters) -
 @login_required
 def ledger_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    page = Paginator(problem_list_for(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    problems, metric = metrics.rows_for_list(
+        request.GET, problem_list_for(user=request.user, filters=filters), request.user
+    )
+    page = Paginator(problems, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "metric": metric,
         "can_register": access.has_management_role(request.user),
         **_filter_context(request, filters),
     }
+    if metric is not None:  # the next page keeps showing the figure's rows
+        context["query"] = {**context["query"], "metric": metric.name}
     return render(request, "rectification/ledger_list.html", context)
+
+
+@login_required
+def measure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Measures: all in scope, or exactly those a figure counts (`?metric=ledger_measures_overdue`)."""
+    measures, metric = metrics.rows_for_list(request.GET, measure_list_for(user=request.user), request.user)
+    page = Paginator(measures, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rectification/measure_list.html",
+        {"page": page, "metric": metric, "today": timezone.localdate(), "centres": access.is_city_wide(request.user)},
+    )
 
 
 @login_required

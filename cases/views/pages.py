@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from govservice import access
+from govservice import access, metrics
 from govservice.exceptions import DomainError
 from govservice.masking import mask_id_number, mask_name, mask_phone
 from notifications.selectors import sms_list_for_keys
@@ -68,6 +68,10 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         centre=request.GET.get("centre", ""),
         department=int(department) if (department := request.GET.get("department", "")).isdigit() else None,
     )
+    if "metric" in request.GET:  # a figure's rows: all of them, whoever handles them (govservice.metrics)
+        queryset, metric = metrics.rows_for_list(request.GET, selectors.case_list_for(user=request.user), request.user)
+    else:
+        metric = None
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     pending_offers = Handover.objects.filter(to_user=request.user, state=Handover.State.OFFERED).select_related(
         "case", "from_user"
@@ -83,6 +87,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "statuses": Case.Status.choices,
             "pending_offers": pending_offers,
             "today": timezone.localdate(),
+            "metric": metric,
         },
     )
 
