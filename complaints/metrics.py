@@ -84,7 +84,7 @@ def rota_gaps(user: Any) -> list[RotaGap]:
     while monday <= last:
         for half_day in duty_week(centre=centre, monday=monday, calendar=calendar).gaps:
             if today <= half_day.day <= last:
-                gaps.append(RotaGap(centre.code, half_day.day, half_day.half, str(half_day.gap)))
+                gaps.append(RotaGap(centre.code, half_day.day, half_day.half_label, str(half_day.gap)))
         monday += timedelta(days=7)
     return gaps
 
