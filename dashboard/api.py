@@ -42,7 +42,7 @@ class MetricListApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         name = serializers.CharField()
-        label = serializers.CharField()
+        label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
         period = serializers.CharField()
         value = serializers.FloatField(allow_null=True)
         url = serializers.CharField()

@@ -7,7 +7,7 @@ number is the one a badge, the feedback overview or the list behind it shows).
 
 from __future__ import annotations
 
-from django.db.models import Aggregate, Count, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet
 
 from govservice import access, metrics
 from govservice.categories import ProblemCategory
@@ -66,35 +66,45 @@ def _figure(metric: metrics.Metric, value: int, key: str, level: str = "") -> Fi
     )
 
 
-def registry_figures(user: User, filters: DashboardFilters) -> tuple[list[Figure], list[Figure]]:
-    """Today's decisions and open complaints by category, in one query (one sub-select per figure)."""
+def registry_figures(
+    user: User, filters: DashboardFilters, centres: dict[int, _Named] | None = None
+) -> tuple[list[Figure], list[Figure], list[Figure], list[CentreFigures]]:
+    """Today's decisions, open complaints by category and (given the centres) the city's per-centre
+    table, all in one query: one sub-select per figure, the centres as filtered counts of their column.
+    """
     wanted = [(key, metrics.get(_name(user, filters, name)), level) for key, name, level in DECISIONS]
     wanted += [(name, metrics.get(_name(user, filters, name)), "") for name in BY_CATEGORY]
     parts: list[tuple[QuerySet, dict[str, Aggregate]]] = []
     for i, (_key, metric, _level) in enumerate(wanted):
-        rows = metric.queryset(user)
-        assert isinstance(rows, QuerySet), metric.name  # noqa: S101 - the tiles above are all rows of tables
-        parts.append((rows, {f"m{i}": Count("*")}))
+        parts.append((_rows(metric, user), {f"m{i}": Count("*")}))
+    columns = [metrics.get(name) for name in CENTRE_COLUMNS] if centres else []
+    ordered = sorted((centres or {}).items(), key=lambda item: item[1].code)
+    for j, metric in enumerate(columns):
+        by_centre: dict[str, Aggregate] = {
+            f"c{j}_{k}": Count("pk", filter=Q(**{f"{metric.centre_field}_id": centre_id}))
+            for k, (centre_id, _centre) in enumerate(ordered)
+        }
+        if by_centre:
+            parts.append((_rows(metric, user), by_centre))
     values = _single_rows(*parts)
     figures = [_figure(metric, values[f"m{i}"], key, level) for i, (key, metric, level) in enumerate(wanted)]
-    return figures[: len(DECISIONS)], figures[len(DECISIONS) :]
-
-
-def centre_table(user: User, centres: dict[int, _Named]) -> tuple[list[Figure], list[CentreFigures]]:
-    """The city level: each column's figure per centre, one grouped query per column."""
-    columns = [metrics.get(name) for name in CENTRE_COLUMNS]
-    counts: dict[str, dict[str, int]] = {}
-    for metric in columns:
-        rows = metric.queryset(user)
-        assert isinstance(rows, QuerySet), metric.name  # noqa: S101
-        code = f"{metric.centre_field}__code"
-        counts[metric.name] = dict(rows.order_by().values_list(code).annotate(n=Count("pk")).values_list(code, "n"))
-    table = []
-    for centre in sorted(centres.values(), key=lambda c: c.code):
-        figures = []
-        for metric in columns:
-            local = metric.for_centre(centre.code)
-            figures.append(_figure(local, counts[metric.name].get(centre.code, 0), metric.name))
-        table.append(CentreFigures(centre.code, centre.name, figures))
+    table = [
+        CentreFigures(
+            centre.code,
+            centre.name,
+            [
+                _figure(metric.for_centre(centre.code), values[f"c{j}_{k}"], metric.name)
+                for j, metric in enumerate(columns)
+            ],
+        )
+        for k, (_id, centre) in enumerate(ordered)
+    ]
     header = [Figure(m.name, str(m.label), None, "", metric=m.name, period=m.period_label) for m in columns]
-    return header, table
+    return figures[: len(DECISIONS)], figures[len(DECISIONS) :], header, table
+
+
+def _rows(metric: metrics.Metric, user: User) -> QuerySet:
+    rows = metric.queryset(user)
+    if not isinstance(rows, QuerySet):  # every figure counted here is rows of a table
+        raise TypeError(metric.name)
+    return rows
