@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -52,6 +53,11 @@ def _filter_context(request: AuthenticatedHttpRequest, filters: LedgerFilters) -
     }
 
 
+def _with_metric(request: AuthenticatedHttpRequest, problems: QuerySet[LedgerProblem]) -> QuerySet[LedgerProblem]:
+    """The export, print and PDF of a list opened from a figure hold the figure's rows (`?metric=`), as the list."""
+    return metrics.rows_for_list(request.GET, problems, request.user)[0]
+
+
 @login_required
 def ledger_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
@@ -85,7 +91,7 @@ def measure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
     return render(
         request,
         "rectification/ledger_print.html",
@@ -109,7 +115,7 @@ def _title(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> str:
 @login_required
 def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
     data = documents.ledger_xlsx(problems, title=_title(request, filters))
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.xlsx"'
@@ -119,7 +125,7 @@ def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def ledger_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
     return _pdf_response(request, problems, _title(request, filters), "ledger", detailed=False)
 
 
