@@ -58,7 +58,7 @@ def dashboard_for(*, user: User, filters: DashboardFilters, today: date | None =
     # The figures of today's decisions, the open complaints by category and the city's per-centre
     # table are the registry's (govservice.metrics): the numbers the menu badges, the feedback overview
     # and the lists show.
-    city = names["centre"] if access.is_city_wide(user) else None
+    city = [(c.code, c.name) for c in names["centre"].values()] if access.is_city_wide(user) else None
     decisions, by_category, centre_columns, centre_figures = registry_figures(user, filters, city)
     return Dashboard(
         start=filters.start.isoformat(),

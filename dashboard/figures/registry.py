@@ -14,7 +14,7 @@ from govservice.categories import ProblemCategory
 from staff.models import User
 
 from .common import _single_rows
-from .types import CentreFigures, DashboardFilters, Figure, _Named
+from .types import CentreFigures, DashboardFilters, Figure
 
 # (the tile's key as the API has always named it, the registry's name, how loudly it speaks when not 0)
 DECISIONS = [
@@ -67,7 +67,7 @@ def _figure(metric: metrics.Metric, value: int, key: str, level: str = "") -> Fi
 
 
 def registry_figures(
-    user: User, filters: DashboardFilters, centres: dict[int, _Named] | None = None
+    user: User, filters: DashboardFilters, centres: list[tuple[str, str]] | None = None
 ) -> tuple[list[Figure], list[Figure], list[Figure], list[CentreFigures]]:
     """Today's decisions, open complaints by category and (given the centres) the city's per-centre
     table, all in one query: one sub-select per figure, the centres as filtered counts of their column.
@@ -78,11 +78,11 @@ def registry_figures(
     for i, (_key, metric, _level) in enumerate(wanted):
         parts.append((_rows(metric, user), {f"m{i}": Count("*")}))
     columns = [metrics.get(name) for name in CENTRE_COLUMNS] if centres else []
-    ordered = sorted((centres or {}).items(), key=lambda item: item[1].code)
+    ordered = sorted(centres or [])  # (code, name), in code order
     for j, metric in enumerate(columns):
         by_centre: dict[str, Aggregate] = {
-            f"c{j}_{k}": Count("pk", filter=Q(**{f"{metric.centre_field}_id": centre_id}))
-            for k, (centre_id, _centre) in enumerate(ordered)
+            f"c{j}_{k}": Count("pk", filter=Q(**{f"{metric.centre_field}__code": code}))
+            for k, (code, _name) in enumerate(ordered)
         }
         if by_centre:
             parts.append((_rows(metric, user), by_centre))
@@ -90,14 +90,11 @@ def registry_figures(
     figures = [_figure(metric, values[f"m{i}"], key, level) for i, (key, metric, level) in enumerate(wanted)]
     table = [
         CentreFigures(
-            centre.code,
-            centre.name,
-            [
-                _figure(metric.for_centre(centre.code), values[f"c{j}_{k}"], metric.name)
-                for j, metric in enumerate(columns)
-            ],
+            code,
+            name,
+            [_figure(metric.for_centre(code), values[f"c{j}_{k}"], metric.name) for j, metric in enumerate(columns)],
         )
-        for k, (_id, centre) in enumerate(ordered)
+        for k, (code, name) in enumerate(ordered)
     ]
     header = [Figure(m.name, str(m.label), None, "", metric=m.name, period=m.period_label) for m in columns]
     return figures[: len(DECISIONS)], figures[len(DECISIONS) :], header, table
