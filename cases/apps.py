@@ -27,3 +27,8 @@ class CasesConfig(AppConfig):
         from .workload import register_providers
 
         register_providers()
+
+        # The case figures, one definition each (govservice.metrics).
+        from .metrics import register_metrics
+
+        register_metrics()

@@ -41,3 +41,7 @@ class ComplaintsConfig(AppConfig):
         from .exports import register_exports
 
         register_exports()
+        # The feedback figures, one definition each (govservice.metrics).
+        from .metrics import register_metrics
+
+        register_metrics()

@@ -196,8 +196,13 @@ def bad_review_contact_overdue(today: date) -> Q:
 
 
 def bad_review_rectify_overdue(today: date) -> Q:
-    """Not rectified yet and past the rectification date."""
-    return Q(status__in=BAD_REVIEW_TO_RECTIFY, rectify_due__lt=today)
+    """Not rectified yet and past the rectification date.
+
+    "Not rectified" is the status *and* no rectification recorded: a review rectified (on time)
+    whose appeal was rejected goes back to "rectifying" with its rectification date kept, and is
+    not overdue for it (issue 17: the tile counted such a review).
+    """
+    return Q(status__in=BAD_REVIEW_TO_RECTIFY, rectified_at__isnull=True, rectify_due__lt=today)
 
 
 def escalation_overdue(today: date) -> Q:

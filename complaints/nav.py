@@ -3,12 +3,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from govservice import access
+from govservice import access, metrics
 from govservice.navigation import NavItem
 from staff.models import User
-
-from .models import BadReview, Complaint
-from .selectors import bad_review_list_for, complaint_list_for
 
 
 def nav_items(user: User) -> list[NavItem]:
@@ -23,11 +20,8 @@ def nav_items(user: User) -> list[NavItem]:
                 section=section,
             )
         )
-    open_complaints = (
-        complaint_list_for(user=user).filter(
-            status__in=[Complaint.Status.RECEIVED, Complaint.Status.ASSIGNED, Complaint.Status.REOPENED]
-        )
-    ).count()
+    # The badges are the registry's figures (govservice.metrics): the same numbers as the tiles.
+    open_complaints = int(metrics.value("complaints_open", user) or 0)
     if access.can_work_on_feedback(user) or open_complaints:
         items.append(
             NavItem(
@@ -36,12 +30,10 @@ def nav_items(user: User) -> list[NavItem]:
                 _("归类、分派、答复、回访，合并重复件。"),
                 section=section,
                 badge=open_complaints or None,
+                badge_metric="complaints_open",
             )
         )
-    open_bad = bad_review_list_for(user=user).filter(
-        status__in=[BadReview.Status.OPEN, BadReview.Status.CONTACTED, BadReview.Status.RECTIFYING]
-    )
-    open_bad_count = open_bad.count()
+    open_bad_count = int(metrics.value("bad_reviews_open", user) or 0)
     if access.can_work_on_feedback(user) or open_bad_count:
         items.append(
             NavItem(
@@ -50,6 +42,7 @@ def nav_items(user: User) -> list[NavItem]:
                 _("核实、整改、回访与申诉复核，逾期提醒。"),
                 section=section,
                 badge=open_bad_count or None,
+                badge_metric="bad_reviews_open",
             )
         )
     items.append(

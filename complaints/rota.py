@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from govservice import access
+from govservice import access, metrics
 from govservice.exceptions import NotPermitted
 from govservice.models import Centre
 from govservice.workdays import WorkCalendar
@@ -286,4 +286,8 @@ def rota_home_notes(user: User) -> list[HomeNote]:
         "covered": week.covered,
         "gaps": len(week.gaps),
     }
-    return [HomeNote(text=text, url=reverse("complaints:duty-rota"), link_text=_("值班安排"), warn=bool(week.gaps))]
+    ahead = _("今后 14 天无领导值班的工作半天：")
+    return [
+        HomeNote(text=text, url=reverse("complaints:duty-rota"), link_text=_("值班安排"), warn=bool(week.gaps)),
+        HomeNote(text=ahead, warn=bool(metrics.value("rota_gaps_14d", user)), metric="rota_gaps_14d"),
+    ]

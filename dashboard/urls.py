@@ -21,4 +21,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("ledger/dashboard/", api.DashboardApi.as_view(), name="ledger-dashboard"),
+    path("metrics/", api.MetricListApi.as_view(), name="metric-list"),
 ]

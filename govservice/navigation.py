@@ -27,6 +27,7 @@ class NavItem:
     # `key` names it in the page (`nav-badge-<key>`) so a partial update can replace it (htmx out-of-band).
     key: str = ""
     badge_url: str = ""
+    badge_metric: str = ""  # the registry's name of the badge's figure (govservice.metrics), shown as data-metric
 
 
 def nav_items_for(user: AbstractBaseUser | AnonymousUser) -> list[NavItem]:

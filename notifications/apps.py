@@ -17,3 +17,8 @@ class NotificationsConfig(AppConfig):
         register_exports()
 
         work_reassigned.connect(on_work_reassigned, dispatch_uid="notifications.on_work_reassigned")
+
+        # The outbox's figure, one definition (govservice.metrics).
+        from .metrics import register_metrics
+
+        register_metrics()

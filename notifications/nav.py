@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from govservice import access
+from govservice import access, metrics
 from govservice.navigation import NavItem
 from staff.models import User
 
@@ -26,7 +26,8 @@ def nav_items(user: User) -> list[NavItem]:
                 reverse("notifications:sms-list"),
                 _("短信提醒的发送状态；发送失败的需要跟进。"),
                 section=_("管理"),
-                badge=selectors.sms_failed_count_for(user=user) or None,
+                badge=int(metrics.value("sms_failed", user) or 0) or None,
+                badge_metric="sms_failed",
             )
         )
     return items

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice import access
+from govservice import access, metrics
 from govservice.exceptions import DomainError
 from staff.http import AuthenticatedHttpRequest
 
@@ -27,11 +27,13 @@ def sms_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     status = request.GET.get("status", "")
     centre = request.GET.get("centre", "")
-    page = Paginator(selectors.sms_list_for(user=request.user, status=status, centre=centre), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    outbox, metric = metrics.rows_for_list(
+        request.GET, selectors.sms_list_for(user=request.user, status=status, centre=centre), request.user
     )
+    page = Paginator(outbox, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "metric": metric,
         "messages_list": page.object_list,
         "status": status if status in SmsMessage.Status.values else "",
         "statuses": SmsMessage.Status.choices,

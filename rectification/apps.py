@@ -19,3 +19,8 @@ class RectificationConfig(AppConfig):
         from .workload import register_providers
 
         register_providers()
+
+        # The ledger's figures, one definition each (govservice.metrics).
+        from .metrics import register_metrics
+
+        register_metrics()

@@ -228,6 +228,15 @@ def evidence_get_for(*, user: User, evidence_id: int) -> EvidenceFile:
     )
 
 
+def measure_list_for(*, user: User) -> QuerySet[Measure]:
+    """Every measure in scope, the earliest deadline first (the measure list; figures narrow it by metric)."""
+    return (
+        scope_to_user(Measure.objects.all(), user, centre_field="problem__centre")
+        .select_related("problem", "problem__centre", "owner", "owner_department")
+        .order_by("deadline", "id")
+    )
+
+
 def measure_get_for(*, user: User, measure_id: int) -> Measure:
     return get_in_scope(Measure.objects.select_related("problem"), user, centre_field="problem__centre", pk=measure_id)
 

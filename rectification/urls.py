@@ -8,6 +8,7 @@ app_name = "rectification"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ledger_list, name="ledger"),
+    path("measures/", views.measure_list, name="measure-list"),
     path("new/", views.problem_create, name="problem-create"),
     path("export.xlsx", views.ledger_export, name="ledger-export"),
     path("ledger.pdf", views.ledger_pdf, name="ledger-pdf"),

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice import access
+from govservice import access, metrics
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
 from govservice.selectors import centre_by_code, department_list
@@ -33,6 +34,7 @@ from .selectors import (
     event_list_for_problem,
     evidence_get_for,
     measure_get_for,
+    measure_list_for,
     measure_list_for_problem,
     problem_get_for,
     problem_list_for,
@@ -54,22 +56,45 @@ def _filter_context(request: AuthenticatedHttpRequest, filters: LedgerFilters) -
     }
 
 
+def _with_metric(request: AuthenticatedHttpRequest, problems: QuerySet[LedgerProblem]) -> QuerySet[LedgerProblem]:
+    """The export, print and PDF of a list opened from a figure hold the figure's rows (`?metric=`), as the list."""
+    return metrics.rows_for_list(request.GET, problems, request.user)[0]
+
+
 @login_required
 def ledger_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    page = Paginator(problem_list_for(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    problems, metric = metrics.rows_for_list(
+        request.GET, problem_list_for(user=request.user, filters=filters), request.user
+    )
+    page = Paginator(problems, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "metric": metric,
         "can_register": access.has_management_role(request.user),
         **_filter_context(request, filters),
     }
+    if metric is not None:  # the next page keeps showing the figure's rows
+        context["query"] = {**context["query"], "metric": metric.name}
     return render(request, "rectification/ledger_list.html", context)
+
+
+@login_required
+def measure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Measures: all in scope, or exactly those a figure counts (`?metric=ledger_measures_overdue`)."""
+    measures, metric = metrics.rows_for_list(request.GET, measure_list_for(user=request.user), request.user)
+    page = Paginator(measures, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rectification/measure_list.html",
+        {"page": page, "metric": metric, "today": timezone.localdate(), "centres": access.is_city_wide(request.user)},
+    )
 
 
 @login_required
 def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
     return render(
         request,
         "rectification/ledger_print.html",
@@ -93,7 +118,7 @@ def _title(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> str:
 @login_required
 def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
     data = documents.ledger_xlsx(problems, title=_title(request, filters))
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.xlsx"'
@@ -103,7 +128,7 @@ def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def ledger_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
-    problems = problem_list_with_measures_for(user=request.user, filters=filters)
+    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
     return _pdf_response(request, problems, _title(request, filters), "ledger", detailed=False)
 
 

@@ -21,6 +21,7 @@ class HomeNote:
     url: str = ""
     link_text: str = ""
     warn: bool = False
+    metric: str = ""  # a figure of the registry (govservice.metrics): shown, linked to its rows, after the text
 
 
 _sources: dict[str, Callable[[User], list[HomeNote]]] = {}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from govservice import access
+from govservice import access, metrics
 from govservice.masking import mask_id_number, mask_name, mask_phone
 from notifications.selectors import sms_list_for_keys
 from staff.http import AuthenticatedHttpRequest
@@ -69,6 +69,10 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         centre=request.GET.get("centre", ""),
         department=int(department) if (department := request.GET.get("department", "")).isdigit() else None,
     )
+    if "metric" in request.GET:  # a figure's rows: all of them, whoever handles them (govservice.metrics)
+        queryset, metric = metrics.rows_for_list(request.GET, selectors.case_list_for(user=request.user), request.user)
+    else:
+        metric = None
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     for case in page:
         case.masked_applicant = masked_applicant(case)  # type: ignore[attr-defined]
@@ -86,6 +90,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "statuses": Case.Status.choices,
             "pending_offers": pending_offers,
             "today": timezone.localdate(),
+            "metric": metric,
         },
     )
 

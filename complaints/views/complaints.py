@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice import access
+from govservice import access, metrics
 from govservice.categories import ProblemCategory
 from govservice.masking import mask_name, mask_phone, scrub
 from staff.http import AuthenticatedHttpRequest
@@ -36,12 +36,16 @@ from .common import _labelled, _page, _run
 
 @login_required
 def complaint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    queryset = complaints_with_overdue_flag(selectors.complaint_list_for(user=request.user), timezone.now())
+    queryset, metric = metrics.rows_for_list(
+        request.GET,
+        complaints_with_overdue_flag(selectors.complaint_list_for(user=request.user), timezone.now()),
+        request.user,
+    )
     filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
     for complaint in page:
         complaint.masked_phone = mask_phone(complaint.contact_phone)
-    return render(request, "complaints/complaint_list.html", {"filter": filterset, "page": page})
+    return render(request, "complaints/complaint_list.html", {"filter": filterset, "page": page, "metric": metric})
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice import access
+from govservice import access, metrics
 from govservice.exceptions import DomainError
 from govservice.masking import mask_name, mask_phone
 from staff.http import AuthenticatedHttpRequest
@@ -45,13 +45,16 @@ from .common import _labelled, _page, _run
 
 @login_required
 def escalation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    queryset = selectors.escalation_list_for(user=request.user)
+    queryset, metric = metrics.rows_for_list(
+        request.GET, selectors.escalation_list_for(user=request.user), request.user
+    )
     filterset = EscalationFilter(request.GET, queryset=queryset, request=request)
     today = timezone.localdate()
     centre = request.user.centre
     on_duty = esc.duty_leader_on(centre=centre, when=timezone.now()) if centre else None
     context = {
         "filter": filterset,
+        "metric": metric,
         "page": _page(request, escalations_with_overdue_flag(filterset.qs, today)),
         "today": today,
         "on_duty": on_duty,
@@ -237,5 +240,9 @@ def duty_rota(request: AuthenticatedHttpRequest) -> HttpResponse:
         "on_duty": esc.duty_leader_on(centre=centre, when=timezone.now()),
         "week": rota.duty_week(centre=centre, monday=_week_asked(request)),
     }
+    metric = metrics.requested(request.GET)
+    if metric is not None:  # the figure's rows: the gaps of the next 14 days (govservice.metrics)
+        gaps = metric.queryset(request.user)
+        context.update(metric=metric, metric_gaps=gaps, metric_count=len(gaps))
     status = 400 if import_errors or import_form.errors else 200
     return render(request, "complaints/duty_rota.html", context, status=status)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from govservice import access
+from govservice import access, metrics
 from govservice.masking import mask_name, mask_phone
 from staff.http import AuthenticatedHttpRequest
 
@@ -38,24 +38,29 @@ from .common import _labelled, _page, _run
 
 @login_required
 def evaluation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    queryset = selectors.evaluation_list_for(user=request.user)
+    queryset, metric = metrics.rows_for_list(
+        request.GET, selectors.evaluation_list_for(user=request.user), request.user
+    )
     filterset = EvaluationFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs)
     tag_labels = dict(EvaluationTag.objects.values_list("code", "label"))
     for evaluation in page:
         evaluation.tag_labels = [tag_labels.get(code, code) for code in evaluation.tags]
-    return render(request, "complaints/evaluation_list.html", {"filter": filterset, "page": page})
+    return render(request, "complaints/evaluation_list.html", {"filter": filterset, "page": page, "metric": metric})
 
 
 @login_required
 def bad_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    queryset = selectors.bad_review_list_for(user=request.user)
+    queryset, metric = metrics.rows_for_list(
+        request.GET, selectors.bad_review_list_for(user=request.user), request.user
+    )
     filterset = BadReviewFilter(request.GET, queryset=queryset, request=request)
     return render(
         request,
         "complaints/bad_review_list.html",
         {
             "filter": filterset,
+            "metric": metric,
             "page": _page(request, bad_reviews_with_overdue_flags(filterset.qs, timezone.localdate())),
             "today": timezone.localdate(),
         },

@@ -28,7 +28,8 @@ def dashboard_cached_for(*, user: User, filters: DashboardFilters) -> Dashboard:
     today = timezone.localdate()
     # What the figures depend on: the scope (city-wide or one centre, see scope_to_user), the
     # user's own centre (the service-star tile), the filters, the day and the language of the labels.
-    scope = (user.is_authenticated and user.is_active, access.is_city_wide(user), user.centre_id)
+    # The registry's figures (govservice.metrics) follow the person's own access too: kept per person.
+    scope = (user.is_authenticated and user.is_active, access.is_city_wide(user), user.centre_id, user.pk)
     facts = repr((scope, filters.start, filters.end, filters.department, filters.centre, today, get_language()))
     key = "rectification:dashboard:" + hashlib.sha256(facts.encode()).hexdigest()
     data = cache.get(key)

@@ -44,6 +44,8 @@ class Figure:
     value: int | float | None
     url: str = ""
     level: str = ""  # "", "warn" or "danger": how loudly the tile speaks
+    metric: str = ""  # the registry's name of the figure (govservice.metrics), when it comes from there
+    period: str = ""  # the period it covers, said next to it
 
 
 @dataclass
@@ -92,6 +94,15 @@ class Satisfaction:
 
 
 @dataclass
+class CentreFigures:
+    """One centre's row of the city table: the same figures as the tiles, each linking to the centre's rows."""
+
+    code: str
+    name: str
+    figures: list[Figure]
+
+
+@dataclass
 class Choice:
     """An option of the dashboard's filter form."""
 
@@ -115,6 +126,9 @@ class Dashboard:
     cases: list[Figure]
     staff: list[Figure]
     missing: list[str]
+    by_category: list[Figure] = field(default_factory=list)  # open complaints by category, unclassified last
+    centre_table: list[CentreFigures] = field(default_factory=list)  # city level: the same figures per centre
+    centre_columns: list[Figure] = field(default_factory=list)  # the table's columns (label, period, metric)
     department_choices: list[Choice] = field(default_factory=list)
     centre_choices: list[Choice] = field(default_factory=list)
     computed_at: datetime | None = None  # the figures may come from a cache: shown on the page
