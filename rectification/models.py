@@ -279,6 +279,8 @@ class PublicCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id}: {self.commitment[:40]}"
+
+
 class RecurrenceSuggestion(models.Model):
     """A voice heard after a close-out that may show the problem is back (疑似反弹): a suggestion only,
     which a leader confirms (the problem re-opens) or dismisses. One per problem and voice."""

@@ -74,6 +74,8 @@ def centre_leader_ids(*, centre_ids: set[int]) -> dict[int, set[int]]:
     for person_id, centre_id in rows.values_list("id", "centre_id").distinct():
         found[centre_id].add(person_id)
     return found
+
+
 def city_leaders() -> QuerySet[User]:
     """The active city leaders (市级领导), whatever their centre: the level above every centre's leaders."""
     return User.objects.filter(is_active=True, roles__role=Role.CITY_LEADER).distinct()

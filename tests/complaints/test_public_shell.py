@@ -46,6 +46,8 @@ def _public_pages(centre, window, window_staff) -> list[str]:
         reverse("cases:progress"),
         reverse("intake:feedback-status"),
         reverse("staff:star-board", args=[centre.code]),
+        reverse("board:commitments", args=[centre.code]),
+        reverse("complaints:status"),
         reverse("login"),
     ]
 
@@ -63,6 +65,7 @@ def test_every_page_open_without_login_has_the_public_shell(centre, window, wind
         opened.append(path)
         assert [mark for mark in STAFF_CHROME if mark in page] == [], path
     assert reverse("staff:star-board", args=[centre.code]) in opened
+    assert reverse("board:commitments", args=[centre.code]) in opened
     assert reverse("complaints:rate-window", args=[window.public_id]) in opened
     assert len(opened) >= 7
 
