@@ -150,7 +150,7 @@ def register_metrics() -> None:
     )
     register(
         Metric(
-            "appeals_pending",
+            "bad_review_appeals_pending",
             _("待领导复核的差评申诉"),
             NOW,
             lambda user: selectors.bad_review_list_for(user=user).filter(status=BadReview.Status.APPEALED),

@@ -14,3 +14,8 @@ class DashboardConfig(AppConfig):
         from .inbox.items import inbox_home_notes
 
         home_notes.register("dashboard.inbox", inbox_home_notes)
+
+        # The score appeals waiting on a leader (the bad-review appeals are complaints' figure).
+        from .metrics import register_metrics
+
+        register_metrics()

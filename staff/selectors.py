@@ -8,6 +8,7 @@ record out of scope looks exactly like one that does not exist.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
@@ -198,3 +199,8 @@ def staff_names_of(*, centre_id: int) -> list[str]:
 def active_leaders_everywhere() -> QuerySet[User]:
     """Every active leader of the deployment, centre and city (the weekly digest's readers)."""
     return User.objects.filter(is_active=True, roles__role__in=LEADER_ROLES).distinct()
+
+
+def centres_with_a_centre_leader() -> QuerySet[User, Any]:
+    """The centre ids that have an active centre leader (Role.LEADER), as a subquery (`centre_id__in=`)."""
+    return User.objects.filter(is_active=True, roles__role=Role.LEADER, centre__isnull=False).values("centre_id")

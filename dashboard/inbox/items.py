@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from rectification import selectors as rectification_selectors
 from rectification.models import Problem
 from staff.home_notes import HomeNote
 from staff.models import User
-from staff.selectors import centre_leader_ids, centre_list_for
+from staff.selectors import centre_leader_ids, centre_list_for, centres_with_a_centre_leader
 
 APPEAL_DECIDE_WORKING_DAYS = 5
 CLOSE_OUT_VERIFY_WORKING_DAYS = 5
@@ -170,15 +170,22 @@ def appeal_item(appeal: ScoreAppeal, calendar: WorkCalendar, scope: _Scope | Non
     )
 
 
+def appeals_waiting_on(user: User) -> QuerySet[ScoreAppeal]:
+    """The score appeals this leader is to decide: the registry's `appeals_pending` and the inbox's appeals.
+
+    A centre leader decides their own centre's; a city leader those of centres without an active centre
+    leader (as `_scope`). Lazy: no query until counted, so the dashboard counts it with its other figures."""
+    appeals = development_selectors.appeal_list_for(user=user).filter(status=ScoreAppeal.Status.PENDING)
+    if not access.is_leader(user):
+        return appeals.none()
+    decides = Q(centre_id=user.centre_id) if access.is_centre_leader(user) and user.centre_id else Q(pk__in=[])
+    if access.is_city_wide(user):
+        decides |= ~Q(centre_id__in=centres_with_a_centre_leader())
+    return appeals.filter(decides)
+
+
 def _appeals(scope: _Scope, calendar: WorkCalendar) -> list[InboxItem]:
-    appeals = development_selectors.appeal_list_for(user=scope.user).filter(
-        status=ScoreAppeal.Status.PENDING, centre_id__in=scope.decided
-    )
-    return [
-        appeal_item(a, calendar, scope)
-        for a in appeals[:MAX_PER_KIND]
-        if access.can_lock_scores(scope.user, a.centre_id)
-    ]
+    return [appeal_item(a, calendar, scope) for a in appeals_waiting_on(scope.user)[:MAX_PER_KIND]]
 
 
 # --- close-out requests (rectification) ----------------------------------------------------------

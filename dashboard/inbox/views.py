@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from development import scoring
 from development import selectors as development_selectors
-from govservice import access
+from govservice import access, metrics
 from govservice.exceptions import DomainError
 from govservice.workdays import WorkCalendar
 from rectification import selectors as rectification_selectors
@@ -57,13 +57,25 @@ def _load(user: User, kind: str, pk: int) -> tuple[Any, InboxItem]:
 
 def _page(request: AuthenticatedHttpRequest, replaced: Row | None = None, status: int = 200) -> HttpResponse:
     items = inbox_for(user=request.user)
+    # Opened from the appeals_pending figure: only the rows it counts (govservice.metrics).
+    figure = metrics.requested(request.GET)
+    if figure is not None:
+        if figure.name.partition("@")[0] != "appeals_pending":
+            raise Http404
+        counted = {appeal.id for appeal in figure.queryset(request.user)}
+        items = [i for i in items if i.kind == Kind.APPEAL and i.obj_id in counted]
     rows = []
     for item in items:
         if replaced is not None and item.key == replaced.item.key:
             rows.append(replaced)
         else:
             rows.append(Row(item, _form_class(item.kind)(obj=None) if item.decided_here else None))
-    context = {"rows": rows, "count": len(rows), "overdue": sum(1 for row in rows if row.item.is_overdue)}
+    context = {
+        "rows": rows,
+        "count": len(rows),
+        "overdue": sum(1 for row in rows if row.item.is_overdue),
+        "metric": figure,
+    }
     return render(request, "dashboard/inbox/inbox.html", context, status=status)
 
 

@@ -39,6 +39,7 @@ def _no_arg_paths() -> list[str]:
 def _public_pages(centre, window, window_staff) -> list[str]:
     case = completed_case(centre=centre, handler=window_staff)
     invitation = services.evaluation_invite(case=case)
+    assert invitation is not None
     return [
         reverse("complaints:rate-window", args=[window.public_id]),
         reverse("complaints:rate-invitation", args=[invitation.token]),

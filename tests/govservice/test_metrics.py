@@ -48,6 +48,7 @@ def test_every_issue_17_figure_is_registered_with_a_list_and_a_period():
         "bad_reviews_overdue",
         "escalations_open",
         "appeals_pending",
+        "bad_review_appeals_pending",
         "closeouts_pending",
         "ledger_measures_overdue",
         "ledger_problems_open",

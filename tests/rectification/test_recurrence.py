@@ -29,7 +29,7 @@ CLOSED_AT = timezone.now() - timedelta(days=10)
 
 def closed(centre, responsible_leader, **fields) -> Problem:
     fields.setdefault("description", "窗口人员未主动引导办事群众")
-    return ProblemFactory(
+    return ProblemFactory.create(
         centre=centre, status=S.CLOSED, closed_at=CLOSED_AT, responsible_leader=responsible_leader, **fields
     )
 
