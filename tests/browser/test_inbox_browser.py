@@ -15,9 +15,11 @@ from django.urls import reverse
 from complaints.models import DutySlot
 from development.models import ScoreAppeal
 from rectification.models import Problem, ProblemEvent
+from staff.models import Role
 from tests.browser.ui import nav, screen, tr
 from tests.conftest import browser_login
 from tests.factories.rectification import close_out_applied
+from tests.factories.staff import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +39,9 @@ def test_the_leader_decides_an_appeal_and_a_close_out_in_place(ui_page, centre, 
     appeal = ScoreAppeal.objects.create(
         centre=centre, staff=window_staff, month=date(2026, 1, 1), reason="漏记表扬", indicator_code="points"
     )
-    problem = close_out_applied(centre, window_staff, code="TD-03", title="推诿扯皮", responsible_leader=leader)
+    # Its responsible leader is another leader: `leader` verifies it independently (access.can_close_out).
+    deputy = UserFactory(centre=centre, username="deputy", name="何平", roles=[Role.LEADER])
+    problem = close_out_applied(centre, window_staff, code="TD-03", title="推诿扯皮", responsible_leader=deputy)
 
     page = ui_page
     browser_login(page, leader)

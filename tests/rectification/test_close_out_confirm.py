@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def applied(centre, leader, window_staff) -> Problem:
-    return close_out_applied(centre, window_staff, code="TD-03", responsible_leader=leader)
+def applied(centre, responsible_leader, window_staff) -> Problem:
+    """Verified by `leader`, who is not its responsible leader (an independent close-out)."""
+    return close_out_applied(centre, window_staff, code="TD-03", responsible_leader=responsible_leader)
 
 
 def test_verifying_without_the_confirm_field_only_says_what_will_happen(as_user, leader, applied):
