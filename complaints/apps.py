@@ -37,6 +37,17 @@ class ComplaintsConfig(AppConfig):
 
         home_notes.register("complaints.rota", rota_home_notes)
 
+        # A centre's reply-deadline rules are cached for the intake's hot path: forgotten on every change.
+        from django.db.models.signals import post_delete, post_save
+
+        from .deadlines import forget_reply_rules
+        from .models import ComplaintDeadlineRule
+
+        post_save.connect(forget_reply_rules, sender=ComplaintDeadlineRule, dispatch_uid="complaints.reply_rules_saved")
+        post_delete.connect(
+            forget_reply_rules, sender=ComplaintDeadlineRule, dispatch_uid="complaints.reply_rules_gone"
+        )
+
         # The complaint and evaluation lists as background Excel exports.
         from .exports import register_exports
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
@@ -61,14 +62,41 @@ def end_of_working_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, END_OF_WORKING_DAY))
 
 
+# A centre's rules are read for every complaint that comes in (the channel API's hot path): cached, and
+# forgotten when a rule is saved or deleted (complaints/apps.py); the timeout bounds a bulk update's staleness.
+RULES_CACHE_SECONDS = 300
+
+
+def _rules_cache_key(centre_id: int) -> str:
+    return f"complaints:reply-rules:{centre_id}"
+
+
+def centre_reply_rules(centre_id: int) -> dict[tuple[int | None, str], int]:
+    """The centre's own rules: (channel id or None, type or "") → working days."""
+    rules = cache.get(_rules_cache_key(centre_id))
+    if rules is None:
+        rows = ComplaintDeadlineRule.objects.filter(centre_id=centre_id).values_list(
+            "channel_id", "kind", "working_days"
+        )
+        rules = {(channel_id, kind): days for channel_id, kind, days in rows}
+        cache.set(_rules_cache_key(centre_id), rules, RULES_CACHE_SECONDS)
+    return rules
+
+
+def forget_reply_rules(sender: object, instance: ComplaintDeadlineRule, **kwargs: object) -> None:
+    """A rule saved or deleted: the centre's cached rules go (post_save / post_delete receiver)."""
+    cache.delete(_rules_cache_key(instance.centre_id))
+
+
 def reply_working_days(
     *, centre_id: int, channel: Channel, kind: str, rules: Iterable[ComplaintDeadlineRule] | None = None
 ) -> int:
     """The working days a complaint from `channel` of `kind` gets in the centre: the centre's most
     specific rule (channel and type, channel, type, any), else the most specific default of practice."""
     if rules is None:
-        rules = ComplaintDeadlineRule.objects.filter(centre_id=centre_id)
-    own = {(rule.channel_id, rule.kind): rule.working_days for rule in rules if rule.centre_id == centre_id}
+        own = centre_reply_rules(centre_id)
+    else:
+        own = {(rule.channel_id, rule.kind): rule.working_days for rule in rules if rule.centre_id == centre_id}
     for key in ((channel.id, kind), (channel.id, ""), (None, kind), (None, "")):
         if key in own:
             return own[key]

@@ -106,7 +106,7 @@ def rating_link_consume(*, token: str) -> RatingLink:
     """Use the link up (locked; the caller's transaction records the rating with it). Raises when it cannot:
     an unknown token or an expired link (ValidationFailed), a link already used (Conflict)."""
     link = (
-        RatingLink.objects.select_for_update()
+        RatingLink.objects.select_for_update(of=("self",))  # PostgreSQL locks no outer-joined (nullable) row
         .select_related("case__centre", "case__matter_type", "handler", "window")
         .filter(token_hash=rating_token_hash(token or ""))
         .first()

@@ -57,6 +57,18 @@ def test_a_suggestion_gets_thirteen_working_days_except_on_the_hotline(centre, h
     assert _submit(centre, portal).reply_working_days == 5
 
 
+def test_a_rule_changed_in_the_admin_applies_to_the_next_complaint_at_once(centre, hotline):
+    """The centre's rules are cached for the channel API; saving or deleting one forgets them."""
+    assert _submit(centre, hotline).reply_working_days == 5  # read and cached
+    rule = ComplaintDeadlineRule.objects.create(centre=centre, channel=hotline, kind="", working_days=3)
+    assert _submit(centre, hotline).reply_working_days == 3
+    rule.working_days = 4
+    rule.save()
+    assert _submit(centre, hotline).reply_working_days == 4
+    rule.delete()
+    assert _submit(centre, hotline).reply_working_days == 5
+
+
 def test_the_most_specific_rule_of_the_centre_wins_and_other_centres_keep_the_defaults(centre, other_centre, hotline):
     portal = channel_for(centre, Channel.Kind.PORTAL)
     ComplaintDeadlineRule.objects.create(centre=centre, channel=None, kind="", working_days=7)
