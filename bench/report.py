@@ -205,14 +205,17 @@ def case_search_rows(results: Path) -> list[list[str]]:
     if not cs or "kinds" not in cs:
         return []
     target = cs.get("target_p95_ms", 100)
+    untargeted = set(cs.get("untargeted", []))
     return [
         [
             f"case search `/cases/?q=` by {kind}, {cs['cases']} cases ({cs['database']}, in process)",
-            f"whole page p95 ≤ {target} ms; found every time",
+            "for the record: a fragment of a tracking number is a scan; found every time"
+            if kind in untargeted
+            else f"whole page p95 ≤ {target} ms; found every time",
             f"page p95 {k['page_p95_ms']:g} ms (p50 {k['page_p50_ms']:g}); the search alone p95 "
             f"{k['search_p95_ms']:g} ms (p50 {k['search_p50_ms']:g}); {k['searches']} searches, "
             f"not found {k['not_found']}",
-            _verdict(k["page_p95_ms"] <= target and k["not_found"] == 0),
+            _verdict(k["not_found"] == 0 and (None if kind in untargeted else k["page_p95_ms"] <= target)),
         ]
         for kind, k in cs["kinds"].items()
     ]
