@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from django.db.models import Expression, Subquery, Value
-
-if TYPE_CHECKING:
-    pass
 
 
 class ProblemCounter(Protocol):
