@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.calendar_hooks import CalendarChange
-from notifications.services import notice_send
+from notifications.services import NoticeText, notice_send, notice_text
 from staff.models import User
 
 from .deadlines import (
@@ -32,7 +33,7 @@ from .deadlines import (
 from .models import BadReview, Complaint, ComplaintEvent, Escalation, EscalationEvent, EvaluationEvent
 
 
-def _tell_after_commit(people: list[User | None], *, key: str, text: str, url: str) -> None:
+def _tell_after_commit(people: list[User | None], *, key: str, text: str | NoticeText, url: str) -> None:
     recipients = {user.id: user for user in people if user is not None}
 
     def send() -> None:
@@ -75,13 +76,16 @@ def complaint_replies_recompute(change: CalendarChange) -> int:
             continue  # filled for the first time: nothing moved that anyone was told
         new_at = complaint.reply_due_at
         assert new_at is not None  # noqa: S101 - just set
-        text = _("%(year)s 年工作日历已录入，投诉建议 %(no)s 的答复期限由 %(old)s 调整为 %(new)s。") % {
-            "year": change.year,
-            "no": complaint.tracking_no,
-            "old": timezone.localtime(old_at).date().isoformat(),
-            "new": timezone.localtime(new_at).date().isoformat(),
-        }
-        ComplaintEvent.objects.create(complaint=complaint, actor=change.actor, note=text)
+        text = notice_text(
+            gettext_noop("%(year)s 年工作日历已录入，投诉建议 %(no)s 的答复期限由 %(old)s 调整为 %(new)s。"),
+            {
+                "year": change.year,
+                "no": complaint.tracking_no,
+                "old": timezone.localtime(old_at).date().isoformat(),
+                "new": timezone.localtime(new_at).date().isoformat(),
+            },
+        )
+        ComplaintEvent.objects.create(complaint=complaint, actor=change.actor, note=str(text))
         _tell_after_commit(
             [complaint.owner],
             key=f"complaint:{complaint.id}:calendar:{timezone.localtime(new_at).date().isoformat()}",
@@ -119,12 +123,15 @@ def bad_review_dates_recompute(change: CalendarChange) -> int:
         if not fields:
             continue
         bad_review.save(update_fields=[*fields, "updated_at"])
-        text = _("%(year)s 年工作日历已录入，差评处置期限调整：%(lines)s") % {
-            "year": change.year,
-            "lines": "；".join(lines),
-        }
+        text = notice_text(
+            gettext_noop("%(year)s 年工作日历已录入，差评处置期限调整：%(lines)s"),
+            {
+                "year": change.year,
+                "lines": "；".join(lines),
+            },
+        )
         EvaluationEvent.objects.create(
-            evaluation_id=bad_review.evaluation_id, action="deadline_moved", actor=change.actor, note=text
+            evaluation_id=bad_review.evaluation_id, action="deadline_moved", actor=change.actor, note=str(text)
         )
         _tell_after_commit(
             [bad_review.owner],
@@ -148,16 +155,19 @@ def escalation_dates_recompute(change: CalendarChange) -> int:
             if result.provisional != escalation.due_is_provisional:
                 Escalation.objects.filter(id=escalation.id).update(due_is_provisional=result.provisional)
             continue
-        text = _("%(year)s 年工作日历已录入，办不成事反映 %(no)s 的办理时限由 %(old)s 调整为 %(new)s。") % {
-            "year": change.year,
-            "no": escalation.tracking_no,
-            "old": escalation.due_date.isoformat(),
-            "new": result.date.isoformat(),
-        }
+        text = notice_text(
+            gettext_noop("%(year)s 年工作日历已录入，办不成事反映 %(no)s 的办理时限由 %(old)s 调整为 %(new)s。"),
+            {
+                "year": change.year,
+                "no": escalation.tracking_no,
+                "old": escalation.due_date.isoformat(),
+                "new": result.date.isoformat(),
+            },
+        )
         escalation.due_date, escalation.due_is_provisional = result.date, result.provisional
         escalation.overdue_warned_at = None
         escalation.save(update_fields=["due_date", "due_is_provisional", "overdue_warned_at", "updated_at"])
-        EscalationEvent.objects.create(escalation=escalation, actor=change.actor, note=text)
+        EscalationEvent.objects.create(escalation=escalation, actor=change.actor, note=str(text))
         _tell_after_commit(
             [escalation.received_by],
             key=f"escalation:{escalation.id}:calendar:{result.date.isoformat()}",

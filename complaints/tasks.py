@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
-from notifications.services import notice_send
+from notifications.services import NoticeText, notice_send, notice_text
 from staff.selectors import leaders_of
 
 from .deadlines import (
@@ -33,7 +32,7 @@ def bad_review_opened_task(bad_review_id: int) -> None:
     notice_send(
         recipient=bad_review.owner,
         key=f"bad-review-opened:{bad_review.id}",
-        text=_("新差评待处置，请于 %(date)s 前联系评价人。") % {"date": bad_review.contact_due},
+        text=notice_text(gettext_noop("新差评待处置，请于 %(date)s 前联系评价人。"), {"date": bad_review.contact_due}),
         url=f"/feedback/bad-reviews/{bad_review.id}/",
     )
 
@@ -50,12 +49,12 @@ def complaint_received_task(complaint_id: int) -> None:
         notice_send(
             recipient=admin,
             key=f"complaint-received:{complaint.id}",
-            text=_("收到新的投诉建议 %(no)s，请归类分派。") % {"no": complaint.tracking_no},
+            text=notice_text(gettext_noop("收到新的投诉建议 %(no)s，请归类分派。"), {"no": complaint.tracking_no}),
             url=complaint.get_absolute_url(),
         )
 
 
-def _warn(*, owner, centre, key: str, text: str, url: str) -> int:
+def _warn(*, owner, centre, key: str, text: str | NoticeText, url: str) -> int:
     recipients = {u.id: u for u in leaders_of(centre)}
     if owner is not None:
         recipients[owner.id] = owner
@@ -77,7 +76,9 @@ def feedback_warn_overdue_task() -> int:
                 owner=bad_review.owner,
                 centre=bad_review.centre,
                 key=f"bad-review-overdue:{bad_review.id}:contact",
-                text=_("差评逾期未联系评价人（时限 %(date)s）。") % {"date": bad_review.contact_due},
+                text=notice_text(
+                    gettext_noop("差评逾期未联系评价人（时限 %(date)s）。"), {"date": bad_review.contact_due}
+                ),
                 url=f"/feedback/bad-reviews/{bad_review.id}/",
             )
     rectify_late = BadReview.objects.filter(bad_review_rectify_overdue(today), rectify_warned_at__isnull=True)
@@ -87,7 +88,7 @@ def feedback_warn_overdue_task() -> int:
                 owner=bad_review.owner,
                 centre=bad_review.centre,
                 key=f"bad-review-overdue:{bad_review.id}:rectify",
-                text=_("差评逾期未整改（时限 %(date)s）。") % {"date": bad_review.rectify_due},
+                text=notice_text(gettext_noop("差评逾期未整改（时限 %(date)s）。"), {"date": bad_review.rectify_due}),
                 url=f"/feedback/bad-reviews/{bad_review.id}/",
             )
     escalations_late = Escalation.objects.filter(escalation_overdue(today), overdue_warned_at__isnull=True)
@@ -97,17 +98,19 @@ def feedback_warn_overdue_task() -> int:
                 owner=escalation.received_by,
                 centre=escalation.centre,
                 key=f"escalation-overdue:{escalation.id}",
-                text=_("办不成事反映 %(no)s 已超过答复时限 %(date)s。")
-                % {"no": escalation.tracking_no, "date": escalation.due_date},
+                text=notice_text(
+                    gettext_noop("办不成事反映 %(no)s 已超过答复时限 %(date)s。"),
+                    {"no": escalation.tracking_no, "date": escalation.due_date},
+                ),
                 url=f"/feedback/escalations/{escalation.public_id}/",
             )
     return warned
 
 
 REPLY_WARNING_TEXTS = {
-    50: gettext_lazy("投诉建议 %(no)s 的答复时间已过半，请于 %(date)s 前答复。"),
-    80: gettext_lazy("投诉建议 %(no)s 的答复时间已用去八成，请于 %(date)s 前答复。"),
-    100: gettext_lazy("投诉建议 %(no)s 已超过答复期限 %(date)s，尚未答复。"),
+    50: gettext_noop("投诉建议 %(no)s 的答复时间已过半，请于 %(date)s 前答复。"),
+    80: gettext_noop("投诉建议 %(no)s 的答复时间已用去八成，请于 %(date)s 前答复。"),
+    100: gettext_noop("投诉建议 %(no)s 已超过答复期限 %(date)s，尚未答复。"),
 }
 
 
@@ -142,7 +145,7 @@ def complaint_warn_reply_due_task() -> int:
         if not claimed:
             continue
         due = timezone.localtime(complaint.reply_due_at).date().isoformat()
-        text = str(REPLY_WARNING_TEXTS[level]) % {"no": complaint.tracking_no, "date": due}
+        text = notice_text(REPLY_WARNING_TEXTS[level], {"no": complaint.tracking_no, "date": due})
         key = f"complaint-reply-due:{complaint.id}:{level}:{due}"
         if level >= 100 or complaint.owner is None:
             warned += _warn(

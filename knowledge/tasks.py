@@ -7,11 +7,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.roles import ADMIN_ROLES, Role
 from govservice.workdays import WorkCalendar
-from notifications.services import notice_send
+from notifications.services import notice_send, notice_text
 from staff.models import User
 from staff.selectors import active_staff_of, active_staff_with_roles
 
@@ -56,20 +56,20 @@ def _question_event_notify(event_id: int) -> None:
                 notice_send(
                     recipient=person,
                     key=f"knowledge-event:{event.id}",
-                    text=_("问答待审核：%(q)s") % {"q": question.question[:60]},
+                    text=notice_text(gettext_noop("问答待审核：%(q)s"), {"q": question.question[:60]}),
                     url=url,
                 )
     elif question.author_id and question.author_id != event.actor_id:
         texts: dict[str, str] = {
-            Question.Status.PUBLISHED: _("您起草的问答已发布：%(q)s"),
-            Question.Status.DRAFT: _("您起草的问答被退回：%(q)s"),
+            Question.Status.PUBLISHED: gettext_noop("您起草的问答已发布：%(q)s"),
+            Question.Status.DRAFT: gettext_noop("您起草的问答被退回：%(q)s"),
         }
         text = texts.get(event.new_status)
         if text and question.author is not None:
             notice_send(
                 recipient=question.author,
                 key=f"knowledge-event:{event.id}",
-                text=text % {"q": question.question[:60]},
+                text=notice_text(text, {"q": question.question[:60]}),
                 url=url,
             )
 
@@ -112,8 +112,10 @@ def _review_queue_remind() -> int:
             notice_send(
                 recipient=person,
                 key=key,
-                text=_("问答审核已等待超过 %(days)s 个工作日：%(q)s")
-                % {"days": REVIEW_OVERDUE_WORKING_DAYS, "q": question.question[:60]},
+                text=notice_text(
+                    gettext_noop("问答审核已等待超过 %(days)s 个工作日：%(q)s"),
+                    {"days": REVIEW_OVERDUE_WORKING_DAYS, "q": question.question[:60]},
+                ),
                 url=reverse("knowledge:manage-detail", args=[question.id]),
             )
             sent += 1
@@ -129,8 +131,10 @@ def _review_queue_remind() -> int:
             notice_send(
                 recipient=person,
                 key=key,
-                text=_("答复被标记有误，复核已等待超过 %(days)s 个工作日：%(q)s")
-                % {"days": REVIEW_OVERDUE_WORKING_DAYS, "q": task.question.question[:60]},
+                text=notice_text(
+                    gettext_noop("答复被标记有误，复核已等待超过 %(days)s 个工作日：%(q)s"),
+                    {"days": REVIEW_OVERDUE_WORKING_DAYS, "q": task.question.question[:60]},
+                ),
                 url=reverse("knowledge:manage-detail", args=[task.question_id]),
             )
             sent += 1

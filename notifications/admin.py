@@ -285,7 +285,7 @@ class SmsMessageAdmin(CentreScopedAdmin, admin.ModelAdmin):
 @admin.register(Notice)
 class NoticeAdmin(CentreScopedAdmin, admin.ModelAdmin):
     centre_path = "recipient__centre"
-    list_display = ["recipient", "text", "created_at", "read_at"]
+    list_display = ["recipient", "shown", "created_at", "read_at"]
     list_filter = ["read_at"]
     search_fields = ["key", "recipient__username"]
     readonly_fields = ["recipient", "key", "text", "url", "created_at", "read_at"]

@@ -107,7 +107,7 @@ class NoticeListApi(APIView):
     @extend_schema_serializer(component_name="NoticeOut")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
-        text = serializers.CharField()
+        text = serializers.CharField(source="shown")
         url = serializers.CharField()
         created_at = serializers.DateTimeField()
         read_at = serializers.DateTimeField(allow_null=True)

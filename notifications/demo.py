@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from govservice.crypto import lookup_hash
 from govservice.models import Centre
@@ -94,7 +95,11 @@ def load(ctx: DemoContext) -> None:
         services.notice_send(
             recipient=user,
             key="demo:sms-failed",
-            text="有短信提醒发送失败，请在短信发件箱中查看并安排电话联系。",
+            text=services.notice_text(gettext_noop("有短信提醒发送失败，请在短信发件箱中查看并安排电话联系。")),
             url="/notifications/messages/?status=failed",
         )
-        services.notice_send(recipient=user, key="demo:welcome", text="欢迎使用窗口作风建设管理平台。")
+        services.notice_send(
+            recipient=user,
+            key="demo:welcome",
+            text=services.notice_text(gettext_noop("欢迎使用窗口作风建设管理平台。")),
+        )

@@ -216,7 +216,13 @@ class Notice(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     key = models.CharField(max_length=200, help_text=_("幂等键：同一事由只通知一次"))
+    # The wording in the site's default language, as it read when sent: what the admin searches and shows, and
+    # what a notice written before `message` existed still shows.
     text = ScrubbedCharField(_("内容"), max_length=500)
+    # The wording's source string and its (scrubbed) parameters, so that each reader sees the notice in the
+    # language of the page they are on, not the language of whoever (or whichever task) caused it.
+    message = models.TextField(_("源文本"), blank=True, editable=False)
+    params = models.JSONField(_("参数"), default=dict, blank=True, editable=False)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
@@ -229,7 +235,14 @@ class Notice(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
-        return self.text
+        return self.shown
+
+    @property
+    def shown(self) -> str:
+        """The notice in the active language (falls back to the stored wording)."""
+        from .wording import render_message  # noqa: PLC0415 - the model module stays free of translation code
+
+        return render_message(self.message, self.params) if self.message else self.text
 
 
 class SmsOptOut(models.Model):

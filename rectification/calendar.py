@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.calendar_hooks import CalendarChange
-from notifications.services import notice_send
+from notifications.services import NoticeText, notice_send, notice_text
 from staff.models import User
 
 from .models import Measure, ProblemEvent
 from .services._shared import _event
 
 
-def _tell_after_commit(owner: User, *, key: str, text: str, url: str) -> None:
+def _tell_after_commit(owner: User, *, key: str, text: str | NoticeText, url: str) -> None:
     transaction.on_commit(lambda: notice_send(recipient=owner, key=key, text=text, url=url))
 
 
@@ -40,17 +40,20 @@ def measure_deadlines_recompute(change: CalendarChange) -> int:
         measure.save(
             update_fields=["deadline", "deadline_provisional", "near_due_warned_at", "overdue_flagged_at", "updated_at"]
         )
-        text = _("%(year)s 年工作日历已录入，整改措施“%(m)s”的整改时限由 %(old)s 调整为 %(new)s。") % {
-            "year": change.year,
-            "m": str(measure),
-            "old": old.isoformat(),
-            "new": result.date.isoformat(),
-        }
+        text = notice_text(
+            gettext_noop("%(year)s 年工作日历已录入，整改措施“%(m)s”的整改时限由 %(old)s 调整为 %(new)s。"),
+            {
+                "year": change.year,
+                "m": str(measure),
+                "old": old.isoformat(),
+                "new": result.date.isoformat(),
+            },
+        )
         _event(
             measure.problem,
             change.actor,
             ProblemEvent.Kind.EDIT,
-            note=text,
+            note=str(text),
             changes={"deadline": [str(old), str(result.date)]},
         )
         _tell_after_commit(

@@ -18,7 +18,7 @@ from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.masking import scrub
 from govservice.numbers import normalize_id_number, normalize_phone
 from govservice.workdays import WorkCalendar
-from notifications.services import notice_send
+from notifications.services import NoticeText, notice_send
 from staff.models import User
 
 from ..clock import clock_compute
@@ -52,7 +52,7 @@ def _event(case: Case, *, kind: str, actor: User | None, note: str = "", **field
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, note=scrub(note), **fields)
 
 
-def _notify_after_commit(recipients: Iterable[User | None], *, key: str, text: str, url: str) -> None:
+def _notify_after_commit(recipients: Iterable[User | None], *, key: str, text: str | NoticeText, url: str) -> None:
     people = {user.id: user for user in recipients if user is not None}
 
     def send() -> None:

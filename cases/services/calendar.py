@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.calendar_hooks import CalendarChange
+from notifications.services import notice_text
 
 from ..clock import clock_compute
 from ..models import Case, CaseEvent, Commitment
@@ -33,13 +34,16 @@ def case_promised_dates_recompute(change: CalendarChange) -> int:
             continue
         old = case.due_date
         Case.objects.filter(id=case.id).update(due_date=state.due_date, updated_at=timezone.now())
-        text = _("%(year)s 年工作日历已录入，办件 %(no)s 的承诺办结日期由 %(old)s 调整为 %(new)s。") % {
-            "year": change.year,
-            "no": case.tracking_no,
-            "old": old.isoformat() if old else "—",
-            "new": state.due_date.isoformat(),
-        }
-        _event(case, kind=CaseEvent.Kind.NOTE, actor=change.actor, note=text)
+        text = notice_text(
+            gettext_noop("%(year)s 年工作日历已录入，办件 %(no)s 的承诺办结日期由 %(old)s 调整为 %(new)s。"),
+            {
+                "year": change.year,
+                "no": case.tracking_no,
+                "old": old.isoformat() if old else "—",
+                "new": state.due_date.isoformat(),
+            },
+        )
+        _event(case, kind=CaseEvent.Kind.NOTE, actor=change.actor, note=str(text))
         _notify_after_commit(
             [case.handler, case.first_responder],
             key=f"case:{case.id}:calendar:due:{state.due_date.isoformat()}",
@@ -86,15 +90,18 @@ def case_correction_deadlines_recompute(change: CalendarChange) -> int:
             fields.append("original_deadline")
         commitment.save(update_fields=fields)
         Case.objects.filter(id=case.id).update(correction_deadline=result.date, updated_at=timezone.now())
-        text = _(
-            "%(year)s 年工作日历已录入，办件 %(no)s 的补正期限由 %(old)s 调整为 %(new)s，提醒已按新期限重新安排。"
-        ) % {
-            "year": change.year,
-            "no": case.tracking_no,
-            "old": old.isoformat(),
-            "new": result.date.isoformat(),
-        }
-        _event(case, kind=CaseEvent.Kind.NOTE, actor=change.actor, note=text)
+        text = notice_text(
+            gettext_noop(
+                "%(year)s 年工作日历已录入，办件 %(no)s 的补正期限由 %(old)s 调整为 %(new)s，提醒已按新期限重新安排。"
+            ),
+            {
+                "year": change.year,
+                "no": case.tracking_no,
+                "old": old.isoformat(),
+                "new": result.date.isoformat(),
+            },
+        )
+        _event(case, kind=CaseEvent.Kind.NOTE, actor=change.actor, note=str(text))
         case.refresh_from_db()
         reminders_plan(case=case)
         _notify_after_commit(

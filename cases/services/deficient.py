@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.crypto import lookup_hash, lookup_hashes
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from govservice.masking import mask_id_number
 from govservice.workdays import WorkCalendar
+from notifications.services import notice_text
 from staff.models import User
 from staff.selectors import leaders_of
 
@@ -209,7 +211,7 @@ def case_correction_expire(*, case_id: int) -> bool:
     _notify_after_commit(
         [case.first_responder, case.handler, *leaders_of(case.centre)],
         key=f"case:{case.id}:terminated",
-        text=_("办件 %(no)s 未按期补正，已终止办理。") % {"no": case.tracking_no},
+        text=notice_text(gettext_noop("办件 %(no)s 未按期补正，已终止办理。"), {"no": case.tracking_no}),
         url=case.get_absolute_url(),
     )
     return True

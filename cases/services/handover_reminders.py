@@ -8,8 +8,10 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.workdays import WorkCalendar
+from notifications.services import notice_text
 from staff.selectors import leaders_of
 
 from ..models import CaseEvent, Handover
@@ -71,8 +73,10 @@ def handover_remind(*, handover_id: int, calendar: WorkCalendar, now: datetime |
         _notify_after_commit(
             [handover.to_user],
             key=f"case:{case.id}:handover:{handover.id}:remind:{handover.offered_at.isoformat()}",
-            text=_("请尽快答复 %(from)s 转交的办件 %(no)s（已等待 %(hours)d 个工作小时）。")
-            % {"from": handover.from_user, "no": case.tracking_no, "hours": int(hours)},
+            text=notice_text(
+                gettext_noop("请尽快答复 %(from)s 转交的办件 %(no)s（已等待 %(hours)d 个工作小时）。"),
+                {"from": handover.from_user, "no": case.tracking_no, "hours": int(hours)},
+            ),
             url=case.get_absolute_url(),
         )
         return "reminded"
@@ -90,8 +94,10 @@ def handover_remind(*, handover_id: int, calendar: WorkCalendar, now: datetime |
     _notify_after_commit(
         list(leaders_of(case.centre)),
         key=f"case:{case.id}:handover:{handover.id}:escalate:{handover.offered_at.isoformat()}",
-        text=_("办件 %(no)s 由 %(from)s 转交给 %(to)s，已 %(hours)d 个工作小时未答复。")
-        % {"no": case.tracking_no, "from": handover.from_user, "to": handover.to_user, "hours": int(hours)},
+        text=notice_text(
+            gettext_noop("办件 %(no)s 由 %(from)s 转交给 %(to)s，已 %(hours)d 个工作小时未答复。"),
+            {"no": case.tracking_no, "from": handover.from_user, "to": handover.to_user, "hours": int(hours)},
+        ),
         url=case.get_absolute_url(),
     )
     return "escalated"

@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from notifications.services import notice_text
 from staff.models import User
 from staff.selectors import active_person_of
 
@@ -48,8 +50,10 @@ def case_handover_offer(*, case_id: int, actor: User, to_user_id: int, reason: s
     _notify_after_commit(
         [receiver],
         key=f"case:{case.id}:handover:{handover.id}",
-        text=_("%(from)s 请您接收办件 %(no)s：%(reason)s")
-        % {"from": actor, "no": case.tracking_no, "reason": handover.reason},
+        text=notice_text(
+            gettext_noop("%(from)s 请您接收办件 %(no)s：%(reason)s"),
+            {"from": actor, "no": case.tracking_no, "reason": handover.reason},
+        ),
         url=case.get_absolute_url(),
     )
     return handover
@@ -81,7 +85,7 @@ def case_handover_respond(*, handover_id: int, actor: User, accept: bool, reason
     _notify_after_commit(
         [handover.from_user, case.first_responder],
         key=f"case:{case.id}:handover:{handover.id}:{handover.state}",
-        text=_("办件 %(no)s：%(note)s") % {"no": case.tracking_no, "note": note},
+        text=notice_text(gettext_noop("办件 %(no)s：%(note)s"), {"no": case.tracking_no, "note": note}),
         url=case.get_absolute_url(),
     )
     return handover
@@ -139,7 +143,7 @@ def case_reassign(*, case_id: int, from_user: User, to_user: User, actor: User, 
     _notify_after_commit(
         [case.first_responder] if case.first_responder_id not in (to_user.id, actor.id) else [],
         key=f"case:{case.id}:reassigned:{to_user.id}:{case.events.count()}",
-        text=_("办件 %(no)s：%(note)s") % {"no": case.tracking_no, "note": note},
+        text=notice_text(gettext_noop("办件 %(no)s：%(note)s"), {"no": case.tracking_no, "note": note}),
         url=case.get_absolute_url(),
     )
     case.refresh_from_db()

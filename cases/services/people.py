@@ -7,10 +7,12 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.exceptions import NotPermitted, ValidationFailed
 from govservice.roles import Role
+from notifications.services import notice_text
 from staff.models import User
 from staff.selectors import active_staff_with_roles
 
@@ -89,7 +91,7 @@ def assistance_assign(*, case_id: int, actor: User, helper_id: int) -> Assistanc
     _notify_after_commit(
         [helper],
         key=f"case:{case.id}:assist:{helper.id}",
-        text=_("请为办件 %(no)s 提供帮办代办服务。") % {"no": case.tracking_no},
+        text=notice_text(gettext_noop("请为办件 %(no)s 提供帮办代办服务。"), {"no": case.tracking_no}),
         url=case.get_absolute_url(),
     )
     return assistance

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.exceptions import Conflict, NotPermitted, ValidationFailed
 from govservice.workdays import WorkCalendar
-from notifications.services import notice_send, sms_cancel, sms_enqueue
+from notifications.services import notice_send, notice_text, sms_cancel, sms_enqueue
 from staff.models import User
 
 from ..models import (
@@ -147,13 +148,16 @@ def case_clock_warn(*, case: Case, calendar: WorkCalendar | None = None, today: 
         if not created:
             continue
         given.append(percent)
-        text = _("办件 %(no)s 已用时 %(pct)s%%（承诺 %(days)s 个工作日，%(due)s 到期）。") % {
-            "no": case.tracking_no,
-            "pct": percent,
-            "days": state.promised_days,
-            "due": state.due_date.isoformat(),
-        }
-        _event(case, kind=CaseEvent.Kind.WARNING, actor=None, note=text)
+        text = notice_text(
+            gettext_noop("办件 %(no)s 已用时 %(pct)s%%（承诺 %(days)s 个工作日，%(due)s 到期）。"),
+            {
+                "no": case.tracking_no,
+                "pct": percent,
+                "days": state.promised_days,
+                "due": state.due_date.isoformat(),
+            },
+        )
+        _event(case, kind=CaseEvent.Kind.WARNING, actor=None, note=str(text))
         _notify_after_commit(
             [case.handler, case.first_responder],
             key=f"case:{case.id}:clock:{percent}:{state.due_date.isoformat()}",
@@ -177,7 +181,9 @@ def case_stall_check(
     if quiet < STALL_WORKING_DAYS:
         return False
     key = f"case:{case.id}:stalled:{last_event_id}"
-    text = _("办件 %(no)s 已 %(days)s 个工作日没有进展，请跟进。") % {"no": case.tracking_no, "days": quiet}
+    text = notice_text(
+        gettext_noop("办件 %(no)s 已 %(days)s 个工作日没有进展，请跟进。"), {"no": case.tracking_no, "days": quiet}
+    )
     for user in {case.first_responder_id: case.first_responder, case.handler_id: case.handler}.values():
         notice_send(recipient=user, key=key, text=text, url=case.get_absolute_url())
     return True

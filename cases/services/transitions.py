@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.crypto import lookup_hash
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
+from notifications.services import notice_text
 from staff.models import User
 
 from ..models import (
@@ -163,7 +165,9 @@ def case_transition(
         _notify_after_commit(
             [case.first_responder],
             key=f"case:{case.id}:status:{to}",
-            text=_("办件 %(no)s 状态变更为“%(status)s”。") % {"no": case.tracking_no, "status": S(to).label},
+            text=notice_text(
+                gettext_noop("办件 %(no)s 状态变更为“%(status)s”。"), {"no": case.tracking_no, "status": S(to).label}
+            ),
             url=case.get_absolute_url(),
         )
     return case

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.exceptions import Conflict, InvalidTransition, ValidationFailed
 from govservice.models import Centre
@@ -114,10 +115,12 @@ def complaint_citizen_reopen(*, complaint_id: int, reason: str, actor_kind: str)
 
 
 def _tell_leaders(complaint: Complaint) -> None:
-    from notifications.services import notice_send  # noqa: PLC0415 - as complaint_assign
+    from notifications.services import notice_send, notice_text  # noqa: PLC0415 - as complaint_assign
 
     leaders = list(leaders_of(complaint.centre).distinct())
-    text = _("投诉 %(no)s：群众认为答复未解决，已重新办理，请领导督办。") % {"no": complaint.tracking_no}
+    text = notice_text(
+        gettext_noop("投诉 %(no)s：群众认为答复未解决，已重新办理，请领导督办。"), {"no": complaint.tracking_no}
+    )
     url = reverse("complaints:complaint-detail", args=[complaint.public_id])
 
     def send() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.categories import ProblemCategory
@@ -251,13 +252,13 @@ def complaint_assign(*, complaint_id: int, department: Department, owner: User, 
     complaint.department = department
     complaint.owner = owner
     complaint.save(update_fields=["status", "department", "owner", "updated_at"])
-    from notifications.services import notice_send  # noqa: PLC0415
+    from notifications.services import notice_send, notice_text  # noqa: PLC0415
 
     transaction.on_commit(
         lambda: notice_send(
             recipient=owner,
             key=f"complaint-assigned:{complaint.id}:{owner.id}:{complaint.events.count()}",
-            text=_("投诉建议 %(no)s 已分派给您办理。") % {"no": complaint.tracking_no},
+            text=notice_text(gettext_noop("投诉建议 %(no)s 已分派给您办理。"), {"no": complaint.tracking_no}),
             url=complaint.get_absolute_url(),
         )
     )

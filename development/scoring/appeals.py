@@ -14,10 +14,11 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
-from notifications.services import notice_send
+from notifications.services import NoticeText, notice_send, notice_text
 from staff.models import User
 from staff.selectors import leaders_of
 
@@ -57,18 +58,21 @@ def score_appeal_file(*, staff: User, month: date, reason: str, indicator_code: 
             )
     except IntegrityError as exc:  # a concurrent second appeal
         raise Conflict(_("每月只能申诉一次。")) from exc
-    text = _("%(name)s 对 %(month)s 服务之星评分的“%(indicator)s”提出申诉，等待处理。") % {
-        "name": staff.name,
-        "month": f"{month:%Y-%m}",
-        "indicator": _indicator_name(run, indicator_code),
-    }
+    text = notice_text(
+        gettext_noop("%(name)s 对 %(month)s 服务之星评分的“%(indicator)s”提出申诉，等待处理。"),
+        {
+            "name": staff.name,
+            "month": f"{month:%Y-%m}",
+            "indicator": _indicator_name(run, indicator_code),
+        },
+    )
     url = MONTHS_URL % f"{month:%Y-%m}" + f"?centre={run.centre.code}#appeal-{appeal.id}"
     for leader in leaders_of(run.centre).exclude(id=staff.id).distinct():
         _notice_after_commit(leader, key=f"score-appeal-filed-{appeal.id}", text=text, url=url)
     return appeal
 
 
-def _notice_after_commit(recipient: User, *, key: str, text: str, url: str) -> None:
+def _notice_after_commit(recipient: User, *, key: str, text: str | NoticeText, url: str) -> None:
     transaction.on_commit(lambda: notice_send(recipient=recipient, key=key, text=text, url=url))
 
 
@@ -120,20 +124,25 @@ def score_appeal_decide(
     return appeal
 
 
-def _total_text(total: Decimal | None) -> str:
-    return str(total) if total is not None else _("无数据")
+def _total_text(total: Decimal | None) -> str | NoticeText:
+    return str(total) if total is not None else notice_text(gettext_noop("无数据"))
 
 
 def _tell_staff(appeal: ScoreAppeal) -> None:
-    text = _(
-        "您对 %(month)s 服务之星评分的申诉%(result)s：%(decision)s。总分：处理前 %(before)s，处理后 %(after)s。"
-    ) % {
-        "month": f"{appeal.month:%Y-%m}",
-        "result": _("成立") if appeal.status == ScoreAppeal.Status.UPHELD else _("被驳回"),
-        "decision": appeal.decision,
-        "before": _total_text(appeal.total_before),
-        "after": _total_text(appeal.total_after),
-    }
+    text = notice_text(
+        gettext_noop(
+            "您对 %(month)s 服务之星评分的申诉%(result)s：%(decision)s。总分：处理前 %(before)s，处理后 %(after)s。"
+        ),
+        {
+            "month": f"{appeal.month:%Y-%m}",
+            "result": notice_text(
+                gettext_noop("成立") if appeal.status == ScoreAppeal.Status.UPHELD else gettext_noop("被驳回")
+            ),
+            "decision": appeal.decision,
+            "before": _total_text(appeal.total_before),
+            "after": _total_text(appeal.total_after),
+        },
+    )
     _notice_after_commit(
         appeal.staff, key=f"score-appeal-decided-{appeal.id}", text=text, url=MY_SCORE_URL % f"{appeal.month:%Y-%m}"
     )

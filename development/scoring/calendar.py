@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.calendar_hooks import CalendarChange
-from notifications.services import notice_send
+from notifications.services import NoticeText, notice_send, notice_text
 from staff.models import User
 
 from ..models import FollowUp, FollowUpEvent
 
 
-def _tell_after_commit(owner: User, *, key: str, text: str) -> None:
+def _tell_after_commit(owner: User, *, key: str, text: str | NoticeText) -> None:
     transaction.on_commit(lambda: notice_send(recipient=owner, key=key, text=text, url="/scores/centre/"))
 
 
@@ -31,15 +31,18 @@ def follow_up_deadlines_recompute(change: CalendarChange) -> int:
         old = follow_up.due_date
         follow_up.due_date = new
         follow_up.save(update_fields=["due_date", "updated_at"])
-        text = _("%(year)s 年工作日历已录入，%(name)s 的%(kind)s完成期限由 %(old)s 调整为 %(new)s。") % {
-            "year": change.year,
-            "name": follow_up.staff.name,
-            "kind": follow_up.get_kind_display(),
-            "old": old.isoformat(),
-            "new": new.isoformat(),
-        }
+        text = notice_text(
+            gettext_noop("%(year)s 年工作日历已录入，%(name)s 的%(kind)s完成期限由 %(old)s 调整为 %(new)s。"),
+            {
+                "year": change.year,
+                "name": follow_up.staff.name,
+                "kind": FollowUp.Kind(follow_up.kind).label,
+                "old": old.isoformat(),
+                "new": new.isoformat(),
+            },
+        )
         FollowUpEvent.objects.create(
-            follow_up=follow_up, actor=change.actor, old_due_date=old, new_due_date=new, note=text[:300]
+            follow_up=follow_up, actor=change.actor, old_due_date=old, new_due_date=new, note=str(text)[:300]
         )
         if follow_up.assignee is not None:
             _tell_after_commit(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from govservice.models import Centre
 from govservice.workdays import WorkCalendar
-from notifications.services import notice_send
+from notifications.services import notice_send, notice_text
 from staff.models import User
 from staff.selectors import leaders_of, person_get
 
@@ -67,11 +68,14 @@ def follow_ups_for(run: ScoringRun) -> None:
 def _notify_follow_up(follow_up: FollowUp, head: User) -> None:
 
     staff = person_get(person_id=follow_up.staff_id)
-    text = _("%(name)s 连续两个月服务之星评分位列末位：请安排%(kind)s，期限 %(due)s。") % {
-        "name": staff.name,
-        "kind": follow_up.get_kind_display(),
-        "due": follow_up.due_date,
-    }
+    text = notice_text(
+        gettext_noop("%(name)s 连续两个月服务之星评分位列末位：请安排%(kind)s，期限 %(due)s。"),
+        {
+            "name": staff.name,
+            "kind": FollowUp.Kind(follow_up.kind).label,
+            "due": follow_up.due_date,
+        },
+    )
     transaction.on_commit(
         lambda: notice_send(recipient=head, key=f"score-follow-up-{follow_up.id}", text=text, url="/scores/centre/")
     )

@@ -12,11 +12,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from govservice.workdays import WorkCalendar
-from notifications.services import notice_send
+from notifications.services import notice_send, notice_text
 from staff.models import User
 from staff.selectors import person_get
 
@@ -55,11 +56,14 @@ def reminder_talks_for(run: ScoringRun, first_bottom: set[int], head: User | Non
 
 def _notify(talk: ReminderTalk, head: User) -> None:
     staff = person_get(person_id=talk.staff_id)
-    text = _("%(name)s %(month)s 服务之星评分首次位列末位：请在 %(due)s 前进行提醒谈话并记录。") % {
-        "name": staff.name,
-        "month": f"{talk.month:%Y-%m}",
-        "due": talk.due_date,
-    }
+    text = notice_text(
+        gettext_noop("%(name)s %(month)s 服务之星评分首次位列末位：请在 %(due)s 前进行提醒谈话并记录。"),
+        {
+            "name": staff.name,
+            "month": f"{talk.month:%Y-%m}",
+            "due": talk.due_date,
+        },
+    )
     transaction.on_commit(lambda: notice_send(recipient=head, key=f"reminder-talk-{talk.id}", text=text, url=TALKS_URL))
 
 

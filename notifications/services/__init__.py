@@ -17,6 +17,7 @@ took the message but before the row said so: that case is counted
 
 from __future__ import annotations
 
+from ..wording import NoticeText, notice_text
 from .dispatch import (
     ClaimResult,
     max_in_flight,
@@ -62,6 +63,8 @@ __all__ = [
     "normalize_phone",
     "notice_mark_read",
     "notice_send",
+    "notice_text",
+    "NoticeText",
     "send_batch_size",
     "sending_timeout",
     "sms_cancel",

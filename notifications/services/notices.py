@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from govservice.masking import scrub
 from staff.models import User
 
 from ..models import Notice
+from ..wording import NoticeText, notice_text
 
 
-def notice_send(*, recipient: User, key: str, text: str, url: str = "") -> Notice:
-    """Tell one member of staff something, once per key."""
-    notice, _created = Notice.objects.get_or_create(
-        recipient=recipient, key=key, defaults={"text": scrub(text)[:500], "url": url[:300]}
-    )
+def notice_send(*, recipient: User, key: str, text: str | NoticeText, url: str = "") -> Notice:
+    """Tell one member of staff something, once per key.
+
+    A `NoticeText` is shown in each reader's language; a plain string (a person's own words) as it was written.
+    """
+    defaults: dict[str, object] = {"url": url[:300]}
+    if isinstance(text, NoticeText):
+        with translation.override(settings.LANGUAGE_CODE):
+            defaults["text"] = scrub(str(text))[:500]
+        defaults["message"] = text.msgid
+        defaults["params"] = text.stored_params()
+    else:
+        defaults["text"] = scrub(text)[:500]
+    notice, _created = Notice.objects.get_or_create(recipient=recipient, key=key, defaults=defaults)
     return notice
 
 
@@ -33,11 +44,8 @@ def on_work_reassigned(
 ) -> Notice:
     """staff.workload.work_reassigned: tell the new owner, once, what they now answer for and why."""
     shown = "；".join(labels[:5]) + ("……" if len(labels) > 5 else "")
-    text = _("%(actor)s 将 %(person)s 的 %(n)d 项工作转交给您（%(reason)s）：%(items)s") % {
-        "actor": actor,
-        "person": person,
-        "n": len(labels),
-        "reason": reason,
-        "items": shown,
-    }
+    text = notice_text(
+        gettext_noop("%(actor)s 将 %(person)s 的 %(n)d 项工作转交给您（%(reason)s）：%(items)s"),
+        {"actor": actor, "person": person, "n": len(labels), "reason": reason, "items": shown},
+    )
     return notice_send(recipient=to_user, key=key, text=text, url=reverse("my-work"))

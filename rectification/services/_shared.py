@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,9 @@ from staff.models import User, Window
 from staff.selectors import scope_to_user
 
 from ..models import Problem, ProblemEvent
+
+if TYPE_CHECKING:
+    from notifications.services import NoticeText
 
 Status = Problem.Status
 
@@ -59,7 +62,13 @@ def _event(
 
 
 def _tell(
-    user: User | None, *, key: str, text: str, url: str, sms_template: str = "", centre: Centre | None = None
+    user: User | None,
+    *,
+    key: str,
+    text: str | NoticeText,
+    url: str,
+    sms_template: str = "",
+    centre: Centre | None = None,
 ) -> None:
     """In-app notice, plus an SMS where the person opted in and has a mobile number."""
     from notifications.services import notice_send, sms_enqueue
@@ -72,7 +81,7 @@ def _tell(
             key=f"{key}:sms",
             phone=user.mobile,
             template_code=sms_template,
-            params={"text": text[:60]},
+            params={"text": str(text)[:60]},
             centre=centre,
         )
 

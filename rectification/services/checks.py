@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice.workdays import WorkCalendar
+from notifications.services import notice_text
 
 from ..models import Measure, Problem, ProblemEvent
 from ._shared import (
@@ -76,12 +78,12 @@ def _notify_measure(measure_id: int, what: str) -> None:
     )
     problem = measure.problem
     if what == "overdue":
-        text = _("整改措施已逾期：%(p)s · %(m)s（时限 %(d)s）")
+        wording = gettext_noop("整改措施已逾期：%(p)s · %(m)s（时限 %(d)s）")
         template = "ledger_measure_overdue"
     else:
-        text = _("整改措施临近时限：%(p)s · %(m)s（时限 %(d)s）")
+        wording = gettext_noop("整改措施临近时限：%(p)s · %(m)s（时限 %(d)s）")
         template = "ledger_measure_near_due"
-    text = text % {"p": problem.code, "m": str(measure)[:30], "d": measure.deadline.isoformat()}
+    text = notice_text(wording, {"p": problem.code, "m": str(measure)[:30], "d": measure.deadline.isoformat()})
     key = f"ledger:measure:{measure.id}:{what}:{measure.deadline.isoformat()}"
     people = {measure.owner_id: measure.owner, problem.responsible_leader_id: problem.responsible_leader}
     for person in people.values():
@@ -104,7 +106,10 @@ def problems_recheck_due(*, today: date | None = None) -> int:
         _tell(
             problem.responsible_leader,
             key=key,
-            text=_("%(p)s 已到回头看日期（%(d)s），请核查整改成效。") % {"p": problem.code, "d": problem.recheck_on},
+            text=notice_text(
+                gettext_noop("%(p)s 已到回头看日期（%(d)s），请核查整改成效。"),
+                {"p": problem.code, "d": problem.recheck_on},
+            ),
             url=problem.get_absolute_url(),
         )
         told += 1

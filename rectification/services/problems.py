@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govservice import access
 from govservice.categories import ProblemCategory
 from govservice.exceptions import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from govservice.models import Centre, Department
+from notifications.services import notice_text
 from staff.models import User, Window
 
 from ..models import Problem, ProblemEvent
@@ -215,14 +217,29 @@ def _notify_transition(problem_id: int, old: str, to: str, actor_id: int) -> Non
     if to == Status.CLOSE_OUT_APPLIED:
         # Only leaders independent of the problem are asked; none in the centre: the city leaders.
         for leader in close_out_verifiers(problem):
-            _tell(leader, key=key, text=_("%(p)s 已申请销号，待验收。") % {"p": label}, url=url)
+            _tell(leader, key=key, text=notice_text(gettext_noop("%(p)s 已申请销号，待验收。"), {"p": label}), url=url)
     elif old == Status.CLOSE_OUT_APPLIED and to == Status.IN_RECTIFICATION:
-        _tell(problem.responsible_person, key=key, text=_("%(p)s 的销号申请被退回。") % {"p": label}, url=url)
+        _tell(
+            problem.responsible_person,
+            key=key,
+            text=notice_text(gettext_noop("%(p)s 的销号申请被退回。"), {"p": label}),
+            url=url,
+        )
     elif to == Status.CLOSED:
-        _tell(problem.responsible_person, key=key, text=_("%(p)s 已验收销号。") % {"p": label}, url=url)
+        _tell(
+            problem.responsible_person,
+            key=key,
+            text=notice_text(gettext_noop("%(p)s 已验收销号。"), {"p": label}),
+            url=url,
+        )
     elif old == Status.CLOSED:
         for person in (problem.responsible_person, problem.responsible_leader):
-            _tell(person, key=key, text=_("%(p)s 回头看发现反弹，已重新打开。") % {"p": label}, url=url)
+            _tell(
+                person,
+                key=key,
+                text=notice_text(gettext_noop("%(p)s 回头看发现反弹，已重新打开。"), {"p": label}),
+                url=url,
+            )
 
 
 @transaction.atomic

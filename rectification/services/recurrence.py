@@ -16,10 +16,11 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from govservice import access
 from govservice.exceptions import Conflict, NotFound, NotPermitted
+from notifications.services import notice_text
 from staff.models import User
 
 from ..hooks import Voice, linked_voices, voices_since
@@ -132,7 +133,7 @@ def _notify(problem_id: int, suggestion_id: int, note: str) -> None:
     _tell(
         problem.responsible_leader,
         key=f"ledger:problem:{problem.id}:recurrence:{suggestion_id}",
-        text=_("%(p)s 疑似反弹，请确认或排除：%(n)s") % {"p": problem.code, "n": note},
+        text=notice_text(gettext_noop("%(p)s 疑似反弹，请确认或排除：%(n)s"), {"p": problem.code, "n": note}),
         url=problem.get_absolute_url(),
     )
 
