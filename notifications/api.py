@@ -85,7 +85,9 @@ def _check_callback_token(*, given: str, setting: str, provider: str) -> None:
     """The provider's push is ours only with the deployment's secret in its URL (empty setting: refuse all)."""
     expected = str(getattr(settings, setting, "") or "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        logger.warning("%s delivery report refused: %s", provider, "no token configured" if not expected else "bad token")
+        logger.warning(
+            "%s delivery report refused: %s", provider, "no token configured" if not expected else "bad token"
+        )
         raise NotPermitted(_("回执地址中的令牌不正确。"))
 
 

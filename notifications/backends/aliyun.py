@@ -187,9 +187,9 @@ class AliyunSmsBackend(BaseSmsBackend):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.access_key_id = access_key_id or getattr(settings, "SMS_ALIYUN_ACCESS_KEY_ID", "")
-        self.access_key_secret = access_key_secret or getattr(settings, "SMS_ALIYUN_ACCESS_KEY_SECRET", "")
-        self.endpoint = endpoint or getattr(settings, "SMS_ALIYUN_ENDPOINT", "") or DEFAULT_ENDPOINT
+        self.access_key_id = str(access_key_id or getattr(settings, "SMS_ALIYUN_ACCESS_KEY_ID", ""))
+        self.access_key_secret = str(access_key_secret or getattr(settings, "SMS_ALIYUN_ACCESS_KEY_SECRET", ""))
+        self.endpoint = str(endpoint or getattr(settings, "SMS_ALIYUN_ENDPOINT", "") or DEFAULT_ENDPOINT)
         self.timeout = timeout if timeout is not None else getattr(settings, "SMS_GATEWAY_TIMEOUT", 10)
         if not (self.access_key_id and self.access_key_secret):
             raise ImproperlyConfigured("SMS_ALIYUN_ACCESS_KEY_ID and SMS_ALIYUN_ACCESS_KEY_SECRET must be set")

@@ -197,11 +197,11 @@ class TencentSmsBackend(BaseSmsBackend):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.secret_id = secret_id or getattr(settings, "SMS_TENCENT_SECRET_ID", "")
-        self.secret_key = secret_key or getattr(settings, "SMS_TENCENT_SECRET_KEY", "")
-        self.sdk_app_id = sdk_app_id or getattr(settings, "SMS_TENCENT_SDK_APP_ID", "")
-        self.region = region or getattr(settings, "SMS_TENCENT_REGION", "") or DEFAULT_REGION
-        self.endpoint = endpoint or getattr(settings, "SMS_TENCENT_ENDPOINT", "") or DEFAULT_ENDPOINT
+        self.secret_id = str(secret_id or getattr(settings, "SMS_TENCENT_SECRET_ID", ""))
+        self.secret_key = str(secret_key or getattr(settings, "SMS_TENCENT_SECRET_KEY", ""))
+        self.sdk_app_id = str(sdk_app_id or getattr(settings, "SMS_TENCENT_SDK_APP_ID", ""))
+        self.region = str(region or getattr(settings, "SMS_TENCENT_REGION", "") or DEFAULT_REGION)
+        self.endpoint = str(endpoint or getattr(settings, "SMS_TENCENT_ENDPOINT", "") or DEFAULT_ENDPOINT)
         self.timeout = timeout if timeout is not None else getattr(settings, "SMS_GATEWAY_TIMEOUT", 10)
         if not (self.secret_id and self.secret_key and self.sdk_app_id):
             raise ImproperlyConfigured(

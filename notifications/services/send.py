@@ -145,14 +145,20 @@ def sms_send_batch(*, message_ids: Sequence[int], now: datetime | None = None) -
         assert template is not None  # noqa: S101 - sorted above
         # The provider addresses templates by the id it approved: without one it cannot send.
         # Failing here names the cause; sending "" would come back as an obscure refusal.
-        text = _(
-            "短信模板 %(code)s 第 %(version)d 版没有“%(field)s”，当前短信通道无法发送。"
-            "请在管理后台填写服务商审核通过的模板编号后重新发送。"
-        ) % {
-            "code": code,
-            "version": template.version,
-            "field": SmsTemplate._meta.get_field(backend.template_id_field).verbose_name,
-        }
+        if backend.template_id_field == "provider_template_id":
+            text = _(
+                "短信模板 %(code)s 第 %(version)d 版没有服务商模板编号，当前短信通道无法发送。"
+                "请在管理后台填写服务商审核通过的模板编号后重新发送。"
+            ) % {"code": code, "version": template.version}
+        else:  # a real provider's own code (Aliyun, Tencent Cloud): name the field to fill in
+            text = _(
+                "短信模板 %(code)s 第 %(version)d 版没有填写“%(field)s”，当前短信服务商无法发送。"
+                "请在管理后台填写该服务商审核通过的模板编号后重新发送。"
+            ) % {
+                "code": code,
+                "version": template.version,
+                "field": getattr(SmsTemplate._meta.get_field(backend.template_id_field), "verbose_name", ""),
+            }
         _fail_before_sending(group, note=text, last_error=text, result=result)
     for (code, missing_names), group in missing_params.items():
         template = templates[code]

@@ -48,7 +48,14 @@ def aliyun_expected_signature(
 
 
 _ACS3 = re.compile(r"^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$")
-_ALIYUN_REQUIRED = {"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
+_ALIYUN_REQUIRED = {
+    "host",
+    "x-acs-action",
+    "x-acs-content-sha256",
+    "x-acs-date",
+    "x-acs-signature-nonce",
+    "x-acs-version",
+}
 
 
 def aliyun_check(
@@ -62,7 +69,7 @@ def aliyun_check(
     signed = signed_names.split(";")
     if key_id != ALIYUN_KEY_ID:
         return "InvalidAccessKeyId.NotFound"
-    if not _ALIYUN_REQUIRED <= set(signed) or signed != sorted(signed) or any(n not in headers for n in signed):
+    if not set(signed) >= _ALIYUN_REQUIRED or signed != sorted(signed) or any(n not in headers for n in signed):
         return "IncompleteSignature"
     if headers["x-acs-content-sha256"] != hashlib.sha256(body).hexdigest():
         return "SignatureDoesNotMatch"

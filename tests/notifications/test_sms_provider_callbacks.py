@@ -33,7 +33,7 @@ def tencent_url(token: str = TENCENT_TOKEN) -> str:
 
 
 def sent(provider_id: str, phone: str = PHONE) -> SmsMessage:
-    return SmsMessageFactory(status=Status.SENT, provider_message_id=provider_id, phone=phone)
+    return SmsMessageFactory.create(status=Status.SENT, provider_message_id=provider_id, phone=phone)
 
 
 def aliyun_report(message: SmsMessage, *, success: bool = True, **changes) -> dict:

@@ -33,9 +33,7 @@ SMS = OutgoingSms(
 )
 
 # The documentation's worked examples: fixed inputs and the signature the provider published for them.
-TENCENT_DOC_PAYLOAD = (
-    r'{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}'.encode()
-)
+TENCENT_DOC_PAYLOAD = rb'{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}'
 TENCENT_DOC_SIGNATURE = "2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
 ALIYUN_DOC_HEADERS = {
     "host": "ecs.cn-shanghai.aliyuncs.com",
