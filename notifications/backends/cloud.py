@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 from govservice import outbound
+from govservice.masking import scrub
 from govservice.numbers import is_mobile, normalize_phone
 
 from .base import SmsPermanentError, SmsTransientError
@@ -37,6 +38,8 @@ def e164_mainland(phone: str) -> str:
 
 
 def raise_for(disposition: Disposition, message: str) -> NoReturn:
+    """Raise what the outbox understands; a number the provider echoed in its message is masked here already."""
+    message = scrub(message)
     if disposition is Disposition.RETRY:
         raise SmsTransientError(message)
     raise SmsPermanentError(message)

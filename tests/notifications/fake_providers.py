@@ -247,7 +247,7 @@ def fake_tencent() -> Iterator[FakeProvider]:
             "Fee": 1 if code == "Ok" else 0,
             "SessionContext": payload.get("SessionContext", ""),
             "Code": code,
-            "Message": "send success" if code == "Ok" else "refused",
+            "Message": "send success" if code == "Ok" else f"{phone} refused",  # Tencent may name the number
             "IsoCode": "CN",
         }
         return state.status or 200, {"Response": {"SendStatusSet": [status], "RequestId": "r-1"}}

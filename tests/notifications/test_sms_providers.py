@@ -236,8 +236,10 @@ def test_the_tencent_fake_rejects_a_wrong_secret_and_the_refusal_is_permanent(te
 )
 def test_tencent_status_codes_become_the_outboxs_errors(tencent_fake, code, error):
     tencent_fake.codes["+8613912345678"] = code
-    with pytest.raises(error, match=code.replace(".", r"\.")):
+    with pytest.raises(error, match=code.replace(".", r"\.")) as raised:
         tencent.TencentSmsBackend().send(SMS)
+    assert PHONE not in str(raised.value)  # the provider's message named the number: masked before it goes on
+    assert "139****5678" in str(raised.value)
 
 
 def test_an_unreachable_provider_is_transient(settings):
@@ -379,3 +381,21 @@ def test_a_non_mobile_is_refused_permanently_never_sent_half_formatted(value):
     except SmsPermanentError:
         return
     assert formatted.startswith("+861") and len(formatted) == 14 and formatted[1:].isdigit()
+
+
+@pytest.mark.django_db
+def test_the_templates_missing_a_code_are_those_of_the_configured_provider(settings):
+    from notifications import selectors
+    from tests.factories.notifications import SmsTemplateFactory
+
+    SmsTemplateFactory(code="both", aliyun_template_code="SMS_1", tencent_template_id="")
+    missing_tencent = set(
+        selectors.sms_templates_missing_provider_id("tencent_template_id").values_list("code", flat=True)
+    )
+    missing_aliyun = set(
+        selectors.sms_templates_missing_provider_id("aliyun_template_code").values_list("code", flat=True)
+    )
+    assert "both" in missing_tencent
+    assert "both" not in missing_aliyun
+    with pytest.raises(ValueError):
+        selectors.sms_templates_missing_provider_id("text")
