@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -271,8 +272,8 @@ def test_a_backend_without_credentials_refuses_to_start(settings):
 
 
 @pytest.mark.django_db
-def test_a_message_goes_out_through_aliyun_with_the_templates_aliyun_code(
-    aliyun_fake, template, daytime, settings, django_capture_on_commit_callbacks
+def test_a_message_goes_out_through_aliyun_with_the_templates_aliyun_code_and_its_report_delivers_it(
+    aliyun_fake, template, daytime, settings, django_capture_on_commit_callbacks, client
 ):
     settings.SMS_BACKEND = "notifications.backends.aliyun.AliyunSmsBackend"
     template.aliyun_template_code = "SMS_465000001"
@@ -286,6 +287,21 @@ def test_a_message_goes_out_through_aliyun_with_the_templates_aliyun_code(
     assert query["TemplateCode"] == "SMS_465000001"
     assert json.loads(query["TemplateParam"]) == PARAMS
     assert query["OutId"] == f"{message.id}-1"
+
+    settings.SMS_ALIYUN_REPORT_TOKEN = "t0ken"
+    report = {
+        "biz_id": "900001^0",
+        "out_id": query["OutId"],
+        "success": True,
+        "err_code": "DELIVERED",
+        "phone_number": "1391234****",
+    }
+    response = client.post(
+        reverse("api:notifications-sms-aliyun-reports", args=["t0ken"]), [report], content_type="application/json"
+    )
+    assert response.json()["code"] == 0
+    message.refresh_from_db()
+    assert message.status == Status.DELIVERED
 
 
 @pytest.mark.django_db
