@@ -485,7 +485,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "govservice@localhost")
 
 # --- SMS ---------------------------------------------------------------------------------
 
-# Dotted path of the SMS backend class (notifications/backends): file, locmem, console or the HTTP gateway.
+# Dotted path of the SMS backend class (notifications/backends): file, locmem, console, the HTTP gateway,
+# notifications.backends.aliyun.AliyunSmsBackend or notifications.backends.tencent.TencentSmsBackend.
 SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.file.FileBackend")
 # Directory the file backend writes its messages to (one line each).
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms"))
@@ -499,6 +500,34 @@ SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
 # Shared secret the gateway sends with delivery receipts; without it every receipt is refused.
 SMS_RECEIPT_TOKEN = env_str("SMS_RECEIPT_TOKEN")
+# Aliyun SMS (SMS_BACKEND=notifications.backends.aliyun.AliyunSmsBackend): a RAM user's AccessKey allowed to
+# call dysmsapi SendSms; the endpoint only changes for a test fake.
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+# The secret in the delivery-report URL entered in Aliyun's console (…/sms/aliyun/reports/<token>/); empty: refused.
+SMS_ALIYUN_REPORT_TOKEN = env_str("SMS_ALIYUN_REPORT_TOKEN")
+# Tencent Cloud SMS (SMS_BACKEND=notifications.backends.tencent.TencentSmsBackend): an API key pair, the SMS
+# application's SdkAppId and the API region.
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY")
+SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID")
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com/")
+# The secret in the status-callback URL entered in Tencent's console (…/sms/tencent/status/<token>/); empty: refused.
+SMS_TENCENT_CALLBACK_TOKEN = env_str("SMS_TENCENT_CALLBACK_TOKEN")
+# A real provider without its credentials would fail every message at the worker: refuse to boot instead.
+_SMS_PROVIDER_CREDENTIALS = {
+    "notifications.backends.aliyun.AliyunSmsBackend": ("SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET"),
+    "notifications.backends.tencent.TencentSmsBackend": (
+        "SMS_TENCENT_SECRET_ID",
+        "SMS_TENCENT_SECRET_KEY",
+        "SMS_TENCENT_SDK_APP_ID",
+    ),
+}
+for _name in _SMS_PROVIDER_CREDENTIALS.get(SMS_BACKEND, ()):
+    if not globals()[_name]:
+        raise ImproperlyConfigured(f"SMS_BACKEND is {SMS_BACKEND} but {_name} is not set: refusing to boot.")
 # At most this many messages a day to one number (0: no cap); the rest wait for 08:00 tomorrow.
 SMS_DAILY_CAP_PER_NUMBER = env_int("SMS_DAILY_CAP_PER_NUMBER", 10)
 # Attempts the provider may refuse with a temporary error before a message fails.

@@ -38,6 +38,8 @@ class SmsTemplateForm(forms.ModelForm):
             "name",
             "sign_name",
             "provider_template_id",
+            "aliyun_template_code",
+            "tencent_template_id",
             "param_names",
             "text",
             "allow_night",
@@ -65,10 +67,11 @@ class ProviderTemplateIdFilter(admin.SimpleListFilter):
         return [("missing", _("未填写（当前启用版本）")), ("set", _("已填写"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[SmsTemplate]) -> QuerySet[SmsTemplate]:
+        field = get_backend_class().template_id_field
         if self.value() == "missing":
-            return queryset.filter(pk__in=selectors.sms_templates_missing_provider_id().values("pk"))
+            return queryset.filter(pk__in=selectors.sms_templates_missing_provider_id(field).values("pk"))
         if self.value() == "set":
-            return queryset.exclude(provider_template_id="")
+            return queryset.exclude(**{field: ""})
         return queryset
 
 
@@ -87,7 +90,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = [ProviderTemplateIdFilter, "is_active", "allow_night"]
-    search_fields = ["code", "name", "provider_template_id"]
+    search_fields = ["code", "name", "provider_template_id", "aliyun_template_code", "tencent_template_id"]
     readonly_fields = ["version", "created_at", "created_by"]
     fields = [
         "code",
@@ -95,6 +98,8 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         "name",
         "sign_name",
         "provider_template_id",
+        "aliyun_template_code",
+        "tencent_template_id",
         "param_names",
         "text",
         "allow_night",
@@ -103,16 +108,20 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         "created_by",
     ]
 
-    @admin.display(description=_("服务商模板编号"), ordering="provider_template_id")
+    @admin.display(description=_("服务商模板编号"))
     def provider_id(self, obj: SmsTemplate) -> str:
-        return obj.provider_template_id or gettext("⚠ 未填写")
+        """The code of the provider SMS_BACKEND names (the gateway's, Aliyun's or Tencent Cloud's)."""
+        return getattr(obj, get_backend_class().template_id_field, "") or gettext("⚠ 未填写")
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """Say which templates in use lack the provider's id, and whether the configured backend needs one."""
-        missing = list(selectors.sms_templates_missing_provider_id().values_list("code", flat=True))
+        backend_class = get_backend_class()
+        missing = list(
+            selectors.sms_templates_missing_provider_id(backend_class.template_id_field).values_list("code", flat=True)
+        )
         if missing and request.method == "GET":
             codes = "、".join(missing)
-            if get_backend_class().requires_provider_template_id:
+            if backend_class.requires_provider_template_id:
                 text = gettext(
                     "以下启用中的短信模板没有服务商模板编号，当前短信通道会拒绝发送，短信将标记为发送失败：%(codes)s。"
                     "请填写服务商审核通过的模板编号（筛选“服务商模板编号 → 未填写”）。"
@@ -140,6 +149,8 @@ class SmsTemplateAdmin(admin.ModelAdmin):
                 name=obj.name,
                 sign_name=obj.sign_name,
                 provider_template_id=obj.provider_template_id,
+                aliyun_template_code=obj.aliyun_template_code,
+                tencent_template_id=obj.tencent_template_id,
                 param_names=obj.param_names,
                 text=obj.text,
                 allow_night=obj.allow_night,

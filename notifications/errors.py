@@ -23,6 +23,20 @@ CODES: dict[str, Promise] = {
     "isv.BLACK_KEY_CONTROL_LIMIT": _("内容含有被禁止的词语，被服务商拦截。"),
     "isv.OUT_OF_SERVICE": _("短信服务已停用（欠费或被停机），请联系短信服务商。"),
     "isv.DAY_LIMIT_CONTROL": _("该号码今日接收短信已达上限，请改日重发。"),
+    # Tencent Cloud's codes for the same causes (notifications/backends/tencent.py)
+    "InvalidParameterValue.IncorrectPhoneNumber": _("手机号格式不对或不是有效号码，请核对号码。"),
+    "FailedOperation.TemplateIncorrectOrUnapproved": _(
+        "服务商模板编号不存在或未审核通过，请核对短信模板的服务商编号。"
+    ),
+    "FailedOperation.TemplateUnapprovedOrNotExist": _("服务商模板编号不存在或未审核通过，请核对短信模板的服务商编号。"),
+    "FailedOperation.SignatureIncorrectOrUnapproved": _("短信签名未审核通过或填写有误，请核对短信模板的签名。"),
+    "FailedOperation.InsufficientBalanceInSmsPackage": _("短信账户余额不足，请联系短信服务商充值后重发。"),
+    "FailedOperation.ContainSensitiveWord": _("内容含有被禁止的词语，被服务商拦截。"),
+    "LimitExceeded.PhoneNumberDailyLimit": _("该号码今日接收短信已达上限，请改日重发。"),
+    # either provider refusing this deployment's credentials
+    "SignatureDoesNotMatch": _("短信服务商拒绝了本系统的密钥或签名，请检查短信服务商的 AccessKey / SecretKey 配置。"),
+    "InvalidAccessKeyId": _("短信服务商拒绝了本系统的密钥或签名，请检查短信服务商的 AccessKey / SecretKey 配置。"),
+    "AuthFailure": _("短信服务商拒绝了本系统的密钥或签名，请检查短信服务商的 AccessKey / SecretKey 配置。"),
     "DELIVRD": _("已送达。"),
     "UNDELIV": _("运营商未能送达（关机、停机或信号不好），可稍后重发或电话联系。"),
     "EXPIRED": _("超过有效期仍未送达（对方长时间关机），可电话联系。"),
@@ -51,6 +65,8 @@ def explain_sms_error(error: str) -> str:
         if status >= 500:
             return str(_("短信网关出错，系统会稍后自动重试。"))
         return str(_("短信网关不接受这条请求（HTTP %(status)s），请检查模板与号码。") % {"status": status})
+    if error.startswith(("aliyun unreachable", "tencent unreachable")):
+        return str(_("连不上短信服务商（网络故障或对方停机），系统会稍后自动重试。"))
     if error.startswith("gateway unreachable"):
         return str(_("连不上短信网关（网络故障或网关停机），系统会稍后自动重试。"))
     if error.startswith("template ") and "missing" in error:

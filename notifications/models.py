@@ -42,6 +42,20 @@ class SmsTemplate(PlainConstraintErrors, models.Model):
         blank=True,
         help_text=_("短信服务商审核通过后给出的模板编号。留空时只能用文件/控制台后端，经短信网关发送会失败。"),
     )
+    # The same wording approved by each real provider gets that provider's own code; the backend named by
+    # SMS_BACKEND reads its field (BaseSmsBackend.template_id_field) and fails a message whose template has none.
+    aliyun_template_code = models.CharField(
+        _("阿里云模板编号"),
+        max_length=64,
+        blank=True,
+        help_text=_("阿里云短信审核通过的模板 CODE，例如 SMS_123456789；参数按名称传递。"),
+    )
+    tencent_template_id = models.CharField(
+        _("腾讯云模板 ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("腾讯云短信审核通过的模板 ID（数字）；模板中的 {1}、{2}… 依次对应下面的参数名。"),
+    )
     param_names = models.JSONField(_("参数名（按顺序）"), default=list, blank=True)
     text = models.TextField(_("模板正文"), help_text=_("用 {参数名} 占位，例如：请于{deadline}前补交{materials}。"))
     allow_night = models.BooleanField(

@@ -66,13 +66,16 @@ def sms_templates_current() -> QuerySet[SmsTemplate]:
     return SmsTemplate.objects.filter(version=Subquery(newest))
 
 
-def sms_templates_missing_provider_id() -> QuerySet[SmsTemplate]:
-    """Templates in use (newest version, active) without the provider's template id: a gateway cannot send them.
+def sms_templates_missing_provider_id(field: str = "provider_template_id") -> QuerySet[SmsTemplate]:
+    """Templates in use (newest version, active) without a code in `field` (the configured provider's: see
+    BaseSmsBackend.template_id_field): a backend that needs one cannot send them.
 
     For the admin (staff with the admin's template permission); older
     versions are history and are not listed.
     """
-    return sms_templates_current().filter(is_active=True, provider_template_id="").order_by("code")
+    if field not in {"provider_template_id", "aliyun_template_code", "tencent_template_id"}:
+        raise ValueError(f"not a template code field: {field}")
+    return sms_templates_current().filter(is_active=True, **{field: ""}).order_by("code")
 
 
 def notice_list_for(*, user: User, unread_only: bool = False) -> QuerySet[Notice]:

@@ -17,6 +17,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/sms/", api.SmsListApi.as_view(), name="notifications-sms-list"),
     path("notifications/sms/receipts/", api.SmsReceiptsApi.as_view(), name="notifications-sms-receipts"),
+    path(
+        "notifications/sms/aliyun/reports/<str:token>/",
+        api.AliyunSmsReportApi.as_view(),
+        name="notifications-sms-aliyun-reports",
+    ),
+    path(
+        "notifications/sms/tencent/status/<str:token>/",
+        api.TencentSmsStatusApi.as_view(),
+        name="notifications-sms-tencent-status",
+    ),
     path("notifications/notices/", api.NoticeListApi.as_view(), name="notifications-notice-list"),
     path("notifications/notices/<int:id>/read/", api.NoticeReadApi.as_view(), name="notifications-notice-read"),
 ]

@@ -50,6 +50,10 @@ class BaseSmsBackend:
     # template without one cannot be sent through it. Local backends print the
     # wording and need no id.
     requires_provider_template_id: ClassVar[bool] = False
+    # Which SmsTemplate field holds this provider's code for a template (each real provider approves the
+    # wording on its own and numbers it its own way): the generic gateway reads `provider_template_id`,
+    # Aliyun `aliyun_template_code`, Tencent Cloud `tencent_template_id`.
+    template_id_field: ClassVar[str] = "provider_template_id"
     # How many messages the outbox hands over at once (marks them handed over,
     # sends them, records the outcomes). A backend that loops over a network
     # call keeps this small, so a slow provider never holds many messages

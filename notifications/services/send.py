@@ -73,6 +73,11 @@ def _fail_before_sending(messages: list[SmsMessage], *, note: str, last_error: s
         result.failed += _ids(moved)
 
 
+def provider_code(template: SmsTemplate, backend: BaseSmsBackend) -> str:
+    """The template's code at the configured provider ("" when the administrator has not filled it in)."""
+    return str(getattr(template, backend.template_id_field, "") or "")
+
+
 def sms_send_batch(*, message_ids: Sequence[int], now: datetime | None = None) -> SendResult:
     """Send a batch of claimed messages through the configured backend.
 
@@ -108,7 +113,7 @@ def sms_send_batch(*, message_ids: Sequence[int], now: datetime | None = None) -
             to_defer.append(message)
         elif template is None:
             no_template.append(message)
-        elif backend.requires_provider_template_id and not template.provider_template_id.strip():
+        elif backend.requires_provider_template_id and not provider_code(template, backend).strip():
             no_provider_id.append(message)
         elif missing := template_missing_params(template, message.params):
             missing_params[(template.code, tuple(missing))].append(message)
@@ -140,10 +145,20 @@ def sms_send_batch(*, message_ids: Sequence[int], now: datetime | None = None) -
         assert template is not None  # noqa: S101 - sorted above
         # The provider addresses templates by the id it approved: without one it cannot send.
         # Failing here names the cause; sending "" would come back as an obscure refusal.
-        text = _(
-            "短信模板 %(code)s 第 %(version)d 版没有服务商模板编号，当前短信通道无法发送。"
-            "请在管理后台填写服务商审核通过的模板编号后重新发送。"
-        ) % {"code": code, "version": template.version}
+        if backend.template_id_field == "provider_template_id":
+            text = _(
+                "短信模板 %(code)s 第 %(version)d 版没有服务商模板编号，当前短信通道无法发送。"
+                "请在管理后台填写服务商审核通过的模板编号后重新发送。"
+            ) % {"code": code, "version": template.version}
+        else:  # a real provider's own code (Aliyun, Tencent Cloud): name the field to fill in
+            text = _(
+                "短信模板 %(code)s 第 %(version)d 版没有填写“%(field)s”，当前短信服务商无法发送。"
+                "请在管理后台填写该服务商审核通过的模板编号后重新发送。"
+            ) % {
+                "code": code,
+                "version": template.version,
+                "field": getattr(SmsTemplate._meta.get_field(backend.template_id_field), "verbose_name", ""),
+            }
         _fail_before_sending(group, note=text, last_error=text, result=result)
     for (code, missing_names), group in missing_params.items():
         template = templates[code]
@@ -217,7 +232,7 @@ def _send_chunk(
             OutgoingSms(
                 phone=message.phone,
                 sign_name=template.sign_name,
-                template_code=template.provider_template_id,
+                template_code=provider_code(template, backend).strip(),
                 params=template.ordered_params(message.params),
                 text=template.render(message.params),
                 out_id=f"{message.id}-{message.attempts}",
