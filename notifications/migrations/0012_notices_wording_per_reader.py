@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0010_caseloop_sms_opt_out'),
+        ('notifications', '0011_sms_provider_template_codes'),
     ]
 
     operations = [
