@@ -57,7 +57,15 @@ def on_login_failed(
 
 
 class AddressLimitedLoginView(LoginView):
-    """Django's login view, refusing (429) a sign-in from an address past the per-address limit."""
+    """Django's login view, refusing (429) a sign-in from an address past the per-address limit.
+
+    With single sign-on on (OIDC_ENABLED, staff/sso.py) the page offers the identity platform beside the form.
+    """
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["sso_enabled"] = settings.OIDC_ENABLED
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if address_is_blocked(client_address(request)):
