@@ -219,6 +219,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The identity platform's callback is no password guess: axes neither counts nor blocks it (login_limits.py).
+AXES_WHITELIST_CALLABLE = "govservice.login_limits.is_single_sign_on_callback"
 # Failed logins from one address, across all usernames, within AXES_COOLOFF_TIME before that address may not
 # log in until the window ends (password spraying; govservice/login_limits.py). 0: no limit.
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)

@@ -115,7 +115,11 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User | None:
         request = self.request
-        subject = self._subject(access_token, id_token, payload)
+        try:
+            subject = self._subject(access_token, id_token, payload)
+        except SuspiciousOperation:
+            _refuse(request, _("统一身份认证平台返回的登录凭证无效，请重新登录。"))
+            raise
         if not subject:
             log.warning("sso: the token carries no %s claim", settings.OIDC_SUBJECT_CLAIM)
             _refuse(request, _("统一身份认证平台未提供本系统所需的身份标识，请联系中心管理员。"))

@@ -23,6 +23,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from govservice.login_limits import address_failures
 from govservice.roles import Role
 from staff.models import SsoLogin, StaffIdentity, User
 from staff.services import staff_identity_link
@@ -438,3 +439,16 @@ def test_an_account_has_one_subject_per_platform_and_a_subject_one_account(idp, 
     with pytest.raises(IntegrityError), transaction.atomic():
         link(window_staff, "idp-user-2", idp)
     UserFactory.create(username="spare")
+
+
+def test_refusals_of_many_people_behind_one_address_lock_nobody_out(client, idp, window_staff, settings):
+    """A hall's staff share one NAT address: unlinked colleagues signing in must not lock out the linked ones."""
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        idp.next_login = {"sub": f"stranger-{attempt}"}
+        sso_login(Client())
+    link(window_staff, "idp-user-1", idp)
+    idp.next_login = {"sub": "idp-user-1"}
+    response = sso_login(client)
+    assert response.status_code == 302, response.status_code
+    assert signed_in_as(client) == window_staff.pk
+    assert address_failures("127.0.0.1") == 0  # nor do they count against the address's password limit
