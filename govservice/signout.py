@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 # The session key mozilla-django-oidc stores the ID token under (OIDC_STORE_ID_TOKEN).
-ID_TOKEN_SESSION_KEY = "oidc_id_token"
+ID_TOKEN_SESSION_KEY = "oidc_id_token"  # noqa: S105 - a session key name, not a secret
 
 
 def end_session_url(request: HttpRequest, id_token: str) -> str:

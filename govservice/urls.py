@@ -12,8 +12,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import calendar_views, views
 from .exports import views as export_views
 from .login_limits import AddressLimitedLoginView
-from .signout import SignOutView
 from .schema import CHANNEL_SCHEMA_SETTINGS
+from .signout import SignOutView
 
 admin.site.site_header = "govservice"
 admin.site.site_title = "govservice"

@@ -232,9 +232,7 @@ def staff_identity_link(*, identity: StaffIdentity, issuer: str, actor: User) ->
     return identity
 
 
-def sso_login_record(
-    *, user: User | None, issuer: str, subject: str, outcome: str, address: str | None
-) -> SsoLogin:
+def sso_login_record(*, user: User | None, issuer: str, subject: str, outcome: str, address: str | None) -> SsoLogin:
     """One line of the single sign-on record: who (if anyone), which subject, let in or why not, from where."""
     return SsoLogin.objects.create(
         user=user, issuer=issuer, subject=subject[:255], outcome=outcome, address=address or None

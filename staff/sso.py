@@ -60,7 +60,7 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
         super().__init__(*args, **kwargs)
         self.issuer = settings.OIDC_OP_ISSUER
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, nonce: str | None = None, code_verifier: str | None = None, **kwargs: Any
     ) -> User | None:
         # Only the callback's call (request, nonce, code verifier): a password login carries a username and
@@ -80,7 +80,7 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
             log.warning("sso: identity platform unreachable or answered badly: %s", type(error).__name__)
             _refuse(request, _("暂时无法连接统一身份认证平台，请稍后重试，或使用账号密码登录。"))
             return None
-        return user  # type: ignore[no-any-return]
+        return user
 
     def _verify_jws(self, payload: Any, key: Any) -> dict[str, Any]:
         try:
@@ -124,9 +124,7 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
             log.warning("sso: the token carries no %s claim", settings.OIDC_SUBJECT_CLAIM)
             _refuse(request, _("统一身份认证平台未提供本系统所需的身份标识，请联系中心管理员。"))
             return None
-        identity = (
-            StaffIdentity.objects.select_related("user").filter(issuer=self.issuer, subject=subject).first()
-        )
+        identity = StaffIdentity.objects.select_related("user").filter(issuer=self.issuer, subject=subject).first()
         address = client_address(request)
         if identity is None:
             log.warning("sso: unknown subject refused")
@@ -139,7 +137,9 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
             )
             _refuse(
                 request,
-                _("统一身份认证已确认您的身份，但该身份尚未关联本系统的账号。请将以下统一身份标识告知中心管理员：%(subject)s")
+                _(
+                    "统一身份认证已确认您的身份，但该身份尚未关联本系统的账号。请将以下统一身份标识告知中心管理员：%(subject)s"
+                )
                 % {"subject": scrub(subject)},
             )
             return None
@@ -177,7 +177,7 @@ class SsoStartView(OIDCAuthenticationRequestView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         _require_enabled()
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return super().dispatch(request, *args, **kwargs)
 
 
 class SsoCallbackView(OIDCAuthenticationCallbackView):
@@ -185,16 +185,17 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         _require_enabled()
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if request.GET.get("error"):
-            log.info("sso: the platform answered %s", request.GET.get("error")[:40])
+        platform_error = request.GET.get("error")
+        if platform_error:
+            log.info("sso: the platform answered %s", platform_error[:40])
             _refuse(request, _("统一身份认证平台未完成登录，请重试。"))
         elif "code" not in request.GET or "state" not in request.GET:
             _refuse(request, _("登录请求已失效，请重新登录。"))
         try:
-            return super().get(request)  # type: ignore[no-any-return]
+            return super().get(request)
         except SuspiciousOperation as error:
             # A state this browser never asked for: a replayed or forged callback, or a second tab's.
             log.warning("sso: callback refused: %s", error)
@@ -218,4 +219,3 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
         )
         log.info("sso: signed in", extra={"user_id": self.user.pk})
         return response
-

@@ -74,7 +74,11 @@ class FakeIdP:
             raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
             return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
-        return {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KEY_ID, "n": b64(numbers.n), "e": b64(numbers.e)}]}
+        return {
+            "keys": [
+                {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KEY_ID, "n": b64(numbers.n), "e": b64(numbers.e)}
+            ]
+        }
 
     def id_token(self, *, nonce: str | None, claims: dict[str, Any]) -> str:
         now = int(time.time())

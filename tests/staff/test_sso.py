@@ -74,8 +74,8 @@ def at_the_platform(start_response: Any) -> str:
     return f"{callback.path}?{callback.query}"
 
 
-def sso_login(client: Client, next_url: str = "/", **headers: str) -> Any:
-    return client.get(at_the_platform(start(client, next_url)), **headers)
+def sso_login(client: Client, next_url: str = "/") -> Any:
+    return client.get(at_the_platform(start(client, next_url)))
 
 
 def signed_in_as(client: Client) -> int | None:
@@ -139,7 +139,12 @@ def test_the_authorize_request_carries_state_nonce_and_pkce(client, idp):
 
 def test_roles_and_centre_stay_as_the_product_set_them_whatever_the_token_says(client, idp, window_staff, other_centre):
     link(window_staff, "idp-user-1", idp)
-    idp.next_login = {"sub": "idp-user-1", "roles": [Role.CITY_ADMIN], "centre": other_centre.code, "is_superuser": True}
+    idp.next_login = {
+        "sub": "idp-user-1",
+        "roles": [Role.CITY_ADMIN],
+        "centre": other_centre.code,
+        "is_superuser": True,
+    }
     sso_login(client)
     window_staff.refresh_from_db()
     assert signed_in_as(client) == window_staff.pk
