@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -365,6 +366,11 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+if OIDC_ENABLED and OIDC_OP_END_SESSION_ENDPOINT:
+    # Signing out is a form whose answer redirects to the identity platform's end_session endpoint
+    # (govservice/signout.py), and a browser applies form-action to a form's redirects too.
+    _end_session = urlsplit(OIDC_OP_END_SESSION_ENDPOINT)
+    SECURE_CSP["form-action"] = [CSP.SELF, f"{_end_session.scheme}://{_end_session.netloc}"]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

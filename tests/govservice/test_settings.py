@@ -99,3 +99,12 @@ def test_single_sign_on_refuses_a_shared_secret_algorithm():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "staff.sso.StaffOIDCBackend"
+    result = _run(
+        "import django; django.setup(); from django.conf import settings; print(*settings.SECURE_CSP['form-action'])",
+        DEBUG="1",
+        OIDC_ENABLED="1",
+        OIDC_OP_END_SESSION_ENDPOINT="https://idp.example.gov.cn:8443/oauth2/logout?x=1",
+        **endpoints,
+    )
+    # Signing out posts a form that redirects to the platform: CSP's form-action must allow its origin.
+    assert result.stdout.strip() == "'self' https://idp.example.gov.cn:8443", result.stderr

@@ -48,6 +48,7 @@ class FakeIdP:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests_seen: list[str] = field(default_factory=list)
+    ended_sessions: list[str] = field(default_factory=list)
 
     DROP = _DROP
 
@@ -148,7 +149,14 @@ def _handler(idp: FakeIdP) -> type[BaseHTTPRequestHandler]:
                     return
                 self._json(200, idp.userinfo if idp.userinfo is not None else idp.tokens[token])
             elif url.path == "/end_session":
-                self._json(200, {"ended": True})
+                idp.ended_sessions.append(query.get("id_token_hint", ""))
+                back = query.get("post_logout_redirect_uri")
+                if back:
+                    self.send_response(302)
+                    self.send_header("Location", back)
+                    self.end_headers()
+                else:
+                    self._json(200, {"ended": True})
             else:
                 self._json(404, {"error": "not_found"})
 
