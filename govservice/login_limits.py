@@ -40,10 +40,26 @@ def address_is_blocked(address: str) -> bool:
     return limit > 0 and address_failures(address) >= limit
 
 
+def is_single_sign_on_callback(request: HttpRequest | None, credentials: dict[str, Any] | None = None) -> bool:
+    """A sign-in through the identity platform's callback (staff/sso.py), not a password being tried.
+
+    Neither axes (AXES_WHITELIST_CALLABLE) nor the per-address limit counts these: no password is guessed
+    there (the platform has authenticated the person; a forged callback fails on its state first), while
+    a hall's unlinked colleagues behind one NAT address would otherwise lock every linked one out.
+    Each refusal is an SsoLogin row or a log line instead.
+    """
+    if request is None or credentials is None or credentials.get("username") or "nonce" not in credentials:
+        return False
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "oidc_authentication_callback"
+
+
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     """`user_login_failed` receiver: one more failure for the request's address (window from the first)."""
+    if is_single_sign_on_callback(request, credentials):
+        return
     address = client_address(request)
     if not address:
         return
@@ -57,7 +73,15 @@ def on_login_failed(
 
 
 class AddressLimitedLoginView(LoginView):
-    """Django's login view, refusing (429) a sign-in from an address past the per-address limit."""
+    """Django's login view, refusing (429) a sign-in from an address past the per-address limit.
+
+    With single sign-on on (OIDC_ENABLED, staff/sso.py) the page offers the identity platform beside the form.
+    """
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["sso_enabled"] = settings.OIDC_ENABLED
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if address_is_blocked(client_address(request)):

@@ -47,6 +47,7 @@ ADMIN_PERMISSIONS = (
         "govservice.workcalendarday",
         "staff.window",
         "staff.staffrole",
+        "staff.staffidentity",
         "cases.mattertype",
         "cases.material",
         "complaints.channel",
@@ -62,7 +63,7 @@ ADMIN_PERMISSIONS = (
     | _perms(("add", "change", "view"), "staff.user", "notifications.smstemplate", "development.scoringscheme")
     | _perms(("add", "change", "view"), "intake.channelkey")
     | _perms(("change", "view"), "complaints.feedbackpolicy", "notifications.smsmessage")
-    | _perms(("view",), "govservice.centre", "complaints.evaluationtag")
+    | _perms(("view",), "govservice.centre", "complaints.evaluationtag", "staff.ssologin")
 )
 
 # What each role's group may do in the admin. Roles without admin work hold none: their screens

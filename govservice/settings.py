@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -219,6 +220,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The identity platform's callback is no password guess: axes neither counts nor blocks it (login_limits.py).
+AXES_WHITELIST_CALLABLE = "govservice.login_limits.is_single_sign_on_callback"
 # Failed logins from one address, across all usernames, within AXES_COOLOFF_TIME before that address may not
 # log in until the window ends (password spraying; govservice/login_limits.py). 0: no limit.
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
@@ -226,6 +229,61 @@ LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
 STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30)
 # The longest a session lives, idle or not: one long working day (Django's default is 14 days).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE_SECONDS", 12 * 60 * 60)
+
+# --- Single sign-on (OpenID Connect) --------------------------------------------------
+# Login through the centre's unified identity platform (政务统一身份认证), off unless OIDC_ENABLED. The
+# platform only says who someone is: an account is found by the IdP subject an administrator linked to
+# it (staff.models.StaffIdentity, never by e-mail), and roles are granted here, never taken from the IdP.
+# Local password login stays (the administrator's account needs no IdP). staff/sso.py; README "Single sign-on".
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+# The platform's issuer (the `iss` of its ID tokens, checked on every token) and its endpoints.
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+# Where a signed-out user is sent to end the platform's session too (its end_session_endpoint); empty:
+# signing out ends this site's session only.
+OIDC_OP_END_SESSION_ENDPOINT = env_str("OIDC_OP_END_SESSION_ENDPOINT")
+# This site as the platform's client (registered there with redirect URI <site>/oidc/callback/).
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+# The ID token's signature algorithm; only asymmetric ones (RS*/ES*/PS*) are accepted.
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid")
+# The claim that names a person for good: `sub` (default) or e.g. the platform's staff-number claim. Its
+# value is what an administrator links to an account; changing the claim later unlinks everyone.
+OIDC_SUBJECT_CLAIM = env_str("OIDC_SUBJECT_CLAIM", "sub")
+# Seconds of clock difference with the platform tolerated on a token's exp / iat.
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+# PKCE (S256) on top of the client secret: harmless where the platform ignores it.
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+# The ID token is kept in the session only to end the platform's session at sign-out (id_token_hint).
+OIDC_STORE_ID_TOKEN = True
+OIDC_CREATE_USER = False  # an unknown subject is refused, never made an account (staff/sso.py)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_OP_ISSUER",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ENABLED is on but {', '.join(_missing)} is not set.")
+    if not OIDC_RP_SIGN_ALGO.startswith(("RS", "ES", "PS")):
+        raise ImproperlyConfigured(f"OIDC_RP_SIGN_ALGO must be an asymmetric algorithm, got {OIDC_RP_SIGN_ALGO!r}")
+    AUTHENTICATION_BACKENDS.append("staff.sso.StaffOIDCBackend")
 
 # --- Internationalisation ----------------------------------------------------------
 
@@ -308,6 +366,11 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+if OIDC_ENABLED and OIDC_OP_END_SESSION_ENDPOINT:
+    # Signing out is a form whose answer redirects to the identity platform's end_session endpoint
+    # (govservice/signout.py), and a browser applies form-action to a form's redirects too.
+    _end_session = urlsplit(OIDC_OP_END_SESSION_ENDPOINT)
+    SECURE_CSP["form-action"] = [CSP.SELF, f"{_end_session.scheme}://{_end_session.netloc}"]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -13,6 +13,7 @@ from . import calendar_views, views
 from .exports import views as export_views
 from .login_limits import AddressLimitedLoginView
 from .schema import CHANNEL_SCHEMA_SETTINGS
+from .signout import SignOutView
 
 admin.site.site_header = "govservice"
 admin.site.site_title = "govservice"
@@ -70,6 +71,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Django's login view, refusing an address past its failed-login limit (govservice/login_limits.py).
     path("accounts/login/", AddressLimitedLoginView.as_view(), name="login"),
+    # Django's logout, going on to the identity platform's end_session endpoint after a single sign-on.
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The whole API's schema and docs describe the staff API: for signed-in staff only. The channels' part
     # (the intake API and Open311) is public, for partners who hold a key but no login.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Field, QuerySet
@@ -21,11 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from govservice import access
 from govservice.admin_scoping import CentreScopedAdmin, CentreScopedInline
 from govservice.exceptions import DomainError
+from govservice.masking import scrub
 from govservice.roles import Role
 
 from . import workload
-from .models import StaffRole, User, Window
-from .services import staff_deactivate, staff_groups_sync
+from .models import SsoLogin, StaffIdentity, StaffRole, User, Window
+from .services import staff_deactivate, staff_groups_sync, staff_identity_link
 
 
 @admin.register(Window)
@@ -67,6 +70,41 @@ class StaffRoleInline(CentreScopedInline, admin.TabularInline):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
+class StaffIdentityForm(forms.ModelForm):
+    class Meta:
+        model = StaffIdentity
+        fields = ["subject"]
+
+    def clean_subject(self) -> str:
+        subject: str = self.cleaned_data["subject"]
+        # The issuer is not on the form, so Django's constraint check would skip (issuer, subject): checked
+        # here, in words, without saying whose account (it may be another centre's) holds the subject.
+        taken = StaffIdentity.objects.filter(issuer=settings.OIDC_OP_ISSUER, subject=subject)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("该统一身份标识已关联到另一个账号。"))
+        return subject
+
+
+class StaffIdentityInline(CentreScopedInline, admin.TabularInline):
+    """The account's subject at the identity platform (single sign-on, staff/sso.py); shown while it is on."""
+
+    model = StaffIdentity
+    form = StaffIdentityForm
+    fk_name = "user"
+    extra = 1
+    max_num = 1
+    fields = ["subject", "linked_by", "linked_at"]
+    readonly_fields = ["linked_by", "linked_at"]
+    verbose_name = _("统一身份关联")
+    verbose_name_plural = _("统一身份认证（单点登录）")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StaffIdentity]:
+        # The links to the platform in use; links to an earlier issuer stay in the table, unused.
+        return super().get_queryset(request).filter(issuer=settings.OIDC_OP_ISSUER)
+
+
 _SUPERUSER_ONLY_FIELDS = ("is_superuser", "groups", "user_permissions")
 
 
@@ -87,6 +125,22 @@ class UserAdmin(CentreScopedAdmin, DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "name", "centre", "password1", "password2")}),
     )
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> Any:
+        inlines = list(super().get_inlines(request, obj))
+        if settings.OIDC_ENABLED:
+            inlines.append(StaffIdentityInline)
+        return inlines
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not StaffIdentity:
+            super().save_formset(request, form, formset, change)
+            return
+        identities = formset.save(commit=False)
+        for identity in formset.deleted_objects:
+            identity.delete()
+        for identity in identities:
+            staff_identity_link(identity=identity, issuer=settings.OIDC_OP_ISSUER, actor=request.user)  # type: ignore[arg-type]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = super().get_queryset(request)
@@ -159,3 +213,30 @@ def _deactivation_refusal(person: User, actor: Any) -> Any:
             gettext("查看并转交其工作"),
         )
     return None
+
+
+@admin.register(SsoLogin)
+class SsoLoginAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """The record of sign-ins through the identity platform, read-only. A centre administrator sees their
+    centre's people; refusals of a subject linked to nobody belong to no centre: city administrators see them
+    (the subject to link is also shown to the person refused, who can pass it on)."""
+
+    centre_path = "user__centre"
+    list_display = ["created_at", "user", "subject_shown", "outcome", "address"]
+    list_filter = ["outcome"]
+    search_fields = ["subject", "user__username", "user__name"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("统一身份标识"), ordering="subject")
+    def subject_shown(self, obj: SsoLogin) -> str:
+        return scrub(obj.subject)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

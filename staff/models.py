@@ -188,3 +188,72 @@ class StaffEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.item_label}"
+
+
+class StaffIdentity(PlainConstraintErrors, models.Model):
+    """An account's person at the unified identity platform: its issuer and the stable claim's value.
+
+    Single sign-on finds an account only through this link, made by an administrator (never by e-mail,
+    which can be handed to someone else, nor by a name). One subject per issuer names one account, and an
+    account has at most one subject per issuer. staff/sso.py.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="identities")
+    issuer = models.CharField(_("身份认证平台"), max_length=255)
+    subject = models.CharField(_("统一身份标识"), max_length=255)
+    linked_by = models.ForeignKey(
+        User, verbose_name=_("关联人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(_("关联时间"), default=timezone.now)
+
+    constraint_messages: ClassVar[dict[str, ConstraintMessage]] = {
+        "staff_identity_subject_unique": ConstraintMessage(
+            "subject", lambda obj: _("该统一身份标识已关联到另一个账号。")
+        ),
+        "staff_identity_one_per_issuer": ConstraintMessage("subject", lambda obj: _("该账号已关联统一身份标识。")),
+        "staff_identity_subject_not_blank": ConstraintMessage("subject", lambda obj: _("统一身份标识不能为空。")),
+    }
+
+    class Meta:
+        verbose_name = _("统一身份关联")
+        verbose_name_plural = _("统一身份关联")
+        ordering = ["user", "issuer"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="staff_identity_subject_unique"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="staff_identity_one_per_issuer"),
+            models.CheckConstraint(condition=~models.Q(subject=""), name="staff_identity_subject_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.subject}"
+
+
+class SsoLogin(models.Model):
+    """One sign-in through the identity platform, let in or refused: who, when, which subject, from where.
+
+    Refusals are kept too (user empty for an unknown subject): they show the administrator which subject
+    to link to whom.
+    """
+
+    class Outcome(models.TextChoices):
+        SIGNED_IN = "signed_in", _("已登录")
+        UNKNOWN_SUBJECT = "unknown_subject", _("未关联账号")
+        DISABLED = "disabled", _("账号已停用")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("人员"), null=True, blank=True, on_delete=models.PROTECT, related_name="sso_logins"
+    )
+    issuer = models.CharField(_("身份认证平台"), max_length=255)
+    subject = models.CharField(_("统一身份标识"), max_length=255)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
+    address = models.GenericIPAddressField(_("登录地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("统一身份登录记录")
+        verbose_name_plural = _("统一身份登录记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["issuer", "subject", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.outcome} {self.created_at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,7 +29,7 @@ from govservice.masking import scrub
 from govservice.roles import Role, group_name
 
 from . import workload
-from .models import Absence, StaffEvent, StaffRole, User
+from .models import Absence, SsoLogin, StaffEvent, StaffIdentity, StaffRole, User
 
 
 def staff_groups_sync(
@@ -213,3 +214,26 @@ def work_reassign(
         )
     )
     return events
+
+
+# --- Single sign-on (staff/sso.py) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def staff_identity_link(*, identity: StaffIdentity, issuer: str, actor: User) -> StaffIdentity:
+    """Save an administrator's link of an account to an IdP subject, with who made it and when.
+
+    The admin's inline form has checked the subject is free; the unique constraints hold it in the database.
+    """
+    identity.issuer = issuer
+    identity.linked_by = actor
+    identity.linked_at = timezone.now()
+    identity.save()
+    return identity
+
+
+def sso_login_record(*, user: User | None, issuer: str, subject: str, outcome: str, address: str | None) -> SsoLogin:
+    """One line of the single sign-on record: who (if anyone), which subject, let in or why not, from where."""
+    return SsoLogin.objects.create(
+        user=user, issuer=issuer, subject=subject[:255], outcome=outcome, address=address or None
+    )

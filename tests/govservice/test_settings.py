@@ -67,3 +67,44 @@ def test_a_malformed_boolean_setting_is_an_error_not_a_guess():
     result = _run("import django; django.setup()", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_single_sign_on_switched_on_without_its_platform_refuses_to_boot():
+    result = _run("import django; django.setup()", DEBUG="1", OIDC_ENABLED="1", OIDC_OP_ISSUER="https://idp.example")
+    assert result.returncode != 0
+    assert "OIDC_ENABLED is on but OIDC_OP_AUTHORIZATION_ENDPOINT" in result.stderr
+
+
+def test_single_sign_on_refuses_a_shared_secret_algorithm():
+    endpoints = {
+        name: "https://idp.example/x"
+        for name in (
+            "OIDC_OP_ISSUER",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+        )
+    }
+    result = _run("import django; django.setup()", DEBUG="1", OIDC_ENABLED="1", OIDC_RP_SIGN_ALGO="HS256", **endpoints)
+    assert result.returncode != 0
+    assert "OIDC_RP_SIGN_ALGO must be an asymmetric algorithm" in result.stderr
+    result = _run(
+        "import django; django.setup(); from django.conf import settings; print(settings.AUTHENTICATION_BACKENDS[-1])",
+        DEBUG="1",
+        OIDC_ENABLED="1",
+        **endpoints,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "staff.sso.StaffOIDCBackend"
+    result = _run(
+        "import django; django.setup(); from django.conf import settings; print(*settings.SECURE_CSP['form-action'])",
+        DEBUG="1",
+        OIDC_ENABLED="1",
+        OIDC_OP_END_SESSION_ENDPOINT="https://idp.example.gov.cn:8443/oauth2/logout?x=1",
+        **endpoints,
+    )
+    # Signing out posts a form that redirects to the platform: CSP's form-action must allow its origin.
+    assert result.stdout.strip() == "'self' https://idp.example.gov.cn:8443", result.stderr
