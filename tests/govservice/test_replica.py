@@ -160,10 +160,26 @@ def test_without_a_replica_every_read_is_on_the_primary_and_no_cookie_is_set(set
     client = as_user(leader)
     wrote = client.post("/ledger/dashboard/digest/email/", {"email": "off"})
     assert WROTE_COOKIE not in wrote.cookies
-    del client.cookies[WROTE_COOKIE]
     with Queries() as q:
         assert client.get("/ledger/dashboard/").status_code == 200
     assert q.replica == []
+
+
+def test_an_export_reads_its_rows_on_the_replica_and_keeps_its_job_on_the_primary(replica, centre, centre_admin):
+    from govservice.exports import export_request
+    from govservice.models import ExportJob
+    from tests.factories.notifications import SmsMessageFactory
+
+    for _ in range(3):
+        SmsMessageFactory(centre=centre, status="failed")
+    with Queries() as q:
+        job = export_request(user=centre_admin, kind="sms_outbox", params={})  # the task runs eagerly at commit
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE and job.rows_done == 3
+    assert _touching(q.replica, "notifications_smsmessage")
+    assert not _touching(q.primary, "notifications_smsmessage")
+    assert not [s for s in q.replica if s.lstrip().upper().startswith(WRITES)]
+    assert [s for s in _touching(q.primary, "govservice_exportjob") if s.lstrip().upper().startswith("UPDATE")]
 
 
 MANUAL_ONLY = [
