@@ -34,14 +34,10 @@ class Backends:
         self._turn = itertools.cycle(range(len(addresses)))
         self._down_until = [0.0] * len(addresses)
         self.lock = threading.Lock()
-        self.counters = {
-            "requests": 0,
-            "answered": 0,
-            "sent_to_next_backend": 0,
-            "bad_gateway_after_send": 0,
-            "no_backend": 0,
-            "by_backend": {f"{h}:{p}": 0 for h, p in addresses},
-        }
+        self.counters = dict.fromkeys(
+            ("requests", "answered", "sent_to_next_backend", "bad_gateway_after_send", "no_backend"), 0
+        )
+        self.by_backend = {f"{h}:{p}": 0 for h, p in addresses}
 
     def order(self) -> list[int]:
         """Every backend once, starting with the next in turn; those marked down last."""
@@ -59,7 +55,7 @@ class Backends:
         with self.lock:
             self.counters[name] += 1
             if backend:
-                self.counters["by_backend"][backend] += 1
+                self.by_backend[backend] += 1
 
 
 def make_handler(backends: Backends) -> type[BaseHTTPRequestHandler]:
@@ -132,7 +128,7 @@ def main() -> None:
 
     def stop(*_: object) -> None:
         with backends.lock:
-            args.stats.write_text(json.dumps(backends.counters))
+            args.stats.write_text(json.dumps({**backends.counters, "by_backend": backends.by_backend}))
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

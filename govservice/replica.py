@@ -10,7 +10,11 @@ A read goes to the replica only when all of these hold:
 - no transaction is open on the primary: a read inside a write transaction must see that transaction's
   own rows and locks (the hazard: a scoring run reading stale figures under its SELECT … FOR UPDATE).
 
-Every write goes to the primary. Without a replica this module changes nothing.
+Every write goes to the primary. A value put in the shared cache (the work calendar, a centre's reply-deadline
+rules, staff phones, the inbox count) is read inside `use_primary()`: its writer drops it at once, and a lagging
+replica would otherwise put the old value back for the cache's whole timeout.
+
+Without a replica this module changes nothing.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +19,6 @@ from django.test.utils import CaptureQueriesContext
 from development.models import Formula, ManualEntry, Metric, ScoringRun, Source
 from govservice.models import Centre
 from govservice.replica import WROTE_COOKIE, reads_from_replica, use_primary, use_replica
-from tests.conftest import login
 from tests.factories.development import scheme_with
 from tests.factories.staff import window_staff as make_window_staff
 
@@ -43,7 +43,7 @@ class Queries:
         self._replica.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._replica.__exit__(*exc)
         self._primary.__exit__(*exc)
 
@@ -94,9 +94,7 @@ def test_the_dashboard_right_after_the_users_own_write_reads_from_the_primary(re
     assert _touching(q.primary, "rectification_problem")
 
 
-def test_once_the_read_your_writes_cookie_is_gone_the_dashboard_reads_from_the_replica_again(
-    replica, as_user, leader
-):
+def test_once_the_read_your_writes_cookie_is_gone_the_dashboard_reads_from_the_replica_again(replica, as_user, leader):
     client = as_user(leader)
     client.post("/ledger/dashboard/digest/email/", {"email": "off"})
     del client.cookies[WROTE_COOKIE]  # the browser drops it after REPLICA_READ_YOUR_WRITES_SECONDS
@@ -138,6 +136,15 @@ def test_use_primary_wins_over_an_outer_use_replica(replica, centre):
     with use_replica(), use_primary(), Queries() as q:
         assert Centre.objects.filter(id=centre.id).exists()
     assert q.replica == []
+
+
+def test_the_work_calendar_put_in_the_shared_cache_is_read_on_the_primary_even_inside_use_replica(replica):
+    from govservice.workdays import WorkCalendar
+
+    with use_replica(), Queries() as q:
+        WorkCalendar.load()
+    assert q.replica == []
+    assert _touching(q.primary, "staff_workcalendarday")
 
 
 def test_reads_outside_an_opt_in_go_to_the_primary(replica, centre):
