@@ -3,7 +3,7 @@
 # Idempotent, so it also works on a database that existed before the profile was first used.
 set -eu
 export PGPASSWORD="$POSTGRES_PASSWORD"
-psql -h postgres -U govservice -d govservice -v ON_ERROR_STOP=1 -v pw="$REPLICATION_PASSWORD" <<'SQL'
+psql -h "${PRIMARY_HOST:-postgres}" -p "${PRIMARY_PORT:-5432}" -U "${POSTGRES_USER:-govservice}" -d "${POSTGRES_DB:-govservice}" -v ON_ERROR_STOP=1 -v pw="$REPLICATION_PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD %L', :'pw')
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'replicator')
 \gexec

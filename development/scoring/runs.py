@@ -136,8 +136,8 @@ def scoring_run_month(
     # transaction (a read inside one always goes to the primary). Should another run of the month have
     # written in the meantime (an upheld appeal's re-run), they are read again under the run's lock.
     seen = run.compute_count
-    inputs = _gather(centre=centre, month=month, scheme=scheme, step=step) if reads_from_replica() else None
     try:
+        inputs = _gather(centre=centre, month=month, scheme=scheme, step=step) if reads_from_replica() else None
         with transaction.atomic():
             run = ScoringRun.objects.select_for_update().get(id=run.id)
             if inputs is None or run.compute_count != seen:
