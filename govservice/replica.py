@@ -142,7 +142,10 @@ class ReadYourWritesMiddleware:
         finally:
             if token is not None:
                 _primary_pinned.reset(token)
-        if writes:
+        # Browsers only (a session cookie sent or just set): a channel's key-authenticated POSTs carry no session
+        # and need no Set-Cookie on the intake's hot path.
+        browser = settings.SESSION_COOKIE_NAME in request.COOKIES or settings.SESSION_COOKIE_NAME in response.cookies
+        if writes and browser:
             response.set_cookie(
                 WROTE_COOKIE,
                 "1",

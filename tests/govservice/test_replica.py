@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connections, transaction
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from development.models import Formula, ManualEntry, Metric, ScoringRun, Source
@@ -101,6 +102,19 @@ def test_once_the_read_your_writes_cookie_is_gone_the_dashboard_reads_from_the_r
     with Queries() as q:
         client.get("/ledger/dashboard/")
     assert _touching(q.replica, "rectification_problem")
+
+
+def test_a_write_without_a_session_sets_no_cookie_and_a_login_does(replica, client, leader, password):
+    from django.test import RequestFactory
+
+    from govservice.replica import ReadYourWritesMiddleware
+
+    middleware = ReadYourWritesMiddleware(lambda request: HttpResponse(status=201))
+    response = middleware(RequestFactory().post("/api/v1/intake/evaluations/"))
+    assert WROTE_COOKIE not in response.cookies  # a channel's key-authenticated POST
+    login = client.post("/accounts/login/", {"username": leader.username, "password": password})
+    assert login.status_code == 302
+    assert WROTE_COOKIE in login.cookies
 
 
 def test_a_write_view_reads_and_writes_on_the_primary(replica, as_user, leader):
