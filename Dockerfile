@@ -18,7 +18,8 @@ COPY . .
 
 # collectstatic needs settings that boot; the real secrets come from the environment at run time.
 RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only python manage.py collectstatic --noinput \
-    && mkdir -p /var/lib/govservice/media /var/lib/govservice/imports && chmod 700 /var/lib/govservice/imports \
+    && mkdir -p /var/lib/govservice/media /var/lib/govservice/imports /var/lib/govservice/exports \
+    && chmod 700 /var/lib/govservice/imports /var/lib/govservice/exports \
     && chown -R govservice /var/lib/govservice
 
 USER govservice

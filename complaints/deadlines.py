@@ -17,6 +17,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from govservice import workdays
+from govservice.replica import use_primary
 
 from .models import BadReview, Channel, Complaint, ComplaintDeadlineRule, Escalation
 
@@ -75,10 +76,12 @@ def centre_reply_rules(centre_id: int) -> dict[tuple[int | None, str], int]:
     """The centre's own rules: (channel id or None, type or "") → working days."""
     rules = cache.get(_rules_cache_key(centre_id))
     if rules is None:
-        rows = ComplaintDeadlineRule.objects.filter(centre_id=centre_id).values_list(
-            "channel_id", "kind", "working_days"
-        )
-        rules = {(channel_id, kind): days for channel_id, kind, days in rows}
+        # On the primary: a lagging replica would cache the rules a change just dropped (govservice/replica.py).
+        with use_primary():
+            rows = ComplaintDeadlineRule.objects.filter(centre_id=centre_id).values_list(
+                "channel_id", "kind", "working_days"
+            )
+            rules = {(channel_id, kind): days for channel_id, kind, days in rows}
         cache.set(_rules_cache_key(centre_id), rules, RULES_CACHE_SECONDS)
     return rules
 

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice.crypto import lookup_hash, lookup_hashes
+from govservice.replica import use_primary
 from staff.selectors import active_staff_of
 
 from .models import Channel, Evaluation, EvaluationEvent, OneRatingPolicy, Screening
@@ -171,8 +172,9 @@ def staff_phone_keys(centre_id: int) -> frozenset[str]:
     cached = cache.get(cache_key)
     if cached is not None:
         return frozenset(cached)
-    mobiles = active_staff_of(centre_id=centre_id).exclude(mobile="").values_list("mobile", flat=True)
-    keys = frozenset(h for h in (lookup_hash(m) for m in mobiles) if h)
+    with use_primary():  # put in the shared cache: never a lagging replica's copy (govservice/replica.py)
+        mobiles = active_staff_of(centre_id=centre_id).exclude(mobile="").values_list("mobile", flat=True)
+        keys = frozenset(h for h in (lookup_hash(m) for m in mobiles) if h)
     cache.set(cache_key, sorted(keys), STAFF_PHONES_CACHE_SECONDS)
     return keys
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from govservice import access, metrics
+from govservice.replica import replica_view
 from staff.http import AuthenticatedRequest
 
 from .figures import DashboardFilters, dashboard_cached_for
@@ -24,6 +25,7 @@ class DashboardApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
+    @replica_view
     def get(self, request: AuthenticatedRequest) -> Response:
         if not access.has_management_role(request.user):
             raise NotFound  # the same answer as the page: leaders and administrators only

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govservice import access
+from govservice.replica import replica_view
 from staff.http import AuthenticatedHttpRequest
 
 from .digest import BadWeek, build_digest, last_full_week, parse_week, week_label
@@ -32,6 +33,7 @@ def _monday(request: AuthenticatedHttpRequest) -> tuple[date, str]:
 
 
 @login_required
+@replica_view
 def digest_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.has_management_role(request.user):
         raise Http404
@@ -51,6 +53,7 @@ def digest_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_view
 def digest_pdf_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.has_management_role(request.user):
         raise Http404

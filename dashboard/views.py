@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from govservice import access
+from govservice.replica import replica_view
 from staff.http import AuthenticatedHttpRequest
 
 from .charts import bar_chart, column_chart
@@ -14,6 +15,7 @@ from .figures import DashboardFilters, dashboard_cached_for
 
 
 @login_required
+@replica_view
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not access.has_management_role(user):

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from govservice.exceptions import DomainError
+from govservice.replica import use_replica
 from govservice.selectors import centre_get
 from staff.selectors import person_by_id
 
@@ -41,7 +42,9 @@ def scoring_monthly_task() -> int:
     done = 0
     for centre in scoring_monthly_centres(today):
         try:
-            scoring_run_month(centre=centre, month=month, actor=None)
+            # Last month's figures, read on the replica when there is one (the run's writes go to the primary).
+            with use_replica():
+                scoring_run_month(centre=centre, month=month, actor=None)
             done += 1
         except DomainError as exc:
             logger.warning("monthly scoring for centre %s refused: %s", centre.id, exc)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from govservice import access
 from govservice.exceptions import DomainError, ValidationFailed
 from govservice.models import Centre
+from govservice.replica import replica_view
 from staff.http import AuthenticatedHttpRequest
 from staff.models import User
 
@@ -225,6 +226,7 @@ def follow_up_complete(request: AuthenticatedHttpRequest, follow_up_id: int) -> 
 
 
 @login_required
+@replica_view
 def score_export(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
     """HR export: one row per person, with the performance-reward flag for stars."""
     centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))

@@ -69,6 +69,18 @@ def describe(name: str, r: dict) -> tuple[str, str]:
             f"of them without a row; afterwards {r['after_2xx']}/{r['after_requests']} answered 2xx without a "
             f"restart; worker restarts {r['worker_restarts']}; " + _sms(r),
         )
+    if name == "web_node_dies":
+        proxy = r.get("proxy", {})
+        return (
+            "one of two web nodes killed -9 under intake POST load (round-robin proxy, faults/proxy.py)",
+            f"killed after {r['requests_before_kill']} requests; {r['requests']} requests {r['statuses']}; the "
+            f"proxy sent {proxy.get('sent_to_next_backend', '?')} refused connections to the other node and "
+            f"answered {proxy.get('bad_gateway_after_send', '?')} with 502 (the node died holding them, never "
+            f"acknowledged); the client sent {r['retried_by_client']} unanswered requests again with their "
+            f"Idempotency-Key: {r['retry_statuses']}; {r['answered_2xx']} answered 2xx, {r['2xx_without_row']} "
+            f"of them without a row, {r['doubled_rows']} doubled; afterwards {r['after_2xx']}/{r['after_requests']} "
+            "answered 2xx by the surviving node",
+        )
     return name, json.dumps(r)[:300]
 
 

@@ -20,10 +20,16 @@ from complaints.models import Evaluation  # noqa: E402
 parser = argparse.ArgumentParser()
 parser.add_argument("--ids-file", required=True)
 ids = [x for x in Path(parser.parse_args().ids_file).read_text().split(",") if x]
-found = set(Evaluation.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+found_ids = list(Evaluation.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+found = set(found_ids)
 print(
     "RESULT "
     + json.dumps(
-        {"found": len(found), "missing": len(set(ids) - found), "sample_missing": sorted(set(ids) - found)[:5]}
+        {
+            "found": len(found),
+            "rows": len(found_ids),  # more than `found`: an external id with two rows
+            "missing": len(set(ids) - found),
+            "sample_missing": sorted(set(ids) - found)[:5],
+        }
     )
 )

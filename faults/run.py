@@ -8,6 +8,7 @@ Scenarios (each bounded in time; loopback only):
   pg_restart       restart PostgreSQL itself (a private server, crash-restart) under intake load and dispatch
   two_beats        two beat schedulers running at once by mistake
   visibility       a send task that outlives the broker's visibility timeout
+  web_node_dies    one of two web nodes behind a round-robin proxy killed -9 under intake POST load
 
 After each: every due reminder sent exactly once (file backend lines vs outbox rows), nothing left in
 "sending" after the reaper's interval, every 2xx request has its row, the app answers again unrestarted.
@@ -20,6 +21,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -377,40 +379,46 @@ def visibility(args: argparse.Namespace) -> dict:
 class Load:
     """Threads POSTing new evaluations to the intake API; each request's outcome recorded. Bounded."""
 
-    def __init__(self, key: str, *, threads: int, seconds: float, max_requests: int) -> None:
+    def __init__(
+        self, key: str, *, threads: int, seconds: float, max_requests: int, port: int = 0, prefix: str = "pgt"
+    ) -> None:
         self.key, self.threads, self.seconds, self.max_requests = key, threads, seconds, max_requests
+        self.port, self.prefix = port or WEB_PORT, prefix
         self.outcomes: list[tuple[str, int]] = []
         self.lock = threading.Lock()
 
+    def post(self, conn: http.client.HTTPConnection, ext: str) -> tuple[http.client.HTTPConnection, int]:
+        """POST one evaluation (external id and Idempotency-Key `ext`); the status, 0 for no answer."""
+        body = json.dumps({"level": 5, "text": "fault test", "external_id": ext})
+        try:
+            conn.request(
+                "POST",
+                "/api/v1/intake/evaluations/",
+                body=body,
+                headers={
+                    "Authorization": f"Key {self.key}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": ext,
+                    "Host": "127.0.0.1",
+                },
+            )
+            response = conn.getresponse()
+            response.read()
+            return conn, response.status
+        except Exception:
+            conn.close()
+            return http.client.HTTPConnection("127.0.0.1", self.port, timeout=15), 0
+
     def _worker(self, idx: int, deadline: float) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", WEB_PORT, timeout=15)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
         i = 0
         while time.monotonic() < deadline:
             with self.lock:
                 if len(self.outcomes) >= self.max_requests:
                     return
             i += 1
-            ext = f"pgt-{idx}-{i}-{int(deadline)}"
-            body = json.dumps({"level": 5, "text": "fault test", "external_id": ext})
-            try:
-                conn.request(
-                    "POST",
-                    "/api/v1/intake/evaluations/",
-                    body=body,
-                    headers={
-                        "Authorization": f"Key {self.key}",
-                        "Content-Type": "application/json",
-                        "Idempotency-Key": ext,
-                        "Host": "127.0.0.1",
-                    },
-                )
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except Exception:
-                status = 0
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", WEB_PORT, timeout=15)
+            ext = f"{self.prefix}-{idx}-{i}-{int(deadline)}"
+            conn, status = self.post(conn, ext)
             with self.lock:
                 self.outcomes.append((ext, status))
         conn.close()
@@ -539,6 +547,122 @@ def pg_restart(args: argparse.Namespace) -> dict:
     }
 
 
+def _free_port() -> int:
+    """A free loopback port (never the ports other tools of the project use)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in (8000, 8765, 8766):
+            return port
+
+
+def _web_node(name: str, port: int, extra: dict[str, str] | None = None) -> stack.Proc:
+    """One web node: gunicorn with 2 sync workers (as docker-compose.yml's `web`), its own log."""
+    proc = stack.Proc(
+        name,
+        [
+            str(stack.VENV_BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "govservice.wsgi:application",
+        ],
+        env(**(extra or {})),
+        VAR / f"{name}.log",
+    )
+    stack.wait_for(lambda: stack._http_ok(f"http://127.0.0.1:{port}/healthz"), 60, name)
+    return proc
+
+
+def web_node_dies(args: argparse.Namespace) -> dict:
+    """Two web nodes behind a round-robin proxy (faults/proxy.py); one is killed -9 under intake POST load.
+
+    The proxy sends a request whose connection the dead node refuses to the other node; a request the node
+    took and died on is answered 502 (never acknowledged) and the client sends it again with the same
+    Idempotency-Key, as a channel does. Counted: every request answered 2xx has its row, no external id has
+    two rows, and the survivor answers without a restart.
+    """
+    context = json.loads((VAR / "context.json").read_text())
+    ports = [_free_port() for _ in range(3)]
+    proxy_port, node_ports = ports[0], ports[1:]
+    nodes = [_web_node(f"web-node-{i + 1}", port) for i, port in enumerate(node_ports)]
+    stats_file = VAR / "proxy-stats.json"
+    stats_file.unlink(missing_ok=True)
+    proxy = stack.Proc(
+        "proxy",
+        [PY, "-m", "faults.proxy", "--listen", str(proxy_port), "--stats", str(stats_file)]
+        + [arg for port in node_ports for arg in ("--backend", f"127.0.0.1:{port}")],
+        env(),
+        VAR / "proxy.log",
+    )
+    tag = f"wn{int(time.time())}"
+    try:
+        stack.wait_for(lambda: stack._http_ok(f"http://127.0.0.1:{proxy_port}/healthz"), 30, "proxy")
+        load = Load(context["channel_key"], threads=6, seconds=20, max_requests=20_000, port=proxy_port, prefix=tag)
+        runner = threading.Thread(target=load.run)
+        runner.start()
+        time.sleep(6)
+        with load.lock:
+            at_kill = len(load.outcomes)
+        nodes[0].kill9()
+        log(f"web_node_dies: killed web node 1 (pid group {nodes[0].pid}) after {at_kill} requests")
+        runner.join(60)
+        # The client sends every request not answered 2xx again, with the same Idempotency-Key.
+        unanswered = [ext for ext, status in load.outcomes if not 200 <= status < 300]
+        retried: list[tuple[str, int]] = []
+        conn = http.client.HTTPConnection("127.0.0.1", proxy_port, timeout=15)
+        for ext in unanswered:
+            conn, status = load.post(conn, ext)
+            retried.append((ext, status))
+        conn.close()
+        after = Load(context["channel_key"], threads=2, seconds=3, max_requests=40, port=proxy_port, prefix=f"{tag}a")
+        after.run()  # the surviving node answers without a restart
+    finally:
+        proxy.stop()
+        for node in nodes:
+            node.stop()
+    proxy_stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    ok_ids = [ext for ext, status in load.outcomes + retried if 200 <= status < 300]
+    ids_file = VAR / "web_node_dies_2xx_ids.txt"
+    ids_file.write_text(",".join(ok_ids))
+    rows = inproc("faults.rows", "--ids-file", str(ids_file)) if ok_ids else {"missing": 0, "rows": 0, "found": 0}
+    statuses: dict[str, int] = {}
+    for _, status in load.outcomes:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    retry_statuses: dict[str, int] = {}
+    for _, status in retried:
+        retry_statuses[str(status)] = retry_statuses.get(str(status), 0) + 1
+    after_ok = sum(1 for _, s in after.outcomes if 200 <= s < 300)
+    distinct_ok = len(set(ok_ids))
+    return {
+        "nodes": 2,
+        "requests_before_kill": at_kill,
+        "requests": len(load.outcomes),
+        "statuses": statuses,
+        "proxy": proxy_stats,
+        "retried_by_client": len(retried),
+        "retry_statuses": retry_statuses,
+        "answered_2xx": distinct_ok,
+        "2xx_without_row": rows["missing"],
+        "rows_for_2xx": rows.get("rows", 0),
+        "doubled_rows": rows.get("rows", 0) - rows.get("found", 0),
+        "after_requests": len(after.outcomes),
+        "after_2xx": after_ok,
+        "ok": rows["missing"] == 0
+        and rows.get("rows", 0) == rows.get("found", 0)
+        and all(200 <= s < 300 for _, s in retried)
+        and after_ok == len(after.outcomes) > 0,
+    }
+
+
 SCENARIOS = {
     "kill9_worker": kill9_worker,
     "redis_restart": redis_restart,
@@ -546,6 +670,7 @@ SCENARIOS = {
     "pg_restart": pg_restart,
     "two_beats": two_beats,
     "visibility": visibility,
+    "web_node_dies": web_node_dies,
 }
 
 # Short enough for every CI run (about two minutes with the set-up); the others run with `make faults`.

@@ -11,6 +11,9 @@ class GovserviceConfig(AppConfig):
     verbose_name = _("政务服务中心")
 
     def ready(self) -> None:
+        # `check --deploy`: sessions and the cache shared by every worker and web node (govservice/checks.py).
+        from . import checks  # noqa: F401
+
         # The work calendar is cached (govservice.workdays): dropped whenever the calendar changes.
         from .workdays import connect_invalidation
 

@@ -7,6 +7,7 @@ Outside DEBUG it fails closed: no SECRET_KEY, no boot.
 
 from __future__ import annotations
 
+import copy
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -130,6 +131,9 @@ MIDDLEWARE = [
     "govservice.input_guard.ControlCharacterMiddleware",
     # Axes last: it needs the authenticated user and answers lock-outs itself.
     "axes.middleware.AxesMiddleware",
+    # A request that writes, and its browser's next requests for a few seconds, read from the primary, never
+    # from the replica (govservice/replica.py). Does nothing without DATABASE_REPLICA_URL.
+    "govservice.replica.ReadYourWritesMiddleware",
 ]
 
 ROOT_URLCONF = "govservice.urls"
@@ -172,6 +176,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A streaming replica of the primary (docs/scaling.md): the dashboard, reports, exports and the monthly scoring
+# read there when they ask for it (govservice/replica.py); unset, every read goes to the primary as before.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+READ_REPLICA_ALIAS: str | None = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    READ_REPLICA_ALIAS = "replica"
+elif TESTING:
+    # Tests have the alias with routing off; a test turns it on with READ_REPLICA_ALIAS = "replica".
+    DATABASES["replica"] = copy.deepcopy(DATABASES["default"])
+if "replica" in DATABASES:
+    # Under test the replica is the test database itself (Django's test mirror), never a server of its own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["govservice.replica.ReplicaRouter"]
+# Seconds after a browser's last write (POST, PUT, PATCH, DELETE) during which its reads stay on the primary, so a
+# person sees their own change although the replica lags behind (a replica usually lags well under a second).
+REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 10)
 ATOMIC_REQUESTS = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from .models import WorkCalendarDay, WorkCalendarYear
+from .replica import use_primary
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,10 @@ class WorkCalendar:
         if cached is not None:
             overrides, complete = cached
             return cls(overrides, complete)
-        calendar = cls.load_from_database()
+        # Read on the primary even inside `use_replica()`: a lagging replica would put the old calendar back in
+        # the shared cache right after a change dropped it, for CACHE_SECONDS.
+        with use_primary():
+            calendar = cls.load_from_database()
         try:
             cache.set(CACHE_KEY, (calendar.overrides, calendar.complete_years), CACHE_SECONDS)
         except Exception:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from govservice import access, metrics
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
+from govservice.replica import replica_view
 from govservice.selectors import centre_by_code, department_list
 from staff.http import AuthenticatedHttpRequest
 from staff.selectors import centre_list_for, get_in_scope, scope_to_user
@@ -92,6 +93,7 @@ def measure_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_view
 def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
@@ -116,6 +118,7 @@ def _title(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> str:
 
 
 @login_required
+@replica_view
 def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
@@ -126,6 +129,7 @@ def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_view
 def ledger_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LedgerFilters.from_query(request.GET)
     problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from govservice import metrics
 from govservice.categories import ProblemCategory
+from govservice.replica import replica_view
 from staff.http import AuthenticatedHttpRequest
 
 from .. import one_rating, selectors
@@ -48,6 +49,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_view
 def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_feedback_staff(request)
     by = request.GET.get("by", "month")

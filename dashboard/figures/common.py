@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Aggregate, Case, CharField, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
@@ -76,7 +76,9 @@ def _single_rows(*parts: tuple[QuerySet, dict[str, Aggregate]]) -> dict[str, Any
         names.extend(aggregates)
     if len(names) != len(set(names)):
         raise ValueError(f"aggregate names must be unique across parts: {names}")
-    with connection.cursor() as cursor:
+    # The database the router reads these tables from (the replica inside `use_replica()`); the SQL compiled for
+    # the primary is valid there: a streaming replica runs the same PostgreSQL.
+    with connections[parts[0][0].db].cursor() as cursor:
         # Only the ORM's compiled SQL and fixed aliases are joined here; values stay parameters.
         cursor.execute("SELECT * FROM " + " CROSS JOIN ".join(tables), params)  # noqa: S608
         row = cursor.fetchone()

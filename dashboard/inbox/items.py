@@ -29,6 +29,7 @@ from development import selectors as development_selectors
 from development.models import ScoreAppeal
 from govservice import access
 from govservice.models import Centre
+from govservice.replica import use_primary
 from govservice.workdays import WorkCalendar
 from rectification import selectors as rectification_selectors
 from rectification.models import Problem
@@ -398,7 +399,10 @@ def inbox_count_cached(user: User) -> int:
     """The menu badge: the inbox's length, kept a minute (every page shows it); a decision drops it."""
     count = cache.get(_count_key(user.id))
     if count is None:
-        count = len(inbox_for(user=user))
+        # On the primary even on a report page that reads from the replica: a decision drops the cached count,
+        # and a lagging replica must not put the old one back for a minute (govservice/replica.py).
+        with use_primary():
+            count = len(inbox_for(user=user))
         cache.set(_count_key(user.id), count, COUNT_CACHE_SECONDS)
     return int(count)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,11 +37,13 @@ from django.utils.translation import gettext as _
 from govservice import access
 from govservice.exceptions import Conflict, InvalidTransition, NotPermitted, ValidationFailed
 from govservice.models import Centre
+from govservice.replica import reads_from_replica
 from govservice.selectors import centre_list
 from govservice.workdays import WorkCalendar
 from staff.models import User
 
 from ..models import (
+    Indicator,
     IndicatorScore,
     ScoreAppeal,
     ScoringRun,
@@ -55,7 +58,7 @@ from .figures import collect_figures, has_activity, window_staff_of
 from .follow_ups import follow_ups_for
 from .leave import leave_days_for, working_days_in
 from .ranking import RankingPolicy, RankRow, rank_rows
-from .rules import _q2, indicator_score, metric_value, normalised, volume_target
+from .rules import StaffFigures, _q2, indicator_score, metric_value, normalised, volume_target
 from .schemes import scheme_errors, scheme_for
 
 logger = logging.getLogger(__name__)
@@ -129,10 +132,17 @@ def scoring_run_month(
             _transition(run, ScoringRun.Status.RUNNING, actor=actor)
             run.save(update_fields=["status", "updated_at"])
     step("staff")
+    # Asked to read from the replica (the monthly beat run): the figures are read there first, outside the
+    # transaction (a read inside one always goes to the primary). Should another run of the month have
+    # written in the meantime (an upheld appeal's re-run), they are read again under the run's lock.
+    seen = run.compute_count
     try:
+        inputs = _gather(centre=centre, month=month, scheme=scheme, step=step) if reads_from_replica() else None
         with transaction.atomic():
             run = ScoringRun.objects.select_for_update().get(id=run.id)
-            _compute_into(run=run, scheme=scheme, step=step)
+            if inputs is None or run.compute_count != seen:
+                inputs = _gather(centre=centre, month=month, scheme=scheme, step=step)
+            _compute_into(run=run, scheme=scheme, inputs=inputs, step=step)
             if not run.is_locked:
                 _transition(run, ScoringRun.Status.PREVIEW, actor=actor)
             run.error = ""
@@ -152,19 +162,42 @@ def scoring_run_month(
     return run
 
 
-def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, step: Progress) -> None:
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything a run reads (its writes come after, in `_compute_into`)."""
+
+    indicators: list[Indicator]
+    staff: list[User]
+    figures: dict[int, StaffFigures]
+    leave: dict[int, Decimal]
+    working_days: int
+    appeals: dict[tuple[int, str], ScoreAppeal]
+
+
+def _gather(*, centre: Centre, month: date, scheme: ScoringScheme, step: Progress) -> _Inputs:
     indicators = list(scheme.indicators.select_related("dimension").order_by("dimension__order", "order", "id"))
-    staff = list(window_staff_of(run.centre).order_by("username"))
+    staff = list(window_staff_of(centre).order_by("username"))
     step("figures")
-    figures, _stats = collect_figures(centre=run.centre, month=run.month, staff=staff, indicators=indicators)
-    leave = leave_days_for(centre=run.centre, month=run.month)
-    working_days = working_days_in(run.month)
+    figures, _stats = collect_figures(centre=centre, month=month, staff=staff, indicators=indicators)
     appeals = {
         (a.staff_id, a.indicator_code): a
-        for a in ScoreAppeal.objects.filter(
-            centre=run.centre, month=run.month, status=ScoreAppeal.Status.UPHELD
-        ).exclude(indicator_code="")
+        for a in ScoreAppeal.objects.filter(centre=centre, month=month, status=ScoreAppeal.Status.UPHELD).exclude(
+            indicator_code=""
+        )
     }
+    return _Inputs(
+        indicators=indicators,
+        staff=staff,
+        figures=figures,
+        leave=leave_days_for(centre=centre, month=month),
+        working_days=working_days_in(month),
+        appeals=appeals,
+    )
+
+
+def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, inputs: _Inputs, step: Progress) -> None:
+    indicators, staff, figures = inputs.indicators, inputs.staff, inputs.figures
+    leave, working_days, appeals = inputs.leave, inputs.working_days, inputs.appeals
     appealed = {staff_id for staff_id, _code in appeals}
     step("scores")
     rows: list[RankRow] = []
