@@ -31,7 +31,10 @@ from complaints.models import Evaluation  # noqa: E402
 
 
 def main() -> None:
-    sample = Evaluation.objects.exclude(staff=None).exclude(window=None).order_by("-id").first() or Evaluation.objects.first()
+    sample = (
+        Evaluation.objects.exclude(staff=None).exclude(window=None).order_by("-id").first()
+        or Evaluation.objects.first()
+    )
     assert sample is not None, "seed the bench database first"
     now = timezone.now()
     month = (now - timedelta(days=30), now)

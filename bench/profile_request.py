@@ -67,7 +67,11 @@ def main() -> None:
     def post() -> int:
         n[0] += 1
         ext = f"prof-{time.time_ns()}-{n[0]}"
-        body = {"content": "窗口排队太久", "external_id": ext} if args.kind == "complaint" else {"level": 5, "text": "好", "external_id": ext}
+        body = (
+            {"content": "窗口排队太久", "external_id": ext}
+            if args.kind == "complaint"
+            else {"level": 5, "text": "好", "external_id": ext}
+        )
         response = client.post(
             url,
             data=json.dumps(body),
