@@ -115,14 +115,16 @@ MIDDLEWARE = [
     "govservice.throttling.RetryAfterMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, sign-in, messages, CSRF and htmx: Django's and django-htmx's, stepping aside on the channel
+    # API (key-authenticated or public, never a session): govservice/lean.py.
+    "govservice.lean.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "govservice.lean.CsrfViewMiddleware",
+    "govservice.lean.AuthenticationMiddleware",
+    "govservice.lean.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "govservice.lean.HtmxMiddleware",
     # Signs out a member of staff idle for STAFF_IDLE_TIMEOUT_MINUTES (after auth and messages: it needs both).
     "govservice.idle.IdleTimeoutMiddleware",
     # Any request parameter or form field with a control character (U+0000 …) is a 400, never a 500.
