@@ -27,7 +27,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from complaints.models import Evaluation  # noqa: E402
+from complaints.models import Complaint, Evaluation  # noqa: E402
 
 
 def main() -> None:
@@ -76,14 +76,37 @@ def main() -> None:
         else:
             plan = query.explain()
         print(plan + "\n")
+    print(f"complaints_complaint: {Complaint.objects.count()} rows\n")
+    c = Complaint.objects.order_by("-id").first()
+    assert c is not None
+    complaint_queries = {
+        "complaint_owner (a handler's complaints)": Complaint.objects.filter(
+            owner_id=c.owner_id or 1, status="assigned"
+        ),
+        "complaint_staff (complaints about a member of staff)": Complaint.objects.filter(staff_id=c.staff_id or 1),
+        "complaint_window": Complaint.objects.filter(window_id=c.window_id or 1),
+        "complaint_problem (a ledger problem's complaints)": Complaint.objects.filter(problem_id=1),
+        "complaint_evaluation (the complaint of a bad review)": Complaint.objects.filter(evaluation_id=1),
+        "complaint_merged_into (a complaint's merged sources)": Complaint.objects.filter(merged_into_id=c.pk),
+        "complaint_department": Complaint.objects.filter(department_id=1),
+        "complaint_phone_hash (one citizen's complaints)": Complaint.objects.filter(contact_phone_hash="a" * 64),
+        "complaints__centre_… (centre, received_at)": Complaint.objects.filter(centre_id=c.centre_id).order_by(
+            "-received_at"
+        )[:20],
+    }
+    for name, query in complaint_queries.items():
+        print(f"### {name}")
+        print(query.explain() + "\n")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexrelname, pg_size_pretty(pg_relation_size(indexrelid)) FROM pg_stat_user_indexes "
-            "WHERE relname = 'complaints_evaluation' ORDER BY indexrelname"
-        )
-        print("### indexes now")
-        for row in cursor.fetchall():
-            print(f"{row[0]}: {row[1]}")
+        for table in ("complaints_evaluation", "complaints_complaint"):
+            cursor.execute(
+                "SELECT indexrelname, pg_size_pretty(pg_relation_size(indexrelid)) FROM pg_stat_user_indexes "
+                "WHERE relname = %s ORDER BY indexrelname",
+                [table],
+            )
+            print(f"### indexes of {table} now")
+            for row in cursor.fetchall():
+                print(f"{row[0]}: {row[1]}")
 
 
 if __name__ == "__main__":
