@@ -181,7 +181,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     # Django's own Redis backend (a client per pool of our own gained under 20 %: docs/private-api.md #9).
-    CACHES = {"default": {"BACKEND": "govservice.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 elif TESTING:
     # Per test process: parallel suites on one machine must not clear each other's limits.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
