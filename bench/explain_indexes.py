@@ -22,6 +22,7 @@ import django  # noqa: E402
 django.setup()
 
 from datetime import timedelta  # noqa: E402
+from typing import Any  # noqa: E402
 
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
@@ -38,18 +39,18 @@ def main() -> None:
     assert sample is not None, "seed the bench database first"
     now = timezone.now()
     month = (now - timedelta(days=30), now)
-    queries = {
+    queries: dict[str, Any] = {
         "complaints_evaluation_pkey": Evaluation.objects.filter(pk=sample.pk),
         "complaints_evaluation_public_id_key": Evaluation.objects.filter(public_id=sample.public_id),
         "complaints_evaluation_follow_up_of_id_key": Evaluation.objects.filter(follow_up_of_id=sample.pk),
         "evaluation_centre_rated_cover": Evaluation.objects.filter(
             centre_id=sample.centre_id, rated_at__range=month, excluded=False
         ).aggregate(n=Count("id"), bad=Count("id", filter=Q(level__lte=2))),
-        "evaluation_staff_rated": Evaluation.objects.filter(staff_id=sample.staff_id, rated_at__range=month).order_by(
-            "-rated_at"
-        )[:20],
+        "evaluation_staff_rated": Evaluation.objects.filter(
+            staff_id=sample.staff_id or 0, rated_at__range=month
+        ).order_by("-rated_at")[:20],
         "evaluation_window_rated": Evaluation.objects.filter(
-            window_id=sample.window_id, rated_at__range=month
+            window_id=sample.window_id or 0, rated_at__range=month
         ).order_by("-rated_at")[:20],
         "complaints_evaluation_channel_id_d0048944": Evaluation.objects.filter(channel_id__in=[sample.channel_id])[:1],
         "evaluation_external_id_unique_per_channel": Evaluation.objects.filter(
