@@ -26,8 +26,42 @@ def _verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("met" if ok else "**missed**")
 
 
-def rows(results: Path) -> list[list[str]]:
+STACK_TARGETS = {"baseline": 0.85, "evaluation": 0.5, "complaint": 0.35}
+STACK_LABELS = {
+    "reference": "plain `startproject` view inserting one row (bench/reference/, the reference)",
+    "baseline": "the project's one-INSERT baseline view `/bench/insert/` (its full middleware, no DRF)",
+    "evaluation": "channel intake POST of an evaluation `/api/v1/intake/evaluations/` (throttle on)",
+    "complaint": "channel intake POST of a complaint `/api/v1/intake/complaints/` (throttle on)",
+}
+
+
+def stack_rows(results: Path) -> list[list[str]]:
+    st = _load(results, "stack")
+    if not st:
+        return []
     out = []
+    for name, label in STACK_LABELS.items():
+        f = st.get(name)
+        if not f:
+            continue
+        target = STACK_TARGETS.get(name)
+        ok = None
+        if target is not None and f["ratio"]["median"] is not None:
+            ok = f["ratio"]["median"] >= target and f["p99_ms"]["max"] <= 150 and f["non2xx"] == 0
+        out.append(
+            [
+                label,
+                f"≥ {target} × the reference; p99 ≤ 150 ms; no non-2xx" if target else "(the reference)",
+                f"{_mmm(f['rps'], ' req/s')}; ratio {_mmm(f['ratio'])}; p99 {_mmm(f['p99_ms'], ' ms')}; "
+                f"non-2xx {f['non2xx']}",
+                _verdict(ok),
+            ]
+        )
+    return out
+
+
+def rows(results: Path) -> list[list[str]]:
+    out = stack_rows(results)
     q = _load(results, "query_counts") or {}
     ip = _load(results, "intake_post")
     if ip:

@@ -35,6 +35,8 @@ VAR = ROOT / "var" / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
 # Overridable so two checkouts can measure at once without sharing a database, port or Redis db.
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+# The plain reference project (bench/reference/) is served next to it, on its own port and database.
+REFERENCE_PORT = int(os.environ.get("BENCH_REFERENCE_PORT", str(PORT + 2)))
 DB = os.environ.get("BENCH_DB", "govservice_bench")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "5"))
 
@@ -103,6 +105,7 @@ class Bench:
         self.figures: dict[str, dict] = {}
         self.base = f"http://127.0.0.1:{PORT}"
         self.gunicorn: stack.Proc | None = None
+        self.reference: stack.Proc | None = None
         self.workers = args.workers
 
     # --- set-up -----------------------------------------------------------------------------
@@ -314,6 +317,65 @@ class Bench:
             )
         }
 
+    def stack_figure(self) -> None:
+        """The cost of the stack: a plain `startproject` view inserting one row (bench/reference/, its own
+        database, the same gunicorn settings) against the project's one-INSERT baseline view, the channel
+        intake POST of an evaluation and of a complaint, in interleaved rounds (the order flips every
+        round, so that a burst of other work on the machine falls on each side alike). Ratios are taken
+        per round against the reference measured in that round."""
+        self.reference = stack.start_reference(
+            self.env, db=f"{DB}_reference", workers=self.workers, port=REFERENCE_PORT, logdir=VAR
+        )
+        ref = f"http://127.0.0.1:{REFERENCE_PORT}"
+        # The outbox's drain (feed entries, notices) runs in a Celery worker on the same cores, as deployed:
+        # its CPU is the price of the shorter request and is paid during the measurement.
+        stack.purge_broker(REDIS_DB)
+        worker = stack.start_worker(self.env, logdir=VAR, name="stack-worker", concurrency=1)
+        sides = [
+            ("reference", ref + "/insert/", "post_evaluation.lua", {}),
+            ("baseline", self.base + "/bench/insert/", "post_evaluation.lua", {}),
+            ("evaluation", self.base + "/api/v1/intake/evaluations/", "post_evaluation.lua", self.channel()),
+            ("complaint", self.base + "/api/v1/intake/complaints/", "post_complaint.lua", self.channel()),
+        ]
+        rounds: list[dict[str, dict]] = []
+        for i in range(self.args.runs):
+            order = sides if i % 2 == 0 else list(reversed(sides))
+            measured: dict[str, dict] = {}
+            for name, url, script, headers in order:
+                measured[name] = wrk(
+                    url,
+                    script=script,
+                    duration=self.args.duration,
+                    connections=16,
+                    headers=headers,
+                    run_tag=f"stack-{name}-{int(time.time())}-{i}",
+                )
+            base_rps = measured["reference"]["rps"] or None
+            for name in measured:
+                measured[name]["ratio"] = round(measured[name]["rps"] / base_rps, 3) if base_rps else None
+            rounds.append(measured)
+            log(
+                f"stack round {i + 1}: "
+                + "; ".join(
+                    f"{n} {m['rps']:.0f}/s ×{m['ratio']} p99 {m['p99_ms']} ms non-2xx {m['non2xx']}"
+                    for n, m in measured.items()
+                )
+            )
+        worker.stop()
+        self.reference.stop()
+        self.reference = None
+        figure: dict[str, Any] = {"workers": self.workers, "connections": 16, "duration_s": self.args.duration}
+        for name, *_rest in sides:
+            figure[name] = {
+                "rps": stats([r[name]["rps"] for r in rounds]),
+                "ratio": stats([r[name]["ratio"] for r in rounds]),
+                "p95_ms": stats([r[name]["p95_ms"] for r in rounds]),
+                "p99_ms": stats([r[name]["p99_ms"] for r in rounds]),
+                "non2xx": sum(r[name]["non2xx"] + r[name]["socket_errors"] for r in rounds),
+            }
+        figure["rounds"] = rounds
+        self.figures["stack"] = figure
+
     def querycounts(self) -> None:
         self.figures["query_counts"] = inproc(self.env, "querycounts", str(VAR / "context.json"))
         log("query counts: " + json.dumps(self.figures["query_counts"])[:600])
@@ -490,6 +552,8 @@ class Bench:
     def stop(self) -> None:
         if self.gunicorn:
             self.gunicorn.stop()
+        if self.reference:
+            self.reference.stop()
 
 
 def main() -> None:
@@ -518,7 +582,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma list: workers,http,queries,scoring,dispatch,knowledge,rotation,export,private_api,case_search",
+        help="comma list: workers,stack,http,queries,scoring,dispatch,knowledge,rotation,export,private_api,case_search",
     )
     parser.add_argument(
         "--figures",
@@ -535,6 +599,7 @@ def main() -> None:
             ("queries", bench.querycounts),
             ("scoring", bench.scoring),
             ("workers", bench.worker_model),
+            ("stack", bench.stack_figure),
             ("http", bench.http_figures),
             ("dispatch", bench.dispatch),
             ("knowledge", bench.knowledge),
@@ -546,7 +611,7 @@ def main() -> None:
         for name, step in steps:
             if only and name not in only:
                 continue
-            if name == "http" and not bench.gunicorn:
+            if name in {"http", "stack"} and not bench.gunicorn:
                 bench.serve(args.workers or 3)
                 bench.workers = args.workers or 3
             try:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -174,12 +175,12 @@ def python(env: dict[str, str], *args: str, timeout: float = 900) -> str:
 class Proc:
     """A child process in its own process group, stopped by its pid."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], logfile: Path) -> None:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], logfile: Path, cwd: Path = ROOT) -> None:
         self.name = name
         logfile.parent.mkdir(parents=True, exist_ok=True)
         self.log = logfile.open("ab")
         self.popen = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            args, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     @property
@@ -230,6 +231,52 @@ def start_gunicorn(env: dict[str, str], *, workers: int, port: int, logdir: Path
     return proc
 
 
+def start_reference(env: dict[str, str], *, db: str, workers: int, port: int, logdir: Path) -> Proc:
+    """The plain reference project (bench/reference/) on a fresh database of its own, served as the project
+    is (gunicorn sync workers), from its own directory so that no gunicorn.conf.py of the project applies."""
+    fresh_database(db)
+    ref_dir = ROOT / "bench" / "reference"
+    ref_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "reference.settings",
+        "REFERENCE_DATABASE_URL": PG_URL.format(db=db),
+        "PYTHONPATH": str(ref_dir),
+    }
+    out = subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ref_dir,
+        env=ref_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"reference migrate failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    proc = Proc(
+        f"reference-{workers}",
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "reference.wsgi:application",
+        ],
+        ref_env,
+        logdir / f"reference-{workers}.log",
+        cwd=ref_dir,
+    )
+    wait_for(lambda: _http_status(f"http://127.0.0.1:{port}/insert/") == 405, 60, "reference gunicorn")
+    return proc
+
+
 def start_worker(env: dict[str, str], *, logdir: Path, name: str = "worker", concurrency: int = 2) -> Proc:
     proc = Proc(
         name,
@@ -268,6 +315,16 @@ def _http_ok(url: str) -> bool:
             return response.status == 200
     except Exception:
         return False
+
+
+def _http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - loopback only
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except Exception:
+        return None
 
 
 def purge_broker(redis_db: int) -> None:

@@ -27,6 +27,13 @@ class ComplaintsConfig(AppConfig):
         register_deadline_kind("bad_review", _("差评处置期限"), bad_review_dates_recompute)
         register_deadline_kind("escalation", _("办不成事反映办理时限"), escalation_dates_recompute)
 
+        # The change signal goes out after the response, through the outbox (services/common.py).
+        from govservice.outbox import outbox_register
+
+        from .services.common import RECORD_CHANGED_TOPIC, record_changed_send
+
+        outbox_register(RECORD_CHANGED_TOPIC, record_changed_send)
+
         from .workload import register_providers
 
         register_providers()

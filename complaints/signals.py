@@ -4,10 +4,13 @@
 follow changed: a complaint was received or moved, or an evaluation's handling moved (its
 bad review opened or stepped on, a follow-up rating arrived).
 
-    sender:   the model class of the changed row (`Complaint` or `Evaluation`)
-    instance: the changed row, as the service left it
+    sender:     the model class of the changed row (`Complaint` or `Evaluation`)
+    instance:   the changed row, as read when the signal is sent
+    changed_at: when the change was committed (the signal is sent after the response, by the
+                outbox's drain: govservice/outbox.py)
+    status:     a complaint's status after that change (None for an evaluation)
 
-Receivers run after the commit, inside the caller's request or task: they must not raise
+Receivers run after the commit, in the outbox's drain (a Celery worker): they must not raise
 (the write is saved already; a raise would only turn it into an error page) and should
 queue slow work instead of doing it there.
 """

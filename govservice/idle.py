@@ -18,6 +18,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from govservice.lean import is_channel_api
+
 LAST_SEEN_KEY = "_govservice_last_seen"
 # The stored time is refreshed when it is older than this: the timeout is exact to within a minute.
 REFRESH_SECONDS = 60
@@ -46,7 +48,8 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = idle_timeout_seconds()
-        if timeout > 0 and request.user.is_authenticated:
+        # The channel API has no session (govservice/lean.py): nobody to sign out.
+        if timeout > 0 and not is_channel_api(request) and request.user.is_authenticated:
             current = now()
             last_seen = request.session.get(LAST_SEEN_KEY)
             if isinstance(last_seen, (int, float)) and current - last_seen > timeout:

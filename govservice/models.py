@@ -183,3 +183,22 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, 100 * self.rows_done // self.rows_total)
+
+
+class OutboxMessage(models.Model):
+    """Work that need not answer the caller, written in the caller's transaction and done after it
+    (govservice/outbox.py): the change feed and webhooks of a channel record, Celery tasks of a write."""
+
+    topic = models.CharField(max_length=80)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set while a drain works on the message; a claim older than outbox.CLAIM_SECONDS is a dead drain's.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("待办消息")
+        verbose_name_plural = _("待办消息")
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"

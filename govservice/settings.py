@@ -117,14 +117,16 @@ MIDDLEWARE = [
     "govservice.throttling.RetryAfterMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, sign-in, messages, CSRF and htmx: Django's and django-htmx's, stepping aside on the channel
+    # API (key-authenticated or public, never a session): govservice/lean.py.
+    "govservice.lean.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "govservice.lean.CsrfViewMiddleware",
+    "govservice.lean.AuthenticationMiddleware",
+    "govservice.lean.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "govservice.lean.HtmxMiddleware",
     # Signs out a member of staff idle for STAFF_IDLE_TIMEOUT_MINUTES (after auth and messages: it needs both).
     "govservice.idle.IdleTimeoutMiddleware",
     # Any request parameter or form field with a control character (U+0000 …) is a 400, never a 500.
@@ -478,6 +480,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # that saw an error), as a web request does, so a restarted database is reconnected at once.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The outbox (govservice/outbox.py): a web process nudges a drain at most once per this long, the
+# drain running that long after the first commit of the window (0: one drain per commit, at once). Milliseconds.
+OUTBOX_NUDGE_MS = env_int("OUTBOX_NUDGE_MS", 1000)
 CELERY_TIMEZONE = TIME_ZONE
 # Imports run on their own queue and worker (Procfile.dev, docker-compose.yml: `-Q imports`), so SMS and
 # webhooks on the default queue never wait behind a large file.
@@ -489,6 +494,9 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # --- the outbox (govservice/outbox.py): after-response work of the requests (feed, webhooks, tasks).
+    # Every minute: run what a lost nudge left waiting (the web processes nudge a drain after each commit).
+    "govservice-outbox-drain": {"task": "govservice.tasks.outbox_drain_task", "schedule": 60},
     # --- notifications: claim due outbox messages and hand them to the worker.
     # Every minute: claim due SMS (08:00–20:00 only, per-number daily cap) and give each to a send task.
     "notifications-sms-dispatch": {"task": "notifications.tasks.sms_dispatch_task", "schedule": 60},

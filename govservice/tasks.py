@@ -15,3 +15,11 @@ def export_run_task(job_id: int) -> str:
 @shared_task
 def exports_purge_task() -> int:
     return exports_purge()
+
+
+@shared_task
+def outbox_drain_task() -> int:
+    """Run the waiting outbox messages (govservice/outbox.py); nudged after commits, and every minute by beat."""
+    from .outbox import outbox_drain_all
+
+    return outbox_drain_all()

@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -149,12 +149,12 @@ def on_record_changed(sender: type, instance: Complaint | Evaluation, **kwargs: 
     the write is saved already, and a lost notice must not become a 500.
     """
     try:
-        feed_record(obj=instance)
+        feed_record(obj=instance, changed_at=kwargs.get("changed_at"), status=kwargs.get("status"))
     except Exception:  # broad on purpose: see the docstring; the log keeps the trace
         logger.exception("intake: could not record the change of %r", instance)
 
 
-def feed_record(*, obj: Any) -> FeedEntry | None:
+def feed_record(*, obj: Any, changed_at: datetime | None = None, status: str | None = None) -> FeedEntry | None:
     """Append a status change to the feed and queue one webhook delivery per active subscription.
 
     Only channels that talk to machines (a key or a subscription) get entries:
@@ -172,7 +172,10 @@ def feed_record(*, obj: Any) -> FeedEntry | None:
     subscriptions = list(WebhookSubscription.objects.filter(channel=channel, is_active=True))
     if not subscriptions and not ChannelKey.objects.filter(channel=channel).exists():
         return None
-    kind, record_id, status, extra = _record_payload(record)
+    kind, record_id, current, extra = _record_payload(record)
+    status = status or current  # the status the change led to, when the sender knew it
+    if isinstance(record, Complaint) and status != current:
+        extra["status_display"] = str(Complaint.Status(status).label)
     now = timezone.now()
     with transaction.atomic():
         entry = FeedEntry.objects.create(
@@ -182,7 +185,7 @@ def feed_record(*, obj: Any) -> FeedEntry | None:
             external_id=record.external_id,
             status=status,
             payload=extra,
-            changed_at=now,
+            changed_at=changed_at or now,
         )
         deliveries = WebhookDelivery.objects.bulk_create(
             [WebhookDelivery(subscription=sub, entry=entry, next_attempt_at=now) for sub in subscriptions]

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -33,10 +34,24 @@ BAD_REVIEW_LEVELS = (EvaluationLevel.DISSATISFIED, EvaluationLevel.VERY_DISSATIS
 
 class Evaluation(TimeStampedModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="evaluations")
-    channel = models.ForeignKey(Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="evaluations")
+    # db_index=False on the foreign keys below: each is served by an index of Meta.indexes that leads with it
+    # (docs/indexes.md gives the query of each); a nullable one's index leaves out the rows without it.
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="evaluations", db_index=False
+    )
+    # No index of its own: no query reads a channel's evaluations apart from its external ids (the unique
+    # constraint below); a channel is deleted by hand, rarely, and then the check may scan (docs/indexes.md).
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="evaluations", db_index=False
+    )
     window = models.ForeignKey(
-        Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluations"
+        Window,
+        verbose_name=_("窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evaluations",
+        db_index=False,
     )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -45,9 +60,16 @@ class Evaluation(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="evaluations",
+        db_index=False,
     )
     matter_type = models.ForeignKey(
-        "cases.MatterType", verbose_name=_("事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "cases.MatterType",
+        verbose_name=_("事项"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     case = models.ForeignKey(
         "cases.Case",
@@ -56,6 +78,7 @@ class Evaluation(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="evaluations",
+        db_index=False,
     )
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=EvaluationLevel.choices)
     text = ScrubbedTextField(_("评价内容"), blank=True, keep_original=True)
@@ -64,9 +87,7 @@ class Evaluation(TimeStampedModel):
     is_real_name = models.BooleanField(_("实名评价"), default=False)
     evaluator_name = ScrubbedCharField(_("评价人"), max_length=100, blank=True)
     evaluator_phone = EncryptedCharField(_("评价人电话"), blank=True)
-    evaluator_phone_hash = LookupHashField(
-        lookup_source="evaluator_phone", max_length=64, blank=True, db_index=True, editable=False
-    )
+    evaluator_phone_hash = LookupHashField(lookup_source="evaluator_phone", max_length=64, blank=True, editable=False)
     external_id = models.CharField(_("渠道记录编号"), max_length=100, blank=True)
     excluded = models.BooleanField(_("不计入统计"), default=False, help_text=_("核实为误评、恶意差评或本人触发的评价"))
     excluded_reason = ScrubbedCharField(_("不计入原因"), max_length=200, blank=True)
@@ -90,8 +111,9 @@ class Evaluation(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="supersedes",
+        db_index=False,
     )
-    device_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    device_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("评价")
@@ -119,8 +141,22 @@ class Evaluation(TimeStampedModel):
                 fields=["centre", "rated_at", "window", "channel", "level", "excluded"],
                 name="evaluation_centre_rated_cover",
             ),
-            models.Index(fields=["staff", "rated_at"]),
-            models.Index(fields=["window", "rated_at"]),
+            # Partial indexes: a row without the value (most channel ratings name no staff, window, case,
+            # matter, phone or device) costs its insert nothing here, and every query that uses one asks for
+            # a value, which PostgreSQL proves implies the condition (docs/indexes.md).
+            models.Index(fields=["staff", "rated_at"], condition=Q(staff__isnull=False), name="evaluation_staff_rated"),
+            models.Index(
+                fields=["window", "rated_at"], condition=Q(window__isnull=False), name="evaluation_window_rated"
+            ),
+            models.Index(fields=["case"], condition=Q(case__isnull=False), name="evaluation_case"),
+            models.Index(fields=["matter_type"], condition=Q(matter_type__isnull=False), name="evaluation_matter"),
+            models.Index(
+                fields=["superseded_by"], condition=Q(superseded_by__isnull=False), name="evaluation_superseded_by"
+            ),
+            models.Index(
+                fields=["evaluator_phone_hash"], condition=~Q(evaluator_phone_hash=""), name="evaluation_phone_hash"
+            ),
+            models.Index(fields=["device_hash"], condition=~Q(device_hash=""), name="evaluation_device_hash"),
         ]
 
     def __str__(self) -> str:

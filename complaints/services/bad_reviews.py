@@ -43,10 +43,8 @@ def _bad_review_open(evaluation: Evaluation) -> BadReview:
         rectify_due=calendar.add_working_days(start, policy.rectify_days).date,
     )
     EvaluationEvent.objects.create(evaluation=evaluation, action="bad_review_opened", new_status=BadReview.Status.OPEN)
-    from ..tasks import bad_review_opened_task  # noqa: PLC0415 - tasks import services
-
-    transaction.on_commit(lambda: bad_review_opened_task.delay(bad_review.id))
-    record_changed_after_commit(evaluation)
+    # The feed and the owner's notice: one outbox message, run after the response (govservice/outbox.py).
+    record_changed_after_commit(evaluation, task="complaints.tasks.bad_review_opened_task", task_args=(bad_review.id,))
     return bad_review
 
 

@@ -6,21 +6,56 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govservice.categories import ProblemCategory
 from govservice.exceptions import ValidationFailed
 from govservice.models import Centre
+from govservice.outbox import outbox_enqueue, outbox_run_task
 
 from .. import signals
 from ..models import Channel, Complaint, Evaluation
 
+RECORD_CHANGED_TOPIC = "complaints.record_changed"
 
-def record_changed_after_commit(obj: Complaint | Evaluation) -> None:
-    """Send `signals.record_changed` once the transaction commits (apps after this one listen)."""
-    transaction.on_commit(lambda: signals.record_changed.send(sender=type(obj), instance=obj))
+
+def record_changed_after_commit(
+    obj: Complaint | Evaluation, *, task: str = "", task_args: tuple[Any, ...] = ()
+) -> None:
+    """Send `signals.record_changed` after the transaction commits and after the response: an outbox
+    message written in the caller's transaction (govservice/outbox.py), run by the drain in a worker.
+
+    The payload keeps when the change happened and, for a complaint, the status it changed to, so that
+    the feed says what happened even when a later change was committed before the drain ran. `task`: a
+    Celery task (its dotted name) the same message publishes after the signal, so that a write with both
+    costs its transaction one INSERT."""
+    payload: dict[str, Any] = {
+        "model": "complaint" if isinstance(obj, Complaint) else "evaluation",
+        "id": obj.pk,
+        "changed_at": timezone.now().isoformat(),
+    }
+    if isinstance(obj, Complaint):
+        payload["status"] = obj.status
+    if task:
+        payload["task"], payload["args"] = task, list(task_args)
+    outbox_enqueue(topic=RECORD_CHANGED_TOPIC, payload=payload)
+
+
+def record_changed_send(payload: dict[str, Any]) -> None:
+    """The outbox handler of RECORD_CHANGED_TOPIC (registered in ComplaintsConfig.ready())."""
+    model: type[Complaint] | type[Evaluation] = Complaint if payload["model"] == "complaint" else Evaluation
+    obj = model.objects.filter(pk=payload["id"]).first()
+    if obj is None:
+        return  # deleted since: nothing to tell
+    signals.record_changed.send(
+        sender=model,
+        instance=obj,
+        changed_at=datetime.fromisoformat(payload["changed_at"]),
+        status=payload.get("status"),
+    )
+    if payload.get("task"):
+        outbox_run_task(payload)
 
 
 def _check_same_centre(obj: Any, centre: Centre, field: str) -> None:

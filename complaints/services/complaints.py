@@ -136,10 +136,10 @@ def complaint_submit_once(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             note=_("经%(channel)s受理") % {"channel": channel.name},
         )
-        from ..tasks import complaint_received_task  # noqa: PLC0415
-
-        transaction.on_commit(lambda: complaint_received_task.delay(complaint.id))
-        record_changed_after_commit(complaint)
+        # The feed and the owner's notice: one outbox message, run after the response (govservice/outbox.py).
+        record_changed_after_commit(
+            complaint, task="complaints.tasks.complaint_received_task", task_args=(complaint.id,)
+        )
     return complaint, True
 
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
 from complaints.models import Channel, Evaluation, EvaluationEvent
+from govservice.models import OutboxMessage
 from intake.auth import KEY_CACHE_SECONDS
 from intake.models import ChannelKey, IdempotencyRecord
 from intake.services import channel_key_revoke
@@ -106,8 +107,9 @@ def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
         response = api.post(EVALUATIONS, {"level": 1, "external_id": "E-bad"}, idem="idem-bad")
     assert response.status_code == 201, response.content
     statements = _statements(ctx)
-    # The request's transaction ends with the idempotency row; after it come the commit hooks
-    # (the update feed, and here the eager Celery task that notifies the owner).
+    # The request's transaction ends with the idempotency row. The update feed and the owner's notice are
+    # one outbox row in it (govservice/outbox.py); here the drain runs eagerly after the commit (tests run
+    # Celery eagerly), in production in a worker after the response.
     request = statements[: statements.index("INSERT intake_idempotencyrecord") + 1]
     assert request == [
         "INSERT complaints_evaluation",
@@ -118,11 +120,17 @@ def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
         "SELECT staff_workcalendaryear",
         "INSERT complaints_badreview",
         "INSERT complaints_evaluationevent",
+        "INSERT govservice_outboxmessage",  # the feed entry and the owner's notice, after the response
         "INSERT intake_idempotencyrecord",
     ]
-    feed = statements[statements.index("SELECT complaints_evaluation") :]
-    assert feed[:2] == ["SELECT complaints_evaluation", "SELECT intake_webhooksubscription"]  # bad review joined
-    assert "SELECT complaints_badreview" not in feed
+    drain = statements[len(request) :]
+    assert drain[:3] == [
+        "SELECT govservice_outboxmessage",
+        "UPDATE govservice_outboxmessage",
+        "SELECT govservice_outboxmessage",
+    ]
+    assert "INSERT intake_feedentry" in drain and drain[-1] == "DELETE govservice_outboxmessage"
+    assert not OutboxMessage.objects.exists()
 
 
 # --- duplicates: the unique constraint instead of a look-up ------------------------------------
@@ -282,8 +290,39 @@ def test_a_complaint_post_looks_nothing_up_before_its_insert_and_has_no_savepoin
     assert request == [
         "INSERT complaints_complaint",
         "INSERT complaints_complaintevent",
+        "INSERT govservice_outboxmessage",  # the feed entry and the received notice, after the response
         "INSERT intake_idempotencyrecord",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_eager_celery_a_complaint_post_ends_with_its_commit_and_the_drain_does_the_rest(
+    centre, monkeypatch, settings
+):
+    """As in production: after the commit the request only nudges a drain (at most once a second); the feed
+    entry is written by the drain, from the outbox row committed with the complaint."""
+    from govservice import outbox
+    from intake.models import FeedEntry
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.OUTBOX_NUDGE_MS = 1000
+    nudges: list[float | None] = []
+    monkeypatch.setattr(outbox, "_publish", lambda task, *, countdown: nudges.append(countdown))
+    monkeypatch.setattr(outbox, "_next_nudge_at", 0.0)
+    api = ChannelClient(issued_key(hotline_channel(centre)))
+    with CaptureQueriesContext(connection) as ctx:
+        for n in range(3):
+            assert api.post(COMPLAINTS, {"content": "排队太久", "external_id": f"N-{n}"}).status_code == 201
+    statements = _statements(ctx)
+    assert "INSERT intake_feedentry" not in statements and statements.count("INSERT govservice_outboxmessage") == 3
+    assert nudges == [1.0]  # one delayed drain for the three
+    assert not FeedEntry.objects.exists()
+    from django.test.utils import override_settings
+
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):  # the worker's drain: the received task runs here
+        assert outbox.outbox_drain_all() == 3
+    assert sorted(FeedEntry.objects.values_list("external_id", flat=True)) == ["N-0", "N-1", "N-2"]
+    assert not OutboxMessage.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
