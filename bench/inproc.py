@@ -17,6 +17,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -319,23 +320,26 @@ def export_seed(*, rows: int, small: int) -> dict:
     hashes = [lookup_hash(p) for p in phones]
     now = timezone.now()
     # Column → (SQL over the series' `i` and the phone arrays `p`, its parameters).
-    exprs: dict[str, tuple[str, list[object]]] = {
+    exprs: dict[str, tuple[str, list[Any]]] = {
         "key": (f"'{EXPORT_PREFIX}' || i", []),
-        phone_field.column: (f"p.phones[1 + i %% {EXPORT_PHONES}]", []),
-        hash_field.column: (f"p.hashes[1 + i %% {EXPORT_PHONES}]", []),
+        str(phone_field.column): (f"p.phones[1 + i %% {EXPORT_PHONES}]", []),
+        str(hash_field.column): (f"p.hashes[1 + i %% {EXPORT_PHONES}]", []),
         "template_code": ("'evaluation_invite'", []),
         "status": ("CASE WHEN i < %s THEN 'failed' ELSE 'cancelled' END", [small]),
         "send_after": ("%s - i * interval '1 second'", [now]),
         "last_error": ("CASE WHEN i < %s THEN 'gateway timeout' ELSE '' END", [small]),
     }
-    columns, selects, ordered = [], [], []
+    columns: list[str] = []
+    selects: list[str] = []
+    ordered: list[Any] = []
     for field in SmsMessage._meta.concrete_fields:
         if field.primary_key:
             continue
-        columns.append(connection.ops.quote_name(field.column))
+        column = str(field.column)
+        columns.append(connection.ops.quote_name(column))
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            exprs[field.column] = ("%s", [now])
-        expr, params = exprs.get(field.column, ("%s", [field.get_db_prep_save(field.get_default(), connection)]))
+            exprs[column] = ("%s", [now])
+        expr, params = exprs.get(column, ("%s", [field.get_db_prep_save(field.get_default(), connection)]))
         selects.append(expr)
         ordered += params
     # Names from the model's own meta; every value is a parameter.

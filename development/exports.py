@@ -28,7 +28,7 @@ from .models import ScoringRun, StaffMonthScore
 CHUNK = 2000
 
 
-def _tie_note(score: StaffMonthScore, tied: Mapping[object, int]) -> str:
+def _tie_note(score: StaffMonthScore, tied: Mapping[Any, int]) -> str:
     others = tied.get(score.total, 1) - 1
     if not score.ranked or others <= 0:
         return ""
@@ -52,7 +52,7 @@ def score_headers() -> list[str]:
     ]
 
 
-def score_row(run: ScoringRun, score: StaffMonthScore, tied: Mapping[object, int]) -> list[object]:
+def score_row(run: ScoringRun, score: StaffMonthScore, tied: Mapping[Any, int]) -> list[object]:
     return [
         f"{run.month:%Y-%m}",
         score.staff.staff_no,

@@ -22,4 +22,4 @@ def export_through_screens(client: Client, kind: str, params: dict[str, str] | N
     assert job.status == ExportJob.Status.DONE, job.error
     download = client.get(reverse("export-file", args=[job.id]), {"t": job.token})
     assert download.status_code == 200
-    return b"".join(download.streaming_content)
+    return b"".join(download.streaming_content)  # type: ignore[attr-defined]  # a FileResponse

@@ -74,9 +74,7 @@ def test_the_job_records_who_exported_which_month_and_when(january, leader, djan
     assert job.title == "服务之星人事表 · 2026-01"
 
 
-def test_another_centres_leader_gets_no_file_for_this_centre(
-    january, other_leader, django_capture_on_commit_callbacks
-):
+def test_another_centres_leader_gets_no_file_for_this_centre(january, other_leader, django_capture_on_commit_callbacks):
     job = ask(
         django_capture_on_commit_callbacks,
         user=other_leader,
