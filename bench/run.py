@@ -452,20 +452,25 @@ class Bench:
         }
 
     def export(self) -> None:
-        """The SMS outbox exported in the background (govservice/exports) at a tenth of --export-rows and
-        at --export-rows, each in a process of its own: the two peak RSS show that memory does not grow
-        with the rows (they are streamed into a write-only workbook on disk)."""
+        """The SMS outbox exported in the background (govservice/exports) by its Celery task, at a tenth of
+        --export-rows (the "failed" ones) and at --export-rows (all), each in a process of its own: the peak
+        RSS at the full count is the figure (target ≤ 200 MiB), and beside the smaller one it shows that memory
+        does not grow with the rows (they stream from a server-side cursor into a write-only workbook on disk).
+        The rows are seeded in one INSERT … SELECT over generate_series, so 1 M rows take seconds to make."""
         context = str(VAR / "context.json")
+        rows = self.args.export_rows
+        small = max(1, rows // 10)
+        seed = inproc(self.env, "export-seed", context, "--rows", str(rows), "--small", str(small), timeout=3600)
+        log(f"export: seeded {seed}")
         runs = []
-        for rows in (max(1, self.args.export_rows // 10), self.args.export_rows):
-            inproc(self.env, "rotation-seed", context, "--rows", str(rows), timeout=7200)
-            result = inproc(self.env, "export-run", context, timeout=7200)
+        for status in ("failed", ""):
+            result = inproc(self.env, "export-run", context, "--status", status, timeout=7200)
             log(
                 f"export: {result['rows']} rows, {result['rows_per_second']} rows/s, peak RSS {result['peak_rss_mib']} MiB"
             )
             runs.append(result)
-        inproc(self.env, "rotation-cleanup", context)
-        self.figures["export"] = {"seeded": self.args.export_rows, "runs": runs}
+        inproc(self.env, "export-cleanup", context)
+        self.figures["export"] = {"seeded": rows, "seed_seconds": seed["seconds"], "runs": runs}
 
     def knowledge(self) -> None:
         script = ROOT / "bench" / "knowledge_search.py"

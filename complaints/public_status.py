@@ -2,8 +2,8 @@
 
 Look-up: the tracking number and the last four digits of the phone left with the complaint (a complaint
 without a phone, e.g. an anonymous one, by the tracking number alone: the thanks page says to keep it).
-Every look-up counts against the per-address `lookup` rate (`THROTTLE_LOOKUP`, the counter the channels'
-/feedback-status/ page uses too), and five wrong last-four digits lock a tracking number for an hour, so
+Every look-up counts against the per-address `lookup` rate (`THROTTLE_LOOKUP`, the counter the
+channel API's status look-up uses too), and five wrong last-four digits lock a tracking number for an hour, so
 the four digits cannot be tried out from many addresses. A successful look-up lets this browser session
 see that one complaint (the session remembers it, the URL carries no secret).
 

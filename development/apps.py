@@ -33,3 +33,8 @@ class DevelopmentConfig(AppConfig):
         from .scoring.refresh import on_complaint_verdict_changed
 
         complaint_verdict_changed.connect(on_complaint_verdict_changed, dispatch_uid="development-verdict-refresh")
+
+        # A month's HR table as a background Excel export (govservice/exports).
+        from .exports import register_exports
+
+        register_exports()

@@ -15,7 +15,6 @@ _screens: list[URLPattern] = [
     path("scores/centre/<str:month>/status/", views.score_status, name="score-status"),
     path("scores/centre/<str:month>/run/", views.score_run, name="score-run"),
     path("scores/centre/<str:month>/lock/", views.score_lock, name="score-lock"),
-    path("scores/centre/<str:month>/export.xlsx", views.score_export, name="score-export"),
     path("scores/appeals/<int:appeal_id>/decide/", views.score_appeal_decide, name="score-appeal-decide"),
     path("scores/follow-ups/<int:follow_up_id>/complete/", views.follow_up_complete, name="follow-up-complete"),
     path("scores/inputs/", views.score_inputs, name="score-inputs"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,14 +14,12 @@ from django.views.decorators.http import require_POST
 from govservice import access
 from govservice.exceptions import DomainError, ValidationFailed
 from govservice.models import Centre
-from govservice.replica import replica_view
 from staff.http import AuthenticatedHttpRequest
 from staff.models import User
 
 from . import scoring
 from . import selectors as sel
 from . import services as dev
-from .exports import hr_workbook
 from .forms import (
     AppealDecisionForm,
     AppealForm,
@@ -223,25 +219,6 @@ def follow_up_complete(request: AuthenticatedHttpRequest, follow_up_id: int) -> 
     except DomainError as exc:
         _fail(request, exc)
     return redirect(reverse("staff:score-months"))
-
-
-@login_required
-@replica_view
-def score_export(request: AuthenticatedHttpRequest, month: str) -> HttpResponse:
-    """HR export: one row per person, with the performance-reward flag for stars."""
-    centre = sel.managed_centre(user=request.user, code=request.GET.get("centre"))
-    context = _month_context(request, centre, month)
-    run = context["run"]
-    if run is None:
-        raise Http404
-    book = hr_workbook(run, list(sel.month_scores(run)))
-    buffer = BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="service-star-{centre.code}-{run.month:%Y-%m}.xlsx"'
-    return response
 
 
 @login_required

@@ -156,6 +156,8 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
     )
     revealed = models.BooleanField(_("含完整个人信息"), default=False)
+    # The asker's language: the file's headers and labels are written in it (the ledger's import reads both).
+    language = models.CharField(_("语言"), max_length=10, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
     rows_done = models.PositiveIntegerField(_("已写行数"), default=0)

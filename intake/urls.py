@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
+from django.views.generic import RedirectView
 
 from . import api, views
 from .open311 import views as open311
 
 app_name = "intake"
 
+# The older status page moved to the complaints' one (/feedback/status/: the timeline, the answer, "not
+# solved", the rating); printed notices and old SMS links keep working, with their ?no=.
+_STATUS_MOVED = RedirectView.as_view(pattern_name="complaints:status", permanent=True, query_string=True)
+
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("feedback-status/", views.feedback_status, name="feedback-status"),
+    path("feedback-status/", _STATUS_MOVED, name="feedback-status"),
     path("intake/imports/", views.import_list, name="imports"),
     path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
     path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
-    path("feedback-status/", views.feedback_status, name="feedback-status"),
+    path("feedback-status/", _STATUS_MOVED, name="feedback-status"),
     path("intake/evaluations/", api.EvaluationCreateApi.as_view(), name="intake-evaluation-create"),
     path("intake/complaints/", api.ComplaintCreateApi.as_view(), name="intake-complaint-create"),
     path("intake/updates/", api.UpdateFeedApi.as_view(), name="intake-updates"),

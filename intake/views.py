@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.request import Request
 
 from govservice import access
 from govservice.exceptions import DomainError
@@ -31,31 +30,6 @@ from .models import ImportBatch
 def _require_importer(request: AuthenticatedHttpRequest) -> None:
     if not access.can_import(request.user):
         raise PermissionDenied
-
-
-def feedback_status(request: HttpRequest) -> HttpResponse:
-    """Public: a citizen enters a tracking number and sees the status. Throttled per IP; no personal data."""
-    from .auth import LookupThrottle
-    from .selectors import complaint_public_get, public_status
-
-    number = (request.GET.get("no") or "").strip()[:30]
-    context: dict[str, object] = {"number": number}
-    status_code = 200
-    if number:
-        throttle = LookupThrottle()
-        if not throttle.allow_request(Request(request), None):  # a DRF throttle reads a DRF request
-            context["throttled"] = True
-            status_code = 429
-            response = render(request, "intake/feedback_status.html", context, status=status_code)
-            response["Retry-After"] = str(int(throttle.wait() or 60) + 1)
-            return response
-        complaint = complaint_public_get(tracking_no=number)
-        if complaint is None:
-            context["not_found"] = True
-            status_code = 404
-        else:
-            context["status"] = public_status(complaint)
-    return render(request, "intake/feedback_status.html", context, status=status_code)
 
 
 @login_required

@@ -24,3 +24,8 @@ class RectificationConfig(AppConfig):
         from .metrics import register_metrics
 
         register_metrics()
+
+        # The ledger as a background Excel export (govservice/exports), in its round-trip layout.
+        from .exports import register_exports
+
+        register_exports()

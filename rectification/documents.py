@@ -3,14 +3,15 @@ services/imports.py), and a PDF dossier."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+
+from govservice import access
+from govservice.selectors import centre_by_code
+from staff.models import User
 
 from .models import Measure, Problem
 from .selectors import LedgerProblem
@@ -85,53 +86,39 @@ def people_text(problem: Problem, measures: list[Measure]) -> str:
     return "、".join(people)
 
 
+def ledger_row(number: int, problem: LedgerProblem) -> list[object]:
+    """One problem as its ledger row (the import compares a row with the problem as this writes it)."""
+    measures = list(problem.measures.all())
+    return [
+        number,
+        problem.get_category_display(),
+        f"{problem.title}\n{problem.description}",
+        _measures_text(problem),
+        departments_text(problem, measures),
+        people_text(problem, measures),
+        problem.deadline,
+        _progress_text(problem),
+        close_out_text(problem),
+        problem.code,
+    ]
+
+
 def ledger_rows(problems: Iterable[LedgerProblem]) -> list[list[object]]:
-    rows = []
-    for number, problem in enumerate(problems, 1):
-        measures = list(problem.measures.all())
-        rows.append(
-            [
-                number,
-                problem.get_category_display(),
-                f"{problem.title}\n{problem.description}",
-                _measures_text(problem),
-                departments_text(problem, measures),
-                people_text(problem, measures),
-                problem.deadline,
-                _progress_text(problem),
-                close_out_text(problem),
-                problem.code,
-            ]
-        )
-    return rows
+    return [ledger_row(number, problem) for number, problem in enumerate(problems, 1)]
 
 
-def ledger_xlsx(problems: Iterable[LedgerProblem], *, title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "整改台账"
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LEDGER_COLUMNS))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(ledger_headers())
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for row in ledger_rows(problems):
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-        row[6].number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGHIJ", (6, 10, 40, 44, 16, 14, 12, 36, 22, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "2:2"
-    sheet.page_setup.orientation = "landscape"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+# The Excel layout (rectification/exports.py): the sheet's name and the column widths in characters.
+LEDGER_SHEET = "整改台账"
+LEDGER_WIDTHS = (6, 10, 40, 44, 16, 14, 12, 36, 22, 10)
+
+
+def ledger_title(*, user: User, centre_code: str = "") -> str:
+    """The ledger's title: the user's centre, the centre filtered on, or the whole city."""
+    centre = user.centre.name if user.centre and not access.is_city_wide(user) else _("全市")
+    if centre_code:
+        found = centre_by_code(centre_code)
+        centre = found.name if found else centre
+    return _("%(c)s窗口作风建设问题整改台账") % {"c": centre}
 
 
 # --- PDF dossier -----------------------------------------------------------------------------

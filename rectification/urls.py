@@ -10,7 +10,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.ledger_list, name="ledger"),
     path("measures/", views.measure_list, name="measure-list"),
     path("new/", views.problem_create, name="problem-create"),
-    path("export.xlsx", views.ledger_export, name="ledger-export"),
     path("ledger.pdf", views.ledger_pdf, name="ledger-pdf"),
     path("print/", views.ledger_print, name="ledger-print"),
     path("import/", views.ledger_import, name="ledger-import"),

@@ -19,7 +19,7 @@ from govservice import access, metrics
 from govservice.categories import ProblemCategory
 from govservice.exceptions import DomainError
 from govservice.replica import replica_view
-from govservice.selectors import centre_by_code, department_list
+from govservice.selectors import department_list
 from staff.http import AuthenticatedHttpRequest
 from staff.selectors import centre_list_for, get_in_scope, scope_to_user
 
@@ -41,8 +41,6 @@ from .selectors import (
     problem_list_for,
     problem_list_with_measures_for,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filter_context(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> dict:
@@ -109,23 +107,7 @@ def ledger_print(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _title(request: AuthenticatedHttpRequest, filters: LedgerFilters) -> str:
-    user = request.user
-    centre = user.centre.name if user.centre and not access.is_city_wide(user) else _("全市")
-    if filters.centre:
-        found = centre_by_code(filters.centre)
-        centre = found.name if found else centre
-    return _("%(c)s窗口作风建设问题整改台账") % {"c": centre}
-
-
-@login_required
-@replica_view
-def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    filters = LedgerFilters.from_query(request.GET)
-    problems = _with_metric(request, problem_list_with_measures_for(user=request.user, filters=filters))
-    data = documents.ledger_xlsx(problems, title=_title(request, filters))
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    return documents.ledger_title(user=request.user, centre_code=filters.centre)
 
 
 @login_required

@@ -16,6 +16,16 @@ class Rows:
     headers: Sequence[str]
     count: int
     rows: Iterator[Sequence[Any]]
+    # A title row above the headers, merged across them (the customary ledger's layout), or none.
+    title: str = ""
+    # The sheet's name (default: the export's label).
+    sheet_name: str = ""
+    # Column widths in characters, first column first (none: the spreadsheet's default).
+    widths: Sequence[float] = ()
+    # Long text wraps inside its cell and rows align to the top (multi-line cells stay readable).
+    wrap: bool = False
+    # Printed landscape, the header row repeated on every page.
+    landscape: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,21 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from govservice.exceptions import NotFound, NotPermitted, ValidationFailed
 from govservice.masking import scrub
 from govservice.models import ExportJob
 from govservice.replica import use_replica
 
-from .registry import get
+from .registry import Rows, get
 
 logger = logging.getLogger("govservice.exports")
 
@@ -52,6 +56,7 @@ def export_request(*, user: Any, kind: str, params: Mapping[str, str], reveal: b
         title=title[:200],
         requested_by=user,
         revealed=reveal,
+        language=translation.get_language() or "",
         token=secrets.token_urlsafe(24),
         expires_at=timezone.now() + timedelta(days=settings.EXPORT_KEEP_DAYS),
     )
@@ -67,6 +72,49 @@ def _progress(job_id: int, done: int) -> None:
     ExportJob.objects.filter(id=job_id).update(rows_done=done)
 
 
+_TITLE_FONT = Font(bold=True, size=14)
+_BOLD = Font(bold=True)
+_CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any, *, font: Font | None = None, align: Alignment | None = None) -> Any:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if align is not None:
+        cell.alignment = align
+    return cell
+
+
+def _write(workbook: Workbook, content: Rows, *, sheet_name: str, job_id: int) -> int:
+    """The rows into a write-only sheet (each row goes to disk as it is appended); the layout is set first,
+    as a streamed sheet writes its columns, panes and merged title before its rows. Returns the rows written."""
+    sheet = workbook.create_sheet(title=(content.sheet_name or sheet_name)[:31])
+    for index, width in enumerate(content.widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    header_row = 2 if content.title else 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    if content.landscape:
+        sheet.page_setup.orientation = "landscape"
+        sheet.print_title_rows = f"{header_row}:{header_row}"
+    if content.title:
+        sheet.merged_cells.add(f"A1:{get_column_letter(max(1, len(content.headers)))}1")
+        sheet.append([_cell(sheet, content.title, font=_TITLE_FONT, align=Alignment(horizontal="center"))])
+    header_align = _CENTRED if content.wrap else None
+    sheet.append([_cell(sheet, str(h), font=_BOLD, align=header_align) for h in content.headers])
+    done = 0
+    for row in content.rows:
+        if content.wrap:
+            sheet.append([_cell(sheet, value, align=_TOP_WRAPPED) for value in row])
+        else:
+            sheet.append(list(row))
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            _progress(job_id, done)
+    return done
+
+
 def export_run(job_id: int) -> ExportJob:
     """Make the file: rows streamed into a write-only workbook on disk, then stored (memory stays flat)."""
     claimed = ExportJob.objects.filter(id=job_id, status=ExportJob.Status.QUEUED).update(
@@ -79,19 +127,12 @@ def export_run(job_id: int) -> ExportJob:
     try:
         if spec is None:
             raise ValidationFailed(_("没有这项导出。"))
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(spec.label)[:31])
-        done = 0
         # The rows are read on the replica when there is one (the job's own row and its progress: the primary).
-        with use_replica():
+        with translation.override(job.language or settings.LANGUAGE_CODE), use_replica():
             content = spec.rows(job.requested_by, job.params, job.revealed)
             ExportJob.objects.filter(id=job.id).update(rows_total=content.count)
-            sheet.append([str(h) for h in content.headers])
-            for row in content.rows:
-                sheet.append(list(row))
-                done += 1
-                if done % PROGRESS_EVERY == 0:
-                    _progress(job.id, done)
+            workbook = Workbook(write_only=True)
+            done = _write(workbook, content, sheet_name=str(spec.label), job_id=job.id)
         with tempfile.TemporaryFile() as handle:
             workbook.save(handle)
             handle.seek(0)

@@ -15,7 +15,8 @@ _NOT_FILTERS = {"page"}
 
 
 @register.inclusion_tag("govservice/_export_button.html", takes_context=True)
-def export_button(context: dict[str, Any], kind: str) -> dict[str, Any]:
+def export_button(context: dict[str, Any], kind: str, **fixed: Any) -> dict[str, Any]:
+    """`fixed`: parameters the page has in its path, not its query (`month=month_text`); they win."""
     request = context["request"]
     spec = get(kind)
     user = request.user
@@ -24,7 +25,10 @@ def export_button(context: dict[str, Any], kind: str) -> dict[str, Any]:
         "kind": kind,
         "allowed": allowed,
         "may_reveal": allowed and spec is not None and spec.may_reveal is not None and spec.may_reveal(user),
-        "filters": [(k, v) for k, v in request.GET.items() if k not in _NOT_FILTERS and v],
+        "filters": [
+            *((k, v) for k, v in request.GET.items() if k not in _NOT_FILTERS and k not in fixed and v),
+            *((k, str(v)) for k, v in fixed.items() if v not in (None, "")),
+        ],
         "next": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }

@@ -45,7 +45,6 @@ def _public_pages(centre, window, window_staff) -> list[str]:
         reverse("complaints:rate-invitation", args=[invitation.token]),
         reverse("complaints:rate-thanks"),
         reverse("cases:progress"),
-        reverse("intake:feedback-status"),
         reverse("staff:star-board", args=[centre.code]),
         reverse("board:commitments", args=[centre.code]),
         reverse("complaints:status"),

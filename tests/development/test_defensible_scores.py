@@ -45,6 +45,7 @@ from development.scoring import (
 from development.services import attendance_sign_in
 from govservice.exceptions import NotPermitted, ValidationFailed
 from notifications.models import Notice
+from tests.exporting import export_through_screens
 from tests.factories.development import at, case, complaint, evaluation, scheme_with
 from tests.factories.staff import UserFactory
 from tests.factories.staff import window_staff as make_window_staff
@@ -113,8 +114,8 @@ def test_three_staff_tied_on_the_star_line_are_all_stars_and_all_rewarded(twelve
     assert "末位名额 = max(1, ⌊5% × 12⌋) = 1" in page
     assert 'data-testid="boundary-star"' in page and "85.00" in page and "并列者全部评为服务之星" in page
 
-    export = client.get(reverse("staff:score-export", args=["2026-01"]))
-    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    export = export_through_screens(client, "scores", {"month": "2026-01"})
+    rows = list(load_workbook(BytesIO(export)).active.iter_rows(values_only=True))
     reward = {row[2]: row[8] for row in rows[1:]}
     assert [reward[f"员工{i:02d}"] for i in range(5)] == ["是", "是", "是", "是", "否"]
     notes = {row[2]: row[11] for row in rows[1:]}
@@ -345,7 +346,7 @@ def test_staff_with_no_data_show_no_data_on_the_page_and_in_the_export(
     page = client.get(reverse("staff:score-month", args=["2026-01"])).content.decode()
     assert 'data-testid="no-data"' in page and "本月无数据" in page
     rows = list(
-        load_workbook(BytesIO(client.get(reverse("staff:score-export", args=["2026-01"])).content)).active.iter_rows(
+        load_workbook(BytesIO(export_through_screens(client, "scores", {"month": "2026-01"}))).active.iter_rows(
             values_only=True
         )
     )

@@ -22,6 +22,7 @@ from development.models import (
     TrainingSession,
 )
 from development.scoring import scoring_run_lock, scoring_run_month
+from tests.exporting import export_through_screens
 from tests.factories.development import at, evaluation, scheme_with
 from tests.factories.staff import window_staff as make_window_staff
 
@@ -122,8 +123,8 @@ def test_rerun_button_and_lock(january, as_user, leader, django_capture_on_commi
 def test_hr_export_carries_the_performance_reward_flag(january, as_user, leader):
     from openpyxl import load_workbook
 
-    response = as_user(leader).get(reverse("staff:score-export", args=["2026-01"]))
-    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    content = export_through_screens(as_user(leader), "scores", {"month": "2026-01"})
+    rows = list(load_workbook(BytesIO(content)).active.iter_rows(values_only=True))
     assert rows[0][8] == "绩效奖励"
     by_name = {row[2]: row for row in rows[1:]}
     # 张伟 68.00 beats 李娜 60.00: 1 star of 2 ranked (10 %, rounded up)

@@ -142,11 +142,11 @@ def test_the_access_log_drops_api_query_strings_and_masks_keys(tmp_path, raw_key
         logger.access(Response(), Req(), environ, timedelta(milliseconds=3))
 
     line("/open311/v2/requests.json", f"api_key={raw_key}&status=open")
-    line("/feedback-status/", "no=GS123", referer=f"https://x.example/?k={raw_key}")
+    line("/feedback/status/", "no=GS123", referer=f"https://x.example/?k={raw_key}")
     written = log_file.read_text()
     assert "GET /open311/v2/requests.json HTTP/1.1" in written
     assert "status=open" not in written  # the query of an API path is dropped whole
-    assert "/feedback-status/?no=GS123" in written  # other pages keep theirs
+    assert "/feedback/status/?no=GS123" in written  # other pages keep theirs
     assert _secret(raw_key) not in written
 
 

@@ -266,24 +266,13 @@ def test_the_lookup_is_throttled_per_ip(client, submitted, rates):
 
 
 @pytest.mark.usefixtures("real_urls")
-def test_the_public_status_page_shows_progress_without_personal_data(client, submitted):
-    Complaint.objects.filter(pk=submitted.pk).update(contact_phone="13800138000", contact_name="张三")
+def test_the_older_status_page_redirects_permanently_to_the_complaints_one_with_its_query(client, submitted):
     response = client.get("/feedback-status/", {"no": submitted.tracking_no.lower()})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert 'data-testid="status-result"' in html
-    assert submitted.tracking_no in html
-    assert "13800138000" not in html and "张三" not in html and "态度不好" not in html
-
-
-@pytest.mark.usefixtures("real_urls")
-def test_the_public_status_page_is_throttled(client, rates):
-    rates(lookup="1/min")
-    assert client.get("/feedback-status/", {"no": "GS1"}).status_code == 404
-    response = client.get("/feedback-status/", {"no": "GS2"})
-    assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert client.get("/feedback-status/").status_code == 200  # the empty form costs nothing
+    assert response.status_code == 301
+    assert response["Location"] == f"/feedback/status/?no={submitted.tracking_no.lower()}"
+    page = client.get(response["Location"]).content.decode()
+    assert f'value="{submitted.tracking_no.lower()}"' in page  # the number is filled in, the last four asked
+    assert client.get("/feedback-status/")["Location"] == "/feedback/status/"
 
 
 # --- channel self-service subscriptions --------------------------------------------------------

@@ -75,8 +75,7 @@ def test_leader_imports_an_edited_ledger_sees_the_changes_first_and_confirms_the
 
     from openpyxl import load_workbook
 
-    from rectification.documents import ledger_xlsx
-    from rectification.selectors import problem_list_with_measures_for
+    from govservice.exports import export_request, export_run
 
     settings.MEDIA_ROOT = tmp_path / "media"
     problem = ProblemFactory(
@@ -87,7 +86,9 @@ def test_leader_imports_an_edited_ledger_sees_the_changes_first_and_confirms_the
         responsible_person=window_staff,
     )
     measure = MeasureFactory(problem=problem, description="开展服务礼仪培训")
-    workbook = load_workbook(io.BytesIO(ledger_xlsx(problem_list_with_measures_for(user=leader), title="台账")))
+    job = export_run(export_request(user=leader, kind="ledger", params={}).id)  # the task, run here
+    with job.file.open("rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
     sheet = workbook.active
     sheet.cell(row=3, column=4).value = "1. 开展服务礼仪培训，每季度一次"
     path = tmp_path / "ledger.xlsx"
