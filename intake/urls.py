@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 
 from . import api, views
 from .open311 import views as open311
+from .queue import api as queue_api
 
 app_name = "intake"
 
@@ -23,6 +24,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/webhooks/deliveries/", api.WebhookDeliveryListApi.as_view(), name="intake-webhook-deliveries"),
     path("intake/webhooks/<str:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
+    path("queue/events/", queue_api.QueueEventBatchApi.as_view(), name="queue-events"),
 ]
 
 # Any suffix reaches the view, which answers an unknown format with a 404 in the spec's error shape.
