@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 from . import api, views
 from .open311 import views as open311
 from .queue import api as queue_api
+from .queue import views as queue_views
 
 app_name = "intake"
 
@@ -13,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/imports/", views.import_list, name="imports"),
     path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
     path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
+    path("queue/live/", queue_views.queue_live_view, name="queue-live"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
