@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from govservice.models import Centre
+from govservice.selectors import centre_list
 from staff.demo import DemoContext
 from staff.selectors import active_staff_of, windows_of
 
@@ -24,7 +24,7 @@ PAST_DAYS = 10
 
 
 def load(ctx: DemoContext) -> None:
-    for centre in Centre.objects.filter(code__in=["city", "gxq"]).order_by("code"):
+    for centre in centre_list().filter(code__in=["city", "gxq"]).order_by("code"):
         desks = list(
             active_staff_of(centre=centre)
             .filter(window__isnull=False, window__is_active=True)

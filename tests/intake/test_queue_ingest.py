@@ -305,3 +305,10 @@ def test_a_device_writes_into_its_own_centre_only(centre, other_centre, window):
         ("city", at(9, 1)),
         ("gxq", at(9, 0)),
     ]
+
+
+def test_the_queue_endpoint_is_in_the_public_channels_schema(client, real_urls):
+    response = client.get("/api/schema/channels/")
+    assert response.status_code == 200
+    assert b"/api/v1/queue/events/" in response.content
+    assert b"queueDeviceKey" in response.content
