@@ -20,7 +20,9 @@ from .services import queue_device_create, queue_device_revoke, queue_settings_s
 def _own_centre(request: HttpRequest, obj: QueueDevice | QueueSettings) -> None:
     """A centre administrator's new row is their own centre's, whatever the form said (as CentreScopedAdmin)."""
     if not access.admin_sees_every_centre(request.user):
-        obj.centre_id = request.user.centre_id  # type: ignore[union-attr]
+        centre_id = getattr(request.user, "centre_id", None)
+        if centre_id is not None:
+            obj.centre_id = centre_id
 
 
 @admin.register(QueueDevice)

@@ -8,6 +8,7 @@ the row; a late event that fills a gap can make an earlier-flagged one fit again
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -69,7 +70,7 @@ class Derived:
         return max(0, int((self.ended_at - self.started_at).total_seconds()))
 
 
-def ticket_derive(events: list[EventLike]) -> Derived:
+def ticket_derive(events: Sequence[EventLike]) -> Derived:
     row = Derived()
     state = ""
     order = sorted(range(len(events)), key=lambda i: (events[i].occurred_at, KIND_RANK[events[i].kind], i))

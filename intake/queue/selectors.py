@@ -145,7 +145,7 @@ def queue_totals(*, centre: Centre | int, start: date, end: date) -> QueueFigure
     rows = tickets_in(centre=centre, start=start, end=end).values(
         "centre_id", "no_show", "wait_seconds", "service_seconds"
     )
-    figures = _figures(rows, "centre_id", {})
+    figures = _figures([dict(row) for row in rows], "centre_id", {})
     return figures[0] if figures else QueueFigure(key=None, label="")
 
 
@@ -347,9 +347,10 @@ def queue_counts_by_staff(
         )
         .order_by()
     )
-    result = []
+    result: list[dict[str, Any]] = []
     for row in rows:
-        row["wait_avg_minutes"] = None if row["wait_avg"] is None else round(float(row.pop("wait_avg")) / 60, 2)
-        row.pop("wait_avg", None)
-        result.append(row)
+        out: dict[str, Any] = dict(row)
+        average = out.pop("wait_avg")
+        out["wait_avg_minutes"] = None if average is None else round(float(average) / 60, 2)
+        result.append(out)
     return result

@@ -110,8 +110,9 @@ def _validate(device: QueueDevice, items: Sequence[Any]) -> tuple[list[_Accepted
         elif serializer.is_valid():
             valid.append((index, dict(serializer.validated_data)))
         else:
-            ticket = item.get("ticket") if isinstance(item.get("ticket"), str) else ""
-            results.append(EventResult(index, "rejected", ticket=ticket[:20], errors=_flatten(serializer.errors)))
+            number = item.get("ticket")
+            ticket = number[:20] if isinstance(number, str) else ""
+            results.append(EventResult(index, "rejected", ticket=ticket, errors=_flatten(serializer.errors)))
     window_codes = {d[k] for _i, d in valid for k in ("window", "to_window") if d.get(k)}
     staff_nos = {d["staff_no"] for _i, d in valid if d.get("staff_no")}
     windows = (

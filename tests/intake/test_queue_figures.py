@@ -162,3 +162,14 @@ def test_the_live_view_is_in_english_on_request(client, leader, day_of_queue):
     client.cookies["django_language"] = "en"
     page = client.get("/queue/live/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 person has waited longer than 30 minutes." in page
+
+
+@pytest.mark.usefixtures("real_urls")
+def test_the_dashboard_shows_the_hour_by_window_heat_map(client, leader, day_of_queue):
+    from django.urls import reverse
+
+    login(client, leader)
+    page = client.get(reverse("dashboard:dashboard"), {"start": "2026-12-01", "end": "2026-12-07"}).content.decode()
+    assert 'data-testid="queue-heatmap"' in page
+    assert '<th scope="row">B01</th>' in page and 'class="heat-4">3</td>' in page
+    assert "style=" not in page.split('data-testid="queue-heatmap"')[1].split("</section>")[0]  # CSP: classes only
