@@ -412,10 +412,10 @@ class Bench:
 
         out = stack.python(self.env, "-m", "bench.queue_ingest", "seed", timeout=300)
         seeded = json.loads([x for x in out.splitlines() if x.startswith("RESULT ")][-1][len("RESULT ") :])
-        runs = []
+        runs: list[dict[str, Any]] = []
         for i in range(self.args.runs):
             tag = f"q{int(time.time()) % 100000}{i}"
-            common = {
+            common: dict[str, Any] = {
                 "port": PORT,
                 "key": seeded["queue_key"],
                 "rate": self.args.queue_rate,

@@ -24,7 +24,7 @@ class QueueEventResult(serializers.Serializer):
     out_of_order = serializers.BooleanField(
         help_text="Stored, but does not fit the ticket's other events in time order (e.g. called after ended)"
     )
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the field named `errors`, as in the whole API's error shape
         child=serializers.ListField(child=serializers.CharField()),
         help_text="rejected only: field → messages, in the request's language",
     )
