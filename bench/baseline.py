@@ -156,3 +156,37 @@ class EvaluationCreateNoThrottle(EvaluationCreateApi):
     """The real intake endpoint with its throttle switched off: the 'throttling on' figure's baseline."""
 
     throttle_classes: list = []
+
+
+_queue: dict[str, int] = {}
+
+
+@csrf_exempt
+def queue_insert(request: HttpRequest) -> HttpResponse:
+    """Parse a batch of queue events and insert them as they come, in one statement: no key, no checks,
+    no ticket rows, no ordering (what POST /api/v1/queue/events/ must do at the least)."""
+    from intake.models import QueueDevice, QueueEvent, QueueTicket
+
+    if not _queue:
+        ticket = QueueTicket.objects.filter(number="BASELINE").order_by("-id").values_list("id", flat=True).first()
+        device = (
+            QueueDevice.objects.filter(revoked_at__isnull=True).order_by("-id").values_list("id", flat=True).first()
+        )
+        if ticket is None or device is None:
+            raise RuntimeError("seed the queue bench first (python -m bench.queue_ingest seed)")
+        _queue.update(ticket=ticket, device=device)
+    events = json.loads(request.body)["events"]
+    # Each event's time made unique by its position: the baseline ticket takes every event of the run.
+    stamp = timezone.now()
+    QueueEvent.objects.bulk_create(
+        [
+            QueueEvent(
+                device_id=_queue["device"],
+                ticket_id=_queue["ticket"],
+                kind=event["kind"],
+                occurred_at=stamp + timedelta(microseconds=i),
+            )
+            for i, event in enumerate(events)
+        ]
+    )
+    return JsonResponse({"created": len(events)}, status=200)

@@ -217,6 +217,19 @@ def rows(results: Path) -> list[list[str]]:
                 _verdict(ok),
             ]
         )
+    qi = _load(results, "queue_ingest")
+    if qi and qi.get("runs"):
+        ok = (qi["p99_ms"]["max"] or 1e9) <= qi["target_p99_ms"] and qi["failures"] == 0
+        out.append(
+            [
+                f"queue events POST /api/v1/queue/events/ (device key, per-event checks, ticket rows), "
+                f"{qi['events_per_second']:g} events/s in batches of {qi['batch']}, open loop",
+                f"p99 ≤ {qi['target_p99_ms']} ms per batch; no failures; against a bare insert of the same batches",
+                f"p99 {_mmm(qi['p99_ms'], ' ms')} (bare insert {_mmm(qi['baseline_p99_ms'], ' ms')}, "
+                f"ratio {_mmm(qi['p99_ratio'])}); median {_mmm(qi['median_ms'], ' ms')}; failures {qi['failures']}",
+                _verdict(ok),
+            ]
+        )
     ks = _load(results, "knowledge_search")
     if ks and "output" in ks and "p95_ms" not in ks:
         from bench.run import parse_knowledge_output

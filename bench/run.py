@@ -472,6 +472,45 @@ class Bench:
         inproc(self.env, "export-cleanup", context)
         self.figures["export"] = {"seeded": rows, "seed_seconds": seed["seconds"], "runs": runs}
 
+    def queue(self) -> None:
+        """Issue 19: sustained queue-event ingest at --queue-rate events/s in batches of --queue-batch, open
+        loop (bench/queue_ingest.py), against a bare insert view of the same batches in the same run."""
+        from bench import queue_ingest
+
+        out = stack.python(self.env, "-m", "bench.queue_ingest", "seed", timeout=300)
+        seeded = json.loads([x for x in out.splitlines() if x.startswith("RESULT ")][-1][len("RESULT ") :])
+        runs: list[dict[str, Any]] = []
+        for i in range(self.args.runs):
+            tag = f"q{int(time.time()) % 100000}{i}"
+            common: dict[str, Any] = {
+                "port": PORT,
+                "key": seeded["queue_key"],
+                "rate": self.args.queue_rate,
+                "batch": self.args.queue_batch,
+                "duration": self.args.queue_duration,
+            }
+            baseline = queue_ingest.drive(path="/bench/queue-insert/", run=tag + "b", **common)
+            target = queue_ingest.drive(path="/api/v1/queue/events/", run=tag, **common)
+            ratio = round(target["p99_ms"] / baseline["p99_ms"], 2) if target["p99_ms"] and baseline["p99_ms"] else None
+            runs.append({"target": target, "baseline": baseline, "p99_ratio": ratio})
+            log(
+                f"queue ingest run {i + 1}: {self.args.queue_rate:.0f} events/s in batches of {self.args.queue_batch}: "
+                f"p99 {target['p99_ms']} ms (bare insert {baseline['p99_ms']} ms, ratio {ratio}), "
+                f"failures {target['failures']}"
+            )
+        self.figures["queue_ingest"] = {
+            "events_per_second": self.args.queue_rate,
+            "batch": self.args.queue_batch,
+            "duration_s": self.args.queue_duration,
+            "p99_ms": stats([r["target"]["p99_ms"] for r in runs]),
+            "baseline_p99_ms": stats([r["baseline"]["p99_ms"] for r in runs]),
+            "p99_ratio": stats([r["p99_ratio"] for r in runs]),
+            "median_ms": stats([r["target"]["median_ms"] for r in runs]),
+            "failures": sum(r["target"]["failures"] for r in runs),
+            "target_p99_ms": 100,
+            "runs": runs,
+        }
+
     def knowledge(self) -> None:
         script = ROOT / "bench" / "knowledge_search.py"
         if not script.exists():
@@ -583,11 +622,14 @@ def main() -> None:
     parser.add_argument(
         "--search-cases", type=int, default=100_000, help="cases of the counter's search figure (its own centre)"
     )
+    parser.add_argument("--queue-rate", type=float, default=200, help="queue events per second (issue 19: 200)")
+    parser.add_argument("--queue-batch", type=int, default=20, help="queue events per request")
+    parser.add_argument("--queue-duration", type=float, default=20, help="seconds of queue ingest per run")
     parser.add_argument("--reuse-db", action="store_true", help="keep the seeded database")
     parser.add_argument(
         "--only",
         default="",
-        help="comma list: workers,stack,http,queries,scoring,dispatch,knowledge,rotation,export,private_api,case_search",
+        help="comma list: workers,stack,http,queries,scoring,dispatch,knowledge,rotation,export,queue,private_api,case_search",
     )
     parser.add_argument(
         "--figures",
@@ -610,13 +652,14 @@ def main() -> None:
             ("knowledge", bench.knowledge),
             ("rotation", bench.rotation),
             ("export", bench.export),
+            ("queue", bench.queue),
             ("private_api", bench.private_api),
             ("case_search", bench.case_search),
         ]
         for name, step in steps:
             if only and name not in only:
                 continue
-            if name in {"http", "stack"} and not bench.gunicorn:
+            if name in {"http", "stack", "queue"} and not bench.gunicorn:
                 bench.serve(args.workers or 3)
                 bench.workers = args.workers or 3
             try:

@@ -12,5 +12,6 @@ urlpatterns = [
     path("cases/", baseline.case_list, name="bench-case-list"),
     path("cases/<uuid:public_id>/", baseline.case_detail, name="bench-case-detail"),
     path("dashboard/", baseline.dashboard, name="bench-dashboard"),
+    path("queue-insert/", baseline.queue_insert, name="bench-queue-insert"),
     path("intake-nothrottle/", baseline.EvaluationCreateNoThrottle.as_view(), name="bench-intake-nothrottle"),
 ]

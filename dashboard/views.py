@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from govservice import access
 from govservice.replica import replica_view
+from intake.queue.selectors import queue_heatmap_for
 from staff.http import AuthenticatedHttpRequest
 
 from .charts import bar_chart, column_chart
@@ -54,5 +55,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "trend_chart": trend_chart,
         "satisfaction_chart": satisfaction_chart,
         "ledger_chart": ledger_chart,
+        # The queue machines' hour × window map, read straight from intake (one query, not cached).
+        "queue_heat": queue_heatmap_for(user=user, centre_code=filters.centre, start=filters.start, end=filters.end),
     }
     return render(request, "dashboard/dashboard.html", context)

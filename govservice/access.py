@@ -213,6 +213,12 @@ def can_import(user: Actor | None) -> bool:
     return has_management_role(user)
 
 
+def can_watch_queue(user: Actor | None, centre_id: int | None) -> bool:
+    """The live queue view and the queue figures of a centre (the duty leader's screen): its leaders and
+    administrators, or anyone city-wide."""
+    return can_manage_centre(user, centre_id)
+
+
 def can_use_admin_site(user: Actor | None) -> bool:
     """The link to Django's admin: staff-flagged administrators."""
     return bool(getattr(user, "is_staff", False)) and is_administrator(user)

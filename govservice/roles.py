@@ -62,6 +62,8 @@ ADMIN_PERMISSIONS = (
     # schemes are versioned, never deleted.
     | _perms(("add", "change", "view"), "staff.user", "notifications.smstemplate", "development.scoringscheme")
     | _perms(("add", "change", "view"), "intake.channelkey")
+    # Queue devices are revoked, never deleted (their events point at them).
+    | _perms(("add", "change", "view"), "intake.queuedevice", "intake.queuesettings")
     | _perms(("change", "view"), "complaints.feedbackpolicy", "notifications.smsmessage")
     | _perms(("view",), "govservice.centre", "complaints.evaluationtag", "staff.ssologin")
 )

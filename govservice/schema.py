@@ -25,7 +25,7 @@ class AutoSchema(SpectacularAutoSchema):
 
 
 # The URL spaces of the channels' API (a channel key, no login): the public part of the schema.
-CHANNEL_PATH_PREFIXES = ("/api/v1/intake/", "/open311/")
+CHANNEL_PATH_PREFIXES = ("/api/v1/intake/", "/api/v1/queue/", "/open311/")
 
 
 def channel_endpoints_only(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
@@ -36,6 +36,6 @@ def channel_endpoints_only(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> l
 # The public schema of /api/schema/channels/: the channels' endpoints only (the staff API's schema needs a login).
 CHANNEL_SCHEMA_SETTINGS = {
     "TITLE": "govservice channel API",
-    "DESCRIPTION": "The feedback channels' API: evaluations, complaints, updates, webhooks, Open311 GeoReport v2.",
+    "DESCRIPTION": "The feedback channels' API: evaluations, complaints, updates, webhooks, queue machine events, Open311 GeoReport v2.",
     "PREPROCESSING_HOOKS": ["govservice.schema.channel_endpoints_only"],
 }

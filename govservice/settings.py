@@ -436,6 +436,8 @@ REST_FRAMEWORK = {
         "channel": env_str("THROTTLE_CHANNEL", "6000/min"),
         "public": env_str("THROTTLE_PUBLIC", "30/min"),
         "lookup": env_str("THROTTLE_LOOKUP", "10/min"),
+        # Per queue device (intake.queue): a batch a second is far above a queue machine's need.
+        "queue_device": env_str("THROTTLE_QUEUE_DEVICE", "1200/min"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }

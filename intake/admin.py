@@ -128,3 +128,7 @@ class ImportBatchAdmin(CentreScopedAdmin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# The queue devices' admin, in its own module.
+from .queue import admin as queue_admin  # noqa: E402, F401

@@ -21,6 +21,7 @@ from staff.models import Window
 
 from .importing import import_rows, read_rows
 from .models import ChannelKey, ImportBatch
+from .queue.demo import load as load_queue
 from .services import channel_key_create
 
 MACHINE_KINDS = (Channel.Kind.HOTLINE, Channel.Kind.THIRD_PARTY, Channel.Kind.MOBILE_APP)
@@ -44,6 +45,7 @@ def load(ctx: DemoContext) -> None:
         hotline = Channel.objects.filter(kind=Channel.Kind.HOTLINE, centres=centre).first()
         if hotline is not None:
             _example_import(ctx, centre, hotline)
+    _queue(ctx)
 
 
 def _rows(ctx: DemoContext, centre: Centre, count: int, bad_every: int) -> bytes:
@@ -102,3 +104,8 @@ def _example_import(ctx: DemoContext, centre: Centre, channel: Channel) -> None:
             errors=[e.as_dict() for e in result.errors],
         )
         batch.save()  # no file: an import file is deleted once its batch is processed
+
+
+def _queue(ctx: DemoContext) -> None:
+    """The queue machines' demo (intake/queue/demo.py)."""
+    load_queue(ctx)

@@ -232,3 +232,20 @@ class ImportBatch(TimeStampedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+# The queue machines' models live in their own module; imported here so Django finds them.
+from .queue.models import QueueDevice, QueueEvent, QueueSettings, QueueTicket  # noqa: E402
+
+__all__ = [
+    "ChannelKey",
+    "FeedEntry",
+    "IdempotencyRecord",
+    "ImportBatch",
+    "QueueDevice",
+    "QueueEvent",
+    "QueueSettings",
+    "QueueTicket",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from . import api, views
 from .open311 import views as open311
+from .queue import api as queue_api
+from .queue import views as queue_views
 
 app_name = "intake"
 
@@ -17,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/imports/", views.import_list, name="imports"),
     path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
     path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
+    path("queue/live/", queue_views.queue_live_view, name="queue-live"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
@@ -28,6 +31,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/webhooks/deliveries/", api.WebhookDeliveryListApi.as_view(), name="intake-webhook-deliveries"),
     path("intake/webhooks/<str:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
+    path("queue/events/", queue_api.QueueEventBatchApi.as_view(), name="queue-events"),
 ]
 
 # Any suffix reaches the view, which answers an unknown format with a 404 in the spec's error shape.

@@ -28,6 +28,7 @@ class Source(models.TextChoices):
     CASES = "cases", _("办件")
     SPOT_CHECKS = "spot_checks", _("监督抽查")
     MANUAL = "manual", _("人工录入")
+    QUEUE = "queue", _("排队叫号")
 
 
 class Formula(models.TextChoices):
@@ -55,6 +56,10 @@ class Metric(models.TextChoices):
     SPOT_VIOLATIONS = "spot_violations", _("违纪次数")
     MANUAL_SUM = "manual_sum", _("人工录入合计")
     MANUAL_AVERAGE = "manual_average", _("人工录入平均")
+    # The queue machines' tickets the person called (intake.queue); a new scheme version may use them.
+    QUEUE_WAIT_AVERAGE = "queue_wait_average", _("平均等候分钟数")
+    QUEUE_WAIT_WITHIN_SHARE = "queue_wait_within_share", _("等候不超过阈值分钟数的比例")
+    QUEUE_NO_SHOW_SHARE = "queue_no_show_share", _("过号未到率")
 
 
 # metric -> (source, formulas it can feed)
@@ -74,6 +79,9 @@ METRIC_RULES: dict[str, tuple[str, frozenset[str]]] = {
     Metric.SPOT_VIOLATIONS: (Source.SPOT_CHECKS, frozenset({Formula.COUNT, Formula.DEDUCTION})),
     Metric.MANUAL_SUM: (Source.MANUAL, frozenset({Formula.COUNT, Formula.DEDUCTION})),
     Metric.MANUAL_AVERAGE: (Source.MANUAL, frozenset({Formula.AVERAGE})),
+    Metric.QUEUE_WAIT_AVERAGE: (Source.QUEUE, frozenset({Formula.AVERAGE})),
+    Metric.QUEUE_WAIT_WITHIN_SHARE: (Source.QUEUE, frozenset({Formula.RATIO})),
+    Metric.QUEUE_NO_SHOW_SHARE: (Source.QUEUE, frozenset({Formula.AVERAGE})),
 }
 
 
@@ -282,8 +290,13 @@ class Indicator(PlainConstraintErrors, models.Model):
             errors["per_unit"] = str(_("扣分指标必须填写每次扣分。"))
         if self.formula in (Formula.RATIO, Formula.AVERAGE, Formula.COUNT) and not self.target:
             errors["target"] = str(_("必须填写目标值。"))
-        if self.metric in (Metric.EVAL_LEVEL_SHARE, Metric.SPOT_RESPONSE_WITHIN_SHARE) and self.threshold is None:
+        if (
+            self.metric in (Metric.EVAL_LEVEL_SHARE, Metric.SPOT_RESPONSE_WITHIN_SHARE, Metric.QUEUE_WAIT_WITHIN_SHARE)
+            and self.threshold is None
+        ):
             errors["threshold"] = str(_("该计量口径必须填写阈值。"))
+        if self.metric in (Metric.QUEUE_WAIT_AVERAGE, Metric.QUEUE_NO_SHOW_SHARE) and not self.lower_is_better:
+            errors["lower_is_better"] = str(_("等候时长和过号未到率越低越好，须勾选“越低越好”。"))
         if self.normalise_by_volume and self.formula not in (Formula.COUNT, Formula.DEDUCTION):
             errors["normalise_by_volume"] = str(_("只有计数和扣分指标可以按业务量折算。"))
         if self.normalise_by_volume and self.metric in (Metric.CASES_COMPLETED, Metric.CASES_ACCEPTED):

@@ -13,6 +13,7 @@ from complaints.selectors import (
     self_triggered_evaluation_ids,
 )
 from govservice.models import Centre
+from intake.queue.selectors import queue_counts_by_staff
 from staff.models import Role, User
 from staff.selectors import active_staff_with_roles
 
@@ -86,6 +87,14 @@ def collect_figures(
             if spot_row["staff_id"] in figures:
                 figures[spot_row["staff_id"]].spot = dict(spot_row)
 
+    if Source.QUEUE in sources:
+        minutes = sorted(
+            {int(i.threshold) for i in indicators if i.metric == Metric.QUEUE_WAIT_WITHIN_SHARE and i.threshold}
+        )
+        for queue_row in queue_counts_by_staff(centre_id=centre.id, start=start, end=end, within_minutes=minutes):
+            if queue_row["staff_id"] in figures:
+                figures[queue_row["staff_id"]].queue = queue_row
+
     if Source.MANUAL in sources:
         manual = (
             ManualEntry.objects.filter(centre=centre, month=month)
@@ -107,6 +116,7 @@ def has_activity(figures: StaffFigures) -> bool:
         or cases.get("completed")
         or cases.get("accepted")
         or figures.spot.get("n")
+        or figures.queue.get("n")
         or any(row.get("n") for row in figures.manual.values())
         or figures.complaints.get("n")
         or figures.complaints.get("pending")

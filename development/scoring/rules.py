@@ -49,6 +49,7 @@ class StaffFigures:
     cases: dict = field(default_factory=dict)
     spot: dict = field(default_factory=dict)
     manual: dict = field(default_factory=dict)  # indicator code -> {"n","total","avg"}
+    queue: dict = field(default_factory=dict)  # intake.queue.selectors.queue_counts_by_staff's row
 
 
 def _ratio(hits: int, count: int) -> MetricValue:
@@ -94,6 +95,14 @@ def metric_value(indicator: Indicator, figures: StaffFigures) -> MetricValue:
         return _avg(sp.get("etiq_avg"), sp.get("etiq_n", 0))
     if m == Metric.SPOT_VIOLATIONS:
         return MetricValue(Decimal(sp.get("violations") or 0), sp.get("n", 0))
+    qu = figures.queue
+    if m == Metric.QUEUE_WAIT_AVERAGE:
+        return _avg(qu.get("wait_avg_minutes"), qu.get("wait_n", 0))
+    if m == Metric.QUEUE_WAIT_WITHIN_SHARE:
+        return _ratio(qu.get(f"within{int(indicator.threshold or 0)}", 0), qu.get("wait_n", 0))
+    if m == Metric.QUEUE_NO_SHOW_SHARE:
+        # A share as an average with lower_is_better: a rate of 0 scores full marks, a ratio would reward it.
+        return _avg(_q4(Decimal(qu.get("no_shows", 0)) / Decimal(qu["n"])) if qu.get("n") else None, qu.get("n", 0))
     manual = figures.manual.get(indicator.code, {})
     if m == Metric.MANUAL_SUM:
         return MetricValue(_dec(manual.get("total") or 0), manual.get("n", 0))
