@@ -232,3 +232,8 @@ class ImportBatch(TimeStampedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+# The platform outbox lives in its own package; imported here so Django registers its models.
+from .platforms.models import PlatformMessage as PlatformMessage  # noqa: E402
+from .platforms.models import PlatformStream as PlatformStream  # noqa: E402
