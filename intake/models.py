@@ -236,4 +236,5 @@ class ImportBatch(TimeStampedModel):
 
 # The platform outbox lives in its own package; imported here so Django registers its models.
 from .platforms.models import PlatformMessage as PlatformMessage  # noqa: E402
+from .platforms.models import PlatformReconciliation as PlatformReconciliation  # noqa: E402
 from .platforms.models import PlatformStream as PlatformStream  # noqa: E402

@@ -83,3 +83,11 @@ def platform_send_due() -> int:
     for code in due:
         platform_send.delay(code)
     return len(due)
+
+
+@shared_task
+def province_reconcile() -> bool:
+    """Once a day: compare yesterday's pushes with what the provincial platform says it received."""
+    from .platforms.reconcile import province_reconcile_yesterday
+
+    return province_reconcile_yesterday() is not None

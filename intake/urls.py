@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 
 from . import api, views
 from .open311 import views as open311
+from .platforms import views as platforms
 
 app_name = "intake"
 
@@ -12,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/imports/", views.import_list, name="imports"),
     path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
     path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
+    path("intake/platforms/", platforms.reconciliation, name="platforms"),
+    path("intake/platforms/messages/<str:message_id>/retry/", platforms.retry, name="platform-retry"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [

@@ -89,3 +89,24 @@ class PlatformMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.stream_key}#{self.sequence} ({self.kind})"
+
+
+class PlatformReconciliation(models.Model):
+    """One day's comparison of what this system sent a platform with what the platform says it received."""
+
+    platform = models.CharField(_("平台"), max_length=40)
+    day = models.DateField(_("日期"))
+    sent_count = models.PositiveIntegerField(_("本系统已发送"), default=0)
+    acknowledged_count = models.PositiveIntegerField(_("本系统已确认"), default=0)
+    platform_count = models.PositiveIntegerField(_("平台收到"), null=True, blank=True)
+    matches = models.BooleanField(_("一致"), default=False)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    checked_at = models.DateTimeField(_("核对时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("平台对账记录")
+        verbose_name_plural = _("平台对账记录")
+        constraints = [models.UniqueConstraint(fields=["platform", "day"], name="platform_reconciliation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.day}"

@@ -29,3 +29,20 @@ def platform(settings, fake_adapter) -> Iterator[FakePlatform]:
     for running in serve(state):
         settings.PLATFORM_ENDPOINTS = {**settings.PLATFORM_ENDPOINTS, "fake": {"url": running.url, "secret": SECRET}}
         yield running
+
+
+@pytest.fixture
+def province(settings) -> Iterator[FakePlatform]:
+    """The fake provincial 好差评 platform, with pushing switched on."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.PLATFORM_ALLOW_HTTP = True
+    settings.PLATFORM_READ_TIMEOUT_SECONDS = 1
+    settings.PROVINCE_PLATFORM_PUSH = True
+    state = FakePlatform(secret=SECRET)
+    for running in serve(state):
+        settings.PLATFORM_ENDPOINTS = {
+            **settings.PLATFORM_ENDPOINTS,
+            "province": {"url": running.url, "secret": SECRET},
+        }
+        settings.PROVINCE_PLATFORM_RECONCILE_URL = running.url.replace("/push", "/reconcile")
+        yield running

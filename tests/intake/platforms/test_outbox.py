@@ -140,6 +140,7 @@ def test_a_bad_signature_answer_fails_the_message_and_holds_back_its_stream(cent
     settings.PLATFORM_ENDPOINTS = {"fake": {"url": platform.url, "secret": "not-the-shared-secret"}}
     first, second = enqueue(centre), enqueue(centre)
     platform_send_pending(platform="fake")
+    platform_send_pending(platform="fake")  # the beat again: the younger still waits for its failed elder
     first, second = reload(first), reload(second)
     assert platform.bad_signatures == 1 and not platform.accepted
     assert first.status == Status.FAILED and first.last_status_code == 401
@@ -149,6 +150,7 @@ def test_a_bad_signature_answer_fails_the_message_and_holds_back_its_stream(cent
 def test_a_client_error_fails_at_once_and_a_person_retries_it_in_order(centre, platform, leader):
     platform.replies = [Reply(400, {"error": "bad field"})]
     first, second = enqueue(centre, n=1), enqueue(centre, n=2)
+    platform_send_pending(platform="fake")
     platform_send_pending(platform="fake")
     assert reload(first).status == Status.FAILED and reload(second).status == Status.QUEUED
     platform_message_retry(message_id=first.message_id, actor=leader)
