@@ -344,7 +344,7 @@ def platform_message_retry(*, message_id: uuid.UUID | str, actor: Any) -> Platfo
     if message is None:
         raise NotFound()
     if message.status != Status.FAILED:
-        raise InvalidTransition(current=message.status, requested=Status.QUEUED)
+        raise InvalidTransition(current=str(Status(message.status).label), requested=str(Status.QUEUED.label))
     now = timezone.now()
     message.status = Status.QUEUED
     message.next_attempt_at = now
