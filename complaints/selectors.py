@@ -395,3 +395,10 @@ def complaint_verdict_counts_by_staff(
         centre_id=centre_id, staff_id__isnull=False, received_at__gte=start, received_at__lt=end, kind="complaint"
     ).exclude(status="merged")
     return list(complaints.values("staff_id").annotate(**annotations).order_by())
+
+
+def evaluation_tag_labels(*, codes: list[str]) -> dict[str, str]:
+    """The catalogue's name of each tag code (retired tags too: a rating keeps the tags it was given)."""
+    if not codes:
+        return {}
+    return dict(EvaluationTag.objects.filter(code__in=codes).values_list("code", "label"))

@@ -25,3 +25,11 @@ record_changed = Signal()
 #     sender: `Complaint`; instance: the complaint as the service left it; old_verdict: the verdict before.
 # Development re-computes a not yet locked service-star month (a verdict gives points back or takes them).
 complaint_verdict_changed = Signal()
+
+# An evaluation was recorded, or a bad review's disposition took a step. Sent INSIDE the writing transaction
+# (unlike `record_changed`), so that what a receiver writes (intake's outbox row for the provincial 好差评
+# platform) commits or rolls back with the change itself. A receiver writes rows only: no network I/O.
+#     sender:   `Evaluation` or `BadReview`
+#     instance: the evaluation (a new rating or a follow-up rating) or the bad review, as saved
+#     step:     "evaluated" | "contacted" | "verified" | "rectified" | "called_back" | "appeal_decided"
+feedback_reported = Signal()

@@ -271,6 +271,23 @@ def can_manage_outbox(user: Actor | None, centre_id: int | None) -> bool:
     return can_administer_centre(user, centre_id)
 
 
+def can_see_platform_reconciliation(user: Actor | None) -> bool:
+    """The platform outbox's reconciliation page (what went to 12345 and the provincial platform): the
+    leaders and administrators of a centre, or city-wide; each sees the centres in their scope."""
+    return is_city_wide(user) or _holds(user, {Role.LEADER, Role.CENTRE_ADMIN})
+
+
+def can_see_platform_messages_in_admin(user: Actor | None) -> bool:
+    """The platform outbox in the admin (read-only, with the retry action): staff-flagged administrators;
+    a centre administrator sees their own centre's messages (govservice.admin_scoping)."""
+    return can_use_admin_site(user)
+
+
+def can_retry_platform_message(user: Actor | None, centre_id: int | None) -> bool:
+    """Send a failed platform message again: a leader or administrator of its centre (or city-wide)."""
+    return can_manage_centre(user, centre_id)
+
+
 # --- cases ---------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -8,9 +9,21 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from govservice.admin_scoping import CentreScopedAdmin
+from govservice import access
+from govservice.admin_scoping import CentreScopedAdmin, SuperuserOnlyAdmin
+from govservice.exceptions import DomainError
+from govservice.masking import scrub
 
-from .models import ChannelKey, FeedEntry, ImportBatch, WebhookDelivery, WebhookSubscription
+from .models import (
+    ChannelKey,
+    FeedEntry,
+    ImportBatch,
+    PlatformMessage,
+    PlatformReconciliation,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from .platforms.outbox import platform_message_retry
 from .services import channel_key_create, channel_key_revoke, channel_key_set_rate
 
 
@@ -128,6 +141,75 @@ class ImportBatchAdmin(CentreScopedAdmin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(PlatformMessage)
+class PlatformMessageAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """The platform outbox, read-only: rows change through the outbox's services (the retry action)."""
+
+    search_fields = ("stream_key", "=message_id", "ack_reference")
+    list_display = (
+        "platform",
+        "stream_key",
+        "sequence",
+        "kind",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "sent_at",
+        "acknowledged_at",
+        "failed_at",
+    )
+    list_filter = ("platform", "status", "kind")
+    exclude = ("payload",)
+    readonly_fields = [f.name for f in PlatformMessage._meta.fields if f.name != "payload"] + ["payload_masked"]
+    actions = ["retry"]
+
+    # Who may look is an access rule, not a group permission: administrators (their own centre's rows,
+    # `CentreScopedAdmin`); nobody adds, edits or deletes a message here.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.can_see_platform_messages_in_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: PlatformMessage | None = None) -> bool:
+        return access.can_see_platform_messages_in_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: PlatformMessage | None = None) -> bool:
+        # The change list's actions need it; every field is read-only and the retry checks its own rule.
+        return access.can_see_platform_messages_in_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: PlatformMessage | None = None) -> bool:
+        return False  # a deleted message would leave a hole in its stream and in the reconciliation
+
+    @admin.display(description=_("内容"))
+    def payload_masked(self, obj: PlatformMessage) -> str:
+        # Phone and ID numbers masked like every other screen (the payload is what the platform got).
+        return scrub(json.dumps(obj.payload, ensure_ascii=False, indent=1))
+
+    @admin.action(description=_("重发所选的失败消息"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[PlatformMessage]) -> None:
+        done = 0
+        for message in queryset.filter(status=PlatformMessage.Status.FAILED):
+            if not access.can_retry_platform_message(request.user, message.centre_id):
+                continue
+            try:
+                platform_message_retry(message_id=message.message_id, actor=request.user)
+            except DomainError:
+                continue
+            done += 1
+        messages.success(request, _("已重新排队 %(n)d 条消息。") % {"n": done})
+
+
+@admin.register(PlatformReconciliation)
+class PlatformReconciliationAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    superuser_only_reason = "deployment-wide counts compared with a platform; city-wide users read them on the page"
+    search_fields = ("platform",)
+    list_display = ("platform", "day", "sent_count", "acknowledged_count", "platform_count", "matches", "checked_at")
+    list_filter = ("platform", "matches")
+    readonly_fields = [f.name for f in PlatformReconciliation._meta.fields]
 
 
 # The queue devices' admin, in its own module.

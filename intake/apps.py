@@ -15,19 +15,24 @@ class IntakeConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from complaints.models import Channel
-        from complaints.signals import record_changed
+        from complaints.signals import feedback_reported, record_changed
         from govservice.input_guard import register_bad_input_renderer
         from govservice.models import Centre
 
         from . import auth, services
         from .models import ChannelKey
         from .open311.errors import open311_bad_input
+        from .platforms import province
 
         # A control character in an Open311 request is refused in that standard's error shape.
         register_bad_input_renderer("/open311/", open311_bad_input)
 
         # A complaint or an evaluation's handling changed (sent after commit): feed and webhooks.
         record_changed.connect(services.on_record_changed, dispatch_uid="intake-record-changed")
+
+        # Ratings and bad-review steps → the provincial 好差评 platform's outbox, in the writing transaction.
+        province.register()
+        feedback_reported.connect(province.on_feedback_reported, dispatch_uid="intake-province-feedback")
 
         # The channel-key cache (intake/auth.py) must forget a key whenever the key, its channel
         # or the channel's centres change, whichever screen or command changed them.

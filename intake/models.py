@@ -234,7 +234,9 @@ class ImportBatch(TimeStampedModel):
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
-# The queue machines' models live in their own module; imported here so Django finds them.
+# The queue machines' models and the platform outbox's live in their own packages; imported here so that
+# Django registers them.
+from .platforms.models import PlatformMessage, PlatformReconciliation, PlatformStream  # noqa: E402
 from .queue.models import QueueDevice, QueueEvent, QueueSettings, QueueTicket  # noqa: E402
 
 __all__ = [
@@ -242,6 +244,9 @@ __all__ = [
     "FeedEntry",
     "IdempotencyRecord",
     "ImportBatch",
+    "PlatformMessage",
+    "PlatformReconciliation",
+    "PlatformStream",
     "QueueDevice",
     "QueueEvent",
     "QueueSettings",

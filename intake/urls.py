@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from . import api, views
 from .open311 import views as open311
+from .platforms import views as platforms
 from .queue import api as queue_api
 from .queue import views as queue_views
 
@@ -20,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/imports/<int:batch_id>/", views.import_detail, name="import-detail"),
     path("intake/imports/<int:batch_id>/import-valid/", views.import_valid_rows, name="import-valid"),
     path("queue/live/", queue_views.queue_live_view, name="queue-live"),
+    path("intake/platforms/", platforms.reconciliation, name="platforms"),
+    path("intake/platforms/messages/<str:message_id>/retry/", platforms.retry, name="platform-retry"),
 ]
 
 api_urlpatterns: list[URLPattern | URLResolver] = [

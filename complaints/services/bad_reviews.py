@@ -16,7 +16,7 @@ from staff.models import Role, User
 from staff.selectors import active_staff_with_roles
 
 from ..models import BadReview, Evaluation, EvaluationEvent, EvaluationLevel, FeedbackPolicy
-from .common import _local_date, record_changed_after_commit
+from .common import _local_date, feedback_reported, record_changed_after_commit
 
 
 def _default_owner(centre: Centre) -> User | None:
@@ -80,6 +80,7 @@ def bad_review_contact(*, bad_review_id: int, actor: User, note: str = "") -> Ba
     _bad_review_move(bad_review, BadReview.Status.CONTACTED, actor=actor, action="contacted", note=note)
     bad_review.contacted_at = timezone.now()
     bad_review.save(update_fields=["status", "contacted_at", "updated_at"])
+    feedback_reported(bad_review, "contacted")
     return bad_review
 
 
@@ -128,6 +129,7 @@ def bad_review_verify(
     bad_review.is_complex = is_complex and to == BadReview.Status.RECTIFYING
     bad_review.problem = problem or bad_review.problem
     bad_review.save()
+    feedback_reported(bad_review, "verified")
     return bad_review
 
 
@@ -142,6 +144,7 @@ def bad_review_rectify(*, bad_review_id: int, rectification: str, actor: User) -
     bad_review.rectification = rectification.strip()
     bad_review.rectified_at = timezone.now()
     bad_review.save(update_fields=["status", "rectification", "rectified_at", "updated_at"])
+    feedback_reported(bad_review, "rectified")
     return bad_review
 
 
@@ -156,6 +159,7 @@ def bad_review_callback(*, bad_review_id: int, satisfied: bool, note: str, actor
     bad_review.callback_note = note.strip()
     bad_review.closed_at = timezone.now()
     bad_review.save(update_fields=["status", "callback_satisfied", "callback_note", "closed_at", "updated_at"])
+    feedback_reported(bad_review, "called_back")
     return bad_review
 
 
@@ -180,6 +184,7 @@ def bad_review_decide_appeal(*, bad_review_id: int, upheld: bool, decision: str,
         evaluation.excluded_reason = str(BadReview.Verdict(bad_review.verdict).label)
         evaluation.save(update_fields=["excluded", "excluded_reason", "updated_at"])
     bad_review.save()
+    feedback_reported(bad_review, "appeal_decided")
     return bad_review
 
 
@@ -232,5 +237,6 @@ def evaluation_follow_up(
         follow_up_of=original,
     )
     EvaluationEvent.objects.create(evaluation=original, action="follow_up", actor=actor, note=str(follow_up.level))
+    feedback_reported(follow_up, "evaluated")
     record_changed_after_commit(original)
     return follow_up

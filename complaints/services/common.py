@@ -15,7 +15,12 @@ from govservice.models import Centre
 from govservice.outbox import outbox_enqueue, outbox_run_task
 
 from .. import signals
-from ..models import Channel, Complaint, Evaluation
+from ..models import BadReview, Channel, Complaint, Evaluation
+
+
+def feedback_reported(obj: Evaluation | BadReview, step: str) -> None:
+    """Tell the apps after this one, inside this transaction, that a rating or a disposition step was saved."""
+    signals.feedback_reported.send(sender=type(obj), instance=obj, step=step)
 
 RECORD_CHANGED_TOPIC = "complaints.record_changed"
 

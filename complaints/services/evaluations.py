@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..self_rating import is_self_triggered
 from .bad_reviews import _bad_review_open
-from .common import _check_channel, _check_same_centre
+from .common import _check_channel, _check_same_centre, feedback_reported
 
 if TYPE_CHECKING:
     from cases.models import Case, MatterType, RatingLink
@@ -190,6 +190,7 @@ def evaluation_submit_once(
                 actor=actor if getattr(actor, "is_authenticated", False) else None,
                 note=_submitted_note(evaluation),
             )
+            feedback_reported(evaluation, "evaluated")
             if evaluation.level in BAD_REVIEW_LEVELS and not evaluation.excluded:
                 _bad_review_open(evaluation)
     if case_rated_already:
