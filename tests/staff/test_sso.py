@@ -259,6 +259,16 @@ def test_a_token_signed_with_another_key_is_refused(client, idp, window_staff):
     assert _refused_token(client, idp, window_staff) == INVALID_TOKEN
 
 
+def test_a_token_too_broken_to_read_is_refused(client, idp, window_staff):
+    idp.raw_id_token = "not-a-jwt"
+    assert _refused_token(client, idp, window_staff) == INVALID_TOKEN
+
+
+def test_a_token_answer_without_an_id_token_is_refused(client, idp, window_staff):
+    idp.raw_id_token = ""
+    assert _refused_token(client, idp, window_staff) == INVALID_TOKEN
+
+
 def test_an_unreachable_platform_is_a_message_not_an_error_page(client, idp, window_staff, settings):
     settings.OIDC_OP_TOKEN_ENDPOINT = "http://127.0.0.1:9/token"  # discard port: nothing listens
     assert _refused_token(client, idp, window_staff) == [
