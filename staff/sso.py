@@ -72,8 +72,9 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
             return None
         try:
             user = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
-        except SuspiciousOperation as error:
-            log.warning("sso: token refused: %s", error)
+        except (SuspiciousOperation, jwt.PyJWTError) as error:
+            # PyJWTError: a token too broken to read a header from, before _verify_jws is reached.
+            log.warning("sso: token refused: %s", type(error).__name__ if isinstance(error, jwt.PyJWTError) else error)
             _refuse(request, _("统一身份认证平台返回的登录凭证无效，请重新登录。"))
             return None
         except (requests.RequestException, ValueError, KeyError) as error:

@@ -45,6 +45,8 @@ class FakeIdP:
     # Claims userinfo answers instead of the login's own (None: the login's).
     userinfo: dict[str, Any] | None = None
     sign_with: RSAPrivateKey | None = None
+    # The next token answer's id_token as given (a broken one); None: a proper signed token.
+    raw_id_token: str | None = None
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests_seen: list[str] = field(default_factory=list)
@@ -189,7 +191,9 @@ def _handler(idp: FakeIdP) -> type[BaseHTTPRequestHandler]:
                     "access_token": access_token,
                     "token_type": "Bearer",
                     "expires_in": 300,
-                    "id_token": idp.id_token(nonce=grant["nonce"], claims=grant["claims"]),
+                    "id_token": idp.raw_id_token
+                    if idp.raw_id_token is not None
+                    else idp.id_token(nonce=grant["nonce"], claims=grant["claims"]),
                 },
             )
 

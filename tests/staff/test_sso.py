@@ -259,6 +259,16 @@ def test_a_token_signed_with_another_key_is_refused(client, idp, window_staff):
     assert _refused_token(client, idp, window_staff) == INVALID_TOKEN
 
 
+def test_a_token_too_broken_to_read_is_refused(client, idp, window_staff):
+    idp.raw_id_token = "not-a-jwt"
+    assert _refused_token(client, idp, window_staff) == INVALID_TOKEN
+
+
+def test_a_token_answer_without_an_id_token_is_refused(client, idp, window_staff):
+    idp.raw_id_token = ""
+    assert _refused_token(client, idp, window_staff) == INVALID_TOKEN
+
+
 def test_an_unreachable_platform_is_a_message_not_an_error_page(client, idp, window_staff, settings):
     settings.OIDC_OP_TOKEN_ENDPOINT = "http://127.0.0.1:9/token"  # discard port: nothing listens
     assert _refused_token(client, idp, window_staff) == [
@@ -457,3 +467,29 @@ def test_refusals_of_many_people_behind_one_address_lock_nobody_out(client, idp,
     assert response.status_code == 302, response.status_code
     assert signed_in_as(client) == window_staff.pk
     assert address_failures("127.0.0.1") == 0  # nor do they count against the address's password limit
+
+
+# --- configuration from the platform's discovery document ----------------------------------------
+
+
+def test_sso_discover_prints_the_settings_of_the_platform(running_idp):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("sso_discover", running_idp.idp.issuer, stdout=out)
+    lines = dict(line.split("=", 1) for line in out.getvalue().splitlines())
+    assert {name: value for name, value in lines.items() if value} == {
+        "OIDC_ENABLED": "1",
+        "OIDC_RP_SIGN_ALGO": "RS256",
+        **{name: value for name, value in running_idp.idp.settings().items() if not name.startswith("OIDC_RP_")},
+    }
+
+
+def test_sso_discover_refuses_a_document_of_another_issuer(running_idp):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="names the issuer"):
+        call_command("sso_discover", running_idp.idp.issuer + "/")  # same document, another issuer string
