@@ -142,9 +142,11 @@ class ReadYourWritesMiddleware:
         finally:
             if token is not None:
                 _primary_pinned.reset(token)
-        # Browsers only (a session cookie sent or just set): a channel's key-authenticated POSTs carry no session
-        # and need no Set-Cookie on the intake's hot path.
-        browser = settings.SESSION_COOKIE_NAME in request.COOKIES or settings.SESSION_COOKIE_NAME in response.cookies
+        # Browsers only (a session cookie sent, or a session begun by this request, e.g. a login: SessionMiddleware
+        # sets its cookie after this middleware's turn): a channel's key-authenticated POSTs carry no session and
+        # need no Set-Cookie on the intake's hot path. `is_empty()` reads no row.
+        session = getattr(request, "session", None)
+        browser = settings.SESSION_COOKIE_NAME in request.COOKIES or (session is not None and not session.is_empty())
         if writes and browser:
             response.set_cookie(
                 WROTE_COOKIE,
