@@ -497,8 +497,18 @@ def test_receipts_mark_messages_delivered_or_failed_once(template, daytime):
         services.Receipt("p-2", False, "UNDELIV"),
         services.Receipt("p-3", True, ""),
     ]
-    assert services.sms_receipts_apply(receipts=receipts) == {"updated": 2, "unchanged": 0, "unknown": 1}
-    assert services.sms_receipts_apply(receipts=receipts) == {"updated": 0, "unchanged": 2, "unknown": 1}
+    assert services.sms_receipts_apply(receipts=receipts) == {
+        "updated": 2,
+        "unchanged": 0,
+        "unknown": 1,
+        "mismatched": 0,
+    }
+    assert services.sms_receipts_apply(receipts=receipts) == {
+        "updated": 0,
+        "unchanged": 2,
+        "unknown": 1,
+        "mismatched": 0,
+    }
     delivered.refresh_from_db()
     undelivered.refresh_from_db()
     assert delivered.status == Status.DELIVERED and delivered.delivered_at == timezone.now()

@@ -415,3 +415,14 @@ def test_the_templates_missing_a_code_are_those_of_the_configured_provider(setti
     assert "both" not in missing_aliyun
     with pytest.raises(ValueError):
         selectors.sms_templates_missing_provider_id("text")
+
+
+def test_the_administrator_reads_the_providers_codes_in_words():
+    from notifications.errors import explain_sms_error
+
+    assert "号码" in explain_sms_error("tencent refused: InvalidParameterValue.IncorrectPhoneNumber bad")
+    assert "签名" in explain_sms_error("tencent refused: FailedOperation.SignatureIncorrectOrUnapproved x")
+    assert "AccessKey" in explain_sms_error("aliyun refused: SignatureDoesNotMatch Specified signature")
+    assert "AccessKey" in explain_sms_error("tencent refused: AuthFailure.SignatureFailure x")
+    assert "自动重试" in explain_sms_error("tencent unreachable: 127.0.0.1: ConnectionRefusedError")
+    assert "号码" in explain_sms_error("aliyun refused: isv.MOBILE_NUMBER_ILLEGAL x")
