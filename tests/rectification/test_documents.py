@@ -14,17 +14,11 @@ from rectification.documents import LEDGER_COLUMNS
 from rectification.models import Problem
 from rectification.services import ledger_import, progress_update_add
 from tests.conftest import login
+from tests.exporting import export_through_screens
 from tests.factories.rectification import MeasureFactory, ProblemFactory
 from tests.factories.staff import DepartmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _sheet(response) -> list[tuple]:
-    workbook = load_workbook(
-        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
-    )
-    return list(workbook.active.iter_rows(values_only=True))
 
 
 def test_excel_export_has_the_customary_columns_and_values(client, centre, leader, responsible):
@@ -44,7 +38,8 @@ def test_excel_export_has_the_customary_columns_and_values(client, centre, leade
     ProblemFactory(centre=centre, category=ProblemCategory.DISCIPLINE, code="JL-01", responsible_leader=leader)
     login(client, leader)
 
-    rows = _sheet(client.get("/ledger/export.xlsx?category=attitude"))
+    content = export_through_screens(client, "ledger", {"category": "attitude"})
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert rows[1] == LEDGER_COLUMNS
     assert len(rows) == 3  # title, header, one problem: the filter of the screen applies
     number, category, shown, measures, unit, person, deadline, progress, state, code = rows[2]
