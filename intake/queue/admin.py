@@ -67,7 +67,8 @@ class QueueDeviceAdmin(CentreScopedAdmin, admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[QueueDevice]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         for device_id in ids:
-            queue_device_revoke(device_id=device_id)
+            device = queue_device_revoke(device_id=device_id)
+            self.log_change(request, device, [{"changed": {"fields": ["revoked_at"]}}])  # who revoked, in the admin log
         messages.success(request, _("已吊销 %(n)d 台设备的密钥。") % {"n": len(ids)})
 
 

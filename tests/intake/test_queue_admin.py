@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from intake.models import QueueDevice, QueueSettings
 from intake.queue.auth import queue_device_lookup
@@ -47,6 +48,7 @@ def test_revoking_in_the_admin_refuses_the_key(client, centre, centre_admin):
     )
     device.refresh_from_db()
     assert device.revoked_at is not None
+    assert LogEntry.objects.filter(user=centre_admin, object_id=str(device.pk)).exists()
 
 
 def test_the_waiting_threshold_is_set_per_centre_and_records_who(client, centre, centre_admin):
