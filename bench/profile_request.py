@@ -75,7 +75,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument(
-        "--cpu", action="store_true", help="no profiler: print the CPU and wall time per request only (median of 5 blocks)"
+        "--cpu",
+        action="store_true",
+        help="no profiler: print the CPU and wall time per request only (median of 5 blocks)",
     )
     args = parser.parse_args()
     key = _world()

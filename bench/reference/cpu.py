@@ -1,6 +1,6 @@
 """The reference view's CPU per request in process, as bench/profile_request.py --cpu measures the project's.
 
-    cd bench/reference && REFERENCE_DATABASE_URL=postgres://… ../../.venv/bin/python cpu.py [--requests 500]
+cd bench/reference && REFERENCE_DATABASE_URL=postgres://… ../../.venv/bin/python cpu.py [--requests 500]
 """
 
 import argparse
@@ -41,7 +41,15 @@ def main() -> None:
             post()
         cpu.append((time.process_time() - c) * 1000 / (args.requests // 5))
         wall.append((time.perf_counter() - w) * 1000 / (args.requests // 5))
-    print(json.dumps({"kind": "reference", "cpu_ms": round(statistics.median(cpu), 3), "wall_ms": round(statistics.median(wall), 3)}))
+    print(
+        json.dumps(
+            {
+                "kind": "reference",
+                "cpu_ms": round(statistics.median(cpu), 3),
+                "wall_ms": round(statistics.median(wall), 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
