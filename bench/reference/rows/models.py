@@ -1,4 +1,5 @@
 import uuid
+from typing import ClassVar
 
 from django.db import models
 
@@ -12,7 +13,9 @@ class Row(models.Model):
     external_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = models.Manager()  # explicit: the project's type checker does not know this app
+    objects: ClassVar[models.Manager["Row"]] = (
+        models.Manager()
+    )  # explicit: the project's checker does not know this app
 
     def __str__(self) -> str:
         return str(self.public_id)
