@@ -58,7 +58,7 @@ def _nudge() -> None:
     from .tasks import outbox_drain_task
 
     seconds = settings.OUTBOX_NUDGE_MS / 1000
-    if seconds <= 0 or settings.CELERY_TASK_ALWAYS_EAGER:
+    if seconds <= 0 or outbox_drain_task.app.conf.task_always_eager:  # eager (tests): drain now, every time
         _publish(outbox_drain_task, countdown=None)
         return
     now = time.monotonic()

@@ -5,6 +5,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def reinstall_day_count_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to alter a field, and the rebuild drops its triggers (the dashboard's day
+    counts, govservice/rollups.py): install them again. On PostgreSQL they are untouched; reinstalling is
+    harmless (the same function and triggers, replaced)."""
+    from govservice import rollups
+
+    rollups.install(schema_editor.connection, rollups.COMPLAINTS)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -112,4 +121,5 @@ class Migration(migrations.Migration):
             model_name='complaint',
             index=models.Index(condition=models.Q(('contact_phone_hash', ''), _negated=True), fields=['contact_phone_hash'], name='complaint_phone_hash'),
         ),
+        migrations.RunPython(reinstall_day_count_triggers, migrations.RunPython.noop),
     ]

@@ -36,8 +36,10 @@ def test_a_rolled_back_write_leaves_no_message_and_nudges_nothing(handled, no_nu
 
 
 @pytest.mark.django_db(transaction=True)
-def test_committed_messages_are_run_in_order_and_deleted(handled, no_nudge, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def test_committed_messages_are_run_in_order_and_deleted(handled, no_nudge, settings, monkeypatch):
+    from govservice.celery import app
+
+    app.conf.task_always_eager = False  # reset by the autouse fixture of tests/conftest.py
     settings.OUTBOX_NUDGE_MS = 1000
     outbox._next_nudge_at = 0.0
     for n in range(3):

@@ -302,9 +302,10 @@ def test_without_eager_celery_a_complaint_post_ends_with_its_commit_and_the_drai
     """As in production: after the commit the request only nudges a drain (at most once a second); the feed
     entry is written by the drain, from the outbox row committed with the complaint."""
     from govservice import outbox
+    from govservice.celery import app
     from intake.models import FeedEntry
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False  # reset by the autouse fixture of tests/conftest.py
     settings.OUTBOX_NUDGE_MS = 1000
     nudges: list[float | None] = []
     monkeypatch.setattr(outbox, "_publish", lambda task, *, countdown: nudges.append(countdown))
@@ -317,10 +318,8 @@ def test_without_eager_celery_a_complaint_post_ends_with_its_commit_and_the_drai
     assert "INSERT intake_feedentry" not in statements and statements.count("INSERT govservice_outboxmessage") == 3
     assert nudges == [1.0]  # one delayed drain for the three
     assert not FeedEntry.objects.exists()
-    from django.test.utils import override_settings
-
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):  # the worker's drain: the received task runs here
-        assert outbox.outbox_drain_all() == 3
+    app.conf.task_always_eager = True  # the worker's drain: the received task runs here
+    assert outbox.outbox_drain_all() == 3
     assert sorted(FeedEntry.objects.values_list("external_id", flat=True)) == ["N-0", "N-1", "N-2"]
     assert not OutboxMessage.objects.exists()
 
