@@ -52,20 +52,8 @@ def role_groups_sync(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS)
                 .first()
             )
             if permission is None:
-                if apps is not global_apps and not _model_exists(apps, app_label, codename.split("_", 1)[1]):
-                    # A data migration's historical registry predates this model: the run after
-                    # `migrate` (post_migrate, with the real registry) gives the group its permissions.
-                    continue
                 raise LookupError(f"role group {group.name}: no permission {dotted} (a model renamed?)")
             permissions.append(permission)
         group.permissions.set(permissions)
         ids[group.name] = group.id
     return ids
-
-
-def _model_exists(apps: Apps, app_label: str, model_name: str) -> bool:
-    try:
-        apps.get_model(app_label, model_name)
-    except LookupError:
-        return False
-    return True
