@@ -38,6 +38,8 @@ from .models import (
     EvaluationDayCount,
     EvaluationLevel,
     EvaluationTag,
+    WorkOrder,
+    WorkOrderEvent,
 )
 from .rota import DutyWeek as DutyWeek
 from .rota import duty_week as duty_week
@@ -395,3 +397,38 @@ def complaint_verdict_counts_by_staff(
         centre_id=centre_id, staff_id__isnull=False, received_at__gte=start, received_at__lt=end, kind="complaint"
     ).exclude(status="merged")
     return list(complaints.values("staff_id").annotate(**annotations).order_by())
+
+
+# --- 12345 work orders -------------------------------------------------------------------------
+
+
+def work_order_by_number(*, channel: Channel, order_no: str) -> WorkOrder | None:
+    """The hotline platform's order (its channel and order number), for the platform's own pushes."""
+    return WorkOrder.objects.filter(channel=channel, order_no=order_no).select_related("complaint").first()
+
+
+def work_order_of(complaint: Complaint) -> WorkOrder | None:
+    return WorkOrder.objects.filter(complaint_id=complaint.id).first()
+
+
+def work_order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    return order.events.select_related("actor")
+
+
+def work_order_extensions_waiting_for(*, user: User) -> QuerySet[WorkOrder]:
+    """Extension requests (延期申请) in the user's scope that wait for a leader's decision, oldest first."""
+    complaints = complaint_list_for(user=user)
+    return (
+        WorkOrder.objects.filter(status=WorkOrder.Status.EXTENSION_REQUESTED, complaint__in=complaints)
+        .select_related("complaint", "complaint__centre", "extension_requested_by")
+        .order_by("extension_requested_at", "id")
+    )
+
+
+def work_order_extension_get_for(*, user: User, work_order_id: int) -> WorkOrder:
+    return get_object_or_404(
+        WorkOrder.objects.filter(complaint__in=complaint_list_for(user=user)).select_related(
+            "complaint", "complaint__centre", "extension_requested_by"
+        ),
+        id=work_order_id,
+    )

@@ -22,3 +22,11 @@ record_changed = Signal()
 #     sender: `Complaint`; instance: the complaint as the service left it; old_verdict: the verdict before.
 # Development re-computes a not yet locked service-star month (a verdict gives points back or takes them).
 complaint_verdict_changed = Signal()
+
+# A 12345 work order took a step (complaints/services/work_orders.py): its arrival, a step by staff or a
+# leader, or the hotline's callback. Sent INSIDE the step's transaction, right after its history row, so a
+# receiver can queue the hotline's send-back in the same transaction (the outbox row commits with the
+# step or not at all). A receiver writes rows only, never does network I/O; if it raises, the step is
+# rolled back and the caller sees the error.
+#     sender: `WorkOrder`; work_order: the order as the step left it; event: its `WorkOrderEvent`.
+work_order_changed = Signal()

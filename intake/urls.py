@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from . import api, views
+from . import api, views, work_order_api
 from .open311 import views as open311
 
 app_name = "intake"
@@ -23,6 +23,12 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/webhooks/deliveries/", api.WebhookDeliveryListApi.as_view(), name="intake-webhook-deliveries"),
     path("intake/webhooks/<str:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
+    path("intake/work-orders/", work_order_api.WorkOrderCreateApi.as_view(), name="intake-work-order-create"),
+    path(
+        "intake/work-orders/<str:order_no>/callbacks/",
+        work_order_api.WorkOrderCallbackApi.as_view(),
+        name="intake-work-order-callback",
+    ),
 ]
 
 # Any suffix reaches the view, which answers an unknown format with a 404 in the spec's error shape.
