@@ -183,8 +183,7 @@ def work_order_transition(
             raise ValidationFailed(
                 _("延期天数须为 1 至 %(n)d 个工作日。") % {"n": max(left, 0)}
                 if left > 0
-                else _("已用满最长延期 %(n)d 个工作日，不能再申请延期。")
-                % {"n": policy.work_order_extension_max_days},
+                else _("已用满最长延期 %(n)d 个工作日，不能再申请延期。") % {"n": policy.work_order_extension_max_days},
                 field="days",
             )
         order.extension_days, order.extension_reason = days, note
@@ -264,4 +263,3 @@ def work_order_transition(
         callback_result=callback_result if action == Action.CALLBACK else "",
     )
     return order
-

@@ -182,7 +182,10 @@ def test_the_change_is_announced_inside_the_steps_transaction(centre, window_sta
         _take(order, Action.SIGN, staff=window_staff, leader=leader)
     finally:
         signals.work_order_changed.disconnect(dispatch_uid="test-work-order-changed")
-    assert [(a, s) for a, s, _atomic in seen] == [(Action.RECEIVE, Status.AWAITING_SIGN), (Action.SIGN, Status.HANDLING)]
+    assert [(a, s) for a, s, _atomic in seen] == [
+        (Action.RECEIVE, Status.AWAITING_SIGN),
+        (Action.SIGN, Status.HANDLING),
+    ]
     assert all(atomic for _a, _s, atomic in seen)
 
 
