@@ -444,6 +444,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- intake: webhook deliveries to channels; purge of expired idempotency keys.
     # Every minute: re-queue webhook deliveries that are due but whose message was lost (worker crash).
     "intake-webhook-deliver-due": {"task": "intake.tasks.webhook_deliver_due", "schedule": 60.0},
+    # Every minute: send the platform outbox's due messages (12345, the provincial 好差评 platform) and put back
+    # messages whose worker died mid-request; a platform that was down gets everything it missed, in order.
+    "intake-platform-send-due": {"task": "intake.tasks.platform_send_due", "schedule": 60.0},
     # Every hour: delete Idempotency-Key records older than 48 hours (retries are honoured for at least 24 h).
     "intake-idempotency-purge": {"task": "intake.tasks.idempotency_keys_purge", "schedule": 60 * 60.0},
     # Every hour: delete import files left behind (a killed task, a rejected batch past IMPORT_FILE_KEEP_HOURS, a
@@ -519,6 +522,26 @@ SMS_DISPATCH_MAX_IN_FLIGHT = env_int("SMS_DISPATCH_MAX_IN_FLIGHT", 10_000)
 # otherwise internal (govservice/outbound.py), comma-separated CIDRs: e.g. an on-premises SMS gateway
 # "10.20.0.5/32". Empty: only public addresses.
 OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+
+# --- External platforms (intake/platforms: the outbox to 12345, the provincial 好差评 platform) -------------
+
+# Platform codes this deployment may talk to; each reads PLATFORM_<CODE>_URL and PLATFORM_<CODE>_SECRET (the
+# HMAC-SHA256 key shared with that platform). A platform without both keeps its messages queued, unsent.
+PLATFORM_CODES = env_list("PLATFORM_CODES", ["hotline", "province"])
+PLATFORM_ENDPOINTS: dict[str, dict[str, str]] = {
+    code: {"url": env_str(f"PLATFORM_{code.upper()}_URL"), "secret": env_str(f"PLATFORM_{code.upper()}_SECRET")}
+    for code in PLATFORM_CODES
+}
+# Plain http to a platform (development and tests only; production platforms are https).
+PLATFORM_ALLOW_HTTP = env_bool("PLATFORM_ALLOW_HTTP", DEBUG)
+PLATFORM_CONNECT_TIMEOUT_SECONDS = env_int("PLATFORM_CONNECT_TIMEOUT_SECONDS", 5)
+PLATFORM_READ_TIMEOUT_SECONDS = env_int("PLATFORM_READ_TIMEOUT_SECONDS", 15)
+# Back-off doubles from 30 s up to this; with 120 attempts a message keeps trying for about two and a half days
+# before it fails and waits for a person (the reconciliation page's retry).
+PLATFORM_MAX_BACKOFF_SECONDS = env_int("PLATFORM_MAX_BACKOFF_SECONDS", 1800)
+PLATFORM_MAX_ATTEMPTS = env_int("PLATFORM_MAX_ATTEMPTS", 120)
+# A message "sending" longer than this lost its worker and is queued again (same message id: no duplicate).
+PLATFORM_SENDING_TIMEOUT_SECONDS = env_int("PLATFORM_SENDING_TIMEOUT_SECONDS", 600)
 
 # --- Logging -----------------------------------------------------------------------------
 

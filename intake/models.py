@@ -260,3 +260,8 @@ class HotlinePlatform(TimeStampedModel):
     @staticmethod
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
+
+
+# The platform outbox lives in its own package; imported here so Django registers its models.
+from .platforms.models import PlatformMessage as PlatformMessage  # noqa: E402
+from .platforms.models import PlatformStream as PlatformStream  # noqa: E402

@@ -62,3 +62,24 @@ def import_files_purge_task() -> int:
     from .importing import import_files_purge
 
     return import_files_purge()
+
+
+@shared_task(acks_late=True)
+def platform_send(platform: str) -> int:
+    """Send one platform's due messages (after a commit that queued one, and from the beat)."""
+    from .platforms.outbox import platform_send_pending
+
+    return platform_send_pending(platform=platform)
+
+
+@shared_task
+def platform_send_due() -> int:
+    """Every minute: put back messages whose worker died, then send every platform's due messages."""
+    from .platforms.outbox import platform_messages_reap, platforms_with_due_messages
+    from .platforms.registry import platform_codes
+
+    platform_messages_reap()
+    due = [code for code in platforms_with_due_messages() if code in platform_codes()]
+    for code in due:
+        platform_send.delay(code)
+    return len(due)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('complaints', '0013_hotline_work_orders'),
-        ('intake', '0006_privprobe_scrub_free_text'),
+        ('intake', '0007_platforms_outbox'),
     ]
 
     operations = [
