@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -34,10 +35,12 @@ from rest_framework.request import Request
 
 from complaints import selectors as complaint_selectors
 from complaints import services as complaint_services
-from complaints.models import Complaint, WorkOrder
+from complaints.models import Complaint, WorkOrder, WorkOrderEvent
 from govservice.exceptions import NotFound
 
 from .models import HotlinePlatform
+from .platforms.outbox import platform_message_enqueue
+from .platforms.registry import PlatformAdapter, platform_codes, platform_register
 from .submit import complaint_receive
 
 logger = logging.getLogger(__name__)
@@ -194,3 +197,55 @@ def work_order_attach_imported(*, complaint: Complaint) -> None:
     """A row of a platform channel's file: the complaint gets its work order (same key as the push)."""
     if complaint.external_id:
         complaint_services.work_order_attach(complaint=complaint, order_no=complaint.external_id)
+
+
+# --- the send-back: every step of a work order to its hotline, through the platform outbox ----------
+
+# The outbox's platform code for the 12345 hotline (its URL and secret: PLATFORM_HOTLINE_URL / _SECRET).
+HOTLINE_OUTBOX = "hotline"
+
+
+def work_order_message(order: WorkOrder, event: WorkOrderEvent, platform: HotlinePlatform) -> dict[str, Any]:
+    """What the hotline reads of one step: plain JSON, free text as stored (scrubbed: phone and ID numbers
+    masked), no citizen's contact data."""
+    return {
+        "platform": platform.code,
+        "order_no": order.order_no,
+        "tracking_no": order.complaint.tracking_no,
+        "action": event.action,
+        "status": order.status,
+        "previous_status": event.old_status,
+        "occurred_at": timezone.localtime(event.created_at).isoformat(),
+        "note": event.note,
+        "extension_days": event.days,
+        "handle_due_at": timezone.localtime(order.handle_due_at).isoformat(),
+        "round": order.rounds,
+        "centre": order.complaint.centre.code,
+    }
+
+
+def on_work_order_changed(sender: type, work_order: WorkOrder, event: WorkOrderEvent, **kwargs: Any) -> None:
+    """Receiver of `complaints.signals.work_order_changed`, inside the step's transaction: queue the step for
+    the hotline in the same transaction (it leaves after commit, in order per order number).
+
+    A step the hotline itself pushed (the order's arrival, its callback result) is not sent back: the
+    hotline is where it came from. An order of a channel that is no platform's has nobody to tell.
+    """
+    if event.by_platform:
+        return
+    platform = HotlinePlatform.objects.filter(channel_id=work_order.channel_id).first()
+    if platform is None:
+        return
+    platform_message_enqueue(
+        platform=HOTLINE_OUTBOX,
+        centre=work_order.complaint.centre_id,
+        stream_key=work_order.order_no,
+        kind=f"work_order.{event.action}",
+        payload=work_order_message(work_order, event, platform),
+    )
+
+
+def register_outbox() -> None:
+    """The hotline as a platform of the outbox (one message a request, the outbox's default body)."""
+    if HOTLINE_OUTBOX not in platform_codes():
+        platform_register(PlatformAdapter(code=HOTLINE_OUTBOX, label=gettext_lazy("12345热线平台"), batch_size=1))
