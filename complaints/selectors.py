@@ -44,6 +44,7 @@ from .models import (
 from .rota import DutyWeek as DutyWeek
 from .rota import duty_week as duty_week
 from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluation_ids
+from .work_orders_text import work_order_step_summary as work_order_step_summary
 
 LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from .models import WorkOrder
 
 
-def step_summary(order: WorkOrder, action: str, data: dict[str, Any]) -> str:
+def work_order_step_summary(order: WorkOrder, action: str, data: dict[str, Any]) -> str:
     names = {"no": order.order_no, "days": data.get("days") or order.extension_days or 0}
     texts = {
         WorkOrder.Action.SIGN: _("签收工单 %(no)s：办理时限开始由本中心负责，签收结果将报送12345热线。"),

@@ -198,6 +198,7 @@ def import_rows(
                                 channel=channel, data=serializer.validated_data, centre=centre, from_api=False
                             )
                             if work_orders:
+                                assert isinstance(record, Complaint)  # noqa: S101 - a hotline row
                                 work_order_attach_imported(complaint=record)
                         result.imported += 1
                     except DomainError as exc:

@@ -23,7 +23,7 @@ from .. import selectors, services
 from ..forms import WorkOrderStepForm
 from ..models import Complaint, WorkOrder
 from ..work_order_clock import stage_clock
-from ..work_orders_text import step_summary
+from ..work_orders_text import work_order_step_summary
 
 STAFF_STEPS = (
     WorkOrder.Action.SIGN,
@@ -44,7 +44,7 @@ class Step:
 def allowed_steps(user: User, order: WorkOrder) -> list[str]:
     """The steps the state table allows now that this user may take (the hotline's callback never)."""
     table = WorkOrder.TRANSITIONS[order.status]
-    steps = []
+    steps: list[str] = []
     if access.can_handle_work_order(user, order):
         steps += [a for a in STAFF_STEPS if a in table]
     if access.can_decide_work_order_extension(user, order):
@@ -69,14 +69,16 @@ def work_order_context(
         steps.append(Step(action=action, label=str(WorkOrder.Action(action).label), form=form))
     events = list(selectors.work_order_events(order))
     for event in events:
-        event.label = WorkOrder.Action(event.action).label
+        event.label = WorkOrder.Action(event.action).label  # type: ignore[attr-defined]
     return {
         "work_order": order,
         "wo_clock": stage_clock(order, timezone.now()),
         "wo_steps": steps,
         "wo_events": events,
         "wo_confirm": confirming,
-        "wo_confirm_what": step_summary(order, confirming.action, confirming.cleaned_data) if confirming else "",
+        "wo_confirm_what": work_order_step_summary(order, confirming.action, confirming.cleaned_data)
+        if confirming
+        else "",
     }
 
 

@@ -25,8 +25,8 @@ Action, Status = WorkOrder.Action, WorkOrder.Status
 STEPS = [a for a in Action.values if a != Action.RECEIVE]
 
 
-def _at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH)
+def _at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
 def _take(order: WorkOrder, action: str, *, staff, leader, **kwargs) -> WorkOrder:
@@ -44,11 +44,12 @@ def _take(order: WorkOrder, action: str, *, staff, leader, **kwargs) -> WorkOrde
 
 def _put(order: WorkOrder, status: str) -> None:
     """Set a status directly (the walk's starting point), with the complaint in the matching status."""
-    complaint_status = {
+    statuses: dict[str, str] = {
         Status.ANSWERED: Complaint.Status.REPLIED,
         Status.CLOSED: Complaint.Status.CLOSED,
         Status.RETURNED: Complaint.Status.RETURNED,
-    }.get(status, Complaint.Status.ASSIGNED)
+    }
+    complaint_status = statuses.get(status, Complaint.Status.ASSIGNED)
     extension = {"extension_days": 2} if status == Status.EXTENSION_REQUESTED else {}
     WorkOrder.objects.filter(id=order.id).update(status=status, **extension)
     Complaint.objects.filter(id=order.complaint_id).update(status=complaint_status)
