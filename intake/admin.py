@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govservice.admin_scoping import CentreScopedAdmin
 
-from .models import ChannelKey, FeedEntry, ImportBatch, WebhookDelivery, WebhookSubscription
+from .models import ChannelKey, FeedEntry, HotlinePlatform, ImportBatch, WebhookDelivery, WebhookSubscription
 from .services import channel_key_create, channel_key_revoke, channel_key_set_rate
 
 
@@ -83,6 +83,16 @@ class WebhookSubscriptionAdmin(CentreScopedAdmin, admin.ModelAdmin):
     search_fields = ("url", "channel__name")
     list_display = ("channel", "url", "is_active", "created_at")
     list_filter = ("is_active", "channel")
+
+
+@admin.register(HotlinePlatform)
+class HotlinePlatformAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """A 12345 platform that pushes signed work orders (intake/work_orders.py); its secret verifies them."""
+
+    centre_path = "channel__centres"
+    search_fields = ("code", "name")
+    list_display = ("code", "name", "channel", "is_active", "created_at")
+    list_filter = ("is_active",)
 
 
 @admin.register(WebhookDelivery)

@@ -51,7 +51,7 @@ def test_a_step_needing_a_reason_without_one_is_refused_next_to_the_field(as_use
     order = work_order(centre, owner=window_staff)
     response = as_user(window_staff).post(_step_url(order, "return"), {"note": "", "confirm": "on"})
     assert response.status_code == 400
-    assert "This field is required." in response.content.decode() or "这个字段是必填项" in response.content.decode()
+    assert "该字段是必填项。" in response.content.decode()
     assert WorkOrder.objects.get(id=order.id).status == WorkOrder.Status.AWAITING_SIGN
 
 
