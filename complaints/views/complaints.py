@@ -47,11 +47,14 @@ def complaint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
     page = _page(request, filterset.qs.select_related("work_order"))
-    now, calendar = timezone.now(), WorkCalendar.load()
+    now = timezone.now()
+    calendar: WorkCalendar | None = None  # read only when the page shows a work order
     for complaint in page:
         complaint.masked_phone = mask_phone(complaint.contact_phone)
         order = getattr(complaint, "work_order", None)
-        complaint.wo_clock = stage_clock(order, now, calendar) if order is not None else None
+        if order is not None:
+            calendar = calendar or WorkCalendar.load()
+            complaint.wo_clock = stage_clock(order, now, calendar)
     return render(request, "complaints/complaint_list.html", {"filter": filterset, "page": page, "metric": metric})
 
 
