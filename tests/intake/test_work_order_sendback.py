@@ -13,7 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import WorkOrder
+from complaints.models import Complaint, WorkOrder
 from govservice.exceptions import InvalidTransition
 from intake.models import HotlinePlatform, PlatformMessage
 from intake.platforms.outbox import platform_send_pending
@@ -79,6 +79,7 @@ def test_each_step_is_sent_once_signed_and_in_order(order, leader, fake_hotline,
 def test_the_arrival_and_the_hotlines_own_callback_are_not_sent_back(order, leader, fake_hotline):
     assert not PlatformMessage.objects.exists()  # the arrival came from the hotline
     WorkOrder.objects.filter(id=order.id).update(status=WorkOrder.Status.ANSWERED)
+    Complaint.objects.filter(id=order.complaint_id).update(status=Complaint.Status.REPLIED)
     services.work_order_transition(
         work_order_id=order.id, action="callback", actor=None, by_platform=True, callback_result="satisfied"
     )
