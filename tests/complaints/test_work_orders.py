@@ -280,3 +280,10 @@ def test_the_complaints_own_reply_and_callback_refuse_a_work_order(centre, windo
     with pytest.raises(ValidationFailed):
         services.complaint_reply(complaint_id=order.complaint_id, reply="x", actor=leader)
     assert Complaint.objects.get(id=order.complaint_id).reply == ""
+
+
+def test_a_work_order_has_no_pause_for_the_citizen(centre, window_staff):
+    order = work_order(centre, owner=window_staff)
+    with pytest.raises(ValidationFailed):
+        services.complaint_wait_for_citizen(complaint_id=order.complaint_id, actor=window_staff, note="补材料")
+    assert Complaint.objects.get(id=order.complaint_id).status == Complaint.Status.RECEIVED
