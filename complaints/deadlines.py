@@ -35,8 +35,9 @@ DEFAULT_REPLY_RULES: dict[tuple[str | None, str | None], int] = {
 # A promise "by a day" means by the end of that working day.
 END_OF_WORKING_DAY = time(17, 30)
 
-# A complaint is finished when closed after the callback or merged into another.
-COMPLAINT_FINISHED = (Complaint.Status.CLOSED, Complaint.Status.MERGED)
+# A complaint is finished when closed after the callback, merged into another, or (a 12345 work order)
+# returned to the hotline as not this centre's.
+COMPLAINT_FINISHED = (Complaint.Status.CLOSED, Complaint.Status.MERGED, Complaint.Status.RETURNED)
 # Its reply clock runs while it waits for an answer; it stops while the citizen is asked for more
 # (WAITING_CITIZEN) and once replied (a re-opened one gets a new clock).
 COMPLAINT_AWAITING_REPLY = (Complaint.Status.RECEIVED, Complaint.Status.ASSIGNED, Complaint.Status.REOPENED)

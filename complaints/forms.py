@@ -13,7 +13,7 @@ from rectification.selectors import no_problems, problems_of
 from staff.models import Role
 from staff.selectors import active_staff_of, active_staff_with_roles, no_staff
 
-from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag
+from .models import BadReview, Complaint, DutySlot, Escalation, EvaluationLevel, EvaluationTag, WorkOrder
 from .rota import rota_headers_shown
 
 PHONE_RE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
@@ -258,3 +258,27 @@ class ReassignForm(forms.Form):
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "owner").queryset = active_staff_of(centre_id=centre_id).order_by("username")
+
+
+class WorkOrderStepForm(forms.Form):
+    """One step of a 12345 work order. Sent first without `confirm` (it only asks to confirm), then with it."""
+
+    note = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+    days = forms.IntegerField(label=_("延期工作日数"), min_value=1, max_value=60, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        needs_reason = action in WorkOrder.REASON_REQUIRED
+        self.fields["note"].required = needs_reason
+        if action == WorkOrder.Action.ANSWER:
+            self.fields["note"].label = _("办结答复")
+        elif not needs_reason:
+            self.fields["note"].label = _("说明（可不填）")
+        if action == WorkOrder.Action.REQUEST_EXTENSION:
+            self.fields["days"].required = True
+        else:
+            del self.fields["days"]
+        if action == WorkOrder.Action.SIGN:
+            del self.fields["note"]

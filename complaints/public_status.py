@@ -131,6 +131,8 @@ def public_timeline(complaint: Complaint) -> list[TimelineEntry]:
             entries.append(TimelineEntry(event.created_at, _("已办结")))
         elif new == Complaint.Status.MERGED:
             entries.append(TimelineEntry(event.created_at, _("已与相同的反映合并办理")))
+        elif new == Complaint.Status.RETURNED:
+            entries.append(TimelineEntry(event.created_at, _("已退回12345热线重新派单")))
         elif by_citizen and complaint.citizen_rating is not None and not new:
             label = EvaluationLevel(complaint.citizen_rating).label
             entries.append(TimelineEntry(event.created_at, _("您评价了办理结果：%(level)s") % {"level": label}))

@@ -38,10 +38,13 @@ from .models import (
     EvaluationDayCount,
     EvaluationLevel,
     EvaluationTag,
+    WorkOrder,
+    WorkOrderEvent,
 )
 from .rota import DutyWeek as DutyWeek
 from .rota import duty_week as duty_week
 from .self_rating import self_triggered_evaluation_ids as self_triggered_evaluation_ids
+from .work_orders_text import work_order_step_summary as work_order_step_summary
 
 LEVELS = [level for level, _label in sorted(EvaluationLevel.choices, reverse=True)]
 
@@ -402,3 +405,38 @@ def evaluation_tag_labels(*, codes: list[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(EvaluationTag.objects.filter(code__in=codes).values_list("code", "label"))
+
+
+# --- 12345 work orders -------------------------------------------------------------------------
+
+
+def work_order_by_number(*, channel: Channel, order_no: str) -> WorkOrder | None:
+    """The hotline platform's order (its channel and order number), for the platform's own pushes."""
+    return WorkOrder.objects.filter(channel=channel, order_no=order_no).select_related("complaint").first()
+
+
+def work_order_of(complaint: Complaint) -> WorkOrder | None:
+    return WorkOrder.objects.filter(complaint_id=complaint.id).first()
+
+
+def work_order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    return order.events.select_related("actor")
+
+
+def work_order_extensions_waiting_for(*, user: User) -> QuerySet[WorkOrder]:
+    """Extension requests (延期申请) in the user's scope that wait for a leader's decision, oldest first."""
+    complaints = complaint_list_for(user=user)
+    return (
+        WorkOrder.objects.filter(status=WorkOrder.Status.EXTENSION_REQUESTED, complaint__in=complaints)
+        .select_related("complaint", "complaint__centre", "extension_requested_by")
+        .order_by("extension_requested_at", "id")
+    )
+
+
+def work_order_extension_get_for(*, user: User, work_order_id: int) -> WorkOrder:
+    return get_object_or_404(
+        WorkOrder.objects.filter(complaint__in=complaint_list_for(user=user)).select_related(
+            "complaint", "complaint__centre", "extension_requested_by"
+        ),
+        id=work_order_id,
+    )

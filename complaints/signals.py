@@ -33,3 +33,11 @@ complaint_verdict_changed = Signal()
 #     instance: the evaluation (a new rating or a follow-up rating) or the bad review, as saved
 #     step:     "evaluated" | "contacted" | "verified" | "rectified" | "called_back" | "appeal_decided"
 feedback_reported = Signal()
+
+# A 12345 work order took a step (complaints/services/work_orders.py): its arrival, a step by staff or a
+# leader, or the hotline's callback. Sent INSIDE the step's transaction, right after its history row, so a
+# receiver can queue the hotline's send-back in the same transaction (the outbox row commits with the
+# step or not at all). A receiver writes rows only, never does network I/O; if it raises, the step is
+# rolled back and the caller sees the error.
+#     sender: `WorkOrder`; work_order: the order as the step left it; event: its `WorkOrderEvent`.
+work_order_changed = Signal()

@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("complaints/<uuid:public_id>/", views.complaint_detail, name="complaint-detail"),
     path("complaints/<uuid:public_id>/reveal/<str:field>/", views.complaint_reveal, name="complaint-reveal"),
     path("complaints/<uuid:public_id>/verdict/", complaint_verdict, name="complaint-verdict"),
+    path("complaints/<uuid:public_id>/work-order/<str:action>/", views.work_order_step, name="work-order-step"),
     path("complaints/<uuid:public_id>/<str:action>/", views.complaint_action, name="complaint-action"),
     path("evaluations/", views.evaluation_list, name="evaluation-list"),
     path("bad-reviews/", views.bad_review_list, name="bad-review-list"),

@@ -343,6 +343,19 @@ def can_handle_complaint(user: StaffMember, complaint: ComplaintLike) -> bool:
     return _is_one_of(user, complaint.owner_id) or can_manage_centre(user, complaint.centre_id)
 
 
+def can_handle_work_order(user: StaffMember, order: ComplaintLike) -> bool:
+    """Sign for, return, ask more time for and answer a 12345 work order: whoever may handle its
+    complaint and, while nobody answers for it yet, the centre's feedback staff (to sign for it)."""
+    if can_handle_complaint(user, order):
+        return True
+    return order.owner_id is None and can_work_on_feedback(user) and sees_centre(user, order.centre_id)
+
+
+def can_decide_work_order_extension(user: Actor | None, order: InCentre) -> bool:
+    """Approve or refuse a work order's extension request (延期审批): a leader who manages its centre."""
+    return is_leader(user) and can_manage_centre(user, order.centre_id)
+
+
 def can_handle_bad_review(user: StaffMember, bad_review: ComplaintLike) -> bool:
     """Work through a bad review (contact, verify, rectify, call back): the person answering for
     it, or a manager of its centre. Reassigning it and deciding its appeal are separate rules."""

@@ -17,6 +17,7 @@ from govservice.masking import scrub
 from .models import (
     ChannelKey,
     FeedEntry,
+    HotlinePlatform,
     ImportBatch,
     PlatformMessage,
     PlatformReconciliation,
@@ -96,6 +97,16 @@ class WebhookSubscriptionAdmin(CentreScopedAdmin, admin.ModelAdmin):
     search_fields = ("url", "channel__name")
     list_display = ("channel", "url", "is_active", "created_at")
     list_filter = ("is_active", "channel")
+
+
+@admin.register(HotlinePlatform)
+class HotlinePlatformAdmin(CentreScopedAdmin, admin.ModelAdmin):
+    """A 12345 platform that pushes signed work orders (intake/work_orders.py); its secret verifies them."""
+
+    centre_path = "channel__centres"
+    search_fields = ("code", "name")
+    list_display = ("code", "name", "channel", "is_active", "created_at")
+    list_filter = ("is_active",)
 
 
 @admin.register(WebhookDelivery)

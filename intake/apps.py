@@ -27,6 +27,14 @@ class IntakeConfig(AppConfig):
         # A control character in an Open311 request is refused in that standard's error shape.
         register_bad_input_renderer("/open311/", open311_bad_input)
 
+        # A 12345 work order took a step (sent inside its transaction): queue it for the hotline's outbox.
+        from complaints.signals import work_order_changed
+
+        from . import work_orders
+
+        work_orders.register_outbox()
+        work_order_changed.connect(work_orders.on_work_order_changed, dispatch_uid="intake-work-order-changed")
+
         # A complaint or an evaluation's handling changed (sent after commit): feed and webhooks.
         record_changed.connect(services.on_record_changed, dispatch_uid="intake-record-changed")
 

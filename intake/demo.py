@@ -20,7 +20,7 @@ from staff.demo import DemoContext
 from staff.models import Window
 
 from .importing import import_rows, read_rows
-from .models import ChannelKey, ImportBatch
+from .models import ChannelKey, HotlinePlatform, ImportBatch
 from .queue.demo import load as load_queue
 from .services import channel_key_create
 
@@ -45,6 +45,8 @@ def load(ctx: DemoContext) -> None:
         hotline = Channel.objects.filter(kind=Channel.Kind.HOTLINE, centres=centre).first()
         if hotline is not None:
             _example_import(ctx, centre, hotline)
+            if centre.code == "city":
+                _work_orders(ctx, centre, hotline)
     _queue(ctx)
 
 
@@ -109,3 +111,65 @@ def _example_import(ctx: DemoContext, centre: Centre, channel: Channel) -> None:
 def _queue(ctx: DemoContext) -> None:
     """The queue machines' demo (intake/queue/demo.py)."""
     load_queue(ctx)
+
+
+# Pushed 12345 work orders in different stages: (order number, days ago it arrived, steps taken).
+WORK_ORDERS = [
+    ("GD-DEMO-0001", 0, []),
+    ("GD-DEMO-0002", 3, ["sign"]),
+    ("GD-DEMO-0003", 4, ["sign", "request_extension"]),
+    ("GD-DEMO-0004", 2, ["sign", "answer"]),
+    ("GD-DEMO-0005", 6, ["sign", "answer", "callback"]),
+]
+
+
+def _work_orders(ctx: DemoContext, centre: Centre, channel: Channel) -> None:
+    """The city centre's hotline as a signing platform (its secret is random: set one in the admin to push)
+    and a few orders pushed through it, one per stage; the extension request waits in the leader's inbox."""
+    from complaints import services as complaint_services
+    from complaints.models import WorkOrder
+    from govservice import access
+    from govservice.exceptions import DomainError
+    from staff.models import User
+
+    from .work_orders import work_order_receive
+
+    platform, _created = HotlinePlatform.objects.get_or_create(
+        channel=channel,
+        defaults={
+            "code": f"{centre.code}-12345",
+            "name": f"{centre.name}12345热线",
+            "secret": HotlinePlatform.new_secret(),
+        },
+    )
+    leader = next((u for u in User.objects.filter(centre=centre, is_active=True) if access.is_centre_leader(u)), None)
+    if leader is None:
+        return
+    now = timezone.now()
+    for n, (order_no, days_ago, steps) in enumerate(WORK_ORDERS):
+        if WorkOrder.objects.filter(channel=channel, order_no=order_no).exists():
+            continue
+        try:
+            order, _new = work_order_receive(
+                platform=platform,
+                data={
+                    "order_no": order_no,
+                    "content": COMPLAINT_TEXTS[n % len(COMPLAINT_TEXTS)],
+                    "contact_name": ctx.person_name(),
+                    "contact_phone": ctx.phone(),
+                    "received_at": now - timedelta(days=days_ago, hours=1),
+                },
+            )
+        except DomainError:  # e.g. the days back fall in a month whose scores are locked: fewer demo orders
+            continue
+        notes = {"request_extension": "涉及两个部门会商，需延期", "answer": "已联系群众说明办理流程，并当场协调办结"}
+        for step in steps:
+            complaint_services.work_order_transition(
+                work_order_id=order.id,
+                action=step,
+                actor=None if step == "callback" else leader,
+                by_platform=step == "callback",
+                callback_result="satisfied" if step == "callback" else "",
+                note=notes.get(step, ""),
+                days=3 if step == "request_extension" else None,
+            )

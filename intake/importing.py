@@ -148,6 +148,7 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     from .submit import complaint_receive, evaluation_receive
+    from .work_orders import attaches_work_orders, work_order_attach_imported
 
     columns = HOTLINE_COLUMNS if kind == ImportBatch.Kind.HOTLINE else SURVEY_COLUMNS
     fields_by_column = {**columns, **{v: v for v in columns.values()}}
@@ -167,6 +168,8 @@ def import_rows(
 
     serializer_class = _serializer_for(kind)
     receive = complaint_receive if kind == ImportBatch.Kind.HOTLINE else evaluation_receive
+    # A 12345 platform's file: each order also gets its work order, on the push's key (channel, order number).
+    work_orders = kind == ImportBatch.Kind.HOTLINE and attaches_work_orders(channel.id)
     model = Complaint if kind == ImportBatch.Kind.HOTLINE else Evaluation
     with transaction.atomic():
         for index, row in enumerate(rows):
@@ -191,7 +194,12 @@ def import_rows(
                     try:
                         with transaction.atomic():
                             # from_api=False: staff's import of older records (submit.py, timestamps.py).
-                            receive(channel=channel, data=serializer.validated_data, centre=centre, from_api=False)
+                            record, _new = receive(
+                                channel=channel, data=serializer.validated_data, centre=centre, from_api=False
+                            )
+                            if work_orders:
+                                assert isinstance(record, Complaint)  # noqa: S101 - a hotline row
+                                work_order_attach_imported(complaint=record)
                         result.imported += 1
                     except DomainError as exc:
                         column = column_of.get(exc.field or "", exc.field or "")

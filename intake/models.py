@@ -234,6 +234,34 @@ class ImportBatch(TimeStampedModel):
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
+class HotlinePlatform(TimeStampedModel):
+    """A 12345 hotline platform that pushes work orders, signed with its own secret (intake/work_orders.py).
+
+    Its orders arrive on its channel (a channel of kind "hotline"): the order number is unique per
+    channel, so a pushed order and the same order in a batch file of that channel are one complaint.
+    """
+
+    code = models.SlugField(_("平台编码"), max_length=40, unique=True, help_text=_("请求头 X-Hotline-Platform 的值"))
+    name = models.CharField(_("名称"), max_length=100)
+    channel = models.OneToOneField(
+        Channel, verbose_name=_("渠道"), on_delete=models.PROTECT, related_name="hotline_platform"
+    )
+    secret = EncryptedCharField(_("签名密钥"), help_text=_("用于 HMAC-SHA256 签名，请与热线平台安全交换"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("12345热线平台")
+        verbose_name_plural = _("12345热线平台")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
+
+
 # The queue machines' models and the platform outbox's live in their own packages; imported here so that
 # Django registers them.
 from .platforms.models import PlatformMessage, PlatformReconciliation, PlatformStream  # noqa: E402
@@ -242,6 +270,7 @@ from .queue.models import QueueDevice, QueueEvent, QueueSettings, QueueTicket  #
 __all__ = [
     "ChannelKey",
     "FeedEntry",
+    "HotlinePlatform",
     "IdempotencyRecord",
     "ImportBatch",
     "PlatformMessage",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.views.generic import RedirectView
 
-from . import api, views
+from . import api, views, work_order_api
 from .open311 import views as open311
 from .platforms import views as platforms
 from .queue import api as queue_api
@@ -35,6 +35,12 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/webhooks/<str:subscription_id>/", api.WebhookDeleteApi.as_view(), name="intake-webhook-delete"),
     path("intake/status/<str:tracking_no>/", api.StatusLookupApi.as_view(), name="intake-status"),
     path("queue/events/", queue_api.QueueEventBatchApi.as_view(), name="queue-events"),
+    path("intake/work-orders/", work_order_api.WorkOrderCreateApi.as_view(), name="intake-work-order-create"),
+    path(
+        "intake/work-orders/<str:order_no>/callbacks/",
+        work_order_api.WorkOrderCallbackApi.as_view(),
+        name="intake-work-order-callback",
+    ),
 ]
 
 # Any suffix reaches the view, which answers an unknown format with a 404 in the spec's error shape.

@@ -21,6 +21,7 @@ from .evaluations import (
 )
 from .one_rating import OneRatingPolicy, Screening
 from .reveals import TextAccess
+from .work_orders import WorkOrder, WorkOrderEvent
 
 __all__ = [
     "ActorKind",
@@ -46,4 +47,6 @@ __all__ = [
     "EvaluationTag",
     "FeedbackPolicy",
     "TextAccess",
+    "WorkOrder",
+    "WorkOrderEvent",
 ]

@@ -56,6 +56,12 @@ class FeedbackPolicy(TimeStampedModel):
         _("短信评价邀请间隔(天)"), default=30, help_text=_("同一手机号在此期间内最多收到一次评价邀请")
     )
     duplicate_window_days = models.PositiveSmallIntegerField(_("重复投诉判定天数"), default=7)
+    # 12345 work orders (practice.md §3, 山东): sign for it in 1, handle and answer in 5, return a
+    # mis-routed order within 2, extend by at most 10 working days.
+    work_order_sign_days = models.PositiveSmallIntegerField(_("工单签收时限(工作日)"), default=1)
+    work_order_handle_days = models.PositiveSmallIntegerField(_("工单办理时限(工作日)"), default=5)
+    work_order_return_days = models.PositiveSmallIntegerField(_("工单退回时限(工作日)"), default=2)
+    work_order_extension_max_days = models.PositiveSmallIntegerField(_("工单最长延期(工作日)"), default=10)
 
     class Meta:
         verbose_name = _("评价与投诉时限设置")

@@ -38,6 +38,8 @@ class Complaint(TimeStampedModel):
         # The reply clock stops while the citizen is asked for more (补充材料/说明): see
         # complaints/services/waiting.py; resuming returns to the status it left.
         WAITING_CITIZEN = "waiting_citizen", _("待群众补充")
+        # A 12345 work order returned to the hotline as not this centre's (退回): finished here.
+        RETURNED = "returned", _("已退回热线")
 
     class Verdict(models.TextChoices):
         """What verification found (核实结论); blank while the complaint is still being examined."""
@@ -50,13 +52,16 @@ class Complaint(TimeStampedModel):
     FOUNDED_VERDICTS: ClassVar[frozenset[str]] = frozenset({Verdict.FOUNDED, Verdict.PARTLY})
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.MERGED, Status.WAITING_CITIZEN}),
-        Status.ASSIGNED: frozenset({Status.REPLIED, Status.MERGED, Status.WAITING_CITIZEN}),
+        Status.RECEIVED: frozenset(
+            {Status.ASSIGNED, Status.REPLIED, Status.MERGED, Status.WAITING_CITIZEN, Status.RETURNED}
+        ),
+        Status.ASSIGNED: frozenset({Status.REPLIED, Status.MERGED, Status.WAITING_CITIZEN, Status.RETURNED}),
         Status.REPLIED: frozenset({Status.CLOSED, Status.REOPENED}),
         Status.REOPENED: frozenset({Status.ASSIGNED, Status.REPLIED, Status.WAITING_CITIZEN}),
         Status.WAITING_CITIZEN: frozenset({Status.RECEIVED, Status.ASSIGNED, Status.REOPENED}),
         Status.CLOSED: frozenset(),
         Status.MERGED: frozenset(),
+        Status.RETURNED: frozenset(),
     }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -54,6 +54,7 @@ from .evaluations import (
 from .reveal import can_reveal_text, feedback_text_reveal
 from .verdicts import complaint_verdict_set
 from .waiting import complaint_resume, complaint_wait_for_citizen
+from .work_orders import work_order_attach, work_order_transition
 
 __all__ = [
     "can_reveal_text",
@@ -88,4 +89,6 @@ __all__ = [
     "evaluation_submit_once",
     "record_changed_after_commit",
     "suggest_category",
+    "work_order_attach",
+    "work_order_transition",
 ]

@@ -20,7 +20,7 @@ from rectification.models import Problem
 from staff.models import User, Window
 
 from ..deadlines import complaint_set_reply_due
-from ..models import Channel, Complaint, ComplaintEvent, Evaluation, FeedbackPolicy
+from ..models import Channel, Complaint, ComplaintEvent, Evaluation, FeedbackPolicy, WorkOrder
 from .common import (
     _check_channel,
     _check_same_centre,
@@ -205,6 +205,13 @@ def _complaint_move(complaint: Complaint, to: str, *, actor: User | None, note: 
     record_changed_after_commit(complaint)
 
 
+def _refuse_if_work_order(complaint: Complaint) -> None:
+    """A 12345 work order is answered through its own steps and called back by the hotline (the
+    hotline reads both): complaints/services/work_orders.py."""
+    if WorkOrder.objects.filter(complaint_id=complaint.id).exists():
+        raise ValidationFailed(_("12345工单请通过工单操作办结，回访结果由热线推送。"))
+
+
 def _require_complaint_staff(actor: User, complaint: Complaint) -> None:
     if not access.can_handle_complaint(actor, complaint):
         raise NotPermitted()
@@ -269,6 +276,7 @@ def complaint_assign(*, complaint_id: int, department: Department, owner: User, 
 def complaint_reply(*, complaint_id: int, reply: str, actor: User) -> Complaint:
     complaint = _lock_complaint(complaint_id)
     _require_complaint_staff(actor, complaint)
+    _refuse_if_work_order(complaint)
     if not reply.strip():
         raise ValidationFailed(_("请填写答复内容。"), field="reply")
     _complaint_move(complaint, Complaint.Status.REPLIED, actor=actor, note=reply.strip())
@@ -283,6 +291,7 @@ def complaint_callback(*, complaint_id: int, satisfied: bool, note: str, actor: 
     """The callback: a satisfied citizen closes the matter; an unsatisfied one re-opens it."""
     complaint = _lock_complaint(complaint_id)
     _require_complaint_staff(actor, complaint)
+    _refuse_if_work_order(complaint)
     to = Complaint.Status.CLOSED if satisfied else Complaint.Status.REOPENED
     _complaint_move(complaint, to, actor=actor, note=(_("回访满意") if satisfied else _("回访不满意")) + f"：{note}")
     complaint.callback_satisfied = satisfied

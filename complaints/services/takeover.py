@@ -13,7 +13,7 @@ from staff.models import User
 
 from ..models import BadReview, Complaint, ComplaintEvent, EvaluationEvent
 
-COMPLAINT_CLOSED = frozenset({Complaint.Status.CLOSED, Complaint.Status.MERGED})
+COMPLAINT_CLOSED = frozenset({Complaint.Status.CLOSED, Complaint.Status.MERGED, Complaint.Status.RETURNED})
 BAD_REVIEW_CLOSED = frozenset({BadReview.Status.CLOSED, BadReview.Status.EXCLUDED})
 
 

@@ -13,7 +13,7 @@ from staff.models import User
 
 from ..deadlines import complaint_set_reply_due, paused_working_days, reply_warning_level_reached
 from ..models import Complaint
-from .complaints import _complaint_move, _lock_complaint
+from .complaints import _complaint_move, _lock_complaint, _refuse_if_work_order
 
 
 @transaction.atomic
@@ -24,6 +24,8 @@ def complaint_wait_for_citizen(*, complaint_id: int, actor: User, note: str = ""
         raise NotPermitted()
     if complaint.status == Complaint.Status.WAITING_CITIZEN:
         return complaint  # a repeated request is a no-op
+    # A 12345 work order's clocks are the hotline's: they have no pause (its extension request is the way).
+    _refuse_if_work_order(complaint)
     previous = complaint.status
     _complaint_move(complaint, Complaint.Status.WAITING_CITIZEN, actor=actor, note=note.strip())
     complaint.paused_at, complaint.paused_from = timezone.now(), previous

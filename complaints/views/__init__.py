@@ -19,6 +19,7 @@ from .evaluations import bad_review_action, bad_review_detail, bad_review_list, 
 from .overview import overview, report
 from .reveal import bad_review_reveal, complaint_reveal, escalation_reveal
 from .windows import window_qr_list, window_qr_print, window_qr_svg
+from .work_orders import work_order_step
 
 __all__ = [
     "bad_review_action",
@@ -45,4 +46,5 @@ __all__ = [
     "window_qr_list",
     "window_qr_print",
     "window_qr_svg",
+    "work_order_step",
 ]

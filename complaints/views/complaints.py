@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from govservice import access, metrics
 from govservice.categories import ProblemCategory
 from govservice.masking import mask_name, mask_phone, scrub
+from govservice.workdays import WorkCalendar
 from staff.http import AuthenticatedHttpRequest
 
 from .. import selectors, services
@@ -29,9 +30,12 @@ from ..forms import (
     MergeForm,
     ReplyForm,
     WaitForm,
+    WorkOrderStepForm,
 )
 from ..models import Complaint
+from ..work_order_clock import stage_clock
 from .common import _labelled, _page, _run
+from .work_orders import work_order_context
 
 
 @login_required
@@ -42,19 +46,29 @@ def complaint_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.user,
     )
     filterset = ComplaintFilter(request.GET, queryset=queryset, request=request)
-    page = _page(request, filterset.qs)
+    page = _page(request, filterset.qs.select_related("work_order"))
+    now = timezone.now()
+    calendar: WorkCalendar | None = None  # read only when the page shows a work order
     for complaint in page:
         complaint.masked_phone = mask_phone(complaint.contact_phone)
+        order = getattr(complaint, "work_order", None)
+        if order is not None:
+            calendar = calendar or WorkCalendar.load()
+            complaint.wo_clock = stage_clock(order, now, calendar)
     return render(request, "complaints/complaint_list.html", {"filter": filterset, "page": page, "metric": metric})
 
 
-@login_required
-def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> HttpResponse:
-    complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
+def complaint_detail_context(
+    request: AuthenticatedHttpRequest,
+    complaint: Complaint,
+    *,
+    work_order_confirming: WorkOrderStepForm | None = None,
+    work_order_failed: WorkOrderStepForm | None = None,
+) -> dict[str, Any]:
     centre_id = complaint.centre_id
     duplicates = services.complaint_duplicates(complaint)
     suggestion = services.suggest_category(complaint.content)
-    context = {
+    return {
         "complaint": complaint,
         "masked_phone": mask_phone(complaint.contact_phone),
         "masked_name": mask_name(complaint.contact_name),
@@ -78,8 +92,14 @@ def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> Ht
         "sources": complaint.merged_sources.select_related("channel"),
         "can_manage": access.can_manage_centre(request.user, centre_id),
         "can_reveal_text": services.can_reveal_text(complaint, request.user),
+        **work_order_context(request.user, complaint, confirming=work_order_confirming, failed=work_order_failed),
     }
-    return render(request, "complaints/complaint_detail.html", context)
+
+
+@login_required
+def complaint_detail(request: AuthenticatedHttpRequest, public_id: object) -> HttpResponse:
+    complaint = selectors.complaint_get_for(user=request.user, public_id=public_id)
+    return render(request, "complaints/complaint_detail.html", complaint_detail_context(request, complaint))
 
 
 @login_required

@@ -12,6 +12,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import selectors as complaints_selectors
+from complaints.models import WorkOrder
 from development.models import ScoreAppeal
 from rectification import selectors as rectification_selectors
 from rectification.models import Problem
@@ -86,3 +88,28 @@ class CloseOutDecideForm(DecisionForm):
 
     def what(self) -> str:
         return rectification_selectors.close_out_decision_summary(problem=self.obj, to=self.to)
+
+
+class ExtensionDecideForm(DecisionForm):
+    """A 12345 work order's extension request (延期申请): approve or refuse (refusing says why)."""
+
+    APPROVE, REFUSE = "approve", "refuse"
+
+    choice = forms.ChoiceField(choices=[(APPROVE, gettext_lazy("同意延期")), (REFUSE, gettext_lazy("不同意延期"))])
+    reason = forms.CharField(
+        label=gettext_lazy("审批意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("choice") == self.REFUSE and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("不同意延期须说明理由。"))
+        return data
+
+    @property
+    def action(self) -> str:
+        approve = self.cleaned_data["choice"] == self.APPROVE
+        return WorkOrder.Action.APPROVE_EXTENSION if approve else WorkOrder.Action.REFUSE_EXTENSION
+
+    def what(self) -> str:
+        return complaints_selectors.work_order_step_summary(self.obj, self.action, {})

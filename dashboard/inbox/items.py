@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import selectors as complaints_selectors
-from complaints.models import Complaint
+from complaints.models import Complaint, WorkOrder
 from development import selectors as development_selectors
 from development.models import ScoreAppeal
 from govservice import access
@@ -55,10 +55,11 @@ class Kind:
     COMPLAINT_OVERDUE = "complaint_overdue"
     UNCLASSIFIED = "unclassified"
     ROTA_GAP = "rota_gap"
+    EXTENSION = "work_order_extension"
 
 
 # The kinds decided on the inbox page itself (the others open the owning page).
-DECIDED_IN_PLACE = frozenset({Kind.APPEAL, Kind.CLOSE_OUT})
+DECIDED_IN_PLACE = frozenset({Kind.APPEAL, Kind.CLOSE_OUT, Kind.EXTENSION})
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def KIND_LABELS() -> dict[str, str]:  # noqa: N802 - a table, translated when re
         Kind.COMPLAINT_OVERDUE: _("投诉逾期未答复"),
         Kind.UNCLASSIFIED: _("投诉未归类"),
         Kind.ROTA_GAP: _("值班空缺"),
+        Kind.EXTENSION: _("12345工单延期申请"),
     }
 
 
@@ -229,6 +231,35 @@ def _close_outs(scope: _Scope, calendar: WorkCalendar) -> list[InboxItem]:
         .select_related("close_out_applied_by")
     )
     return [close_out_item(p, calendar, scope) for p in problems[:MAX_PER_KIND] if _decides_close_out(scope, p)]
+
+
+# --- 12345 work orders' extension requests (complaints) ---------------------------------------------
+
+
+def extension_item(order: WorkOrder, scope: _Scope | None = None) -> InboxItem:
+    complaint = order.complaint
+    who = order.extension_requested_by
+    return InboxItem(
+        kind=Kind.EXTENSION,
+        obj_id=order.id,
+        title=_("12345工单 %(no)s 申请延期 %(days)s 个工作日")
+        % {"no": order.order_no, "days": order.extension_days or 0},
+        detail=_("申请人：%(who)s；理由：%(reason)s")
+        % {"who": who.name if who else "—", "reason": order.extension_reason},
+        # Decided before the handling time runs out, or the order is overdue on its old deadline.
+        deadline=order.handle_due_at,
+        consequence=_("逾期未审批：办理期限不顺延，工单按原期限计为超时。"),
+        choices=(("approve", _("同意延期")), ("refuse", _("不同意延期"))),
+        url=complaint.get_absolute_url(),
+        centre=scope.centre_name(complaint.centre_id) if scope else "",
+    )
+
+
+def _extensions(scope: _Scope) -> list[InboxItem]:
+    waiting = complaints_selectors.work_order_extensions_waiting_for(user=scope.user).filter(
+        complaint__centre_id__in=scope.decided
+    )
+    return [extension_item(order, scope) for order in waiting[:MAX_PER_KIND]]
 
 
 # --- the "could not get it done" window, complaints and the duty rota (complaints) ----------------
@@ -380,6 +411,7 @@ def inbox_for(*, user: User, now: datetime | None = None) -> list[InboxItem]:
     items = [
         *_appeals(scope, calendar),
         *_close_outs(scope, calendar),
+        *_extensions(scope),
         *_escalations(scope),
         *_overdue_complaints(scope, calendar, now),
         *_unclassified(scope, calendar),

@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints import selectors as complaints_selectors
+from complaints import services as complaints_services
 from development import scoring
 from development import selectors as development_selectors
 from govservice import access, metrics
@@ -27,8 +29,17 @@ from rectification import services as rectification_services
 from staff.http import AuthenticatedHttpRequest
 from staff.models import User
 
-from .forms import AppealDecideForm, CloseOutDecideForm, DecisionForm
-from .items import InboxItem, Kind, appeal_item, close_out_item, forget_count, inbox_count_cached, inbox_for
+from .forms import AppealDecideForm, CloseOutDecideForm, DecisionForm, ExtensionDecideForm
+from .items import (
+    InboxItem,
+    Kind,
+    appeal_item,
+    close_out_item,
+    extension_item,
+    forget_count,
+    inbox_count_cached,
+    inbox_for,
+)
 
 
 @dataclass
@@ -40,6 +51,8 @@ class Row:
 
 
 def _form_class(kind: str) -> type[DecisionForm]:
+    if kind == Kind.EXTENSION:
+        return ExtensionDecideForm
     return AppealDecideForm if kind == Kind.APPEAL else CloseOutDecideForm
 
 
@@ -52,6 +65,9 @@ def _load(user: User, kind: str, pk: int) -> tuple[Any, InboxItem]:
     if kind == Kind.CLOSE_OUT:
         problem = rectification_selectors.problem_get_for(user=user, problem_id=pk)
         return problem, close_out_item(problem, calendar)
+    if kind == Kind.EXTENSION:
+        order = complaints_selectors.work_order_extension_get_for(user=user, work_order_id=pk)
+        return order, extension_item(order)
     raise Http404
 
 
@@ -102,6 +118,10 @@ def _decide(user: User, kind: str, obj: Any, form: DecisionForm) -> None:
             upheld=data["choice"] == AppealDecideForm.UPHOLD,
             decision=data["reason"],
             corrected_value=data.get("corrected_value"),
+        )
+    elif isinstance(form, ExtensionDecideForm):
+        complaints_services.work_order_transition(
+            work_order_id=obj.id, action=form.action, actor=user, note=data["reason"]
         )
     elif isinstance(form, CloseOutDecideForm):
         rectification_services.problem_transition(problem_id=obj.id, to=form.to, actor=user, note=data["reason"])

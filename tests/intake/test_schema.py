@@ -21,6 +21,8 @@ def test_the_intake_schema_generates_without_warnings_or_errors(settings):
         "/api/v1/intake/complaints/",
         "/api/v1/intake/updates/",
         "/api/v1/intake/status/{tracking_no}/",
+        "/api/v1/intake/work-orders/",
+        "/api/v1/intake/work-orders/{order_no}/callbacks/",
         "/open311/v2/discovery.{fmt}",
         "/open311/v2/services.{fmt}",
         "/open311/v2/services/{service_code}.{fmt}",
@@ -31,6 +33,11 @@ def test_the_intake_schema_generates_without_warnings_or_errors(settings):
     assert {"201", "400", "403", "413", "415", "422", "429"} <= set(create["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
     assert "channelKey" in schema["components"]["securitySchemes"]
+    assert "hotlineSignature" in schema["components"]["securitySchemes"]
+    push = schema["paths"]["/api/v1/intake/work-orders/"]["post"]
+    assert {"200", "201", "400", "401"} <= set(push["responses"])
+    callback = schema["paths"]["/api/v1/intake/work-orders/{order_no}/callbacks/"]["post"]
+    assert {"200", "401", "404", "409"} <= set(callback["responses"])
 
 
 def test_the_project_schema_endpoint_serves_the_channels_part_without_login(client, real_urls):
