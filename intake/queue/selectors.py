@@ -197,6 +197,15 @@ class QueueLive:
     def longest_minutes(self) -> int | None:
         return max((w.minutes for w in self.waiting), default=None)
 
+    @property
+    def longest_today_minutes(self) -> float | None:
+        """Today's longest wait so far: of those already called and of those still waiting (a tile that said
+        26 minutes while someone had waited 49 would contradict the tile beside it)."""
+        waited = [int((self.now - w.taken_at).total_seconds()) for w in self.waiting]
+        if self.today.wait_longest is not None:
+            waited.append(self.today.wait_longest)
+        return _minutes(max(waited)) if waited else None
+
 
 def queue_live(*, centre: Centre, now: datetime | None = None) -> QueueLive:
     """Who waits now (longest first), what each window is doing, and today's figures so far."""

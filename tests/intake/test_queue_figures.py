@@ -109,6 +109,15 @@ def test_the_live_view_lists_who_waits_longest_first_and_flags_the_threshold(cen
     assert queue_live(centre=centre).over_threshold == []
 
 
+def test_todays_longest_wait_counts_those_still_waiting(centre, day_of_queue):
+    # At 11:00 the longest wait already served is A005's 40 minutes, and A009 has waited 40 minutes too.
+    assert queue_live(centre=centre).longest_today_minutes == 40.0
+    # Half an hour later nobody has been called: A009's 70 minutes is today's longest, on both tiles.
+    later = queue_live(centre=centre, now=at(11, 30))
+    assert later.longest_minutes == 70
+    assert later.longest_today_minutes == 70.0
+
+
 def test_the_heat_map_counts_calls_per_window_and_hour(centre, day_of_queue):
     heat = queue_heatmap(centre=centre, start=DAY, end=DAY)
     assert heat.windows == ["B01", "B02"]
