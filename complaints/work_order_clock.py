@@ -41,7 +41,7 @@ class Warning:
 
 @dataclass(frozen=True)
 class StageClock:
-    stage: str  # the label of the running stage
+    stage: str  # the running stage's deadline, named ("办理期限")
     due_at: datetime
     working_days: int
     warning: str  # Warning.*
@@ -96,9 +96,9 @@ def stage_clock(
     """The clock of the stage the order is in (None when no clock runs: returned, answered, closed)."""
     now = now or timezone.now()
     if order.status == WorkOrder.Status.AWAITING_SIGN:
-        stage, due, days = _("签收"), order.sign_due_at, order.sign_working_days
+        stage, due, days = _("签收期限"), order.sign_due_at, order.sign_working_days
     elif order.status in (WorkOrder.Status.HANDLING, WorkOrder.Status.EXTENSION_REQUESTED):
-        stage, due, days = _("办理"), order.handle_due_at, order.handle_working_days
+        stage, due, days = _("办理期限"), order.handle_due_at, order.handle_working_days
     else:
         return None
     calendar = calendar or workdays.WorkCalendar.load()

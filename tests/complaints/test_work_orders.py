@@ -224,7 +224,7 @@ def test_the_sign_clock_turns_red_once_passed_and_signing_stops_it(centre, windo
     with time_machine.travel(_at(2026, 3, 9, 18, 0), tick=False):
         order = _take(order, Action.SIGN, staff=window_staff, leader=leader)
     clock = stage_clock(order, _at(2026, 3, 9, 18, 0))
-    assert clock.stage == "办理" and clock.warning == Warning.NONE
+    assert clock.stage == "办理期限" and clock.warning == Warning.NONE
 
 
 def test_the_handling_clock_turns_yellow_at_80_percent_and_red_when_overdue(centre):
