@@ -25,6 +25,7 @@ from staff.selectors import scope_to_user
 from .deadlines import COMPLAINT_FINISHED as COMPLAINT_FINISHED
 from .deadlines import ESCALATION_WAITING as ESCALATION_WAITING
 from .deadlines import ReplyDue as ReplyDue
+from .deadlines import complaint_overdue_q as complaint_overdue_q
 from .deadlines import complaint_reply_due as complaint_reply_due
 from .deadlines import end_of_working_day as end_of_working_day
 from .deadlines import escalation_solved_on_time

@@ -40,12 +40,10 @@ from staff.selectors import centre_leader_ids, centre_list_for, centres_with_a_c
 APPEAL_DECIDE_WORKING_DAYS = 5
 CLOSE_OUT_VERIFY_WORKING_DAYS = 5
 ROTA_HORIZON_DAYS = 14
-# Open complaints still waiting for their reply (the reply clock runs).
-COMPLAINT_WAITING = ("received", "assigned", "reopened")
-# An overdue complaint was received at least this long ago (5 working days are never fewer calendar days):
-# only those rows are loaded to compute their exact reply deadline.
-_COMPLAINT_REPLY_MIN_DAYS = 5
 MAX_PER_KIND = 100
+# A centre with more overdue complaints than this shows them as one item that opens the list of exactly those
+# complaints (the `complaints_overdue` figure's list): one by one they buried the decisions below them.
+OVERDUE_COMPLAINTS_SHOWN_SINGLY = 3
 
 
 class Kind:
@@ -53,6 +51,7 @@ class Kind:
     CLOSE_OUT = "close_out"
     ESCALATION = "escalation"
     COMPLAINT_OVERDUE = "complaint_overdue"
+    COMPLAINTS_OVERDUE = "complaints_overdue"  # a centre's overdue complaints, together
     UNCLASSIFIED = "unclassified"
     ROTA_GAP = "rota_gap"
     EXTENSION = "work_order_extension"
@@ -102,6 +101,7 @@ def KIND_LABELS() -> dict[str, str]:  # noqa: N802 - a table, translated when re
         Kind.CLOSE_OUT: _("销号申请"),
         Kind.ESCALATION: _("办不成事"),
         Kind.COMPLAINT_OVERDUE: _("投诉逾期未答复"),
+        Kind.COMPLAINTS_OVERDUE: _("投诉逾期未答复"),
         Kind.UNCLASSIFIED: _("投诉未归类"),
         Kind.ROTA_GAP: _("值班空缺"),
         Kind.EXTENSION: _("12345工单延期申请"),
@@ -293,35 +293,66 @@ def _escalations(scope: _Scope) -> list[InboxItem]:
     return items
 
 
-def _complaints_waiting(scope: _Scope) -> QuerySet[Complaint]:
-    return (
+def _overdue_complaints(scope: _Scope, now: datetime) -> list[InboxItem]:
+    """Complaints past their stored reply deadline (the `complaints_overdue` figure's own rule): one item each
+    while a centre has a few, one item for all of them beyond that."""
+    overdue = (
         complaints_selectors.complaint_list_for(user=scope.user)
-        .filter(centre_id__in=scope.decided, status__in=COMPLAINT_WAITING)
-        .order_by("received_at")
+        .filter(complaints_selectors.complaint_overdue_q(now), centre_id__in=scope.decided)
+        .select_related("owner")
+        .order_by("reply_due_at", "id")
+    )
+    by_centre: dict[int, list[Complaint]] = {}
+    for complaint in overdue[: MAX_PER_KIND * 2]:
+        by_centre.setdefault(complaint.centre_id, []).append(complaint)
+    items = []
+    for centre_id, complaints in by_centre.items():
+        if len(complaints) > OVERDUE_COMPLAINTS_SHOWN_SINGLY:
+            items.append(_overdue_together(scope, centre_id, complaints, overdue))
+        else:
+            items += [_overdue_one(scope, complaint) for complaint in complaints]
+    return items[:MAX_PER_KIND]
+
+
+def _overdue_one(scope: _Scope, complaint: Complaint) -> InboxItem:
+    assert complaint.reply_due_at is not None  # noqa: S101 - complaint_overdue_q: past a stored deadline
+    return InboxItem(
+        kind=Kind.COMPLAINT_OVERDUE,
+        obj_id=complaint.id,
+        title=_("%(no)s 已超过答复时限（%(status)s）")
+        % {"no": complaint.tracking_no, "status": complaint.get_status_display()},
+        detail=_("承办人：%(who)s") % {"who": complaint.owner.name if complaint.owner else _("未分派")},
+        deadline=complaint.reply_due_at,
+        consequence=_("已逾期：计入超时件，群众仍在等待答复；请督办或改派。"),
+        url=complaint.get_absolute_url(),
+        centre=scope.centre_name(complaint.centre_id),
     )
 
 
-def _overdue_complaints(scope: _Scope, calendar: WorkCalendar, now: datetime) -> list[InboxItem]:
-    old_enough = _complaints_waiting(scope).filter(received_at__lt=now - timedelta(days=_COMPLAINT_REPLY_MIN_DAYS))
-    items = []
-    for complaint in old_enough[: MAX_PER_KIND * 2]:
-        due = complaints_selectors.complaint_reply_due(complaint, calendar).at
-        if due >= now:
-            continue
-        items.append(
-            InboxItem(
-                kind=Kind.COMPLAINT_OVERDUE,
-                obj_id=complaint.id,
-                title=_("%(no)s 已超过答复时限（%(status)s）")
-                % {"no": complaint.tracking_no, "status": complaint.get_status_display()},
-                detail=_("承办人：%(who)s") % {"who": complaint.owner.name if complaint.owner else _("未分派")},
-                deadline=due,
-                consequence=_("已逾期：计入超时件，群众仍在等待答复；请督办或改派。"),
-                url=complaint.get_absolute_url(),
-                centre=scope.centre_name(complaint.centre_id),
-            )
-        )
-    return items[:MAX_PER_KIND]
+def _overdue_together(scope: _Scope, centre_id: int, shown: list[Complaint], overdue: QuerySet[Complaint]) -> InboxItem:
+    of_centre = overdue.filter(centre_id=centre_id)
+    count = of_centre.count()  # all of them, beyond the rows loaded
+    unassigned = of_centre.filter(owner__isnull=True).count()
+    oldest = shown[0]
+    assert oldest.reply_due_at is not None  # noqa: S101 - as above
+    query = {"metric": "complaints_overdue"}
+    if scope.city_wide:
+        query["centre"] = scope.centres[centre_id].code
+    return InboxItem(
+        kind=Kind.COMPLAINTS_OVERDUE,
+        obj_id=centre_id,
+        title=_("%(n)d 件投诉建议已超过答复时限") % {"n": count},
+        detail=_("最早一件 %(no)s 于 %(at)s 到期；其中 %(unassigned)d 件尚未分派")
+        % {
+            "no": oldest.tracking_no,
+            "at": f"{timezone.localtime(oldest.reply_due_at):%Y-%m-%d %H:%M}",
+            "unassigned": unassigned,
+        },
+        deadline=oldest.reply_due_at,
+        consequence=_("已逾期：计入超时件，群众仍在等待答复；请督办或改派。"),
+        url=f"{reverse('complaints:complaint-list')}?{urlencode(query)}",
+        centre=scope.centre_name(centre_id),
+    )
 
 
 def classify_queue_url(centre: Centre | None = None, *, city_wide: bool = False) -> str:
@@ -413,7 +444,7 @@ def inbox_for(*, user: User, now: datetime | None = None) -> list[InboxItem]:
         *_close_outs(scope, calendar),
         *_extensions(scope),
         *_escalations(scope),
-        *_overdue_complaints(scope, calendar, now),
+        *_overdue_complaints(scope, now),
         *_unclassified(scope, calendar),
         *_rota_gaps(scope, calendar, timezone.localtime(now).date()),
     ]

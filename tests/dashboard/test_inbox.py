@@ -91,6 +91,32 @@ def test_the_inbox_is_sorted_by_deadline_overdue_first(centre, leader, window_st
     assert [item.kind for item in inbox_for(user=leader)][0] == Kind.COMPLAINT_OVERDUE
 
 
+def test_many_overdue_complaints_read_as_one_item_that_opens_exactly_them(as_user, centre, leader, window_staff):
+    full_rota(centre, leader)
+    long_ago = timezone.now() - timedelta(days=30)
+    overdue = [ComplaintFactory(centre=centre, category="attitude", received_at=long_ago) for _ in range(5)]
+    ComplaintFactory(centre=centre, category="attitude")  # received now: not overdue
+
+    items = inbox_for(user=leader)
+    assert [item.kind for item in items] == [Kind.COMPLAINTS_OVERDUE]
+    together = items[0]
+    assert together.title == "5 件投诉建议已超过答复时限"
+    assert together.deadline == min(c.reply_due_at for c in overdue)
+
+    # The item's list shows exactly the complaints it counts: the same number in both places.
+    page = as_user(leader).get(together.url)
+    shown = {c.tracking_no for c in overdue if c.tracking_no in page.content.decode()}
+    assert shown == {c.tracking_no for c in overdue}
+    assert page.context["page"].paginator.count == 5
+
+
+def test_a_few_overdue_complaints_stay_one_item_each(centre, leader):
+    full_rota(centre, leader)
+    long_ago = timezone.now() - timedelta(days=30)
+    overdue = [ComplaintFactory(centre=centre, category="attitude", received_at=long_ago) for _ in range(3)]
+    assert sorted(kinds(leader)[Kind.COMPLAINT_OVERDUE]) == sorted(c.id for c in overdue)
+
+
 def test_a_city_leader_decides_for_a_centre_without_a_leader(centre, window_staff, city_leader):
     appeal = appeal_of(window_staff)
     mine = kinds(city_leader)
