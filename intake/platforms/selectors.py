@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from govservice import access
 
 from .models import PlatformMessage
-from .registry import platform_label
+from .registry import platform_endpoint, platform_label
 
 Status = PlatformMessage.Status
 
@@ -71,6 +71,40 @@ def platform_daily_counts(*, user: Any, days: int = 14) -> list[PlatformDay]:
             failed=values.get("failed", 0),
         )
         for (code, day), values in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0]), reverse=True)
+    ]
+
+
+@dataclass(frozen=True)
+class PlatformWaiting:
+    platform: str
+    label: str
+    count: int
+    oldest: datetime
+    configured: bool  # False: no URL or secret here, so the messages wait until someone sets them
+
+
+def platform_waiting_for(*, user: Any) -> list[PlatformWaiting]:
+    """Per platform: messages written but not yet sent (queued or being sent), and since when; one query.
+
+    Without this a platform whose address was never configured looked like a quiet day: its messages wait
+    in the outbox, sent as soon as the address is set, and are listed nowhere else on the page.
+    """
+    rows = (
+        platform_messages_for(user=user)
+        .filter(status__in=[Status.QUEUED, Status.SENDING])
+        .values("platform")
+        .annotate(n=Count("id"), oldest=Min("created_at"))
+        .order_by("platform")
+    )
+    return [
+        PlatformWaiting(
+            platform=row["platform"],
+            label=str(platform_label(row["platform"])),
+            count=row["n"],
+            oldest=row["oldest"],
+            configured=platform_endpoint(row["platform"]) is not None,
+        )
+        for row in rows
     ]
 
 

@@ -19,7 +19,12 @@ from staff.http import AuthenticatedHttpRequest
 from .outbox import platform_message_retry
 from .reconcile import reconciliation_rows_for
 from .registry import platform_codes, platform_label
-from .selectors import platform_daily_counts, platform_failed_list_for, platform_message_get_for
+from .selectors import (
+    platform_daily_counts,
+    platform_failed_list_for,
+    platform_message_get_for,
+    platform_waiting_for,
+)
 
 
 def _require_page(request: AuthenticatedHttpRequest) -> None:
@@ -43,6 +48,7 @@ def reconciliation(request: AuthenticatedHttpRequest) -> HttpResponse:
     failed = platform_failed_list_for(user=request.user, platform=platform or None, day=day)
     context = {
         "days": platform_daily_counts(user=request.user),
+        "waiting": platform_waiting_for(user=request.user),
         "failed": [
             {
                 "message": m,

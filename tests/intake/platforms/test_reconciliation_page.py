@@ -124,3 +124,21 @@ def test_the_admin_lists_a_centres_messages_only_with_the_payload_masked(
     assert client.get(f"/admin/intake/platformmessage/{theirs.pk}/change/").status_code in (302, 404)
     page = client.get(f"/admin/intake/platformmessage/{mine.pk}/change/").content.decode()
     assert "13812345678" not in page and "138" in page
+
+
+def test_messages_waiting_for_an_unconfigured_platform_are_shown_with_the_reason(
+    as_user, leader, centre, other_centre, fake_adapter, settings
+):
+    settings.PLATFORM_ENDPOINTS = {k: v for k, v in settings.PLATFORM_ENDPOINTS.items() if k != "fake"}
+    first = message(centre, Status.QUEUED, 1)
+    message(centre, Status.QUEUED, 2)
+    message(centre, Status.SENT, 3)
+    message(other_centre, Status.QUEUED, 4)
+    response = as_user(leader).get(URL)
+    [waiting] = response.context["waiting"]
+    assert (waiting.platform, waiting.count, waiting.oldest, waiting.configured) == ("fake", 2, first.created_at, False)
+    assert "本系统未配置该平台的地址或密钥" in response.content.decode()
+
+    settings.PLATFORM_ENDPOINTS = {**settings.PLATFORM_ENDPOINTS, "fake": {"url": "https://x.test/", "secret": "s"}}
+    [waiting] = as_user(leader).get(URL).context["waiting"]
+    assert waiting.configured is True
