@@ -33,10 +33,21 @@ class Migration(migrations.Migration):
             model_name='evaluation',
             name='complaints__window__3e7706_idx',
         ),
+        # PostgreSQL: dropping the column's own index also drops every index Django finds on that one column,
+        # the partial unique index of the one-rating-per-case rule among them (the rule was silently gone, a
+        # case could be rated twice). The rule is taken off before and put back after.
+        migrations.RemoveConstraint(
+            model_name='evaluation',
+            name='evaluation_once_per_case',
+        ),
         migrations.AlterField(
             model_name='evaluation',
             name='case',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evaluations', to='cases.case', verbose_name='办件'),
+        ),
+        migrations.AddConstraint(
+            model_name='evaluation',
+            constraint=models.UniqueConstraint(condition=models.Q(('case__isnull', False), ('follow_up_of__isnull', True)), fields=('case',), name='evaluation_once_per_case'),
         ),
         migrations.AlterField(
             model_name='evaluation',
