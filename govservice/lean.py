@@ -3,8 +3,9 @@
 A channel partner calls `/api/v1/intake/…` and Open311 (`/open311/…`) with a key, or not at all (public
 status look-ups): it has no session, no signed-in user, no flash messages, no CSRF cookie (the views are
 CSRF-exempt: a key is not ambient authority), no htmx and no idle time-out. The classes here are the
-project's session, authentication, messages, CSRF and htmx middleware, subclassed (so that Django's system
-checks still find them) to step aside on those paths: ~95 µs less per request of the ~210 µs the whole
+project's session, authentication, messages and htmx middleware, subclassed (so that Django's system
+checks still find them) to step aside on those paths (CSRF stays Django's own, by name, for `check --deploy`;
+on csrf_exempt views it returns at once): ~95 µs less per request of the ~210 µs the whole
 middleware chain costs there (bench/profile_request.py; docs/benchmarks.md). `request.user` is still set
 (anonymous: a channel is not a person) for any code that reads it. Every other path is unchanged;
 security headers, CSP, the locale (the answer's language), the control-character guard, Axes and the
@@ -13,7 +14,6 @@ Retry-After middleware run everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
@@ -21,7 +21,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest
-from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
 
 # The channel API's path prefixes: key-authenticated or public, never a session.
@@ -55,15 +54,6 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
 
 class MessageMiddleware(_PagesOnly, DjangoMessageMiddleware):
     pass
-
-
-class CsrfViewMiddleware(_PagesOnly, DjangoCsrfViewMiddleware):
-    def process_view(
-        self, request: HttpRequest, callback: Callable[..., Any], callback_args: Any, callback_kwargs: Any
-    ) -> Any:
-        if is_channel_api(request):
-            return None
-        return super().process_view(request, callback, callback_args, callback_kwargs)
 
 
 class HtmxMiddleware(_PagesOnly, DjangoHtmxMiddleware):

@@ -74,7 +74,8 @@ def _publish(task: Any, *, countdown: float | None) -> None:
         if countdown is None:
             task.delay()
         else:
-            task.apply_async(countdown=countdown)
+            # Bounded whatever OUTBOX_NUDGE_MS says: a countdown lives in the broker (tests/proof/test_static.py).
+            task.apply_async(countdown=min(countdown, 300))
     except Exception:  # the write is committed; beat's drain picks the message up
         logger.warning("outbox: could not nudge a drain; beat will drain", exc_info=True)
 
