@@ -22,6 +22,7 @@ def feedback_reported(obj: Evaluation | BadReview, step: str) -> None:
     """Tell the apps after this one, inside this transaction, that a rating or a disposition step was saved."""
     signals.feedback_reported.send(sender=type(obj), instance=obj, step=step)
 
+
 RECORD_CHANGED_TOPIC = "complaints.record_changed"
 
 

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from complaints.models import Complaint
-from notifications.models import Notice
 from notifications.services import notice_send, notice_text
 from notifications.wording import render_message
 
