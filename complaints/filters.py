@@ -27,6 +27,16 @@ from .deadlines import (
 )
 from .models import BadReview, Channel, Complaint, Escalation, Evaluation, EvaluationLevel
 
+
+class AllYesNo(forms.NullBooleanSelect):
+    """A yes/no filter whose "no filter" choice reads "All": Django's reads "Unknown" (未知), which a leader
+    took for a value of the field rather than for "do not filter"."""
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _("全部")), ("true", _("是")), ("false", _("否"))]
+
+
 # The dashboards count with these same definitions and link to the lists with these filters:
 # a number and the list it opens must agree row for row.
 # "Finished", "answered" and "overdue" are defined once, in complaints/deadlines.py.
@@ -64,7 +74,7 @@ class ComplaintFilter(django_filters.FilterSet):
         label=_("问题类别"), choices=[*ProblemCategory.choices, ("none", _("未归类"))], method="by_category"
     )
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
-    open = django_filters.BooleanFilter(label=_("未办结"), method="by_open")
+    open = django_filters.BooleanFilter(label=_("未办结"), method="by_open", widget=AllYesNo)
     due = django_filters.ChoiceFilter(
         label=_("答复期限"),
         choices=[("overdue", _("已逾期")), ("soon", _("1个工作日内到期"))],
@@ -126,9 +136,9 @@ class EvaluationFilter(django_filters.FilterSet):
     channel = django_filters.ModelChoiceFilter(label=_("渠道"), queryset=_centre_channels)
     # `window=none`: ratings not tied to a window (the dashboards' "no window" row).
     window = WindowFilter(label=_("窗口"), queryset=_centre_windows, null_label=_("未关联窗口"), null_value="none")
-    excluded = django_filters.BooleanFilter(label=_("不计入统计"))
+    excluded = django_filters.BooleanFilter(label=_("不计入统计"), widget=AllYesNo)
     follow_up = django_filters.BooleanFilter(
-        label=_("追评"), field_name="follow_up_of", lookup_expr="isnull", exclude=True
+        label=_("追评"), field_name="follow_up_of", lookup_expr="isnull", exclude=True, widget=AllYesNo
     )
     rated_from = django_filters.DateFilter(label=_("评价日期自"), field_name="rated_at", lookup_expr="date__gte")
     rated_to = django_filters.DateFilter(label=_("至"), field_name="rated_at", lookup_expr="date__lte")
@@ -156,7 +166,9 @@ class BadReviewFilter(django_filters.FilterSet):
         method="by_state",
     )
     verdict = django_filters.ChoiceFilter(label=_("核实结论"), choices=BadReview.Verdict.choices)
-    real_name = django_filters.BooleanFilter(label=_("实名评价"), field_name="evaluation__is_real_name")
+    real_name = django_filters.BooleanFilter(
+        label=_("实名评价"), field_name="evaluation__is_real_name", widget=AllYesNo
+    )
     rated_from = django_filters.DateFilter(
         label=_("评价日期自"), field_name="evaluation__rated_at", lookup_expr="date__gte"
     )
