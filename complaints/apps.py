@@ -26,6 +26,9 @@ class ComplaintsConfig(AppConfig):
         register_deadline_kind("complaint_reply", _("投诉建议答复期限"), complaint_replies_recompute)
         register_deadline_kind("bad_review", _("差评处置期限"), bad_review_dates_recompute)
         register_deadline_kind("escalation", _("办不成事反映办理时限"), escalation_dates_recompute)
+        from .work_order_calendar import work_order_clocks_recompute
+
+        register_deadline_kind("work_order", _("12345工单时限"), work_order_clocks_recompute)
 
         # The change signal goes out after the response, through the outbox (services/common.py).
         from govservice.outbox import outbox_register

@@ -30,7 +30,14 @@ from .deadlines import (
     complaint_set_reply_due,
     reply_warning_level_reached,
 )
-from .models import BadReview, Complaint, ComplaintEvent, Escalation, EscalationEvent, EvaluationEvent
+from .models import BadReview, Complaint, ComplaintEvent, Escalation, EscalationEvent, EvaluationEvent, WorkOrder
+
+# The statuses in which a work order's clocks run (and own the complaint's reply deadline).
+WORK_ORDER_RUNNING = (
+    WorkOrder.Status.AWAITING_SIGN,
+    WorkOrder.Status.HANDLING,
+    WorkOrder.Status.EXTENSION_REQUESTED,
+)
 
 
 def _tell_after_commit(people: list[User | None], *, key: str, text: str | NoticeText, url: str) -> None:
@@ -51,6 +58,8 @@ def complaint_replies_recompute(change: CalendarChange) -> int:
     candidates = (
         Complaint.objects.exclude(status__in=COMPLAINT_FINISHED)
         .exclude(status=Complaint.Status.REPLIED)
+        # A running 12345 work order's handling clock is the reply deadline: complaints/work_order_calendar.py.
+        .exclude(work_order__status__in=WORK_ORDER_RUNNING)
         .filter(Q(reply_due_at__date__gte=change.first_day) | Q(reply_due_provisional=True) | Q(reply_due_at=None))
     )
     now = timezone.now()
@@ -111,13 +120,13 @@ def bad_review_dates_recompute(change: CalendarChange) -> int:
         if bad_review.status in BAD_REVIEW_TO_CONTACT and change.may_move(bad_review.contact_due):
             new_contact = change.recount(start, bad_review.contact_due).date
             if new_contact != bad_review.contact_due:
-                lines.append(_moved_line(_("联系时限"), bad_review.contact_due, new_contact))
+                lines.append(moved_line(_("联系时限"), bad_review.contact_due, new_contact))
                 bad_review.contact_due, bad_review.contact_warned_at = new_contact, None
                 fields += ["contact_due", "contact_warned_at"]
         if change.may_move(bad_review.rectify_due):
             new_rectify = change.recount(start, bad_review.rectify_due).date
             if new_rectify != bad_review.rectify_due:
-                lines.append(_moved_line(_("整改时限"), bad_review.rectify_due, new_rectify))
+                lines.append(moved_line(_("整改时限"), bad_review.rectify_due, new_rectify))
                 bad_review.rectify_due, bad_review.rectify_warned_at = new_rectify, None
                 fields += ["rectify_due", "rectify_warned_at"]
         if not fields:
@@ -178,5 +187,5 @@ def escalation_dates_recompute(change: CalendarChange) -> int:
     return moved
 
 
-def _moved_line(label: str, old: date, new: date) -> str:
+def moved_line(label: str, old: date, new: date) -> str:
     return _("%(label)s由 %(old)s 调整为 %(new)s") % {"label": label, "old": old.isoformat(), "new": new.isoformat()}

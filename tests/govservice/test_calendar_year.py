@@ -244,6 +244,7 @@ def test_the_summary_counts_each_kind_and_the_days_entered(
         "complaint_reply": 2,
         "bad_review": 0,
         "escalation": 0,
+        "work_order": 0,
         "ledger_measure": 0,
         "score_follow_up": 0,
     }
