@@ -14,21 +14,31 @@ Every write goes to the primary. A value put in the shared cache (the work calen
 rules, staff phones, the inbox count) is read inside `use_primary()`: its writer drops it at once, and a lagging
 replica would otherwise put the old value back for the cache's whole timeout.
 
+A replica that cannot be reached (stopped, failed over, its network gone) does not take the pages with it: the
+first read that would go there tries to connect, and on failure every read of this process goes to the primary
+for REPLICA_RETRY_SECONDS (30 by default), with one warning in the log; then the replica is tried again. The
+primary carried every read before the replica existed, so this is a slower page, not a broken one. A replica
+that fails in the middle of a read still fails that request: the next one reads from the primary.
+
 Without a replica this module changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 _replica_wanted: ContextVar[bool] = ContextVar("govservice_replica_wanted", default=False)
 _primary_pinned: ContextVar[bool] = ContextVar("govservice_primary_pinned", default=False)
@@ -64,13 +74,51 @@ def use_primary() -> Iterator[None]:
         _primary_pinned.reset(token)
 
 
+# Until when (time.monotonic()) this process reads from the primary because the replica could not be reached.
+_unreachable_until = 0.0
+
+
+def replica_reachable(alias: str) -> bool:
+    """Connected to the replica, or connecting now succeeds; else False for REPLICA_RETRY_SECONDS.
+
+    Connected already (a persistent connection), this is one attribute test: the router asks it per query."""
+    global _unreachable_until
+    connection = connections[alias]
+    if connection.connection is not None:
+        return True
+    now = time.monotonic()
+    if now < _unreachable_until:
+        return False
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        seconds = settings.REPLICA_RETRY_SECONDS
+        _unreachable_until = now + seconds
+        logger.warning(
+            "The read replica %r cannot be reached (%s); reads go to the primary for %s s.",
+            alias,
+            type(error).__name__,
+            seconds,
+        )
+        return False
+    return True
+
+
+def replica_unreachable_forget() -> None:
+    """Try the replica at the next read (tests; an operator's shell after a fail-over)."""
+    global _unreachable_until
+    _unreachable_until = 0.0
+
+
 def reads_from_replica() -> bool:
     """Would a read here go to the replica? (The router's one rule, for the router and the tests.)"""
+    alias = replica_alias()
     return (
-        replica_alias() is not None
+        alias is not None
         and _replica_wanted.get()
         and not _primary_pinned.get()
         and not connections[DEFAULT_DB_ALIAS].in_atomic_block
+        and replica_reachable(alias)
     )
 
 

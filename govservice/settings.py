@@ -201,6 +201,8 @@ DATABASE_ROUTERS = ["govservice.replica.ReplicaRouter"]
 # Seconds after a browser's last write (POST, PUT, PATCH, DELETE) during which its reads stay on the primary, so a
 # person sees their own change although the replica lags behind (a replica usually lags well under a second).
 REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 10)
+# A replica that cannot be reached: its reads go to the primary for this long before it is tried again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 ATOMIC_REQUESTS = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -250,3 +250,68 @@ def test_a_scoring_run_asked_for_without_the_opt_in_reads_on_the_primary(replica
     with Queries() as q:
         scoring_run_month(centre=centre, month=date(2026, 1, 1), actor=None)
     assert q.replica == []
+
+
+@pytest.fixture
+def replica_down(replica, monkeypatch):
+    """The replica refuses connections (as a stopped server does); counts the attempts."""
+    from govservice.replica import replica_unreachable_forget
+
+    replica_unreachable_forget()
+    wrapper = connections["replica"]
+    wrapper.close()
+    attempts: list[int] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        raise wrapper.Database.OperationalError("connection refused")
+
+    monkeypatch.setattr(wrapper, "get_new_connection", refuse)
+    yield attempts
+    monkeypatch.undo()
+    replica_unreachable_forget()
+
+
+def test_a_replica_that_cannot_be_reached_sends_the_dashboard_to_the_primary(replica_down, as_user, leader, caplog):
+    client = as_user(leader)
+    with CaptureQueriesContext(connections["default"]) as primary:  # the replica's own capture would connect
+        first = client.get("/ledger/dashboard/")
+        second = client.get("/ledger/dashboard/")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert len(_touching([q["sql"] for q in primary.captured_queries], "rectification_problem")) >= 2
+    assert connections["replica"].connection is None
+    # Tried once, then left alone for REPLICA_RETRY_SECONDS: one warning, not one per query or page.
+    assert len(replica_down) == 1
+    warnings = [r for r in caplog.records if r.name == "govservice.replica"]
+    assert len(warnings) == 1 and "primary" in warnings[0].getMessage()
+
+
+def test_the_replica_is_tried_again_once_the_retry_time_has_passed(replica_down, settings, monkeypatch):
+    import govservice.replica as replica_module
+
+    settings.REPLICA_RETRY_SECONDS = 30
+    clock = [1000.0]
+    monkeypatch.setattr(replica_module.time, "monotonic", lambda: clock[0])
+    with use_replica():
+        assert not reads_from_replica()
+        clock[0] += 29
+        assert not reads_from_replica()
+        assert len(replica_down) == 1
+        clock[0] += 2
+        assert not reads_from_replica()
+    assert len(replica_down) == 2
+
+
+def test_a_replica_back_up_takes_its_reads_again(replica_down, settings, monkeypatch):
+    import govservice.replica as replica_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(replica_module.time, "monotonic", lambda: clock[0])
+    with use_replica():
+        assert not reads_from_replica()
+    monkeypatch.undo()  # the server answers again
+    clock[0] += 31
+    monkeypatch.setattr(replica_module.time, "monotonic", lambda: clock[0])
+    with use_replica():
+        assert reads_from_replica()
+        assert Centre.objects.using(None).count() >= 0
