@@ -15,7 +15,8 @@ generate_series for the volume; then times
 with the statement count (CaptureQueriesContext) and, with --profile, the slowest statements
 EXPLAIN ANALYZEd and the top of a cProfile.
 
-bench/run.py's `scoring` part can call `measure(context_db=..., ...)` (see the `run_for_bench` hook).
+bench/run.py runs it as a child process (`stack.python(env, "-m", "bench.scoring_scale", ...)`) and reads
+the last line, `RESULT {json}`, as it reads bench.inproc's.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def _wanted(args: argparse.Namespace) -> dict[str, int]:
         "complaints": args.complaints,
         "cases": args.cases,
         "history_months": args.history_months,
+        "case_history_months": args.case_history_months,
     }
 
 
@@ -144,7 +146,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     Window(centre=centre, code=f"W{w:02d}", name=f"{w}号窗口", kind=PositionType.COMPREHENSIVE)
                     for w in range(10)
                 )
-            MatterType.objects.get_or_create(centre=centre, code="scale", defaults={"name": "基准事项", "promised_days": 5})
+            MatterType.objects.get_or_create(
+                centre=centre, code="scale", defaults={"name": "基准事项", "promised_days": 5}
+            )
             people = list(User.objects.filter(centre=centre, username__startswith=f"{centre.code}-").order_by("id"))
             if len(people) < per_centre:
                 people += User.objects.bulk_create(
@@ -152,7 +156,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                         username=f"{centre.code}-{k:03d}",
                         name=f"窗口{ci:03d}{k:03d}",
                         staff_no=f"{ci:03d}{k:03d}",
-                        password="!",
+                        password="!",  # noqa: S106 - the unusable-password marker
                         centre=centre,
                         window=windows[k % len(windows)],
                         mobile=f"139{ci:04d}{k:04d}",
@@ -199,7 +203,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         ManualEntry.objects.bulk_create(manual, batch_size=5000)
         StaffLeave.objects.bulk_create(leave, batch_size=5000)
 
-        categories = [c for c, _label in Complaint._meta.get_field("category").choices]
+        categories = [str(c) for c, _label in Complaint._meta.get_field("category").choices or ()]
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TEMP TABLE scale_staff (ci int, k int, staff_id bigint, window_id bigint, centre_id bigint, "
@@ -218,11 +222,19 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     [r[4] for r in staff_rows],
                 ],
             )
-            for back in range(args.history_months, -1, -1):
+            for back in range(max(args.history_months, args.case_history_months), -1, -1):
                 first = month
                 for _ in range(back):
                     first = (first - timedelta(days=1)).replace(day=1)
-                _seed_month(cursor, args, first=first, round_=back, channel_id=channel.id, categories=categories)
+                _seed_month(
+                    cursor,
+                    args,
+                    first=first,
+                    round_=back,
+                    channel_id=channel.id,
+                    categories=categories,
+                    feedback=back <= args.history_months,
+                )
             cursor.execute("INSERT INTO bench_scoring_scale VALUES (%s)", [json.dumps(wanted)])
     with connection.cursor() as cursor:
         # Statistics and the visibility map, as autovacuum leaves a closed month's pages by the 1st working day.
@@ -232,7 +244,8 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _aware(day: date, hour: int) -> Any:
-    from datetime import datetime, time as dtime
+    from datetime import datetime
+    from datetime import time as dtime
     from zoneinfo import ZoneInfo
 
     from django.conf import settings
@@ -240,9 +253,18 @@ def _aware(day: date, hour: int) -> Any:
     return datetime.combine(day, dtime(hour), ZoneInfo(settings.TIME_ZONE))
 
 
-def _seed_month(cursor: Any, args: argparse.Namespace, *, first: date, round_: int, channel_id: int, categories: list[str]) -> None:
-    """INSERT … SELECT generate_series: the month's evaluations, complaints and cases, spread over its
-    seconds and over every centre's staff (row g goes to centre g % C, person (g / C) % per-centre)."""
+def _seed_month(
+    cursor: Any,
+    args: argparse.Namespace,
+    *,
+    first: date,
+    round_: int,
+    channel_id: int,
+    categories: list[str],
+    feedback: bool = True,
+) -> None:
+    """INSERT … SELECT generate_series: the month's cases and (with `feedback`) evaluations and complaints,
+    spread over its seconds and over every centre's staff (row g goes to centre g % C, person (g / C) % per-centre)."""
     nxt = (first + timedelta(days=32)).replace(day=1)
     seconds = int((nxt - first).total_seconds()) - 1
     c = args.centres
@@ -251,6 +273,14 @@ def _seed_month(cursor: Any, args: argparse.Namespace, *, first: date, round_: i
     pick = f"JOIN scale_staff s ON s.ci = g % {c} AND s.k = (g / {c}) % {per}"
     at = f"{start} + ((g::bigint * 7919) % {seconds}) * interval '1 second'"
     cursor.execute("SET LOCAL TIMEZONE = 'Asia/Shanghai'")
+    if feedback:
+        _seed_feedback(cursor, args, at=at, pick=pick, round_=round_, channel_id=channel_id, categories=categories)
+    _seed_cases(cursor, args, at=at, pick=pick, round_=round_)
+
+
+def _seed_feedback(
+    cursor: Any, args: argparse.Namespace, *, at: str, pick: str, round_: int, channel_id: int, categories: list[str]
+) -> None:
     # Evaluations: mostly 5s and 4s, one in 40 bad, one in 97 verified invalid, one in 1,000 rated from the
     # member of staff's own phone (self-triggered: left out by the run).
     cursor.execute(
@@ -284,6 +314,9 @@ def _seed_month(cursor: Any, args: argparse.Namespace, *, first: date, round_: i
         CROSS JOIN LATERAL (SELECT {at} AS at) t
         """  # noqa: S608
     )
+
+
+def _seed_cases(cursor: Any, args: argparse.Namespace, *, at: str, pick: str, round_: int) -> None:
     # Cases: accepted in the month; four in five completed (a few days later, one in eight after the due day).
     cursor.execute(
         f"""
@@ -318,21 +351,39 @@ def _results_digest() -> str:
         StaffMonthScore.objects.filter(run__month=month, run__centre__code__startswith=PREFIX)
         .order_by("run__centre__code", "staff__username")
         .values_list(
-            "run__centre__code", "staff__username", "total", "evaluation_points", "evaluation_count",
-            "cases_completed", "pending_complaints", "leave_days", "working_days", "ranked", "not_ranked_reason",
-            "rank", "position", "is_star", "is_bottom",
+            "run__centre__code",
+            "staff__username",
+            "total",
+            "evaluation_points",
+            "evaluation_count",
+            "cases_completed",
+            "pending_complaints",
+            "leave_days",
+            "working_days",
+            "ranked",
+            "not_ranked_reason",
+            "rank",
+            "position",
+            "is_star",
+            "is_bottom",
         )
     ):
         digest.update(repr(row).encode())
-    for row in (
+    for line in (
         IndicatorScore.objects.filter(staff_score__run__month=month, staff_score__run__centre__code__startswith=PREFIX)
         .order_by("staff_score__run__centre__code", "staff_score__staff__username", "indicator__code")
         .values_list(
-            "staff_score__run__centre__code", "staff_score__staff__username", "indicator__code", "value", "score",
-            "source_count", "hit_count", "appeal_id",
+            "staff_score__run__centre__code",
+            "staff_score__staff__username",
+            "indicator__code",
+            "value",
+            "score",
+            "source_count",
+            "hit_count",
+            "appeal_id",
         )
     ):
-        digest.update(repr(row).encode())
+        digest.update(repr(line).encode())
     return digest.hexdigest()
 
 
@@ -366,6 +417,14 @@ def _backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _vacuum_scores() -> None:
+    """Clear the dead rows a previous timed run left (autovacuum would have, between two months' runs)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE staff_indicatorscore, staff_staffmonthscore, staff_scoringrun")
+
+
 class _Clock:
     """Wall seconds, and the CPU seconds of this process and of its database backend: on a shared machine
     the CPU seconds are what the run costs, the wall seconds what it took under the others' load."""
@@ -395,6 +454,7 @@ def measure(*, runs: int = 3, profile: bool = False, explain_top: int = 6) -> di
     out: dict[str, Any] = {"month": month.isoformat()}
     province, cpu, db_cpu, captured = [], [], [], []
     for _ in range(runs):
+        _vacuum_scores()
         reset_queries()
         with _Clock() as clock, CaptureQueriesContext(connection) as ctx:
             done = scoring_monthly_run(today=today)
@@ -411,7 +471,7 @@ def measure(*, runs: int = 3, profile: bool = False, explain_top: int = 6) -> di
         "queries": len(captured),
         "queries_per_centre": round(len(captured) / max(done, 1), 1),
     }
-    centre = Centre.objects.filter(code__startswith=PREFIX).order_by("code").first()
+    centre = Centre.objects.filter(code__startswith=PREFIX).order_by("code")[0]
     one, one_cpu = [], []
     for _ in range(runs):
         with _Clock() as clock, CaptureQueriesContext(connection) as ctx:
@@ -443,17 +503,8 @@ def _stats(values: list[float]) -> dict[str, Any]:
     return {"min": ordered[0], "median": ordered[len(ordered) // 2], "max": ordered[-1], "n": len(ordered)}
 
 
-def run_for_bench(*, db: str, runs: int = 3, **sizes: int) -> dict[str, Any]:
-    """The hook for bench/run.py's `scoring` part: seed (if needed) and measure in this process."""
-    args = argparse.Namespace(**{**_defaults(), **sizes, "db": db, "runs": runs, "reseed": False})
-    _ensure_database(db)
-    _setup(db)
-    return _report(args)
-
-
 def _report(args: argparse.Namespace) -> dict[str, Any]:
     import django
-
     from django.db import connection
 
     result: dict[str, Any] = {"sizes": _wanted(args)}
@@ -476,10 +527,6 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _defaults() -> dict[str, Any]:
-    return vars(_parser().parse_args([]))
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--db", default="scoring_scale", help="PostgreSQL database (created, migrated, seeded)")
@@ -488,7 +535,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--evaluations", type=int, default=830_000, help="in the month")
     p.add_argument("--complaints", type=int, default=170_000, help="in the month")
     p.add_argument("--cases", type=int, default=83_000, help="accepted in the month")
-    p.add_argument("--history-months", type=int, default=1, help="earlier months seeded at the same volume")
+    p.add_argument("--history-months", type=int, default=1, help="earlier months of evaluations and complaints")
+    p.add_argument(
+        "--case-history-months",
+        type=int,
+        default=11,
+        help="earlier months of cases (a centre's cases are read by centre)",
+    )
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--reseed", action="store_true")
     p.add_argument("--profile", action="store_true", help="add the top of a cProfile of one province run")
@@ -506,6 +559,7 @@ def main() -> None:
     if args.out:
         Path(args.out).write_text(text + "\n")
     print(text)
+    print("RESULT " + json.dumps(result, default=str))  # one line, for bench/run.py (as bench.inproc prints)
 
 
 if __name__ == "__main__":

@@ -280,7 +280,10 @@ def _compute_into(*, run: ScoringRun, scheme: ScoringScheme, inputs: _Inputs, st
     run.compute_count += 1
 
 
-def _insert_score_lines(lines: list[tuple[int, int, Decimal | None, Decimal, int, Decimal | None, int | None]]) -> None:
+ScoreLineRow = tuple[int, int, Decimal | None, Decimal, int, Decimal | None, int | None]
+
+
+def _insert_score_lines(lines: list[ScoreLineRow]) -> None:
     """Write the indicator lines (staff score, indicator, value, score, source count, hits, appeal) in one statement.
 
     A province's monthly run writes 20 lines for each of 5,000 people: on PostgreSQL they go in as one
@@ -288,35 +291,44 @@ def _insert_score_lines(lines: list[tuple[int, int, Decimal | None, Decimal, int
     run building and preparing 100,000 instances). The values are the ones bulk_create would send: Django's
     PostgreSQL backend passes a Decimal through as it is. Other databases (the embedded SQLite) use bulk_create.
     """
+    alias = router.db_for_write(IndicatorScore)
+    if connections[alias].vendor == "postgresql":
+        _insert_score_lines_unnest(alias, lines)
+    else:
+        _bulk_create_score_lines(alias, lines)
+
+
+def _bulk_create_score_lines(alias: str, lines: list[ScoreLineRow]) -> None:
+    IndicatorScore.objects.using(alias).bulk_create(
+        [
+            IndicatorScore(
+                staff_score_id=staff_score_id,
+                indicator_id=indicator_id,
+                value=value,
+                score=score,
+                source_count=source_count,
+                hit_count=hit_count,
+                appeal_id=appeal_id,
+            )
+            for staff_score_id, indicator_id, value, score, source_count, hit_count, appeal_id in lines
+        ],
+        batch_size=2000,
+    )
+
+
+def _insert_score_lines_unnest(alias: str, lines: list[ScoreLineRow]) -> None:
     if not lines:
         return
-    alias = router.db_for_write(IndicatorScore)
     connection = connections[alias]
-    if connection.vendor != "postgresql":
-        IndicatorScore.objects.using(alias).bulk_create(
-            [
-                IndicatorScore(
-                    staff_score_id=staff_score_id,
-                    indicator_id=indicator_id,
-                    value=value,
-                    score=score,
-                    source_count=source_count,
-                    hit_count=hit_count,
-                    appeal_id=appeal_id,
-                )
-                for staff_score_id, indicator_id, value, score, source_count, hit_count, appeal_id in lines
-            ],
-            batch_size=2000,
-        )
-        return
     meta = IndicatorScore._meta
-    names = ("staff_score", "indicator", "value", "score", "source_count", "hit_count", "appeal")
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in names)
+    names = ("staff_score_id", "indicator_id", "value", "score", "source_count", "hit_count", "appeal_id")
+    columns = ", ".join(connection.ops.quote_name(name) for name in names)
     types = ("bigint", "bigint", "numeric", "numeric", "integer", "numeric", "bigint")
     arrays = ", ".join(f"%s::{t}[]" for t in types)
+    table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608 - the model's own names
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608 - the model's own names
             [list(column) for column in zip(*lines, strict=True)],
         )
 
