@@ -38,6 +38,13 @@ def scoring_monthly_task() -> int:
     today = timezone.localdate()
     if not is_first_working_day_of_month(today):
         return 0
+    return scoring_monthly_run(today=today)
+
+
+def scoring_monthly_run(*, today: date) -> int:
+    """The beat's work on the first working day: the previous month of every centre, as a preview.
+
+    Each centre in its own run (its own lock and transactions); a refused centre is logged and skipped."""
     month = previous_month(month_start(today))
     done = 0
     for centre in scoring_monthly_centres(today):

@@ -123,6 +123,19 @@ class Case(TimeStampedModel):
                 condition=models.Q(is_elderly=True) | models.Q(is_disabled=True) | models.Q(is_other_special=True),
                 name="case_special_groups_idx",
             ),
+            # The monthly service-star run's case counts (selectors.case_counts_by_handler: completed or
+            # accepted in the month): two ranges PostgreSQL ORs together, so a centre's run reads its month,
+            # not every case the centre ever had (docs/indexes.md). Partial: the query's ranges imply them.
+            models.Index(
+                fields=["centre", "completed_at"],
+                condition=models.Q(status="completed", completed_at__isnull=False),
+                name="case_centre_completed_idx",
+            ),
+            models.Index(
+                fields=["centre", "accepted_at"],
+                condition=models.Q(accepted_at__isnull=False),
+                name="case_centre_accepted_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -157,6 +157,14 @@ class Evaluation(TimeStampedModel):
                 fields=["evaluator_phone_hash"], condition=~Q(evaluator_phone_hash=""), name="evaluation_phone_hash"
             ),
             models.Index(fields=["device_hash"], condition=~Q(device_hash=""), name="evaluation_device_hash"),
+            # Covering for the monthly service-star run (evaluation_counts_by_staff): one centre-month's counted
+            # ratings per person from the index alone; without it each rating's heap page is visited (8,000 pages
+            # a centre-month at province scale, docs/indexes.md). Key columns, not INCLUDE (SQLite, as above).
+            models.Index(
+                fields=["centre", "rated_at", "staff", "level", "id"],
+                condition=Q(staff__isnull=False, excluded=False),
+                name="evaluation_scoring_cover",
+            ),
         ]
 
     def __str__(self) -> str:

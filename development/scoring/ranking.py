@@ -26,7 +26,8 @@ from django.db import models
 
 from staff.models import User
 
-from ..models import IndicatorScore, ScoringScheme, TieRule
+from ..models import ScoringScheme, TieRule
+from .rules import ScoreLine
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class RankRow:
     evaluation_points: Decimal
     ranked: bool
     not_ranked_reason: str
-    indicator_rows: list[IndicatorScore]
+    indicator_rows: list[ScoreLine]
     rank: int | None = None
     position: int | None = None
     is_star: bool = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -40,6 +41,17 @@ class MetricValue:
     value: Decimal | None
     count: int
     hits: Decimal | None = None
+
+
+class ScoreLine(NamedTuple):
+    """One indicator of one person's month as the run computes it (stored as an IndicatorScore)."""
+
+    indicator_id: int
+    value: Decimal | None
+    score: Decimal
+    source_count: int
+    hit_count: Decimal | None
+    appeal_id: int | None
 
 
 @dataclass

@@ -27,7 +27,8 @@ def scheme_for(*, centre: Centre, month: date) -> ScoringScheme | None:
 def scheme_errors(scheme: ScoringScheme) -> list[str]:
     """Why a scheme cannot be used (empty when it can): weights add up to 100, every indicator computable."""
     errors: list[str] = []
-    indicators = list(scheme.indicators.all())
+    # The dimension comes with each indicator (one query, not one per indicator: the run checks every centre).
+    indicators = list(scheme.indicators.select_related("dimension"))
     if not indicators:
         return [_("方案还没有指标。")]
     total = sum((i.weight for i in indicators), Decimal(0))
