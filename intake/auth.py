@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import router, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -24,8 +23,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from complaints.models import Channel
 from govservice.models import Centre
+from govservice.process_copy import token_get, token_issue, tokens_replace
 from govservice.redaction import carries_key
-from govservice.redis_client import default_redis
 from govservice.throttling import SlidingWindowThrottle
 
 from .models import KEY_PREFIX_LENGTH, ChannelKey, hash_key
@@ -80,33 +79,15 @@ def _generation_key(prefix: str) -> str:
 
 def _generation(prefix: str) -> str | None:
     """The prefix's current token: one GET on the process's Redis client, or the cache's get elsewhere."""
-    client = default_redis()
-    if client is None:
-        return cache.get(_generation_key(prefix))
-    raw = client.get(caches["default"].make_key(_generation_key(prefix)))
-    return raw.decode() if isinstance(raw, bytes) else raw
+    return token_get(_generation_key(prefix))
 
 
 def _generation_issue(prefix: str) -> None:
-    token = uuid.uuid4().hex
-    client = default_redis()
-    if client is None:
-        cache.add(_generation_key(prefix), token, _GENERATION_SECONDS)
-    else:
-        client.set(caches["default"].make_key(_generation_key(prefix)), token, nx=True, ex=_GENERATION_SECONDS)
+    token_issue(_generation_key(prefix))  # the entry is cached from the next request on
 
 
 def _generations_replace(prefixes: list[str]) -> None:
-    tokens = {_generation_key(p): uuid.uuid4().hex for p in prefixes}
-    client = default_redis()
-    if client is None:
-        cache.set_many(tokens, _GENERATION_SECONDS)
-        return
-    make_key = caches["default"].make_key
-    pipe = client.pipeline(transaction=False)
-    for name, token in tokens.items():
-        pipe.set(make_key(name), token, ex=_GENERATION_SECONDS)
-    pipe.execute()
+    tokens_replace([_generation_key(p) for p in prefixes])
 
 
 def _values(obj: Model, names: tuple[str, ...]) -> list[Any]:
