@@ -1,6 +1,7 @@
 """Profile one kind of request through the whole stack, in process (cProfile), with its SQL statements.
 
     python -m bench.profile_request baseline|evaluation|complaint [--requests 300] [--top 40] [--sort tottime]
+        [--level 1..5] [--cpu]
 
 Needs DATABASE_URL (PostgreSQL) and BENCH_BASELINE=1 (for /bench/insert/); builds its own centre, channel and
 key with the test factories. Prints the statements of one warm request, then the profile of --requests more:
@@ -79,6 +80,9 @@ def main() -> None:
         action="store_true",
         help="no profiler: print the CPU and wall time per request only (median of 5 blocks)",
     )
+    parser.add_argument(
+        "--level", type=int, default=5, help="evaluation: the rating sent (1–2 open a bad review); default 5"
+    )
     args = parser.parse_args()
     key = _world()
     client = Client(HTTP_HOST="127.0.0.1")
@@ -91,7 +95,7 @@ def main() -> None:
         body = (
             {"content": "窗口排队太久", "external_id": ext}
             if args.kind == "complaint"
-            else {"level": 5, "text": "好", "external_id": ext}
+            else {"level": args.level, "text": "好", "external_id": ext}
         )
         response = client.post(
             url,

@@ -50,13 +50,16 @@ class ComplaintsConfig(AppConfig):
         # A centre's reply-deadline rules are cached for the intake's hot path: forgotten on every change.
         from django.db.models.signals import post_delete, post_save
 
-        from .deadlines import forget_reply_rules
-        from .models import ComplaintDeadlineRule
+        from .deadlines import forget_feedback_policy, forget_reply_rules
+        from .models import ComplaintDeadlineRule, FeedbackPolicy
 
         post_save.connect(forget_reply_rules, sender=ComplaintDeadlineRule, dispatch_uid="complaints.reply_rules_saved")
         post_delete.connect(
             forget_reply_rules, sender=ComplaintDeadlineRule, dispatch_uid="complaints.reply_rules_gone"
         )
+        # Likewise each process's copy of a centre's bad-review days (a bad rating's hot path).
+        post_save.connect(forget_feedback_policy, sender=FeedbackPolicy, dispatch_uid="complaints.policy_saved")
+        post_delete.connect(forget_feedback_policy, sender=FeedbackPolicy, dispatch_uid="complaints.policy_gone")
 
         # The complaint and evaluation lists as background Excel exports.
         from .exports import register_exports

@@ -17,9 +17,10 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from govservice import workdays
+from govservice.process_copy import ProcessCopies
 from govservice.replica import use_primary
 
-from .models import BadReview, Channel, Complaint, ComplaintDeadlineRule, Escalation
+from .models import BadReview, Channel, Complaint, ComplaintDeadlineRule, Escalation, FeedbackPolicy
 
 # The reply promise for a complaint when the centre set no rule of its own (admin: 投诉答复时限规则).
 # 12345 practice is 5 working days to handle and answer an order (practice.md §3, 山东); a
@@ -73,8 +74,19 @@ def _rules_cache_key(centre_id: int) -> str:
     return f"complaints:reply-rules:{centre_id}"
 
 
+# Each process also keeps the rules it read while the centre's token holds (govservice/process_copy.py): a
+# complaint then reads one small token instead of the whole rules entry.
+_RULES_COPIES: ProcessCopies[dict[tuple[int | None, str], int]] = ProcessCopies(
+    "complaints-reply-rules", seconds=RULES_CACHE_SECONDS
+)
+
+
 def centre_reply_rules(centre_id: int) -> dict[tuple[int | None, str], int]:
-    """The centre's own rules: (channel id or None, type or "") → working days."""
+    """The centre's own rules: (channel id or None, type or "") → working days. Read-only: shared in the process."""
+    return _RULES_COPIES.get(centre_id, lambda: _centre_reply_rules_shared(centre_id))
+
+
+def _centre_reply_rules_shared(centre_id: int) -> dict[tuple[int | None, str], int]:
     rules = cache.get(_rules_cache_key(centre_id))
     if rules is None:
         # On the primary: a lagging replica would cache the rules a change just dropped (govservice/replica.py).
@@ -88,8 +100,34 @@ def centre_reply_rules(centre_id: int) -> dict[tuple[int | None, str], int]:
 
 
 def forget_reply_rules(sender: object, instance: ComplaintDeadlineRule, **kwargs: object) -> None:
-    """A rule saved or deleted: the centre's cached rules go (post_save / post_delete receiver)."""
+    """A rule saved or deleted: the centre's cached rules go (post_save / post_delete receiver), and every
+    process's copy with them."""
     cache.delete(_rules_cache_key(instance.centre_id))
+    _RULES_COPIES.forget(instance.centre_id)
+
+
+# A bad rating opens its bad review inside the request (the answer carries its status) and needs the centre's
+# contact and rectification days: each process keeps them while the centre's token holds; a policy saved or
+# deleted replaces it (complaints/apps.py).
+_BAD_REVIEW_DAYS: ProcessCopies[tuple[int, int]] = ProcessCopies(
+    "complaints-bad-review-days", seconds=RULES_CACHE_SECONDS
+)
+
+
+def bad_review_days(centre_id: int) -> tuple[int, int]:
+    """(contact days, rectify days) of the centre's feedback policy (its defaults when it has none)."""
+
+    def load() -> tuple[int, int]:
+        with use_primary():  # a lagging replica would keep the policy a change just replaced
+            policy = FeedbackPolicy.objects.filter(centre_id=centre_id).first() or FeedbackPolicy()
+        return policy.contact_days, policy.rectify_days
+
+    return _BAD_REVIEW_DAYS.get(centre_id, load)
+
+
+def forget_feedback_policy(sender: object, instance: FeedbackPolicy, **kwargs: object) -> None:
+    """A feedback policy saved or deleted (post_save / post_delete receiver): every process reads it afresh."""
+    _BAD_REVIEW_DAYS.forget(instance.centre_id)
 
 
 def reply_working_days(

@@ -17,9 +17,28 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from .redis_client import default_redis
+
+# The whole check in one Redis round trip: read both counters, decide, count. The same arithmetic
+# as `allow_request` below (Lua numbers are doubles, as Python's floats); atomic, so two workers
+# cannot both take the last place. Answers {allowed, current, previous} as before the count.
+_CHECK_AND_COUNT = """
+local current = tonumber(redis.call('GET', KEYS[1])) or 0
+local previous = tonumber(redis.call('GET', KEYS[2])) or 0
+if previous * (1 - tonumber(ARGV[2])) + current >= tonumber(ARGV[1]) then
+    return {0, current, previous}
+end
+if redis.call('INCR', KEYS[1]) == 1 then
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return {1, current, previous}
+"""
+_scripts: dict[int, Any] = {}
 
 
 class SlidingWindowThrottle(BaseThrottle):
@@ -54,15 +73,38 @@ class SlidingWindowThrottle(BaseThrottle):
         now = self.timer()
         window = int(now // duration)
         current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
+        into = (now - window * duration) / duration  # how far into this window, 0..1
+        client = default_redis() if self.cache is default_cache else None
+        if client is not None:
+            return self._allow_in_one_round_trip(client, current_key, previous_key, limit, duration, into)
         counts = self.cache.get_many([current_key, previous_key])
         current, previous = int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
-        into = (now - window * duration) / duration  # how far into this window, 0..1
         if previous * (1 - into) + current >= limit:
             self.wait_seconds = self._wait(
                 current=current, previous=previous, into=into, limit=limit, duration=duration
             )
             return False
         self._count(current_key, duration=duration)
+        return True
+
+    def _allow_in_one_round_trip(
+        self, client: Any, current_key: str, previous_key: str, limit: int, duration: int, into: float
+    ) -> bool:
+        """On Django's RedisCache: the same check and count as below, as one script on one client per process
+        (govservice/redis_client.py) instead of three cache calls that each built a client. The counters are the
+        cache's own keys (`make_key`) holding plain integers, as Django's RedisCache stores integers."""
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_CHECK_AND_COUNT)
+        make_key = caches["default"].make_key
+        allowed, current, previous = script(
+            keys=[make_key(current_key), make_key(previous_key)], args=[limit, repr(into), 2 * duration + 1]
+        )
+        if not allowed:
+            self.wait_seconds = self._wait(
+                current=int(current), previous=int(previous), into=into, limit=limit, duration=duration
+            )
+            return False
         return True
 
     def _count(self, key: str, *, duration: int) -> None:

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from .models import WorkCalendarDay, WorkCalendarYear
+from .process_copy import ProcessCopies
 from .replica import use_primary
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ _CC_RULE_YEARS = frozenset(y for y in _CC_YEARS if _CC_FIRST <= y <= _CC_LAST)  
 _MAX_SPAN_DAYS = 366 * 5  # a sane bound: no deadline in this product is five years away
 CACHE_KEY = "workdays:calendar:v1"
 CACHE_SECONDS = 10 * 60  # a safety net only: every model write invalidates at once
+# Each process's copy (govservice/process_copy.py), under the same bound as the shared copy.
+_PROCESS_COPIES: ProcessCopies[WorkCalendar] = ProcessCopies("workdays-calendar", seconds=CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,13 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
-        """The centre's calendar: from the cache, or read (2 queries) and cached."""
+        """The centre's calendar: this process's copy while the shared token holds (one small GET), else from the
+        cache, or read (2 queries) and cached. Treat it as read-only: the copy is shared by this process's requests."""
+        return _PROCESS_COPIES.get("calendar", cls.load_shared)
+
+    @classmethod
+    def load_shared(cls) -> WorkCalendar:
+        """From the shared cache, or read (2 queries) and cached."""
         try:
             cached = cache.get(CACHE_KEY)
         except Exception:  # a cache outage must not stop deadlines from being computed
@@ -157,11 +166,13 @@ def _forget() -> None:
         cache.delete(CACHE_KEY)
     except Exception:
         logger.warning("work calendar cache unavailable; could not invalidate", exc_info=True)
+    _PROCESS_COPIES.forget_now("calendar")  # every process's own copy too
 
 
 def calendar_changed(*, using: str | None = None, **_signal: object) -> None:
     """Drop the cached calendar now (this transaction sees its own writes) and again after
-    commit (another process may have cached the old rows meanwhile). A signal receiver too."""
+    commit (another process may have cached the old rows meanwhile). A signal receiver too.
+    Every process's own copy goes with it (its token is replaced, now and after commit)."""
     _forget()
     transaction.on_commit(_forget, using=using)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from complaints.models import Channel
 from govservice.models import Centre
+from govservice.process_copy import token_get, token_issue, tokens_replace
 from govservice.redaction import carries_key
 from govservice.throttling import SlidingWindowThrottle
 
@@ -43,15 +44,18 @@ def _parse_key(raw: str) -> str | None:
 # --- the key cache --------------------------------------------------------------------------
 # Every channel request needs its key, the key's channel and the channel's centres. They change
 # rarely, so they are kept in the shared cache by key prefix (never the raw key) as plain field
-# values. An entry counts only while it carries the prefix's current *generation* token: every
-# door that changes a key, its channel or the channel's centres replaces the token
-# (`channel_key_cache_invalidate`, through signals in intake/apps.py and the services), so a
-# revoked key is refused on the next request in every worker. Checking the token rather than
+# values, and each process keeps the copy it last used. A copy counts only while it carries the
+# prefix's current *generation* token: every door that changes a key, its channel or the
+# channel's centres replaces the token (`channel_key_cache_invalidate`, through signals in
+# intake/apps.py and the services), and every request reads the token (one small Redis GET), so
+# a revoked key is refused on the next request in every worker. Checking the token rather than
 # deleting the entry closes the race where a request that read the database just before a
-# revoke commits writes its stale copy just after: that copy carries the old token. The TTL is
-# a backstop for writes no signal sees (raw SQL, queryset.update() outside the services).
+# revoke commits writes its stale copy just after: that copy carries the old token. No copy is
+# used longer than KEY_CACHE_SECONDS after its database read: a backstop for writes no signal
+# sees (raw SQL, queryset.update() outside the services).
 KEY_CACHE_SECONDS = 60
 _GENERATION_SECONDS = 24 * 3600
+_PROCESS_COPIES_MAX = 1000  # keys this process remembers (a centre's channels hold a handful)
 
 
 def _fields(model: type[Model]) -> tuple[str, ...]:
@@ -69,7 +73,21 @@ def _entry_key(prefix: str) -> str:
 
 
 def _generation_key(prefix: str) -> str:
-    return f"intake:channel-key-gen:{prefix}"
+    # Plain ASCII in Redis (not pickled): read on every request by the one process-wide client.
+    return f"intake:channel-key-generation:{prefix}"
+
+
+def _generation(prefix: str) -> str | None:
+    """The prefix's current token: one GET on the process's Redis client, or the cache's get elsewhere."""
+    return token_get(_generation_key(prefix))
+
+
+def _generation_issue(prefix: str) -> None:
+    token_issue(_generation_key(prefix))  # the entry is cached from the next request on
+
+
+def _generations_replace(prefixes: list[str]) -> None:
+    tokens_replace([_generation_key(p) for p in prefixes])
 
 
 def _values(obj: Model, names: tuple[str, ...]) -> list[Any]:
@@ -79,6 +97,7 @@ def _values(obj: Model, names: tuple[str, ...]) -> list[Any]:
 def _snapshot(key: ChannelKey, generation: str) -> dict[str, Any]:
     return {
         "generation": generation,
+        "read_at": time.time(),
         "key": _values(key, _KEY_FIELDS),
         "channel": _values(key.channel, _CHANNEL_FIELDS),
         "centres": [_values(c, _CENTRE_FIELDS) for c in key.channel.centres.all()],
@@ -101,16 +120,33 @@ def _restore(snapshot: dict[str, Any]) -> ChannelKey:
     return key
 
 
+# This process's copies: prefix -> snapshot (plain values; every request restores fresh objects).
+_process_copies: dict[str, dict[str, Any]] = {}
+
+
+def _usable(snapshot: dict[str, Any], generation: str) -> bool:
+    return snapshot["generation"] == generation and time.time() - snapshot.get("read_at", 0) < KEY_CACHE_SECONDS
+
+
+def _keep(prefix: str, snapshot: dict[str, Any]) -> None:
+    if len(_process_copies) >= _PROCESS_COPIES_MAX:
+        _process_copies.clear()
+    _process_copies[prefix] = snapshot
+
+
 def _load(prefix: str) -> ChannelKey | None:
-    """The key with its channel and the channel's centres, from the cache or the database."""
-    entry_key, generation_key = _entry_key(prefix), _generation_key(prefix)
-    cached = cache.get_many([entry_key, generation_key])
-    generation = cached.get(generation_key)
-    snapshot = cached.get(entry_key)
-    if snapshot is not None and generation is not None and snapshot["generation"] == generation:
-        return _restore(snapshot)
+    """The key with its channel and the channel's centres: this process's copy, the shared cache, or the database."""
     # The token is read BEFORE the database: a change committed in between replaces it, and
     # the entry written below then never matches.
+    generation = _generation(prefix)
+    if generation is not None:
+        snapshot = _process_copies.get(prefix)
+        if snapshot is not None and _usable(snapshot, generation):
+            return _restore(snapshot)
+        snapshot = cache.get(_entry_key(prefix))
+        if snapshot is not None and _usable(snapshot, generation):
+            _keep(prefix, snapshot)
+            return _restore(snapshot)
     key = (
         ChannelKey.objects.select_related("channel").prefetch_related("channel__centres").filter(prefix=prefix).first()
     )
@@ -118,9 +154,11 @@ def _load(prefix: str) -> ChannelKey | None:
         return None  # unknown prefixes leave nothing in the cache
     if generation is None:
         # First sight (or the token was evicted): issue a token, cache from the next request on.
-        cache.add(generation_key, uuid.uuid4().hex, _GENERATION_SECONDS)
+        _generation_issue(prefix)
     else:
-        cache.set(entry_key, _snapshot(key, generation), KEY_CACHE_SECONDS)
+        snapshot = _snapshot(key, generation)
+        cache.set(_entry_key(prefix), snapshot, KEY_CACHE_SECONDS)
+        _keep(prefix, snapshot)
     return key
 
 
@@ -131,7 +169,7 @@ def channel_key_cache_invalidate(prefixes: Iterable[str]) -> None:
         return
 
     def _bump() -> None:
-        cache.set_many({_generation_key(p): uuid.uuid4().hex for p in prefixes}, _GENERATION_SECONDS)
+        _generations_replace(prefixes)
 
     _bump()
     transaction.on_commit(_bump)

@@ -15,6 +15,7 @@ from rectification.models import Problem
 from staff.models import Role, User
 from staff.selectors import active_staff_with_roles
 
+from ..deadlines import bad_review_days
 from ..models import BadReview, Evaluation, EvaluationEvent, EvaluationLevel, FeedbackPolicy
 from .common import _local_date, feedback_reported, record_changed_after_commit
 
@@ -31,7 +32,7 @@ def _default_owner(centre: Centre) -> User | None:
 
 
 def _bad_review_open(evaluation: Evaluation) -> BadReview:
-    policy = FeedbackPolicy.for_centre(evaluation.centre)
+    contact_days, rectify_days = bad_review_days(evaluation.centre_id)
     start = _local_date(evaluation.rated_at)
     owner = _default_owner(evaluation.centre)
     calendar = workdays.WorkCalendar.load()  # once for both dates
@@ -39,8 +40,8 @@ def _bad_review_open(evaluation: Evaluation) -> BadReview:
         evaluation=evaluation,
         centre=evaluation.centre,
         owner=owner,
-        contact_due=calendar.add_working_days(start, policy.contact_days).date,
-        rectify_due=calendar.add_working_days(start, policy.rectify_days).date,
+        contact_due=calendar.add_working_days(start, contact_days).date,
+        rectify_due=calendar.add_working_days(start, rectify_days).date,
     )
     EvaluationEvent.objects.create(evaluation=evaluation, action="bad_review_opened", new_status=BadReview.Status.OPEN)
     # The feed and the owner's notice: one outbox message, run after the response (govservice/outbox.py).

@@ -103,6 +103,9 @@ def test_a_second_rating_of_a_case_on_the_fast_path_is_the_translated_409_and_is
 def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
     api = ChannelClient(issued_key(hotline_channel(centre)))
     _warm(api)
+    # The first bad rating reads the centre's policy and the work calendar; this process keeps both
+    # (govservice/process_copy.py) while their tokens hold, so the next one does not.
+    assert api.post(EVALUATIONS, {"level": 2, "external_id": "E-bad-0"}, idem="idem-bad-0").status_code == 201
     with CaptureQueriesContext(connection) as ctx:
         response = api.post(EVALUATIONS, {"level": 1, "external_id": "E-bad"}, idem="idem-bad")
     assert response.status_code == 201, response.content
@@ -114,10 +117,7 @@ def test_a_bad_rating_adds_only_its_bad_review_flow(centre, leader):
     assert request == [
         "INSERT complaints_evaluation",
         "INSERT complaints_evaluationevent",
-        "SELECT complaints_feedbackpolicy",
         "SELECT staff_user",  # the default owner: centre admin, else a leader, in one query
-        "SELECT staff_workcalendarday",  # the work calendar, read once for both due dates
-        "SELECT staff_workcalendaryear",
         "INSERT complaints_badreview",
         "INSERT complaints_evaluationevent",
         "INSERT govservice_outboxmessage",  # the feed entry and the owner's notice, after the response
