@@ -110,6 +110,11 @@ INSTALLED_APPS = [
     "development",
     "dashboard",
 ]
+# `make bench` only (bench/stack.py sets BENCH_BASELINE=1): the plain reference project's one table, so that the
+# one-INSERT baseline view inserts the very row the reference view inserts (bench/apps.py, docs/benchmarks.md).
+BENCH_BASELINE = env_bool("BENCH_BASELINE", False)
+if BENCH_BASELINE:
+    INSTALLED_APPS.append("bench.apps.ReferenceRowsConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
@@ -100,5 +98,5 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Benchmark baselines (bench/urls.py): bare ORM views for `make bench` only, never in production.
-if os.environ.get("BENCH_BASELINE") == "1":
+if settings.BENCH_BASELINE:
     urlpatterns += [path("bench/", include("bench.urls"))]
