@@ -47,8 +47,11 @@ def _new_evaluation(data: dict, now) -> Evaluation:
 
 
 @csrf_exempt
-def insert(request: HttpRequest) -> HttpResponse:
-    """Parse JSON and insert one evaluation: what the channel intake POST must do at the least."""
+def insert_evaluation(request: HttpRequest) -> HttpResponse:
+    """Parse JSON and insert one evaluation: what the channel intake POST must do at the least. A 30-column row
+    whose insert fires the day-count trigger and writes 7 index entries: the table's cost and the stack's
+    together (`/bench/insert-evaluation/`). The stack's alone is `/bench/insert/`, the reference project's own
+    view and row (bench/urls.py)."""
     if request.method != "POST":
         return JsonResponse({"code": "method", "message": "POST only"}, status=405)
     evaluation = _new_evaluation(json.loads(request.body), timezone.now())

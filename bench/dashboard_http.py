@@ -49,7 +49,7 @@ def main() -> None:
     if args.intake:
         figures += [
             ("intake_post", "/bench/intake-nothrottle/", "post_evaluation.lua", key, 16),
-            ("bare_insert", "/bench/insert/", "post_evaluation.lua", key, 16),
+            ("bare_insert", "/bench/insert-evaluation/", "post_evaluation.lua", key, 16),
         ]
     gunicorn = stack.start_gunicorn(env, workers=2, port=PORT, logdir=VAR)
     results: dict[str, list[dict]] = {name: [] for name, *_rest in figures}

@@ -1,9 +1,9 @@
 """Profile one kind of request through the whole stack, in process (cProfile), with its SQL statements.
 
-    python -m bench.profile_request baseline|evaluation|complaint [--requests 300] [--top 40] [--sort tottime]
-        [--level 1..5] [--cpu]
+    python -m bench.profile_request baseline|baseline_evaluation|evaluation|complaint [--requests 300] [--top 40]
+        [--sort tottime] [--level 1..5] [--cpu]
 
-Needs DATABASE_URL (PostgreSQL) and BENCH_BASELINE=1 (for /bench/insert/); builds its own centre, channel and
+Needs DATABASE_URL (PostgreSQL) and BENCH_BASELINE=1 (for /bench/…); builds its own centre, channel and
 key with the test factories. Prints the statements of one warm request, then the profile of --requests more:
 what each layer (middleware, DRF, services, logging, the database driver) costs per request.
 """
@@ -36,6 +36,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 URLS = {
     "baseline": "/bench/insert/",
+    "baseline_evaluation": "/bench/insert-evaluation/",
     "evaluation": "/api/v1/intake/evaluations/",
     "complaint": "/api/v1/intake/complaints/",
 }

@@ -47,9 +47,12 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Nobody is signed in without a session cookie (the channel API, the bench, a citizen's first page): no
+        # session or user to load. The channel API has no session at all (govservice/lean.py).
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or is_channel_api(request):
+            return self.get_response(request)
         timeout = idle_timeout_seconds()
-        # The channel API has no session (govservice/lean.py): nobody to sign out.
-        if timeout > 0 and not is_channel_api(request) and request.user.is_authenticated:
+        if timeout > 0 and request.user.is_authenticated:
             current = now()
             last_seen = request.session.get(LAST_SEEN_KEY)
             if isinstance(last_seen, (int, float)) and current - last_seen > timeout:

@@ -145,11 +145,19 @@ class ControlCharacterMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
+        content_type = request.content_type or ""
+        # Only the path to check (a JSON POST, a page without a query): no query dict or pair list to build.
+        if (
+            not view_kwargs
+            and not request.META.get("QUERY_STRING")
+            and content_type not in FORM_TYPES
+            and CONTROL_CHARACTERS.search(request.path_info) is None
+        ):
+            return None
         api = _is_api_view(view_func)
         pairs: list[tuple[str, object]] = [("path", request.path_info)]
         pairs += [(str(name), value) for name, value in view_kwargs.items()]
         pairs += [(name, value) for name, values in request.GET.lists() for value in values]
-        content_type = request.content_type or ""
         # Reading a url-encoded body keeps it for the view; a multipart one is consumed, which an API view's
         # parsers must do themselves (they check it too).
         if content_type == FORM_TYPES[0] or (content_type == FORM_TYPES[1] and not api):

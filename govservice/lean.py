@@ -16,11 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csp import ContentSecurityPolicyMiddleware as DjangoContentSecurityPolicyMiddleware
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.csp import CSP, build_policy
 from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
 
 # The channel API's path prefixes: key-authenticated or public, never a session.
@@ -58,3 +65,60 @@ class MessageMiddleware(_PagesOnly, DjangoMessageMiddleware):
 
 class HtmxMiddleware(_PagesOnly, DjangoHtmxMiddleware):
     pass
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, without looking for a language in the path when the URLconf has no `i18n_patterns()` (this
+    project's has none): Django's class asks twice per request, and a path's first segment that is no language
+    ("api", "cases") fails the look-up uncached each time. The same language (cookie, Accept-Language, then
+    LANGUAGE_CODE), the same `Vary: Accept-Language` and `Content-Language`; with i18n_patterns it is Django's."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            super().process_request(request)
+            return
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+def _has_nonce(config: Any) -> bool:
+    return any(
+        values == CSP.NONCE or (isinstance(values, list | tuple | set) and CSP.NONCE in values)
+        for values in config.values()
+    )
+
+
+class ContentSecurityPolicyMiddleware(DjangoContentSecurityPolicyMiddleware):
+    """Django's, with the header built once per policy instead of once per response: SECURE_CSP (and
+    SECURE_CSP_REPORT_ONLY) hold no nonce here, so every response's header is the same string. A policy with
+    CSP.NONCE, or a view's own (`@csp_override`, `@csp_report_only_override`), goes through Django's code."""
+
+    def __init__(self, get_response: Any) -> None:
+        super().__init__(get_response)
+        # {header: (the settings' policy object, its header value)}: rebuilt when the setting is another object.
+        self._built: dict[str, tuple[Any, str]] = {}
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if hasattr(response, "_csp_config") or hasattr(response, "_csp_ro_config"):
+            return super().process_response(request, response)
+        config: Any
+        for header, config in (
+            (str(CSP.HEADER_ENFORCE), settings.SECURE_CSP),
+            (str(CSP.HEADER_REPORT_ONLY), settings.SECURE_CSP_REPORT_ONLY),
+        ):
+            if not config or header in response:
+                continue
+            built = self._built.get(header)
+            if built is None or built[0] is not config:
+                if _has_nonce(config):
+                    return super().process_response(request, response)
+                built = self._built[header] = (config, build_policy(config))
+            response.headers[header] = built[1]
+        return response

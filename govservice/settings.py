@@ -110,17 +110,24 @@ INSTALLED_APPS = [
     "development",
     "dashboard",
 ]
+# `make bench` only (bench/stack.py sets BENCH_BASELINE=1): the plain reference project's one table, so that the
+# one-INSERT baseline view inserts the very row the reference view inserts (bench/apps.py, docs/benchmarks.md).
+BENCH_BASELINE = env_bool("BENCH_BASELINE", False)
+if BENCH_BASELINE:
+    INSTALLED_APPS.append("bench.apps.ReferenceRowsConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Every 429 answer says when to come back, whoever made it (a view, DRF, Axes' lock-out).
     "govservice.throttling.RetryAfterMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Django's, the header built once per policy (no nonce here) instead of once per response: govservice/lean.py.
+    "govservice.lean.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, sign-in, messages and htmx: Django's and django-htmx's, stepping aside on the channel
     # API (key-authenticated or public, never a session): govservice/lean.py.
     "govservice.lean.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, without the language-in-the-path look-ups this URLconf (no i18n_patterns) never needs.
+    "govservice.lean.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Django's own, by name: `check --deploy` looks for it (security.W003). On the channel API it costs one
     # attribute look-up (the views are csrf_exempt: a key is not ambient authority).

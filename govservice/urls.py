@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
@@ -37,7 +35,9 @@ def _api_patterns() -> list:
     from importlib import import_module
 
     patterns: list = []
-    for app_label in APPS_WITH_SCREENS:
+    # The channel API (intake: the partners' machines, the most requests) is tried first; the apps' API paths
+    # never overlap, so the order is for speed only (tests/govservice/test_url_order.py).
+    for app_label in sorted(APPS_WITH_SCREENS, key=lambda app: app != "intake"):
         module = import_module(f"{app_label}.urls")
         patterns += getattr(module, "api_urlpatterns", [])
     return patterns
@@ -90,7 +90,11 @@ urlpatterns = [
     ),
     path("api/v1/", include((_api_patterns(), "api"), namespace="api")),
 ]
-urlpatterns += [path(prefix, include(f"{app}.urls")) for app, prefix in APPS_WITH_SCREENS.items()]
+# The apps with a prefix of their own first; those mounted at "" (their paths inside, e.g. /open311/…) last: a
+# path with a prefix of its own is then never tried against all of their patterns (each "" group that fails costs
+# a Resolver404 and its list of tried patterns). No two groups match one path, so the order changes which view
+# answers nothing (tests/govservice/test_url_order.py); it changes how long the look-up takes.
+urlpatterns += [path(prefix, include(f"{app}.urls")) for app, prefix in APPS_WITH_SCREENS.items() if prefix]
 # The ledger's public commitment board (承诺公示): anonymous, beside the star board at /board/<centre>/.
 urlpatterns += [path("board/<slug:centre_code>/commitments/", include("rectification.board_urls"))]
 
@@ -100,5 +104,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Benchmark baselines (bench/urls.py): bare ORM views for `make bench` only, never in production.
-if os.environ.get("BENCH_BASELINE") == "1":
+if settings.BENCH_BASELINE:
     urlpatterns += [path("bench/", include("bench.urls"))]
+
+urlpatterns += [path("", include(f"{app}.urls")) for app, prefix in APPS_WITH_SCREENS.items() if not prefix]
