@@ -266,6 +266,23 @@ def test_repeatable_read_writers_are_refused_rather_than_let_a_duplicate_through
     assert (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) == "0A000"
 
 
+@postgresql_only
+def test_a_large_import_holds_a_bounded_number_of_locks(rated):
+    """One lock per key would exhaust PostgreSQL's lock table in a 20,000-row import ("out of shared memory")."""
+    centre, channel = rated["centre"], rated["channel"]
+    Evaluation.objects.bulk_create(
+        [
+            Evaluation(centre=centre, channel=channel, level=5, external_id=f"imp-{n}", rated_at=timezone.now())
+            for n in range(1000)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        held = cursor.fetchone()[0]
+    assert 0 < held <= evaluation_uniques.LOCK_BUCKETS
+    assert Evaluation.objects.filter(external_id__startswith="imp-").count() == 1000
+
+
 def _waiting_for_advisory_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -469,3 +486,36 @@ def test_no_public_id_is_ever_assigned_by_code():
     field = Evaluation._meta.get_field("public_id")
     assert not field.editable
     assert field.default is uuid.uuid4
+
+
+# --- reads that prune: a local-day range on rated_at itself -------------------------------------------
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None)
+@given(
+    minutes=st.lists(st.integers(min_value=-3 * 24 * 60, max_value=3 * 24 * 60), min_size=1, max_size=6),
+    start=st.one_of(st.none(), st.integers(min_value=-3, max_value=3)),
+    length=st.one_of(st.none(), st.integers(min_value=0, max_value=3)),
+)
+def test_rated_within_selects_the_same_days_as_the_date_lookup(minutes, start, length):
+    """complaints.selectors.rated_within replaces `rated_at__date__gte/lte` (which PostgreSQL cannot prune)."""
+    from complaints.selectors import rated_within
+
+    base = datetime(2026, 3, 1, 0, 0, tzinfo=TZ)  # local midnight: the boundaries are exercised to the minute
+    first = None if start is None else (base + timedelta(days=start)).date()
+    last = None if length is None else ((base + timedelta(days=(start or 0) + length)).date())
+    with transaction.atomic():
+        centre = CentreFactory()
+        channel = channel_for(centre)
+        rows = [
+            EvaluationFactory(centre=centre, channel=channel, rated_at=base + timedelta(minutes=m)) for m in minutes
+        ]
+        by_date = Evaluation.objects.filter(id__in=[r.id for r in rows])
+        if first:
+            by_date = by_date.filter(rated_at__date__gte=first)
+        if last:
+            by_date = by_date.filter(rated_at__date__lte=last)
+        by_range = Evaluation.objects.filter(rated_within(first, last), id__in=[r.id for r in rows])
+        assert set(by_range.values_list("id", flat=True)) == set(by_date.values_list("id", flat=True))
+        transaction.set_rollback(True)
