@@ -124,6 +124,9 @@ class Evaluation(TimeStampedModel):
         verbose_name = _("评价")
         verbose_name_plural = _("评价（好差评）")
         ordering = ["-rated_at"]
+        # On PostgreSQL the table is partitioned by month of rated_at (migration 0016): the two UniqueConstraints
+        # below and follow_up_of's uniqueness are kept there by triggers raising the same IntegrityError under the
+        # same names, public_id's by the unique (public_id, rated_at) (complaints/evaluation_uniques.py).
         constraints = [
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="evaluation_level_1_to_5"),
             models.UniqueConstraint(
