@@ -48,7 +48,7 @@ def evaluations_this_month(user: Any) -> QuerySet:
     """This month's ratings that count (not excluded, not a follow-up): the satisfaction's rows."""
     first = timezone.localdate().replace(day=1)
     return selectors.evaluation_list_for(user=user).filter(
-        excluded=False, follow_up_of__isnull=True, rated_at__date__gte=first
+        selectors.rated_within(first), excluded=False, follow_up_of__isnull=True
     )
 
 

@@ -49,7 +49,7 @@ from govservice.replica import use_primary
 from staff.selectors import active_staff_of
 
 from .models import Channel, Evaluation, EvaluationEvent, OneRatingPolicy, Screening
-from .selectors import evaluation_list_for
+from .selectors import evaluation_list_for, rated_within
 
 # Channels the staff run themselves: their ratings are checks, not citizens' opinions.
 STAFF_RUN_KINDS = frozenset({Channel.Kind.CROSS_CHECK, Channel.Kind.SPOT_CHECK, Channel.Kind.LEADER_WINDOW})
@@ -311,10 +311,7 @@ class CountingSummary:
 def counting_summary(*, user: Any, start: date | None = None, end: date | None = None) -> CountingSummary:
     """Ratings submitted and counted in the report's period (the user's scope), and why the others do not count."""
     queryset = evaluation_list_for(user=user).filter(follow_up_of__isnull=True)
-    if start:
-        queryset = queryset.filter(rated_at__date__gte=start)
-    if end:
-        queryset = queryset.filter(rated_at__date__lte=end)
+    queryset = queryset.filter(rated_within(start, end))
     marks = {
         Screening(value).value: Count("id", filter=Q(excluded=True, screening=value)) for value in Screening.values
     }

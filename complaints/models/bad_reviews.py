@@ -45,8 +45,10 @@ class BadReview(TimeStampedModel):
     }
     APPEALABLE_VERDICTS: ClassVar[frozenset[str]] = frozenset({Verdict.MISTAKEN, Verdict.MALICIOUS})
 
+    # db_constraint=False: the evaluation table is partitioned (a partitioned table cannot be referenced);
+    # Django deletes the bad review with its evaluation (on_delete).
     evaluation = models.OneToOneField(
-        Evaluation, verbose_name=_("评价"), on_delete=models.CASCADE, related_name="bad_review"
+        Evaluation, verbose_name=_("评价"), on_delete=models.CASCADE, related_name="bad_review", db_constraint=False
     )
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="bad_reviews")
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)

@@ -144,6 +144,9 @@ class Complaint(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="complaints",
         db_index=False,
+        # No database constraint: the evaluation table is partitioned (complaints/evaluation_uniques.py) and
+        # a partitioned table cannot be referenced; Django sets this to NULL when the evaluation is deleted.
+        db_constraint=False,
     )
     reply = ScrubbedTextField(_("答复内容"), blank=True, keep_original=True)
     reply_sealed = sealed_copy()

@@ -99,6 +99,10 @@ class Evaluation(TimeStampedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="follow_up",
+        # The self references have no database constraint (the table is partitioned by month on PostgreSQL and a
+        # partitioned table cannot be referenced); Django cascades / sets NULL (on_delete). On PostgreSQL the
+        # one-to-one's uniqueness is kept by a trigger (complaints/evaluation_uniques.py).
+        db_constraint=False,
     )
     # 一次一评 (complaints/one_rating.py): why the rating does not count (empty: it passed the rule;
     # `excluded` is True whenever this is set), the later rating of the same phone, window and day that
@@ -112,6 +116,7 @@ class Evaluation(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="supersedes",
         db_index=False,
+        db_constraint=False,
     )
     device_hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -119,6 +124,9 @@ class Evaluation(TimeStampedModel):
         verbose_name = _("评价")
         verbose_name_plural = _("评价（好差评）")
         ordering = ["-rated_at"]
+        # On PostgreSQL the table is partitioned by month of rated_at (migration 0016): the two UniqueConstraints
+        # below and follow_up_of's uniqueness are kept there by triggers raising the same IntegrityError under the
+        # same names, public_id's by the unique (public_id, rated_at) (complaints/evaluation_uniques.py).
         constraints = [
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="evaluation_level_1_to_5"),
             models.UniqueConstraint(
@@ -246,7 +254,9 @@ class EvaluationTag(models.Model):
 class EvaluationEvent(models.Model):
     """History of an evaluation: submitted, excluded, follow-up, and every bad-review step."""
 
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events")
+    # db_constraint=False: the evaluation table is partitioned (a partitioned table cannot be referenced);
+    # Django deletes the events with their evaluation (on_delete).
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     action = models.CharField(max_length=30)
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
