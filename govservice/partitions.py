@@ -40,6 +40,7 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.db import connections, models, transaction
+from django.db.migrations.operations.base import Operation
 from django.utils import timezone
 
 # The partitioned models and their partition key: read by the beat task and `manage.py partitions`.
@@ -629,3 +630,41 @@ def restore_archive(model: type[models.Model] | str, path: str | os.PathLike[str
                 loaded += len(batch)
                 batch = []
     return loaded
+
+
+# --- the migration operation --------------------------------------------------------------------------
+
+
+class PartitionByMonth(Operation):
+    """`migrations.RunPython(convert_to_monthly, revert_to_plain)` as one reversible operation.
+
+    Changes no model state: the models keep `id` as their primary key (the database's is (id, key)).
+    """
+
+    reduces_to_sql = False
+    reversible = True
+
+    def __init__(self, model_name: str, key: str, *, months_ahead: int = 3, drop_uniques: Sequence[str] = ()) -> None:
+        self.model_name, self.key = model_name, key
+        self.months_ahead, self.drop_uniques = months_ahead, tuple(drop_uniques)
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        kwargs: dict[str, Any] = {"months_ahead": self.months_ahead}
+        if self.drop_uniques:
+            kwargs["drop_uniques"] = self.drop_uniques
+        return (self.__class__.__qualname__, [self.model_name, self.key], kwargs)
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        model = to_state.apps.get_model(app_label, self.model_name)
+        convert_to_monthly(
+            schema_editor, model, self.key, months_ahead=self.months_ahead, drop_uniques=self.drop_uniques
+        )
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        revert_to_plain(schema_editor, to_state.apps.get_model(app_label, self.model_name), self.key)
+
+    def describe(self) -> str:
+        return f"Partition {self.model_name} by month of {self.key} (PostgreSQL)"
