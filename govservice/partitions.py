@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import logging
 import os
 import re
 import zoneinfo
@@ -42,6 +43,8 @@ from django.conf import settings
 from django.db import connections, models, transaction
 from django.db.migrations.operations.base import Operation
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 # The partitioned models and their partition key: read by the beat task and `manage.py partitions`.
 # Another list may be given in settings.PARTITIONED_TABLES (same shape). A model listed here whose table is
@@ -576,13 +579,14 @@ def detach_and_archive(
 
 
 def _export(connection: Any, name: str, pk: str, directory: Path, progress: Any, using: str) -> tuple[Path, int]:
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
     path = directory / f"{name}.{stamp}.jsonl.gz"
     partial = path.with_suffix(".partial")
     with connection.cursor() as cursor:
         (expected,) = _rows(cursor, f"SELECT count(*) FROM {_q(connection, name)}")[0]
     written = 0
+    partial.touch(mode=0o600)  # the rows as stored: ciphertexts and hashes, but still personal data
     # A named (server-side) cursor: memory stays one batch whatever the partition's size.
     with (
         transaction.atomic(using=using),
@@ -611,6 +615,7 @@ def restore_archive(model: type[models.Model] | str, path: str | os.PathLike[str
     model = _model(model)
     connection = connections[using]
     table = _q(connection, model._meta.db_table)
+    sql = f"INSERT INTO {table} SELECT r.* FROM unnest(%s::json[]) AS j, json_populate_record(NULL::{table}, j) AS r"
     loaded = 0
     with (
         transaction.atomic(using=using),
@@ -618,17 +623,14 @@ def restore_archive(model: type[models.Model] | str, path: str | os.PathLike[str
         connection.cursor() as cursor,
     ):
         batch: list[str] = []
-        for line in [*lines, None]:
-            if line is not None:
-                batch.append(line)
-            if batch and (line is None or len(batch) >= 1000):
-                cursor.execute(
-                    f"INSERT INTO {table} SELECT r.* FROM unnest(%s::json[]) AS j, "
-                    f"json_populate_record(NULL::{table}, j) AS r",
-                    [batch],
-                )
-                loaded += len(batch)
-                batch = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) >= 1000:
+                cursor.execute(sql, [batch])
+                loaded, batch = loaded + len(batch), []
+        if batch:
+            cursor.execute(sql, [batch])
+            loaded += len(batch)
     return loaded
 
 
@@ -668,3 +670,57 @@ class PartitionByMonth(Operation):
 
     def describe(self) -> str:
         return f"Partition {self.model_name} by month of {self.key} (PostgreSQL)"
+
+
+# --- the daily upkeep and the retention rule ----------------------------------------------------------
+
+
+def partitioned_models() -> list[tuple[type[models.Model], str]]:
+    """(model, key) of every registered model that is installed."""
+    out = []
+    for label, key in registry().items():
+        try:
+            out.append((global_apps.get_model(label), key))
+        except LookupError:
+            logger.warning("partitions: %s is registered but not installed", label)
+    return out
+
+
+def archivable(model: type[models.Model] | str, before: dt.date, *, using: str = "default") -> list[PartitionInfo]:
+    """The monthly partitions older than `before` (never the current or a future month), oldest first."""
+    limit = min(before.replace(day=1), current_month())
+    return [p for p in list_partitions(model, using) if p.month is not None and p.month < limit]
+
+
+def maintain(*, using: str = "default") -> dict[str, list[str]]:
+    """Ensure the partitions ahead for every registered model; with PARTITION_RETENTION_MONTHS > 0, archive
+    the months older than that to PARTITION_ARCHIVE_DIR. What was created and archived, by table."""
+    ahead = int(getattr(settings, "PARTITION_MONTHS_AHEAD", 3))
+    retention = int(getattr(settings, "PARTITION_RETENTION_MONTHS", 0))
+    done: dict[str, list[str]] = {}
+    failed = []
+    for model, key in partitioned_models():
+        table = model._meta.db_table
+        try:
+            done[table] = _maintain_one(model, key, ahead, retention, using)
+        except Exception:  # one table's trouble (a lock time-out) must not keep the others' partitions back
+            logger.exception("partitions: upkeep of %s failed", table)
+            failed.append(table)
+    if failed:
+        raise PartitionError(f"partition upkeep failed for {', '.join(failed)} (see the log); the others were done")
+    return done
+
+
+def _maintain_one(model: type[models.Model], key: str, ahead: int, retention: int, using: str) -> list[str]:
+    table = model._meta.db_table
+    done = ensure_partitions(model, months_ahead=ahead, using=using, key=key)
+    if done:
+        logger.info("partitions: %s created %s", table, ", ".join(done))
+    if retention > 0:
+        before = add_months(current_month(), -retention)
+        for info in archivable(model, before, using=using):
+            assert info.month is not None  # noqa: S101 - archivable() lists monthly partitions only
+            archive = detach_and_archive(model, info.month, directory=settings.PARTITION_ARCHIVE_DIR, using=using)
+            logger.info("partitions: %s archived %d rows to %s", archive.partition, archive.rows, archive.path)
+            done.append(f"archived {archive.partition}")
+    return done
