@@ -4,6 +4,8 @@ Why our own small layer: django-postgres-extra (the library made for this) pins 
 own database backend, and pg_partman is not installable on the servers the project targets. What the
 project needs is small: convert a filled table once (a migration), add next months' partitions (beat),
 list them, and detach, export and drop an old month (retention). PostgreSQL does the routing itself.
+One module, though past 300 lines: other branches (evalpart) copy it by this path; its sections are
+months, catalogue, convert/revert, upkeep, retention, the migration operation, the daily task.
 
 What a converted table looks like: the parent `t` is `PARTITION BY RANGE (key)`, with one partition per
 local month (`settings.TIME_ZONE`), named `t_pYYYYMM`, and a DEFAULT partition `t_default` for a row whose
@@ -57,6 +59,8 @@ PARTITIONED_TABLES: dict[str, str] = {
     "complaints.ComplaintEvent": "created_at",
     "complaints.EvaluationEvent": "created_at",
     "complaints.WorkOrderEvent": "created_at",
+    # Its unique rules without rated_at: complaints/evaluation_uniques.py.
+    "complaints.Evaluation": "rated_at",
 }
 
 

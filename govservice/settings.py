@@ -370,6 +370,14 @@ STORAGES["imports"] = {"BACKEND": "govservice.uploads.ImportFileStorage"}  # in 
 EXPORT_FILES_ROOT = Path(env_str("EXPORT_FILES_ROOT", str(VAR_DIR / "exports")))
 STORAGES["exports"] = {"BACKEND": "govservice.uploads.ExportStorage"}
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
+
+# Monthly partitions (govservice/partitions.py, docs/partitions.md). Beat creates each registered table's
+# partitions PARTITION_MONTHS_AHEAD months ahead every day. PARTITION_RETENTION_MONTHS > 0 keeps that many
+# past months besides the current one: older months are detached, exported as gzip JSON lines to
+# PARTITION_ARCHIVE_DIR and dropped by the same daily task. 0 (the default) keeps everything.
+PARTITION_MONTHS_AHEAD = env_int("PARTITION_MONTHS_AHEAD", 3)
+PARTITION_RETENTION_MONTHS = env_int("PARTITION_RETENTION_MONTHS", 0)
+PARTITION_ARCHIVE_DIR = Path(env_str("PARTITION_ARCHIVE_DIR", str(VAR_DIR / "partition-archive")))
 # Rows an import file may have, every row counted, blank ones included.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
 # Columns a row of an import file may have.
@@ -570,6 +578,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # --- govservice: exports made in the background.
     # Every hour: delete the files of exports past EXPORT_KEEP_DAYS (the record of who exported what stays).
     "govservice-exports-purge": {"task": "govservice.tasks.exports_purge_task", "schedule": 60 * 60.0},
+    # Every day at 02:10: create next months' partitions of the partitioned tables (govservice/partitions.py) and,
+    # when PARTITION_RETENTION_MONTHS is set, archive (export, then drop) the months past it.
+    "govservice-partitions-maintain": {
+        "task": "govservice.tasks.partitions_maintain_task",
+        "schedule": crontab(minute=10, hour=2),
+    },
     # --- dashboard: the leaders' weekly digest, Mondays at 08:00 (Asia/Shanghai); the runs until 11:00 finish
     # what a failed run left (each leader gets each week once: dashboard.models.DigestDelivery).
     "dashboard-weekly-digest": {

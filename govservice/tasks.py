@@ -1,4 +1,4 @@
-"""The core's background jobs: exports (govservice/exports)."""
+"""The core's background jobs: exports (govservice/exports), the outbox, monthly partitions."""
 
 from __future__ import annotations
 
@@ -23,3 +23,11 @@ def outbox_drain_task() -> int:
     from .outbox import outbox_drain_all
 
     return outbox_drain_all()
+
+
+@shared_task
+def partitions_maintain_task() -> dict[str, list[str]]:
+    """Daily: next months' partitions of every registered table; archive past the retention, if one is set."""
+    from .partitions import maintain
+
+    return maintain()

@@ -199,7 +199,11 @@ class SmsEvent(models.Model):
         CANCELLED = "cancelled", _("取消")
         REQUEUED = "requeued", _("人工重新发送")
 
-    message = models.ForeignKey(SmsMessage, verbose_name=_("短信"), on_delete=models.CASCADE, related_name="events")
+    # No database foreign key: notifications_smsmessage is partitioned (docs/partitions.md); Django's CASCADE
+    # still deletes a message's events with it.
+    message = models.ForeignKey(
+        SmsMessage, verbose_name=_("短信"), on_delete=models.CASCADE, related_name="events", db_constraint=False
+    )
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
     old_status = models.CharField(_("原状态"), max_length=20, blank=True)
     new_status = models.CharField(_("新状态"), max_length=20)

@@ -49,7 +49,7 @@ def reinstall_day_count_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0015_merge_lean_hotline"),
+        ("complaints", "0016_partitions_event_history"),
     ]
 
     operations = [

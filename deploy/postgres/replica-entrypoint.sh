@@ -25,6 +25,7 @@ fi
 # The image's entrypoint sees an initialised PGDATA, skips initdb and starts postgres as the postgres user.
 exec docker-entrypoint.sh postgres "$@" \
     -c hot_standby=on \
+    -c max_locks_per_transaction=256 \
     -c primary_conninfo="$CONNINFO" \
     -c primary_slot_name="$SLOT" \
     -c hot_standby_feedback=on

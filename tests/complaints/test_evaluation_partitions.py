@@ -30,7 +30,7 @@ from tests.factories.complaints import ComplaintFactory, EvaluationFactory, chan
 from tests.factories.staff import CentreFactory, window_staff
 
 TZ = ZoneInfo("Asia/Shanghai")
-BEFORE = ("complaints", "0015_merge_lean_hotline")
+BEFORE = ("complaints", "0016_partitions_event_history")
 PARTITIONED = ("complaints", "0016_evalpart_partition_evaluations")
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
