@@ -67,7 +67,7 @@ def install_unique_trigger(schema_editor: Any, model: type[models.Model], column
         -- One of LOCK_BUCKETS locks of the rule, not one per value: a transaction keeps its locks until it ends,
         -- and one writing thousands of rows would exhaust the lock table ("out of shared memory").
         lock_key := hashtext('{name}');
-        bucket := (((hashtextextended({value}, 0) % {LOCK_BUCKETS}) + {LOCK_BUCKETS}) % {LOCK_BUCKETS})::int;
+        bucket := mod(mod(hashtextextended({value}, 0), {LOCK_BUCKETS}) + {LOCK_BUCKETS}, {LOCK_BUCKETS})::int;
         IF NOT pg_try_advisory_xact_lock(lock_key::int, bucket) THEN
             PERFORM pg_advisory_xact_lock(lock_key::int, bucket);
             IF current_setting('transaction_isolation') <> 'read committed' THEN
