@@ -14,6 +14,7 @@ import random
 import sys
 import time
 from datetime import timedelta
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,11 +129,16 @@ def seed(args: argparse.Namespace) -> dict:
     _staff(centres, args.staff, password)
     # (user, window, centre) of the window staff of every seeded centre: the base rows go round them, so every
     # centre, window and person gets its share of the copies.
-    staff = list(
+    # Taken round the centres (the first of each centre, then the second, …): fewer base rows than staff still
+    # reach every centre.
+    by_centre: dict[int, list[tuple[int, int, int]]] = {}
+    for row in (
         User.objects.filter(centre__in=centres, window__isnull=False)
         .order_by("id")
         .values_list("id", "window_id", "centre_id")
-    )
+    ):
+        by_centre.setdefault(row[2], []).append(row)
+    staff = [row for rank in zip_longest(*by_centre.values()) for row in rank if row is not None]
     progress(f"{len(centres)} centres, {len(staff):,} window staff")
     leader = User.objects.get(username="city-leader1")
     city_leader = User.objects.get(username="cityleader")
