@@ -192,7 +192,7 @@ def table_markdown(results: Path, scales: tuple[str, ...] = ("1m", "province")) 
         rows.append(f"| {label} | {target} | " + " | ".join(values) + " |")
 
     row("seeded (evaluations / complaints / cases / staff / centres)", "", [_seeded(data[s]["meta"]) for s in scales])
-    row("seeding time", "", [cell(data[s]["meta"].get("seed_seconds"), " s") for s in scales])
+    row("seeding time (of this run's seed step)", "", [cell(data[s]["meta"].get("seed_seconds"), " s") for s in scales])
     for key, label in (
         ("centre_page", "dashboard page, centre leader"),
         ("centre_api", "dashboard API, centre leader"),
@@ -259,7 +259,11 @@ def table_markdown(results: Path, scales: tuple[str, ...] = ("1m", "province")) 
     return "\n".join(rows)
 
 
+TITLES = {"1m": "1 M evaluations", "province": "10 M evaluations (province)"}
+
+
 def _scale_title(meta: dict[str, Any], scale: str) -> str:
+    scale = TITLES.get(scale, scale)
     if not meta:
         return f"{scale} (not run)"
     load = meta.get("load_average_at_start") or []

@@ -699,8 +699,15 @@ def main() -> None:
     parser.add_argument("--centres", type=int, default=1, help="centres whose window staff share the seeded rows")
     parser.add_argument("--spread-days", type=int, default=180, help="seeded copies moved back by up to these days")
     parser.add_argument("--history", type=int, default=0, help="evaluation history rows to seed (one per evaluation)")
-    parser.add_argument("--lifelike", action="store_true", help="seed statuses as over a year of work")
-    parser.add_argument("--vacuum", action="store_true", help="VACUUM (ANALYZE) the big tables after seeding")
+    parser.add_argument(
+        "--lifelike", action=argparse.BooleanOptionalAction, default=False, help="seed statuses as over a year of work"
+    )
+    parser.add_argument(
+        "--vacuum",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="VACUUM (ANALYZE) the big tables after seeding",
+    )
     parser.add_argument("--seed-timeout", type=int, default=7200, help="seconds the seeding may take")
     parser.add_argument(
         "--dashboard-requests", type=int, default=20, help="cold dashboard requests per view (dashboard_cold part)"
