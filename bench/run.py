@@ -39,6 +39,37 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 REFERENCE_PORT = int(os.environ.get("BENCH_REFERENCE_PORT", str(PORT + 2)))
 DB = os.environ.get("BENCH_DB", "govservice_bench")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "5"))
+SCALING_DOC = ROOT / "docs" / "scaling.md"
+
+# Issue 21: `--scale NAME` sets the volumes (any option given on the command line still wins), seeds a database of
+# its own (<BENCH_DB>_<name>, kept for --reuse-db) and writes bench/results/scale-<name>/ and the table of
+# docs/scaling.md instead of docs/benchmarks.md. A province: 100 centres, 5,000 window staff, a year of 10 M
+# evaluations, 2 M complaints and 1 M cases, one history row per evaluation; the SMS outbox is the export part's
+# 1 M rows. `1m` is the same province with a tenth of the rows; `tiny` is for the tests.
+SCALES: dict[str, dict[str, Any]] = {
+    "province": {
+        "evaluations": 10_000_000,
+        "complaints": 2_000_000,
+        "cases": 1_000_000,
+        "history": 10_000_000,
+        "export_rows": 1_000_000,
+    },
+    "1m": {
+        "evaluations": 1_000_000,
+        "complaints": 200_000,
+        "cases": 100_000,
+        "history": 1_000_000,
+        "export_rows": 1_000_000,
+    },
+    "tiny": {"evaluations": 3_000, "complaints": 600, "cases": 300, "history": 3_000, "export_rows": 1_000},
+}
+PROVINCE_SHAPE: dict[str, Any] = {"staff": 5_000, "centres": 100, "spread_days": 335, "lifelike": True, "vacuum": True}
+SCALES["province"].update(PROVINCE_SHAPE)
+SCALES["1m"].update(PROVINCE_SHAPE)
+SCALES["tiny"].update({"staff": 60, "centres": 4, "spread_days": 335, "lifelike": True, "vacuum": False})
+# What a scale measures unless --only says otherwise: the figures issue 21 names.
+SCALE_PARTS = "scoring,dashboard_cold,http,export"
+SCALE_FIGURES = "intake_post,intake_post_throttled"
 
 
 def stats(values: Sequence[float | None]) -> dict:
@@ -107,6 +138,8 @@ class Bench:
         self.gunicorn: stack.Proc | None = None
         self.reference: stack.Proc | None = None
         self.workers = args.workers
+        self.step_seconds: dict[str, float] = {}
+        self.table_sizes: dict[str, dict[str, Any]] = {}
 
     # --- set-up -----------------------------------------------------------------------------
     def setup(self) -> None:
@@ -121,13 +154,13 @@ class Bench:
         stack.prepare(self.env)
         log(
             "seeding "
-            + ", ".join(f"{k}={getattr(self.args, k)}" for k in ("evaluations", "complaints", "cases", "staff"))
+            + ", ".join(
+                f"{k}={getattr(self.args, k)}"
+                for k in ("evaluations", "complaints", "cases", "staff", "centres", "history", "spread_days")
+            )
         )
         started = time.monotonic()
-        out = stack.python(
-            self.env,
-            "-m",
-            "bench.seed",
+        seed_args = [
             "--evaluations",
             str(self.args.evaluations),
             "--complaints",
@@ -136,10 +169,30 @@ class Bench:
             str(self.args.cases),
             "--staff",
             str(self.args.staff),
+            "--centres",
+            str(self.args.centres),
+            "--spread-days",
+            str(self.args.spread_days),
+            "--history",
+            str(self.args.history),
+            *(["--lifelike"] if self.args.lifelike else []),
+            *(["--vacuum"] if self.args.vacuum else []),
             "--out",
             str(VAR / "context.json"),
-            timeout=1800,
+        ]
+        # The seed's progress (stderr) shows as it comes; its result is the last line of stdout.
+        seeding = subprocess.run(
+            [stack.PY, "-m", "bench.seed", *seed_args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=self.args.seed_timeout,
+            check=False,
         )
+        if seeding.returncode != 0:
+            raise RuntimeError(f"bench.seed failed:\n{seeding.stdout[-3000:]}")
+        out = seeding.stdout
         self.context = json.loads((VAR / "context.json").read_text())
         self.seed_seconds = round(time.monotonic() - started, 1)
         log(f"seeded in {self.seed_seconds} s: {out.strip().splitlines()[-1]}")
@@ -379,6 +432,18 @@ class Bench:
         figure["rounds"] = rounds
         self.figures["stack"] = figure
 
+    def dashboard_cold(self) -> None:
+        """Issue 21: the leader dashboard page and API, cold, for a centre and for the whole province
+        (bench/dashboard_scale.py); each on a gunicorn of its own, so the bench's server is stopped first."""
+        from bench import dashboard_scale
+
+        if self.gunicorn:
+            self.gunicorn.stop()
+            self.gunicorn = None
+        self.figures["dashboard_cold"] = dashboard_scale.measure(
+            self.env, port=PORT, logdir=VAR, context=self.context, requests=self.args.dashboard_requests
+        )
+
     def querycounts(self) -> None:
         self.figures["query_counts"] = inproc(self.env, "querycounts", str(VAR / "context.json"))
         log("query counts: " + json.dumps(self.figures["query_counts"])[:600])
@@ -577,6 +642,9 @@ class Bench:
             # Other work on the machine skews every figure; the ratios are what stays comparable.
             "load_average_at_start": getattr(self, "load_at_start", None),
             "load_average_at_end": list(os.getloadavg()),
+            "scale": self.args.scale or None,
+            "step_seconds": self.step_seconds,
+            "table_sizes": self.table_sizes,
         }
 
     def write(self) -> None:
@@ -584,13 +652,28 @@ class Bench:
         for name, figure in self.figures.items():
             (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, **figure}, indent=2, default=str))
         meta_file = RESULTS / "meta.json"
-        if self.args.only and meta_file.exists():
+        if self.args.scale and self.args.reuse_db and meta_file.exists():
+            # A re-run on the kept database: the seeding (and its time) is the earlier run's.
+            earlier = json.loads(meta_file.read_text())
+            meta["seed_seconds"] = earlier.get("seed_seconds")
+            meta["seeded_on"] = earlier.get("seeded_on", earlier.get("date"))
+            meta["step_seconds"] = {**earlier.get("step_seconds", {}), **meta["step_seconds"]}
+            meta["step_seconds"]["seed"] = earlier.get("step_seconds", {}).get("seed")
+        elif self.args.scale:
+            meta["seeded_on"] = meta["date"]
+        if self.args.only and meta_file.exists() and not self.args.scale:
             # A partial re-run keeps the full run's description and says what was re-measured.
             full = json.loads(meta_file.read_text())
             reruns = [r for r in full.get("reruns", []) if r.get("only") != self.args.only]
             full["reruns"] = [*reruns, {"only": self.args.only, "date": meta["date"], "command": meta["command"]}]
             meta = full
         meta_file.write_text(json.dumps(meta, indent=2))
+        if self.args.scale:
+            from bench import dashboard_scale
+
+            dashboard_scale.write_doc(RESULTS.parent, SCALING_DOC)
+            log(f"wrote {RESULTS}/*.json and {SCALING_DOC}")
+            return
         from bench.report import write_doc
 
         write_doc(RESULTS, DOC)
@@ -604,11 +687,34 @@ class Bench:
 
 
 def main() -> None:
+    global DB, VAR, RESULTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        default="",
+        help="issue 21's volumes (province: 100 centres, 5,000 staff, 10 M evaluations over 12 months; 1m: a tenth)",
+    )
     parser.add_argument("--evaluations", type=int, default=200_000)
     parser.add_argument("--complaints", type=int, default=40_000)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--staff", type=int, default=1_000)
+    parser.add_argument("--centres", type=int, default=1, help="centres whose window staff share the seeded rows")
+    parser.add_argument("--spread-days", type=int, default=180, help="seeded copies moved back by up to these days")
+    parser.add_argument("--history", type=int, default=0, help="evaluation history rows to seed (one per evaluation)")
+    parser.add_argument(
+        "--lifelike", action=argparse.BooleanOptionalAction, default=False, help="seed statuses as over a year of work"
+    )
+    parser.add_argument(
+        "--vacuum",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="VACUUM (ANALYZE) the big tables after seeding",
+    )
+    parser.add_argument("--seed-timeout", type=int, default=7200, help="seconds the seeding may take")
+    parser.add_argument(
+        "--dashboard-requests", type=int, default=20, help="cold dashboard requests per view (dashboard_cold part)"
+    )
     parser.add_argument("--sms", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
@@ -632,7 +738,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma list: workers,stack,http,queries,scoring,dispatch,knowledge,rotation,export,queue,private_api,case_search",
+        help="comma list: workers,stack,http,queries,scoring,dispatch,knowledge,rotation,export,queue,private_api,"
+        f"case_search,dashboard_cold (with --scale, default {SCALE_PARTS})",
     )
     parser.add_argument(
         "--figures",
@@ -640,10 +747,24 @@ def main() -> None:
         help="with http: comma list of the HTTP figures to measure "
         "(intake_post,intake_post_throttled,case_detail,case_list,dashboard; default all)",
     )
+    chosen, _rest = parser.parse_known_args()
+    if chosen.scale:
+        parser.set_defaults(**SCALES[chosen.scale], only=SCALE_PARTS, figures=SCALE_FIGURES)
     args = parser.parse_args()
+    if args.scale:
+        DB = f"{DB}_{args.scale}"
+        VAR = VAR / f"scale-{args.scale}"
+        RESULTS = RESULTS / f"scale-{args.scale}"
     only = set(filter(None, args.only.split(",")))
     bench = Bench(args)
+    started = time.monotonic()
     bench.setup()
+    bench.step_seconds = {"seed": round(time.monotonic() - started, 1)}
+    if args.scale:
+        from bench import dashboard_scale
+
+        bench.table_sizes = dashboard_scale.table_sizes(DB)
+        log("table sizes: " + json.dumps(bench.table_sizes))
     try:
         steps = [
             ("queries", bench.querycounts),
@@ -658,6 +779,7 @@ def main() -> None:
             ("queue", bench.queue),
             ("private_api", bench.private_api),
             ("case_search", bench.case_search),
+            ("dashboard_cold", bench.dashboard_cold),
         ]
         for name, step in steps:
             if only and name not in only:
@@ -665,11 +787,14 @@ def main() -> None:
             if name in {"http", "stack", "queue"} and not bench.gunicorn:
                 bench.serve(args.workers or 3)
                 bench.workers = args.workers or 3
+            step_started = time.monotonic()
             try:
                 step()
             except Exception as exc:
                 log(f"{name} failed: {exc}")
                 bench.figures[f"{name}_error"] = {"error": str(exc)[-3000:]}
+            bench.step_seconds[name] = round(time.monotonic() - step_started, 1)
+            log(f"{name}: {bench.step_seconds[name]} s")
             bench.write()
     finally:
         bench.stop()

@@ -14,7 +14,7 @@ from dashboard.figures import DashboardFilters, dashboard_for
 from rectification.models import Measure, Problem
 from tests.conftest import login
 from tests.factories.rectification import MeasureFactory, ProblemFactory
-from tests.factories.staff import UserFactory
+from tests.factories.staff import CentreFactory, UserFactory
 
 S = Problem.Status
 pytestmark = pytest.mark.django_db
@@ -179,3 +179,28 @@ def test_a_period_whose_evaluations_have_no_window_is_shown(client, centre, lead
     data = dashboard_for(user=leader, filters=DashboardFilters.from_query({}))
     assert [(s.key, s.total) for s in data.satisfaction_by_channel] == [("web", 1)]
     assert [(s.key, s.total) for s in data.satisfaction_by_window] == [("", 1)]
+
+
+def test_city_table_counts_equal_each_figure_counted_for_its_centre(
+    centre, other_centre, leader, window_staff, city_leader
+):
+    """The per-centre table (rows grouped by centre once and spread over the centres in SQL) shows, in every
+    cell, the number the figure's own list shows for that centre; a centre with no rows shows 0."""
+    from govservice import metrics
+    from tests.factories.complaints import ComplaintFactory, channel_for
+
+    CentreFactory(code="zz9", name="第三中心", tracking_prefix="ZZ")  # no rows at all
+    _bulk(centre, leader, window_staff, 7)
+    ProblemFactory(centre=other_centre, responsible_leader=leader, responsible_person=window_staff)
+    for i, where in enumerate([centre, centre, centre, other_centre, other_centre]):
+        ComplaintFactory(centre=where, channel=channel_for(where), category="attitude" if i % 2 else "")
+    data = dashboard_for(user=city_leader, filters=DashboardFilters.from_query({}))
+    assert [row.code for row in data.centre_table] == ["city", "gxq", "zz9"]
+    seen = set()
+    for row in data.centre_table:
+        for figure in row.figures:
+            expected = metrics.get(figure.metric).for_centre(row.code).count_rows(city_leader)
+            assert (row.code, figure.metric, figure.value) == (row.code, figure.metric, expected)
+            seen.add((row.code, figure.value))
+    assert ("zz9", 0) in seen and any(code == "city" and value for code, value in seen)
+    assert any(code == "gxq" and value for code, value in seen)
