@@ -118,6 +118,7 @@ def test_the_count_to_any_date_is_the_most_working_days_that_fit_before_it(s: Sc
 def cached_calendar(calendar: WorkCalendar) -> Iterator[None]:
     """Put `calendar` where `WorkCalendar.load()` finds it, so the module functions read no table."""
     cache.delete(workdays.CACHE_KEY)
+    workdays._PROCESS_COPIES.clear_this_process()  # this process's own copy (govservice/process_copy.py) too
     cache.set(workdays.CACHE_KEY, (calendar.overrides, calendar.complete_years))
     try:
         yield
