@@ -449,6 +449,21 @@ class Bench:
         log("query counts: " + json.dumps(self.figures["query_counts"])[:600])
 
     def scoring(self) -> None:
+        if self.args.scale == "province":
+            # 5,000 staff in 100 centres: the beat's own run over one month at province volume, seeded in a
+            # database of its own (bench/scoring_scale.py; its last line is `RESULT {json}`).
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.scoring_scale", "--db", f"{DB}_scoring", "--runs", str(self.args.runs)],
+                env=self.env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=7200,
+                check=True,
+            ).stdout
+            self.figures["scoring_scale"] = json.loads(
+                [line for line in out.splitlines() if line.startswith("RESULT ")][-1].removeprefix("RESULT ")
+            )
         result = inproc(self.env, "scoring", str(VAR / "context.json"), "--runs", str(self.args.runs), timeout=1800)
         if "seconds" in result:
             result["seconds_stats"] = stats(result["seconds"])
