@@ -510,7 +510,10 @@ def list_partitions(model: type[models.Model] | str, using: str = "default") -> 
     with connections[using].cursor() as cursor:
         for name, bound, tuples, size in _rows(
             cursor,
-            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), c.reltuples, pg_total_relation_size(c.oid) "
+            # The planner's estimate is 0 for a partition filled since its last ANALYZE; the statistics' live
+            # count is current (it is reset with the statistics, hence the greater of the two).
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), "
+            "GREATEST(c.reltuples, pg_stat_get_live_tuples(c.oid)), pg_total_relation_size(c.oid) "
             "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)",
             [table],
         ):
