@@ -128,8 +128,7 @@ def requester(side: str, kind: str) -> Callable[[], int]:
         }
         status.clear()
         response = app(environ, start_response)
-        for _chunk in response:
-            pass
+        b"".join(response)  # the body read to its end, as the server does
         response.close()  # request_finished: close_old_connections, as gunicorn's worker does
         code = int(status[0].split()[0])
         if code not in (200, 201):

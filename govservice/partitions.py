@@ -664,7 +664,7 @@ class PartitionByMonth(Operation):
         return (self.__class__.__qualname__, [self.model_name, self.key], kwargs)
 
     def state_forwards(self, app_label: str, state: Any) -> None:
-        pass
+        """Nothing: the models are the same before and after; only the database's storage of the table changes."""
 
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         model = to_state.apps.get_model(app_label, self.model_name)
